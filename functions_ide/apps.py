@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FunctionsIdeConfig(AppConfig):
+    name = "functions_ide"
+    verbose_name = "Source Functions IDE"

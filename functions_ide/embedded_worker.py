@@ -1,0 +1,62 @@
+"""A Celery worker that runs inside the server process (the embedded mode).
+
+It consumes the same queues a separate `celery worker` would, from the in-process
+broker, in a daemon thread. Signal handlers belong to the main thread (Daphne's),
+so the worker is told not to install any.
+"""
+
+import threading
+
+from celery._state import _set_task_join_will_block
+from celery.worker import WorkController
+
+from functions_ide.celery import app
+
+QUEUES = ("default", "interactive")
+
+
+class EmbeddedWorkController(WorkController):
+    def on_consumer_ready(self, consumer) -> None:
+        super().on_consumer_ready(consumer)
+        # The pool marks the whole process as "inside a task", but here the web
+        # server shares the process and must be able to wait for a task's result.
+        _set_task_join_will_block(False)
+        self.ready.set()
+
+
+_worker: EmbeddedWorkController | None = None
+_lock = threading.Lock()
+
+
+def start(concurrency: int = 2, timeout: float = 30.0) -> EmbeddedWorkController:
+    """Start the embedded worker once per process and wait until it consumes."""
+    global _worker
+    with _lock:
+        if _worker is not None:
+            return _worker
+        worker = EmbeddedWorkController(
+            app=app,
+            pool_cls="threads",
+            concurrency=concurrency,
+            queues=list(QUEUES),
+            hostname=f"embedded@{threading.get_native_id()}",
+            without_heartbeat=True,
+            without_mingle=True,
+            without_gossip=True,
+            loglevel="WARNING",
+        )
+        worker.ready = threading.Event()
+        thread = threading.Thread(target=worker.start, name="embedded-worker", daemon=True)
+        thread.start()
+        if not worker.ready.wait(timeout):
+            raise RuntimeError("The embedded Celery worker did not start.")
+        _worker = worker
+        return worker
+
+
+def stop() -> None:
+    global _worker
+    with _lock:
+        if _worker is not None:
+            _worker.stop(in_sighandler=False)
+            _worker = None

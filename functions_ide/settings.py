@@ -1,0 +1,225 @@
+"""Settings of the Source Functions IDE.
+
+One file, driven by the environment. The defaults give the embedded mode (SQLite,
+in-memory channel layer, a Celery worker inside the server process); DATABASE_URL and
+REDIS_URL switch to the production services. Nothing secret is committed.
+"""
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from functions_ide.env import (
+    database_from_url,
+    envbool,
+    envfloat,
+    envint,
+    envlist,
+    envstr,
+    local_secrets,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(envstr("DATA_DIR", str(BASE_DIR / ".local")))
+
+DATABASE_URL = envstr("DATABASE_URL")
+REDIS_URL = envstr("REDIS_URL")
+EMBEDDED = not DATABASE_URL and not REDIS_URL
+
+DEBUG = envbool("DEBUG", False)
+
+# --- secrets ---------------------------------------------------------------
+# Production takes them from the environment; the embedded mode keeps generated
+# ones in DATA_DIR so encrypted settings stay readable after a restart.
+if envstr("SECRET_KEY"):
+    SECRET_KEY = envstr("SECRET_KEY")
+    CRYPTOGRAPHY_KEY = envstr("SETTINGS_ENCRYPTION_KEY")
+    if not CRYPTOGRAPHY_KEY:
+        raise ImproperlyConfigured("SETTINGS_ENCRYPTION_KEY must be set when SECRET_KEY is.")
+elif DATABASE_URL:
+    raise ImproperlyConfigured(
+        "SECRET_KEY and SETTINGS_ENCRYPTION_KEY must be set in the environment "
+        "when DATABASE_URL is (production mode)."
+    )
+else:
+    _local = local_secrets(DATA_DIR / "secrets.json")
+    SECRET_KEY = _local["SECRET_KEY"]
+    CRYPTOGRAPHY_KEY = _local["SETTINGS_ENCRYPTION_KEY"]
+CRYPTOGRAPHY_SALT = "source-functions-ide.settings"
+
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+PUBLIC_URL = envstr("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- applications ------------------------------------------------------------
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    "functions_ide",
+    "catalog",
+    "ingest",
+    "frontend",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "functions_ide.urls"
+ASGI_APPLICATION = "functions_ide.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database ---------------------------------------------------------------
+if DATABASE_URL:
+    DATABASES = {"default": database_from_url(DATABASE_URL)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": envstr("SQLITE_PATH", str(DATA_DIR / "db.sqlite3")),
+            # WAL and a busy timeout let the embedded worker thread write while
+            # the server answers webhooks.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- auth -----------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "workspaces"
+LOGOUT_REDIRECT_URL = "login"
+
+# --- channels -------------------------------------------------------------------
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": envstr("CHANNELS_PREFIX", "asgi")},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- celery ---------------------------------------------------------------------
+# Embedded mode: an in-process broker served by a worker thread that `manage.py serve`
+# starts next to Daphne; webhooks stay durable because they are rows first.
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+CELERY_EMBEDDED_WORKER = envbool("CELERY_EMBEDDED_WORKER", EMBEDDED)
+CELERY_EMBEDDED_CONCURRENCY = envint("CELERY_EMBEDDED_CONCURRENCY", 2)
+
+# --- static files -------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "frontend" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if not DEBUG and envbool("STATIC_MANIFEST", True)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- REST API -------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Source Functions IDE API",
+    "DESCRIPTION": "Functions, versions, sources, executions and events of a workspace.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Served from our own static files: the product works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- runner and ingest limits -----------------------------------------------------
+RUNNER_TIMEOUT_MS = envint("RUNNER_TIMEOUT_MS", 1000)
+RUNNER_ALLOW_PRIVATE_NETWORK = envbool("RUNNER_ALLOW_PRIVATE_NETWORK", False)
+WEBHOOK_MAX_BYTES = envint("WEBHOOK_MAX_BYTES", 2 * 1024 * 1024)
+RETRY_BACKOFF_BASE_S = envfloat("RETRY_BACKOFF_BASE_S", 2.0)
+RETRY_BACKOFF_CAP_S = envfloat("RETRY_BACKOFF_CAP_S", 300.0)
+RETENTION_DAYS = envint("RETENTION_DAYS", 30)
+
+# --- security -------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if envbool("HTTPS", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- logging --------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "loggers": {"celery": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
