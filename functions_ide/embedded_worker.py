@@ -28,8 +28,11 @@ _worker: EmbeddedWorkController | None = None
 _lock = threading.Lock()
 
 
-def start(concurrency: int = 2, timeout: float = 30.0) -> EmbeddedWorkController:
-    """Start the embedded worker once per process and wait until it consumes."""
+def start(
+    concurrency: int = 2, *, beat: bool = False, timeout: float = 30.0
+) -> EmbeddedWorkController:
+    """Start the embedded worker once per process and wait until it consumes.
+    With `beat`, it also runs the periodic tasks (the sweep, the retention cleanup)."""
     global _worker
     with _lock:
         if _worker is not None:
@@ -43,6 +46,7 @@ def start(concurrency: int = 2, timeout: float = 30.0) -> EmbeddedWorkController
             without_heartbeat=True,
             without_mingle=True,
             without_gossip=True,
+            beat=beat,
             loglevel="WARNING",
         )
         worker.ready = threading.Event()

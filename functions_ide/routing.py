@@ -1,3 +1,5 @@
 """Websocket routes of every app, gathered for asgi.py."""
 
-websocket_urlpatterns: list = []
+from ingest.routing import websocket_urlpatterns as ingest_websockets
+
+websocket_urlpatterns: list = [*ingest_websockets]

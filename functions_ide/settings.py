@@ -129,6 +129,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workspaces"
 LOGOUT_REDIRECT_URL = "login"
 
+# --- cache (rate limits) ----------------------------------------------------------
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- channels -------------------------------------------------------------------
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -166,10 +174,13 @@ STORAGES = {
 # --- REST API -------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "catalog.auth.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # One error shape for every endpoint: {"detail": sentence, "errors": {field: [...]}}.
+    "EXCEPTION_HANDLER": "catalog.api.base.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
 }
@@ -187,11 +198,31 @@ SPECTACULAR_SETTINGS = {
 
 # --- runner and ingest limits -----------------------------------------------------
 RUNNER_TIMEOUT_MS = envint("RUNNER_TIMEOUT_MS", 1000)
+RUNNER_MAX_TIMEOUT_MS = 10_000
+RUNNER_POOL_MAX_ISOLATES = envint("RUNNER_POOL_MAX_ISOLATES", 64)
+# Lets functions fetch loopback and private addresses: for tests and trusted networks only.
 RUNNER_ALLOW_PRIVATE_NETWORK = envbool("RUNNER_ALLOW_PRIVATE_NETWORK", False)
 WEBHOOK_MAX_BYTES = envint("WEBHOOK_MAX_BYTES", 2 * 1024 * 1024)
+WEBHOOK_RATE_LIMIT_PER_SECOND = envint("WEBHOOK_RATE_LIMIT_PER_SECOND", 1000)
 RETRY_BACKOFF_BASE_S = envfloat("RETRY_BACKOFF_BASE_S", 2.0)
 RETRY_BACKOFF_CAP_S = envfloat("RETRY_BACKOFF_CAP_S", 300.0)
+SWEEP_INTERVAL_S = envfloat("SWEEP_INTERVAL_S", 30.0)
+SWEEP_GRACE_S = envfloat("SWEEP_GRACE_S", 60.0)
+SWEEP_BATCH = envint("SWEEP_BATCH", 1000)
 RETENTION_DAYS = envint("RETENTION_DAYS", 30)
+
+# --- catalog --------------------------------------------------------------------
+# How long an invite link to set a password stays usable.
+INVITE_EXPIRY_HOURS = envint("INVITE_EXPIRY_HOURS", 72)
+# A test run waits for its worker up to RUNNER_TIMEOUT_MS plus this margin.
+TEST_RUN_MARGIN_S = envfloat("TEST_RUN_MARGIN_S", 10.0)
+DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BYTES + 64 * 1024
+
+CELERY_BEAT_SCHEDULE = {
+    "sweep-lost-ingest-events": {"task": "ingest.sweep", "schedule": SWEEP_INTERVAL_S},
+    "retention-cleanup": {"task": "ingest.cleanup", "schedule": 3600.0},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- security -------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

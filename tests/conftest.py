@@ -1,6 +1,7 @@
 """Shared test setup: network access is blocked in unit tests."""
 
 import socket
+from unittest import mock
 
 import pytest
 
@@ -28,3 +29,86 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+# --- catalog: a workspace with a user per role -------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashers take ~0.5 s per password on purpose; tests make many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def workspace(db):
+    from tests.factories import WorkspaceFactory
+
+    return WorkspaceFactory(slug="acme", name="Acme")
+
+
+@pytest.fixture
+def owner(workspace):
+    from tests.factories import member
+
+    return member(workspace, "owner", "owner@acme.example")
+
+
+@pytest.fixture
+def source_admin(workspace):
+    from tests.factories import member
+
+    return member(workspace, "source_admin", "admin@acme.example")
+
+
+@pytest.fixture
+def member_user(workspace):
+    from tests.factories import member
+
+    return member(workspace, "member", "member@acme.example")
+
+
+@pytest.fixture
+def outsider(db):
+    """A user of another workspace."""
+    from tests.factories import WorkspaceFactory, member
+
+    return member(WorkspaceFactory(slug="other"), "owner", "outsider@other.example")
+
+
+@pytest.fixture
+def api_client_for():
+    """api_client_for(user, workspace) -> an APIClient with a Bearer token of the user."""
+    from rest_framework.test import APIClient
+
+    from tests.factories import bearer
+
+    def make(user, workspace):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=bearer(user, workspace))
+        return client
+
+    return make
+
+
+@pytest.fixture
+def owner_api(owner, workspace, api_client_for):
+    return api_client_for(owner, workspace)
+
+
+@pytest.fixture
+def celery_worker():
+    """A real Celery worker consuming the default and interactive queues in-process
+    (memory broker, or Redis with REDIS_URL). start() is idempotent: the worker is
+    started once and shared; a test that stopped it gets a fresh one here."""
+    from celery.fixups.django import DjangoWorkerFixup
+
+    from functions_ide import embedded_worker
+
+    # Celery's Django fixup closes this thread's database connections when a worker
+    # starts; on PostgreSQL that would end the test's transaction under its feet.
+    with (
+        mock.patch.object(DjangoWorkerFixup, "close_database"),
+        mock.patch.object(DjangoWorkerFixup, "close_cache"),
+    ):
+        return embedded_worker.start(concurrency=2)

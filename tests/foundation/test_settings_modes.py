@@ -8,11 +8,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# Read before django.setup(): django-cryptography replaces CRYPTOGRAPHY_KEY with the
+# key it derives when its app loads.
 PROBE = """
 import json
-import django
 from django.conf import settings
-django.setup()
 print(json.dumps({
     "db": settings.DATABASES["default"]["ENGINE"],
     "db_name": settings.DATABASES["default"]["NAME"],

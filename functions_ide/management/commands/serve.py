@@ -16,7 +16,7 @@ class Command(BaseCommand):
         if settings.CELERY_EMBEDDED_WORKER:
             from functions_ide import embedded_worker
 
-            embedded_worker.start(concurrency=settings.CELERY_EMBEDDED_CONCURRENCY)
+            embedded_worker.start(concurrency=settings.CELERY_EMBEDDED_CONCURRENCY, beat=True)
             self.stdout.write("Embedded Celery worker started.")
         self.stdout.write(f"Serving on http://{host}:{port}/")
         CommandLineInterface().run(

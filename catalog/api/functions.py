@@ -1,0 +1,219 @@
+"""Functions, their versions, test runs and templates."""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from catalog import access, selectors, services
+from catalog.api.base import WorkspaceView
+from catalog.models import Interface
+from catalog.serializers import (
+    FunctionOutput,
+    FunctionSummaryOutput,
+    JSONObjectField,
+    RunResultOutput,
+    SourceOutput,
+    TemplateOutput,
+    TemplateSummaryOutput,
+    VersionOutput,
+    VersionSummaryOutput,
+)
+
+ERROR = OpenApiResponse(description="A JSON object with `detail` (and `errors` per field).")
+
+
+def version_field(user, function, number):
+    """The version a request body names, or a field error (not a 404: the URL exists)."""
+    try:
+        return access.version_for_user(user, function, number)
+    except Http404:
+        raise ValidationError({"version": f"This function has no version {number}."}) from None
+
+
+def _definitions_field(**kwargs):
+    return serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Setting definitions: name, label, description, type, required, encrypted.",
+        **kwargs,
+    )
+
+
+class DraftInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    interface = serializers.ChoiceField(choices=Interface.choices, required=False)
+    code = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    settings = _definitions_field(required=False)
+
+
+class FunctionListView(WorkspaceView):
+    class FunctionCreateInput(DraftInput):
+        slug = serializers.SlugField(max_length=60, required=False)
+        template = serializers.CharField(
+            required=False, help_text="Start from this template (see templates/)."
+        )
+
+    @extend_schema(summary="List functions", responses=FunctionSummaryOutput(many=True))
+    def get(self, request, ws):
+        return self.paginated(selectors.function_list(self.workspace), FunctionSummaryOutput)
+
+    @extend_schema(
+        summary="Create a function, from scratch or from a template",
+        request=FunctionCreateInput,
+        responses={201: FunctionOutput, 400: ERROR, 403: ERROR},
+    )
+    def post(self, request, ws):
+        data = self.valid(self.FunctionCreateInput)
+        function = services.function_create(
+            workspace=self.workspace, actor=request.user, name=data.pop("name", ""), **data
+        )
+        return self.created(FunctionOutput(function).data)
+
+
+class FunctionDetailView(WorkspaceView):
+    @extend_schema(summary="Get a function with its draft", responses=FunctionOutput)
+    def get(self, request, ws, function_id):
+        function = access.function_for_user(request.user, self.workspace, function_id)
+        return Response(FunctionOutput(function).data)
+
+    @extend_schema(
+        summary="Save the draft (never changes deployed versions or sources)",
+        request=DraftInput,
+        responses={200: FunctionOutput, 400: ERROR, 403: ERROR},
+    )
+    def patch(self, request, ws, function_id):
+        function = access.function_for_user(request.user, self.workspace, function_id, write=True)
+        data = self.valid(DraftInput, partial=True)
+        services.function_save(function=function, actor=request.user, **data)
+        return Response(FunctionOutput(function).data)
+
+    @extend_schema(
+        summary="Delete a function (force=true also deletes its sources)",
+        parameters=[OpenApiParameter("force", bool, description="Also delete its sources.")],
+        responses={204: None, 409: ERROR, 403: ERROR},
+    )
+    def delete(self, request, ws, function_id):
+        function = access.function_for_user(request.user, self.workspace, function_id, write=True)
+        force = request.query_params.get("force", "").lower() in {"1", "true", "yes"}
+        services.function_delete(function=function, actor=request.user, force=force)
+        return Response(status=204)
+
+
+class DeployOutput(serializers.Serializer):
+    version = VersionOutput()
+    moved_sources = SourceOutput(many=True, source="moved")
+    held_sources = SourceOutput(
+        many=True, source="held", help_text="Following sources whose settings do not fit."
+    )
+
+
+class FunctionDeployView(WorkspaceView):
+    class DeployInput(DraftInput):
+        message = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+    @extend_schema(
+        summary="Save & Deploy: save the draft and make it the next version",
+        request=DeployInput,
+        responses={201: DeployOutput, 400: ERROR, 403: ERROR},
+    )
+    def post(self, request, ws, function_id):
+        function = access.function_for_user(request.user, self.workspace, function_id, write=True)
+        data = self.valid(self.DeployInput)
+        deployment = services.function_deploy(function=function, actor=request.user, **data)
+        return self.created(DeployOutput(deployment).data)
+
+
+class VersionListView(WorkspaceView):
+    @extend_schema(summary="List versions, newest first", responses=VersionSummaryOutput(many=True))
+    def get(self, request, ws, function_id):
+        function = access.function_for_user(request.user, self.workspace, function_id)
+        return self.paginated(selectors.version_list(function), VersionSummaryOutput)
+
+
+class VersionDetailView(WorkspaceView):
+    @extend_schema(summary="Get a version", responses=VersionOutput)
+    def get(self, request, ws, function_id, number):
+        function = access.function_for_user(request.user, self.workspace, function_id)
+        version = access.version_for_user(request.user, function, number)
+        return Response(VersionOutput(version).data)
+
+
+class VersionRestoreView(WorkspaceView):
+    @extend_schema(
+        summary="Copy a version into the draft",
+        request=None,
+        responses={200: FunctionOutput, 403: ERROR},
+    )
+    def post(self, request, ws, function_id, number):
+        function = access.function_for_user(request.user, self.workspace, function_id, write=True)
+        version = access.version_for_user(request.user, function, number)
+        services.function_restore(function=function, actor=request.user, version=version)
+        return Response(FunctionOutput(function).data)
+
+
+class FunctionTestView(WorkspaceView):
+    class TestInput(serializers.Serializer):
+        request = JSONObjectField(
+            help_text="{method, url, headers, body | rawBody} or {payload: {body, headers, "
+            "queryParameters}}."
+        )
+        settings = JSONObjectField(
+            required=False, help_text="Setting values for this run, over the stored test values."
+        )
+        code = serializers.CharField(
+            required=False, trim_whitespace=False, help_text="Unsaved code to run instead."
+        )
+        version = serializers.IntegerField(required=False, help_text="Run this version.")
+
+    @extend_schema(
+        summary="Run the draft (or code, or a version) on a request in a worker",
+        request=TestInput,
+        responses={200: RunResultOutput, 400: ERROR, 403: ERROR, 504: ERROR},
+    )
+    def post(self, request, ws, function_id):
+        function = access.function_to_test(request.user, self.workspace, function_id)
+        data = self.valid(self.TestInput)
+        if "version" in data:
+            data["version"] = version_field(request.user, function, data["version"])
+        result = services.function_test_run(function=function, actor=request.user, **data)
+        return Response(result)
+
+
+class FunctionTestSettingsView(WorkspaceView):
+    class TestSettingsInput(serializers.Serializer):
+        settings = JSONObjectField(help_text="Values by name; null clears one.")
+
+    @extend_schema(
+        summary="Keep setting values for the editor's Run (secrets stay write-only)",
+        request=TestSettingsInput,
+        responses={200: FunctionOutput, 400: ERROR, 403: ERROR},
+    )
+    def patch(self, request, ws, function_id):
+        function = access.function_to_test(request.user, self.workspace, function_id)
+        data = self.valid(self.TestSettingsInput)
+        services.function_set_test_values(
+            function=function, actor=request.user, values=data["settings"]
+        )
+        return Response(FunctionOutput(function).data)
+
+
+class TemplateListView(WorkspaceView):
+    @extend_schema(summary="List function templates", responses=TemplateSummaryOutput(many=True))
+    def get(self, request, ws):
+        from catalog import function_templates
+
+        return self.paginated(function_templates.all_templates(), TemplateSummaryOutput)
+
+
+class TemplateDetailView(WorkspaceView):
+    @extend_schema(summary="Get a template with its code and samples", responses=TemplateOutput)
+    def get(self, request, ws, slug):
+        from catalog import function_templates
+
+        try:
+            template = function_templates.get_template(slug)
+        except (KeyError, LookupError, ValueError):
+            raise Http404("No such template.") from None
+        return Response(TemplateOutput(template).data)

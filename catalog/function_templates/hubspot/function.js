@@ -1,0 +1,65 @@
+// HubSpot app webhooks: https://developers.hubspot.com/docs/api/webhooks
+// HubSpot batches up to 100 events in one JSON array, so one unknown subscription type
+// is skipped (and logged) rather than failing the whole batch.
+async function onRequest(request, settings) {
+  if (settings.clientSecret) {
+    verifySignature(request, settings.clientSecret);
+  }
+
+  const events = request.json();
+  if (!Array.isArray(events)) {
+    throw new InvalidEventPayload('A HubSpot webhook body is a JSON array of events');
+  }
+  for (const event of events) {
+    handle(event);
+  }
+}
+
+function handle(event) {
+  // Webhooks carry only ids and the changed property; the HubSpot record id is the user id.
+  const id = String(event.objectId);
+  const timestamp = new Date(event.occurredAt).toISOString();
+
+  switch (event.subscriptionType) {
+    case 'contact.creation':
+      Segment.identify({ userId: id, traits: { hubspotPortalId: event.portalId }, timestamp });
+      Segment.track({ event: 'Contact Created', userId: id, properties: { source: event.changeSource }, timestamp });
+      break;
+
+    case 'contact.propertyChange':
+      Segment.identify({ userId: id, traits: { [event.propertyName]: event.propertyValue }, timestamp });
+      break;
+
+    case 'deal.creation':
+      Segment.set({ collection: 'deals', id, properties: { portalId: event.portalId, createdAt: timestamp } });
+      break;
+
+    case 'deal.propertyChange':
+      Segment.set({ collection: 'deals', id, properties: { [event.propertyName]: event.propertyValue } });
+      break;
+
+    default:
+      console.log(`Skipped ${event.subscriptionType} event ${event.eventId}`);
+  }
+}
+
+// X-HubSpot-Signature-v3: base64 HMAC-SHA256 of method + URL + raw body + timestamp.
+function verifySignature(request, secret) {
+  const received = request.headers.get('X-HubSpot-Signature-v3') || '';
+  const timestamp = request.headers.get('X-HubSpot-Request-Timestamp') || '';
+  const expected = crypto
+    .createHmac('sha256', secret)
+    .update(`POST${request.url.href}${request.text()}${timestamp}`)
+    .digest('base64');
+  if (!safeEqual(expected, received)) {
+    throw new ValidationError('X-HubSpot-Signature-v3 does not match: check the client secret');
+  }
+}
+
+// Constant-time comparison, so response times reveal nothing about the expected value.
+function safeEqual(a, b) {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}

@@ -1,0 +1,159 @@
+// Stripe webhooks: https://docs.stripe.com/webhooks
+// Each request is one Event object: {id, type, created, data: {object}}.
+async function onRequest(request, settings) {
+  if (settings.signingSecret) {
+    verifySignature(request, settings.signingSecret);
+  }
+
+  const event = request.json();
+  const object = event.data && event.data.object;
+  if (!event.type || !object) {
+    throw new InvalidEventPayload('Not a Stripe event: "type" or "data.object" is missing');
+  }
+  const timestamp = new Date(event.created * 1000).toISOString();
+
+  switch (event.type) {
+    case 'customer.created':
+    case 'customer.updated':
+      Segment.identify({
+        userId: object.id,
+        traits: {
+          email: object.email,
+          name: object.name,
+          phone: object.phone,
+          description: object.description,
+          createdAt: new Date(object.created * 1000).toISOString(),
+        },
+        timestamp,
+      });
+      Segment.set({ collection: 'customers', id: object.id, properties: customerProperties(object) });
+      break;
+
+    case 'charge.succeeded':
+    case 'charge.failed':
+    case 'charge.refunded':
+      Segment.track({
+        event: titleCase(event.type),
+        // Charges from guest checkouts have no customer; the charge id keeps them apart.
+        ...(object.customer ? { userId: object.customer } : { anonymousId: object.id }),
+        properties: {
+          chargeId: object.id,
+          // Stripe amounts are integers in the currency's smallest unit (cents).
+          amount: object.amount / 100,
+          amountRefunded: object.amount_refunded / 100,
+          currency: object.currency,
+          status: object.status,
+          paymentMethod: object.payment_method_details && object.payment_method_details.type,
+          failureMessage: object.failure_message,
+        },
+        timestamp,
+      });
+      break;
+
+    case 'invoice.created':
+    case 'invoice.finalized':
+    case 'invoice.paid':
+    case 'invoice.payment_failed':
+      Segment.track({
+        event: titleCase(event.type),
+        userId: object.customer,
+        properties: {
+          invoiceId: object.id,
+          number: object.number,
+          total: object.total / 100,
+          amountPaid: object.amount_paid / 100,
+          currency: object.currency,
+          subscriptionId: object.subscription,
+        },
+        timestamp,
+      });
+      Segment.set({ collection: 'invoices', id: object.id, properties: invoiceProperties(object) });
+      break;
+
+    case 'customer.subscription.created':
+    case 'customer.subscription.updated':
+    case 'customer.subscription.deleted':
+      Segment.track({
+        event: titleCase(event.type.replace('customer.', '')),
+        userId: object.customer,
+        properties: { subscriptionId: object.id, status: object.status, plan: planOf(object) },
+        timestamp,
+      });
+      Segment.set({
+        collection: 'subscriptions',
+        id: object.id,
+        properties: {
+          customerId: object.customer,
+          status: object.status,
+          plan: planOf(object),
+          currentPeriodEnd: new Date(object.current_period_end * 1000).toISOString(),
+          cancelAtPeriodEnd: object.cancel_at_period_end,
+        },
+      });
+      break;
+
+    default:
+      throw new EventNotSupported(`${event.type} is not supported`);
+  }
+}
+
+// "charge.succeeded" -> "Charge Succeeded", "invoice.payment_failed" -> "Invoice Payment Failed"
+function titleCase(type) {
+  return type
+    .split(/[._]/)
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join(' ');
+}
+
+function planOf(subscription) {
+  const item = subscription.items && subscription.items.data[0];
+  return item && item.price ? item.price.nickname || item.price.id : undefined;
+}
+
+function customerProperties(customer) {
+  return {
+    email: customer.email,
+    name: customer.name,
+    currency: customer.currency,
+    delinquent: customer.delinquent,
+    createdAt: new Date(customer.created * 1000).toISOString(),
+  };
+}
+
+function invoiceProperties(invoice) {
+  return {
+    customerId: invoice.customer,
+    number: invoice.number,
+    status: invoice.status,
+    total: invoice.total / 100,
+    amountDue: invoice.amount_due / 100,
+    amountPaid: invoice.amount_paid / 100,
+    currency: invoice.currency,
+    subscriptionId: invoice.subscription,
+  };
+}
+
+// Stripe-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">.
+// The timestamp is not checked for age so that captured requests can be replayed.
+function verifySignature(request, secret) {
+  const header = request.headers.get('Stripe-Signature') || '';
+  const parts = Object.fromEntries(header.split(',').map((part) => part.split('=')));
+  if (!parts.t || !parts.v1) {
+    throw new ValidationError('Missing or malformed Stripe-Signature header');
+  }
+  const expected = crypto
+    .createHmac('sha256', secret)
+    .update(`${parts.t}.${request.text()}`)
+    .digest('hex');
+  if (!safeEqual(expected, parts.v1)) {
+    throw new ValidationError('Stripe signature does not match: check the signing secret');
+  }
+}
+
+// Constant-time comparison, so response times reveal nothing about the expected value.
+function safeEqual(a, b) {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}

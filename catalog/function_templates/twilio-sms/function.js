@@ -1,0 +1,66 @@
+// Twilio Messaging webhooks: https://www.twilio.com/docs/messaging/guides/webhook-request
+// Twilio posts form fields (application/x-www-form-urlencoded), not JSON. Point a phone
+// number's "A message comes in" webhook and your messages' StatusCallback here.
+async function onRequest(request, settings) {
+  const params = Object.fromEntries(new URLSearchParams(request.text()));
+  if (!params.MessageSid) {
+    throw new InvalidEventPayload('Not a Twilio message webhook: "MessageSid" is missing');
+  }
+  if (settings.accountSid && params.AccountSid !== settings.accountSid) {
+    throw new ValidationError(`Message belongs to another Twilio account (${params.AccountSid})`);
+  }
+
+  if (params.MessageStatus) {
+    trackStatus(params);
+    return;
+  }
+
+  // An inbound message: the sender's number is the only identity Twilio knows.
+  Segment.identify({
+    userId: params.From,
+    traits: {
+      phone: params.From,
+      city: params.FromCity || undefined,
+      state: params.FromState || undefined,
+      country: params.FromCountry || undefined,
+    },
+  });
+  Segment.track({
+    event: OPT_OUT_WORDS.includes(params.Body.trim().toUpperCase()) ? 'SMS Opted Out' : 'SMS Received',
+    userId: params.From,
+    properties: {
+      messageSid: params.MessageSid,
+      body: params.Body,
+      to: params.To,
+      media: Number(params.NumMedia || 0),
+      segments: Number(params.NumSegments || 1),
+    },
+  });
+}
+
+// Twilio itself blocks further messages after these keywords, so record the opt-out.
+const OPT_OUT_WORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'];
+
+// Delivery reports for messages you sent: the recipient is the user.
+function trackStatus(params) {
+  const events = {
+    sent: 'SMS Sent',
+    delivered: 'SMS Delivered',
+    undelivered: 'SMS Undelivered',
+    failed: 'SMS Failed',
+    read: 'SMS Read',
+  };
+  const event = events[params.MessageStatus];
+  // Intermediate states (accepted, queued, sending) are followed by a final one.
+  if (!event) return;
+  Segment.track({
+    event,
+    userId: params.To,
+    properties: {
+      messageSid: params.MessageSid,
+      from: params.From,
+      status: params.MessageStatus,
+      errorCode: params.ErrorCode || undefined,
+    },
+  });
+}

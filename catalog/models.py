@@ -1,0 +1,230 @@
+"""What a workspace owns: members and roles, functions and their versions, sources
+(configured instances of a function), access tokens, invites and the audit log.
+
+Writes go through catalog.services; permission rules live in catalog.policy.
+"""
+
+from django.conf import settings as django_settings
+from django.db import models
+from django.utils import timezone
+from django_cryptography.fields import encrypt
+
+
+class Workspace(models.Model):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Workspace Owner"
+    SOURCE_ADMIN = "source_admin", "Source Admin"
+    MEMBER = "member", "Member"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    # A source admin manages every source of the workspace, or only the chosen ones.
+    all_sources = models.BooleanField(default=True)
+    sources = models.ManyToManyField("Source", blank=True, related_name="admin_memberships")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "workspace"], name="one_membership_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.workspace} as {self.role}"
+
+
+class Interface(models.TextChoices):
+    ON_REQUEST = "onRequest", "onRequest(request, settings)"
+    LEGACY = "legacy", "legacy (exports.processEvents)"
+
+
+class Function(models.Model):
+    """A function class: the draft being edited and the version new sources get."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="functions")
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=60)
+    description = models.TextField(blank=True, default="")
+    interface = models.CharField(
+        max_length=20, choices=Interface.choices, default=Interface.ON_REQUEST
+    )
+    draft_code = models.TextField(blank=True, default="")
+    draft_settings = models.JSONField(default=list, blank=True)
+    deployed_version = models.ForeignKey(
+        "FunctionVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Values the editor's Run uses; secret ones are encrypted like a source's.
+    test_values = models.JSONField(default=dict, blank=True)
+    test_secrets = encrypt(models.JSONField(default=dict, blank=True))
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "slug"], name="function_slug_per_workspace"
+            )
+        ]
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.workspace.slug}/{self.slug}"
+
+
+class FunctionVersion(models.Model):
+    """An immutable snapshot of a function's draft, made by Save & Deploy."""
+
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    code = models.TextField()
+    settings = models.JSONField(default=list)
+    interface = models.CharField(max_length=20, choices=Interface.choices)
+    message = models.CharField(max_length=500, blank=True, default="")
+    author = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["function", "number"], name="version_number_per_function"
+            )
+        ]
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"{self.function_id} v{self.number}"
+
+    @property
+    def is_legacy(self) -> bool:
+        return self.interface == Interface.LEGACY
+
+
+class Source(models.Model):
+    """An instance of a function: a pinned version, setting values and a webhook URL."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="sources")
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="sources")
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=60)
+    # RESTRICT: a version a source runs cannot go, unless the whole function goes.
+    version = models.ForeignKey(FunctionVersion, on_delete=models.RESTRICT, related_name="sources")
+    follow_deployed = models.BooleanField(default=False)
+    enabled = models.BooleanField(default=True)
+    webhook_token = models.CharField(max_length=64, unique=True)
+    setting_values = models.JSONField(default=dict, blank=True)
+    secret_values = encrypt(models.JSONField(default=dict, blank=True))
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "slug"], name="source_slug_per_workspace")
+        ]
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id}/{self.slug}"
+
+    @property
+    def webhook_url(self) -> str:
+        return f"{django_settings.PUBLIC_URL}/hooks/{self.webhook_token}"
+
+    @property
+    def is_behind(self) -> bool:
+        """True when the function has a newer deployed version than the one pinned."""
+        deployed = self.function.deployed_version_id
+        return deployed is not None and deployed != self.version_id
+
+
+class AccessToken(models.Model):
+    """An API token of one user for one workspace. Only its sha256 is stored."""
+
+    PREFIX = "sfi_"
+
+    user = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="access_tokens")
+    name = models.CharField(max_length=100, blank=True, default="")
+    # The first characters, to recognise a token in a list without revealing it.
+    hint = models.CharField(max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.hint}… ({self.user})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Invite(models.Model):
+    """A one-time link for a new member to set a password (there is no mail server)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invites")
+    user = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"invite of {self.user} to {self.workspace}"
+
+    def is_usable(self, now=None) -> bool:
+        return self.accepted_at is None and (now or timezone.now()) < self.expires_at
+
+
+class AuditEntry(models.Model):
+    """Who did what when. Details name settings but never hold their values."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="audit_entries")
+    actor = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=50)
+    target_type = models.CharField(max_length=30)
+    target_id = models.CharField(max_length=64)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="audit_by_workspace")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type}:{self.target_id}"

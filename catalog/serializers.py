@@ -1,0 +1,225 @@
+"""Output shapes of the catalog API, shared by its views (inputs live next to each view).
+
+Secret setting values are never in an output: they appear as {"set": true/false}.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from catalog.models import (
+    AccessToken,
+    AuditEntry,
+    Function,
+    FunctionVersion,
+    Membership,
+    Source,
+)
+from catalog.setting_schema import TYPES, masked_values
+
+
+class SettingDefinitionOutput(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    description = serializers.CharField()
+    type = serializers.ChoiceField(choices=TYPES)
+    required = serializers.BooleanField()
+    encrypted = serializers.BooleanField()
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": 'Setting values by name; a secret one only as {"set": true|false}.',
+        "additionalProperties": {},
+    }
+)
+class MaskedValuesField(serializers.Field):
+    """Reads (definitions, plain, secret) from the object through `source` methods."""
+
+    def __init__(self, definitions: str, plain: str, secret: str, **kwargs) -> None:
+        self.names = (definitions, plain, secret)
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, obj):
+        definitions, plain, secret = (_attr(obj, name) for name in self.names)
+        return masked_values(definitions, plain, secret)
+
+
+def _attr(obj, dotted: str):
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+class UserField(serializers.CharField):
+    """A user as their email."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, user):
+        return user.email or user.username
+
+
+class WorkspaceOutput(serializers.ModelSerializer):
+    """A workspace as one of the user's memberships: with their role in it."""
+
+    slug = serializers.CharField(source="workspace.slug")
+    name = serializers.CharField(source="workspace.name")
+
+    class Meta:
+        model = Membership
+        fields = ["slug", "name", "role", "all_sources"]
+
+
+class FunctionSummaryOutput(serializers.ModelSerializer):
+    deployed_version = serializers.IntegerField(
+        source="deployed_version.number", allow_null=True, read_only=True
+    )
+    source_count = serializers.IntegerField(read_only=True)
+    sources_behind = serializers.IntegerField(
+        read_only=True, help_text="Sources on an older version than the deployed one."
+    )
+    created_by = UserField()
+    updated_by = UserField()
+
+    class Meta:
+        model = Function
+        fields = [
+            "id", "name", "slug", "description", "interface", "deployed_version",
+            "source_count", "sources_behind", "created_by", "created_at", "updated_by",
+            "updated_at",
+        ]  # fmt: skip
+
+
+class FunctionOutput(serializers.ModelSerializer):
+    deployed_version = serializers.IntegerField(
+        source="deployed_version.number", allow_null=True, read_only=True
+    )
+    code = serializers.CharField(source="draft_code")
+    settings = SettingDefinitionOutput(source="draft_settings", many=True)
+    test_settings = MaskedValuesField("draft_settings", "test_values", "test_secrets")
+    created_by = UserField()
+    updated_by = UserField()
+
+    class Meta:
+        model = Function
+        fields = [
+            "id", "name", "slug", "description", "interface", "deployed_version", "code",
+            "settings", "test_settings", "created_by", "created_at", "updated_by", "updated_at",
+        ]  # fmt: skip
+
+
+class VersionSummaryOutput(serializers.ModelSerializer):
+    author = UserField()
+
+    class Meta:
+        model = FunctionVersion
+        fields = ["number", "message", "interface", "author", "created_at"]
+
+
+class VersionOutput(serializers.ModelSerializer):
+    author = UserField()
+    settings = SettingDefinitionOutput(many=True)
+
+    class Meta:
+        model = FunctionVersion
+        fields = ["number", "message", "interface", "author", "created_at", "code", "settings"]
+
+
+class FunctionRefOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Function
+        fields = ["id", "slug", "name"]
+
+
+class SourceOutput(serializers.ModelSerializer):
+    function = FunctionRefOutput()
+    version = serializers.IntegerField(source="version.number")
+    deployed_version = serializers.IntegerField(
+        source="function.deployed_version.number", allow_null=True
+    )
+    behind = serializers.BooleanField(
+        source="is_behind", help_text="The function has a newer deployed version."
+    )
+    webhook_url = serializers.CharField()
+    settings = MaskedValuesField("version.settings", "setting_values", "secret_values")
+
+    class Meta:
+        model = Source
+        fields = [
+            "id", "name", "slug", "function", "version", "deployed_version", "behind",
+            "follow_deployed", "enabled", "webhook_url", "settings", "created_at", "updated_at",
+        ]  # fmt: skip
+
+
+class MemberOutput(serializers.ModelSerializer):
+    email = serializers.CharField(source="user.email")
+    sources = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    invited = serializers.SerializerMethodField(help_text="True until the user sets a password.")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "email", "role", "all_sources", "sources", "invited", "created_at"]
+
+    def get_invited(self, membership) -> bool:
+        return not membership.user.has_usable_password()
+
+
+class TokenOutput(serializers.ModelSerializer):
+    owner = UserField(source="user")
+    active = serializers.BooleanField(source="is_active")
+
+    class Meta:
+        model = AccessToken
+        fields = [
+            "id",
+            "name",
+            "hint",
+            "owner",
+            "active",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+        ]
+
+
+class AuditOutput(serializers.ModelSerializer):
+    actor = UserField()
+
+    class Meta:
+        model = AuditEntry
+        fields = ["id", "actor", "action", "target_type", "target_id", "details", "created_at"]
+
+
+class TemplateSummaryOutput(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    settings = SettingDefinitionOutput(many=True)
+
+
+class TemplateOutput(TemplateSummaryOutput):
+    code = serializers.CharField()
+    samples = serializers.ListField(child=serializers.JSONField())
+
+
+class RunResultOutput(serializers.Serializer):
+    events = serializers.ListField(child=serializers.DictField())
+    objects = serializers.ListField(child=serializers.DictField())
+    logs = serializers.ListField(child=serializers.DictField())
+    error = serializers.DictField(allow_null=True)
+    fetches = serializers.ListField(child=serializers.DictField())
+    duration_ms = serializers.FloatField()
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class JSONObjectField(serializers.JSONField):
+    """Any JSON object (a request, setting values)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        return value

@@ -1,0 +1,300 @@
+"""Function classes: create, save the draft, deploy versions, restore, delete."""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from catalog import policy
+from catalog.errors import FunctionHasSources
+from catalog.models import Function, FunctionVersion, Interface, Source, Workspace
+from catalog.services.audit import audit_record
+from catalog.setting_schema import clean_definitions, clean_values, known_values, merge_values
+
+STARTER_CODE = """\
+async function onRequest(request, settings) {
+  const body = request.json();
+  Segment.track({ event: 'Webhook Received', userId: body.userId, properties: body });
+}
+"""
+
+_DRAFT_FIELDS = ("name", "description", "interface", "code", "settings")
+
+
+def _ensure_editor(actor, workspace: Workspace) -> None:
+    policy.ensure(
+        policy.can_edit_functions(policy.membership_of(actor, workspace)),
+        "Only workspace owners may change functions.",
+    )
+
+
+def unique_slug(queryset, base: str, *, exclude_pk=None) -> str:
+    """base, or base-2, base-3… whichever is free in the queryset."""
+    base = slugify(base)[:50] or "function"
+    taken = set(
+        queryset.filter(slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True)
+    )
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _check_interface(interface: str) -> None:
+    if interface not in Interface.values:
+        raise ValidationError({"interface": f"Must be one of {', '.join(Interface.values)}."})
+
+
+def _check_name(name) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError({"name": "A function needs a name."})
+    return name.strip()
+
+
+@transaction.atomic
+def function_create(
+    *,
+    workspace: Workspace,
+    actor,
+    name: str,
+    slug: str = "",
+    description: str = "",
+    interface: str = Interface.ON_REQUEST,
+    code: str | None = None,
+    settings: list | None = None,
+    template: str | None = None,
+) -> Function:
+    """A new function, from scratch or from a template of catalog.function_templates."""
+    _ensure_editor(actor, workspace)
+    if template:
+        starting_point = _template(template)
+        code = starting_point.code if code is None else code
+        settings = list(starting_point.settings) if settings is None else settings
+        description = description or starting_point.description
+        name = name or starting_point.name
+    name = _check_name(name)
+    _check_interface(interface)
+    functions = Function.objects.filter(workspace=workspace)
+    if slug and (slugify(slug) != slug or functions.filter(slug=slug).exists()):
+        raise ValidationError({"slug": f"{slug!r} is not a free slug in this workspace."})
+    function = Function.objects.create(
+        workspace=workspace,
+        name=name,
+        slug=slug or unique_slug(functions, name),
+        description=description,
+        interface=interface,
+        draft_code=STARTER_CODE if code is None else code,
+        draft_settings=clean_definitions(settings or []),
+        created_by=actor,
+        updated_by=actor,
+    )
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action="function.create",
+        target=function,
+        details={"name": function.name, "template": template or None},
+    )
+    return function
+
+
+def _template(slug: str):
+    from catalog import function_templates
+
+    try:
+        return function_templates.get_template(slug)
+    except (KeyError, LookupError, ValueError):
+        raise ValidationError({"template": f"There is no template {slug!r}."}) from None
+
+
+@transaction.atomic
+def function_save(*, function: Function, actor, **changes) -> Function:
+    """Save the draft (Save). Never touches deployed versions or sources.
+
+    changes: any of name, description, interface, code, settings (definitions).
+    """
+    _ensure_editor(actor, function.workspace)
+    unknown = set(changes) - set(_DRAFT_FIELDS)
+    if unknown:
+        raise TypeError(f"function_save got unexpected fields {sorted(unknown)}")
+    fields = _apply_draft(function, changes)
+    function.updated_by = actor
+    function.updated_at = timezone.now()
+    function.save(update_fields=[*fields, "updated_by", "updated_at"])
+    details = {"fields": sorted(changes)}
+    if "settings" in changes:
+        details["settings"] = [d["name"] for d in function.draft_settings]
+    audit_record(
+        workspace=function.workspace,
+        actor=actor,
+        action="function.save",
+        target=function,
+        details=details,
+    )
+    return function
+
+
+def _apply_draft(function: Function, changes: dict) -> list[str]:
+    fields = []
+    if "name" in changes:
+        function.name = _check_name(changes["name"])
+        fields.append("name")
+    if "description" in changes:
+        function.description = changes["description"] or ""
+        fields.append("description")
+    if "interface" in changes:
+        _check_interface(changes["interface"])
+        function.interface = changes["interface"]
+        fields.append("interface")
+    if "code" in changes:
+        function.draft_code = changes["code"] or ""
+        fields.append("draft_code")
+    if "settings" in changes:
+        function.draft_settings = clean_definitions(changes["settings"])
+        fields.append("draft_settings")
+    return fields
+
+
+@dataclass
+class Deployment:
+    version: FunctionVersion
+    # Sources following the deployed version that moved to it, and those whose setting
+    # values do not fit the new version (they stay where they were).
+    moved: list[Source] = field(default_factory=list)
+    held: list[Source] = field(default_factory=list)
+
+
+@transaction.atomic
+def function_deploy(*, function: Function, actor, message: str = "", **changes) -> Deployment:
+    """Save & Deploy: save the draft (with any changes) and make it version N+1.
+
+    Pinned sources stay on their version; sources that follow the deployed version
+    move to it when their setting values fit it.
+    """
+    if changes:
+        function_save(function=function, actor=actor, **changes)
+    else:
+        _ensure_editor(actor, function.workspace)
+    # Lock the function so two deploys cannot take the same number.
+    Function.objects.select_for_update().filter(pk=function.pk).first()
+    last = function.versions.aggregate(n=Max("number"))["n"] or 0
+    version = FunctionVersion.objects.create(
+        function=function,
+        number=last + 1,
+        code=function.draft_code,
+        settings=function.draft_settings,
+        interface=function.interface,
+        message=(message or "")[:500],
+        author=actor,
+    )
+    function.deployed_version = version
+    function.save(update_fields=["deployed_version"])
+    deployment = Deployment(version=version)
+    for source in function.sources.filter(follow_deployed=True).select_related("version"):
+        if _move_source(source, version):
+            deployment.moved.append(source)
+        else:
+            deployment.held.append(source)
+    audit_record(
+        workspace=function.workspace,
+        actor=actor,
+        action="function.deploy",
+        target=function,
+        details={
+            "version": version.number,
+            "message": version.message,
+            "moved_sources": [s.slug for s in deployment.moved],
+            "held_sources": [s.slug for s in deployment.held],
+        },
+    )
+    return deployment
+
+
+def _move_source(source: Source, version: FunctionVersion) -> bool:
+    current = {**source.setting_values, **source.secret_values}
+    try:
+        plain, secret = clean_values(version.settings, known_values(version.settings, current))
+    except ValidationError:
+        return False
+    source.version = version
+    source.setting_values, source.secret_values = plain, secret
+    source.updated_at = timezone.now()
+    source.save(update_fields=["version", "setting_values", "secret_values", "updated_at"])
+    return True
+
+
+@transaction.atomic
+def function_restore(*, function: Function, actor, version: FunctionVersion) -> Function:
+    """Copy a version's code, settings and interface into the draft."""
+    function_save(
+        function=function,
+        actor=actor,
+        code=version.code,
+        settings=version.settings,
+        interface=version.interface,
+    )
+    audit_record(
+        workspace=function.workspace,
+        actor=actor,
+        action="function.restore",
+        target=function,
+        details={"version": version.number},
+    )
+    return function
+
+
+@transaction.atomic
+def function_delete(*, function: Function, actor, force: bool = False) -> list[str]:
+    """Delete a function, its versions and, only with force, its sources.
+
+    Returns the slugs of the sources deleted with it.
+    """
+    _ensure_editor(actor, function.workspace)
+    slugs = list(function.sources.order_by("slug").values_list("slug", flat=True))
+    if slugs and not force:
+        raise FunctionHasSources(
+            f"{len(slugs)} source(s) run this function and would be deleted with it: "
+            f"{', '.join(slugs)}. Confirm with force=true.",
+            sources=slugs,
+        )
+    audit_record(
+        workspace=function.workspace,
+        actor=actor,
+        action="function.delete",
+        target=function,
+        details={"name": function.name, "slug": function.slug, "deleted_sources": slugs},
+    )
+    function.sources.all().delete()
+    function.deployed_version = None
+    function.save(update_fields=["deployed_version"])
+    function.delete()
+    return slugs
+
+
+def function_set_test_values(*, function: Function, actor, values: dict) -> Function:
+    """Keep setting values for the editor's Run (null clears one; secrets encrypted)."""
+    policy.ensure(
+        policy.can_test_functions(policy.membership_of(actor, function.workspace)),
+        "Only workspace owners and source admins may run functions.",
+    )
+    if not isinstance(values, dict):
+        raise ValidationError({"settings": "Setting values must be an object."})
+    current = known_values(
+        function.draft_settings, {**function.test_values, **function.test_secrets}
+    )
+    merged = merge_values(current, values)
+    plain, secret = clean_values(function.draft_settings, merged, require=False, label="function")
+    function.test_values, function.test_secrets = plain, secret
+    function.save(update_fields=["test_values", "test_secrets"])
+    audit_record(
+        workspace=function.workspace,
+        actor=actor,
+        action="function.test_settings",
+        target=function,
+        details={"settings_changed": sorted(values)},
+    )
+    return function

@@ -1,0 +1,203 @@
+"""Sources: configured instances of a function, each with a webhook URL."""
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from catalog import policy
+from catalog.models import Function, FunctionVersion, Role, Source, Workspace
+from catalog.services.audit import audit_record
+from catalog.services.functions import unique_slug
+from catalog.setting_schema import clean_values, known_values, merge_values
+
+
+def new_webhook_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def source_runtime_settings(source: Source) -> dict:
+    """The decrypted setting values the runner gets as `settings` (secrets included).
+
+    Only for running the function: never log, store or return this.
+    """
+    return {**source.setting_values, **source.secret_values}
+
+
+@transaction.atomic
+def source_create(
+    *,
+    workspace: Workspace,
+    actor,
+    function: Function,
+    name: str,
+    slug: str = "",
+    version: FunctionVersion | None = None,
+    follow_deployed: bool = False,
+    enabled: bool = True,
+    settings: dict | None = None,
+) -> Source:
+    """Connect a source to a function's deployed version (or a chosen one)."""
+    membership = policy.membership_of(actor, workspace)
+    policy.ensure(
+        policy.can_create_sources(membership),
+        "Only workspace owners and source admins may connect sources.",
+    )
+    if function.workspace_id != workspace.pk:
+        raise ValidationError({"function": "No such function in this workspace."})
+    version = version or function.deployed_version
+    if version is None:
+        raise ValidationError(
+            {"function": "This function has no deployed version yet; deploy it first."}
+        )
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError({"name": "A source needs a name."})
+    sources = Source.objects.filter(workspace=workspace)
+    if slug and (slugify(slug) != slug or sources.filter(slug=slug).exists()):
+        raise ValidationError({"slug": f"{slug!r} is not a free slug in this workspace."})
+    plain, secret = clean_values(version.settings, settings or {})
+    source = Source.objects.create(
+        workspace=workspace,
+        function=function,
+        name=name.strip(),
+        slug=slug or unique_slug(sources, name),
+        version=version,
+        follow_deployed=follow_deployed,
+        enabled=enabled,
+        webhook_token=new_webhook_token(),
+        setting_values=plain,
+        secret_values=secret,
+        created_by=actor,
+    )
+    if membership.role == Role.SOURCE_ADMIN and not membership.all_sources:
+        # A source admin of chosen sources manages what they connect.
+        membership.sources.add(source)
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action="source.create",
+        target=source,
+        details={
+            "slug": source.slug,
+            "function": function.slug,
+            "version": version.number,
+            "settings": sorted({**plain, **secret}),
+        },
+    )
+    return source
+
+
+@transaction.atomic
+def source_update(
+    *,
+    source: Source,
+    actor,
+    name: str | None = None,
+    enabled: bool | None = None,
+    follow_deployed: bool | None = None,
+    settings: dict | None = None,
+) -> Source:
+    """Rename, enable/disable, (un)follow the deployed version, change setting values.
+
+    settings are merged into the current values: a name set to null is cleared, names
+    left out keep their value. The result is validated against the pinned version.
+    """
+    _ensure_manager(actor, source)
+    fields, details = [], {}
+    if name is not None:
+        if not name.strip():
+            raise ValidationError({"name": "A source needs a name."})
+        source.name = name.strip()
+        fields.append("name")
+    for attr, value in (("enabled", enabled), ("follow_deployed", follow_deployed)):
+        if value is not None:
+            setattr(source, attr, value)
+            fields.append(attr)
+            details[attr] = value
+    if settings is not None:
+        _set_values(source, source.version, settings)
+        fields += ["setting_values", "secret_values"]
+        details["settings_changed"] = sorted(settings)
+    source.updated_at = timezone.now()
+    source.save(update_fields=[*fields, "updated_at"])
+    audit_record(
+        workspace=source.workspace,
+        actor=actor,
+        action="source.update",
+        target=source,
+        details={"fields": [f for f in fields if f != "secret_values"], **details},
+    )
+    return source
+
+
+def _set_values(source: Source, version: FunctionVersion, changes: dict) -> None:
+    if not isinstance(changes, dict):
+        raise ValidationError({"settings": "Setting values must be an object."})
+    current = known_values(version.settings, {**source.setting_values, **source.secret_values})
+    merged = merge_values(current, changes)
+    source.setting_values, source.secret_values = clean_values(version.settings, merged)
+
+
+@transaction.atomic
+def source_upgrade(
+    *, source: Source, actor, version: FunctionVersion, settings: dict | None = None
+) -> Source:
+    """Move a source to another version of its function (upgrade or rollback).
+
+    The setting values (with any changes given) are re-validated against that version;
+    values of settings it does not have are dropped. Nothing changes when they do not fit.
+    """
+    _ensure_manager(actor, source)
+    if version.function_id != source.function_id:
+        raise ValidationError({"version": "That version belongs to another function."})
+    previous = source.version
+    _set_values(source, version, settings or {})
+    source.version = version
+    source.updated_at = timezone.now()
+    source.save(update_fields=["version", "setting_values", "secret_values", "updated_at"])
+    audit_record(
+        workspace=source.workspace,
+        actor=actor,
+        action="source.upgrade" if version.number > previous.number else "source.rollback",
+        target=source,
+        details={
+            "from_version": previous.number,
+            "to_version": version.number,
+            "settings_changed": sorted(settings or {}),
+        },
+    )
+    return source
+
+
+def source_rotate_token(*, source: Source, actor) -> Source:
+    """A new webhook URL; the old one stops working at once."""
+    _ensure_manager(actor, source)
+    source.webhook_token = new_webhook_token()
+    source.updated_at = timezone.now()
+    source.save(update_fields=["webhook_token", "updated_at"])
+    audit_record(
+        workspace=source.workspace, actor=actor, action="source.rotate_token", target=source
+    )
+    return source
+
+
+@transaction.atomic
+def source_delete(*, source: Source, actor) -> None:
+    _ensure_manager(actor, source)
+    audit_record(
+        workspace=source.workspace,
+        actor=actor,
+        action="source.delete",
+        target=source,
+        details={"slug": source.slug, "function": source.function.slug},
+    )
+    source.delete()
+
+
+def _ensure_manager(actor, source: Source) -> None:
+    policy.ensure(
+        policy.can_manage_source(policy.membership_of(actor, source.workspace), source),
+        "Your role does not allow managing this source.",
+    )

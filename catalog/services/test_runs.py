@@ -1,0 +1,96 @@
+"""The editor's Run: a function's draft, unsaved code or a version, on a request."""
+
+from celery.exceptions import TimeoutError as CeleryTimeout
+from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
+
+from catalog import policy
+from catalog.errors import TestRunFailed
+from catalog.models import Function, FunctionVersion, Interface
+from catalog.setting_schema import check_value, merge_values
+
+
+def normalize_request(request) -> dict:
+    """A request in either form of ARCHITECTURE.md, as the runner wants it."""
+    import runner
+
+    normalize = getattr(runner, "normalize_request", None)
+    if not isinstance(request, dict):
+        raise ValidationError({"request": "The request must be a JSON object."})
+    if normalize is None:
+        return request
+    try:
+        return normalize(request)
+    except ValueError as exc:
+        raise ValidationError({"request": str(exc)}) from None
+
+
+def function_test_run(
+    *,
+    function: Function,
+    actor,
+    request: dict,
+    settings: dict | None = None,
+    code: str | None = None,
+    version: FunctionVersion | None = None,
+) -> dict:
+    """Run the draft (or unsaved code, or a version) in a worker and return its result.
+
+    Setting values are the function's test values with `settings` laid over them; they
+    are only used for this run. Runs on the `interactive` queue, never in the web
+    process; waits up to the runner's limit plus a margin.
+    """
+    from catalog.tasks import run_function_test, seal
+
+    policy.ensure(
+        policy.can_test_functions(policy.membership_of(actor, function.workspace)),
+        "Only workspace owners and source admins may run functions.",
+    )
+    if version is not None:
+        code, definitions, interface = version.code, version.settings, version.interface
+    else:
+        code = function.draft_code if code is None else code
+        definitions, interface = function.draft_settings, function.interface
+    values = _test_values(function, definitions, settings or {})
+    timeout_ms = django_settings.RUNNER_TIMEOUT_MS
+    pending = run_function_test.apply_async(
+        args=[
+            code,
+            normalize_request(request),
+            seal(values),
+            interface == Interface.LEGACY,
+            timeout_ms,
+        ],
+        queue="interactive",
+    )
+    try:
+        return pending.get(timeout=timeout_ms / 1000 + django_settings.TEST_RUN_MARGIN_S)
+    except CeleryTimeout:
+        raise TestRunFailed(
+            "The test run did not finish in time: no worker is consuming the "
+            "'interactive' queue, or all are busy. Try again in a moment."
+        ) from None
+    except Exception as exc:
+        raise TestRunFailed(f"The test run failed in the worker: {type(exc).__name__}.") from None
+    finally:
+        pending.forget()
+
+
+def _test_values(function: Function, definitions: list[dict], overrides: dict) -> dict:
+    """Stored test values plus overrides; types checked for the settings defined.
+
+    Names the definitions lack are passed through: the editor may run unsaved code
+    that reads settings not yet defined.
+    """
+    if not isinstance(overrides, dict):
+        raise ValidationError({"settings": "Setting values must be an object."})
+    values = merge_values({**function.test_values, **function.test_secrets}, overrides)
+    errors = {}
+    for definition in definitions:
+        value = values.get(definition["name"])
+        problem = value is not None and check_value(definition, value)
+        if problem:
+            errors[f"settings.{definition['name']}"] = [problem]
+    if errors:
+        raise ValidationError(errors)
+    return values

@@ -1,0 +1,39 @@
+"""Celery tasks of the catalog: the editor's test runs, on the `interactive` queue."""
+
+import base64
+import dataclasses
+import json
+
+from celery import shared_task
+from django_cryptography.utils.crypto import FernetBytes
+
+# A sealed setting bundle older than this is refused (it was queued for a run whose
+# caller gave up long ago).
+SEALED_TTL_S = 300
+
+
+def seal(values: dict) -> str:
+    """Encrypt setting values for the broker: secrets never sit in Redis in plaintext."""
+    return base64.b64encode(FernetBytes().encrypt(json.dumps(values))).decode("ascii")
+
+
+def unseal(sealed: str) -> dict:
+    return json.loads(FernetBytes().decrypt(base64.b64decode(sealed), SEALED_TTL_S))
+
+
+@shared_task(name="catalog.run_function_test", acks_late=False)
+def run_function_test(
+    code: str, request: dict, sealed_settings: str, legacy: bool, timeout_ms: int
+) -> dict:
+    """Run code once in the sandbox and return the runner's result as a dict.
+
+    Unlike other tasks this one takes the code itself, not an id: the editor runs
+    unsaved drafts, so there is nothing in the database to read. Not acknowledged
+    late: a test run whose worker died is not worth running again.
+    """
+    import runner
+
+    result = runner.run(
+        code, request, unseal(sealed_settings), legacy=legacy, timeout_ms=timeout_ms
+    )
+    return dataclasses.asdict(result) if dataclasses.is_dataclass(result) else dict(result)

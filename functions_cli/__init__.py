@@ -1,0 +1,1 @@
+"""`functions-cli`: the Source Functions IDE from a terminal (logs, replay, push, pull, run)."""

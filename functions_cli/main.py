@@ -1,0 +1,174 @@
+"""Entry point of `functions-cli`. Each command is a small function over the Client."""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from functions_cli import config as config_file
+from functions_cli.client import ApiError, Client
+from functions_cli.config import Config, ConfigError
+
+FOLLOW_INTERVAL_S = 2.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command is None:
+        parser().print_help()
+        return 2
+    try:
+        return args.handler(args) or 0
+    except (ConfigError, ApiError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="functions-cli", description=__doc__)
+    commands = root.add_subparsers(dest="command", metavar="COMMAND")
+
+    login = commands.add_parser("login", help="save the server, workspace and token to use")
+    login.add_argument("--url", required=True, help="e.g. http://127.0.0.1:8000")
+    login.add_argument("--workspace", required=True, help="the workspace slug")
+    login.add_argument("--token", required=True, help="an API token of that workspace")
+    login.add_argument("--user", default="", help="your email, for your own reference")
+    login.set_defaults(handler=cmd_login)
+
+    logs = commands.add_parser("logs", help="show a source's latest executions")
+    logs.add_argument("--source", required=True, help="the source slug")
+    logs.add_argument("-n", type=int, default=100, help="how many (1-100, default 100)")
+    logs.add_argument("--follow", "-f", action="store_true", help="keep printing new ones")
+    logs.set_defaults(handler=cmd_logs)
+
+    replay = commands.add_parser("replay", help="replay dead letters of a source")
+    replay.add_argument("--source", required=True)
+    replay.add_argument("--all", action="store_true", help="every dead letter of the source")
+    replay.add_argument("ids", nargs="*", type=int, help="ingest event ids")
+    replay.add_argument("--version", choices=["pinned", "deployed"], default="pinned")
+    replay.set_defaults(handler=cmd_replay)
+
+    push = commands.add_parser("push", help="save a file as a function's draft")
+    push.add_argument("file", type=Path)
+    push.add_argument("--function", required=True, help="the function slug")
+    push.add_argument("--deploy", action="store_true", help="also deploy it as a new version")
+    push.add_argument("--message", default="", help="the deploy message")
+    push.set_defaults(handler=cmd_push)
+
+    pull = commands.add_parser("pull", help="write a function's draft (or a version) to a file")
+    pull.add_argument("--function", required=True)
+    pull.add_argument("--version", type=int, help="a version number instead of the draft")
+    pull.add_argument("-o", "--output", type=Path, help="default: <function slug>.js")
+    pull.set_defaults(handler=cmd_pull)
+
+    run = commands.add_parser("run", help="run a function locally (the runner CLI)")
+    run.add_argument("rest", nargs=argparse.REMAINDER, help="FUNCTION.js --request REQUEST.json …")
+    run.set_defaults(handler=cmd_run)
+    return root
+
+
+def cmd_login(args) -> int:
+    config = Config(
+        url=args.url.rstrip("/"), workspace=args.workspace, token=args.token, user=args.user
+    )
+    Client(config).get("functions/", limit=1)  # proves the URL, workspace and token
+    path = config_file.save(config)
+    print(f"Logged in to {config.url}, workspace {config.workspace}. Saved to {path}.")
+    return 0
+
+
+def cmd_logs(args) -> int:
+    if not 1 <= args.n <= 100:
+        raise ApiError("-n must be between 1 and 100.")
+    client = Client(config_file.load())
+    path = f"sources/{args.source}/logs/"
+    executions = list(reversed(client.get(path, limit=args.n)))
+    for execution in executions:
+        print(format_execution(execution))
+    seen = max((e["id"] for e in executions), default=0)
+    while args.follow:
+        time.sleep(FOLLOW_INTERVAL_S)
+        fresh = [e for e in reversed(client.get(path, limit=100)) if e["id"] > seen]
+        for execution in fresh:
+            print(format_execution(execution), flush=True)
+            seen = execution["id"]
+    return 0
+
+
+def format_execution(execution: dict) -> str:
+    """One readable block per execution: a summary line, then error and console logs."""
+    line = (
+        f"{execution['started_at']}  #{execution['ingest_event']} attempt {execution['attempt']}"
+        f"{' (replay)' if execution.get('is_replay') else ''}  {execution['status'].upper():<9}"
+        f"  {execution['duration_ms']:.1f} ms  {execution['event_count']} events"
+        f"  {execution['object_count']} objects"
+    )
+    lines = [line]
+    error = execution.get("error")
+    if error:
+        where = (
+            f" (line {error['line']}, column {error.get('column', '?')})"
+            if error.get("line")
+            else ""
+        )
+        lines.append(f"    {error.get('name')}: {error.get('message')}{where}")
+    for log in execution.get("logs") or []:
+        lines.append(f"    [{log.get('level', 'log')}] {log.get('message', '')}")
+    return "\n".join(lines)
+
+
+def cmd_replay(args) -> int:
+    if args.all == bool(args.ids):
+        raise ApiError("Give the ingest event ids to replay, or --all (not both).")
+    body = {"version": args.version, **({"all": True} if args.all else {"ids": args.ids})}
+    result = Client(config_file.load()).post(f"sources/{args.source}/dead-letters/replay/", body)
+    replayed = result["replayed"]
+    print(f"Replaying {len(replayed)} dead letter(s): {', '.join(map(str, replayed)) or 'none'}.")
+    return 0
+
+
+def _function(client: Client, slug: str) -> dict:
+    for function in client.items("functions/"):
+        if function["slug"] == slug:
+            return function
+    raise ApiError(f"No function '{slug}' in workspace '{client.config.workspace}'.")
+
+
+def cmd_push(args) -> int:
+    try:
+        code = args.file.read_text()
+    except OSError as exc:
+        raise ApiError(f"Cannot read {args.file}: {exc.strerror}.") from exc
+    client = Client(config_file.load())
+    function = _function(client, args.function)
+    client.patch(f"functions/{function['id']}/", {"code": code})
+    print(f"Saved {args.file} as the draft of {args.function}.")
+    if args.deploy:
+        version = client.post(f"functions/{function['id']}/deploy/", {"message": args.message})
+        print(f"Deployed version {version['number']}.")
+    return 0
+
+
+def cmd_pull(args) -> int:
+    client = Client(config_file.load())
+    function = _function(client, args.function)
+    if args.version:
+        code = client.get(f"functions/{function['id']}/versions/{args.version}/")["code"]
+    else:
+        code = client.get(f"functions/{function['id']}/")["code"]
+    output = args.output or Path(f"{args.function}.js")
+    output.write_text(code)
+    print(f"Wrote {output}.")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from runner.cli import main as runner_main
+
+    return runner_main(["run", *args.rest])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,255 @@
+"""REST API of what sources received and produced. Thin: access helpers decide who
+sees what, services do the writes."""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog import access, policy
+from catalog.api.base import WorkspaceView
+from ingest import catcher, selectors, services
+from ingest.models import Execution, IngestEvent, StoredEvent, WarehouseObject
+
+
+class SourceView(WorkspaceView):
+    """Base: the source of the URL, if the request's user may read it."""
+
+    def source(self, slug: str):
+        return access.source_for_user(self.request.user, self.workspace, slug)
+
+
+class ExecutionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Execution
+        fields = [
+            "id", "ingest_event", "attempt", "is_replay", "status", "started_at", "duration_ms",
+            "event_count", "object_count", "error", "logs", "fetches",
+        ]  # fmt: skip
+
+
+class EventOutput(serializers.ModelSerializer):
+    class Meta:
+        model = StoredEvent
+        fields = ["id", "message_id", "type", "message", "received_at", "sent_at", "ingest_event"]
+
+
+class ObjectOutput(serializers.ModelSerializer):
+    id = serializers.CharField(source="object_id")
+
+    class Meta:
+        model = WarehouseObject
+        fields = ["collection", "id", "properties", "created_at", "updated_at"]
+
+
+class DeadLetterOutput(serializers.ModelSerializer):
+    executions = ExecutionOutput(many=True)
+    body = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IngestEvent
+        fields = [
+            "id", "received_at", "finished_at", "attempts", "replays", "method", "path",
+            "query_string", "headers", "body", "executions",
+        ]  # fmt: skip
+
+    def get_body(self, event: IngestEvent) -> str:
+        return bytes(event.raw_body).decode("utf-8", errors="replace")
+
+
+class LogsView(SourceView):
+    @extend_schema(
+        summary="Executions of a source, newest first",
+        parameters=[
+            OpenApiParameter("limit", int, description="How many (1–100, default 50)."),
+            OpenApiParameter("status", str, enum=[s.value for s in Execution.Status]),
+        ],
+        responses=ExecutionOutput(many=True),
+    )
+    def get(self, request, ws: str, slug: str):
+        source = self.source(slug)
+        status = request.query_params.get("status") or None
+        if status and status not in Execution.Status.values:
+            raise ValidationError(
+                {"status": f"Must be one of {', '.join(Execution.Status.values)}."}
+            )
+        limit = _limit(request.query_params.get("limit"))
+        executions = selectors.executions_of(source, status=status)[:limit]
+        return Response(ExecutionOutput(executions, many=True).data)
+
+
+class EventsView(SourceView):
+    @extend_schema(
+        summary="Events a source stored, newest first",
+        parameters=[OpenApiParameter("type", str, description="Only messages of this type.")],
+        responses=EventOutput(many=True),
+    )
+    def get(self, request, ws: str, slug: str):
+        source = self.source(slug)
+        events = selectors.events_of(source, type=request.query_params.get("type") or None)
+        return self.paginated(events, EventOutput)
+
+
+class ObjectsView(SourceView):
+    @extend_schema(
+        summary="Objects a source wrote (warehouse tables)",
+        parameters=[OpenApiParameter("collection", str, description="Only this collection.")],
+        responses=ObjectOutput(many=True),
+    )
+    def get(self, request, ws: str, slug: str):
+        source = self.source(slug)
+        objects = selectors.objects_of(source, collection=request.query_params.get("collection"))
+        return self.paginated(objects, ObjectOutput)
+
+
+class DeadLettersView(SourceView):
+    @extend_schema(summary="Dead letters of a source", responses=DeadLetterOutput(many=True))
+    def get(self, request, ws: str, slug: str):
+        return self.paginated(selectors.dead_letters_of(self.source(slug)), DeadLetterOutput)
+
+
+class ReplayInput(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    all = serializers.BooleanField(default=False)
+    version = serializers.ChoiceField(choices=["pinned", "deployed"], default="pinned")
+
+    def validate(self, data):
+        if not data["all"] and not data.get("ids"):
+            raise serializers.ValidationError(
+                "Give the dead letters to replay as ids, or all: true."
+            )
+        return data
+
+
+class ReplayOutput(serializers.Serializer):
+    replayed = serializers.ListField(child=serializers.IntegerField())
+
+
+class ReplayView(SourceView):
+    @extend_schema(
+        summary="Replay dead letters, one by one or all",
+        request=ReplayInput,
+        responses=ReplayOutput,
+    )
+    def post(self, request, ws: str, slug: str):
+        source = self.source(slug)
+        policy.ensure(access.can_replay(request.user, source), "Your role does not allow replays.")
+        data = self.valid(ReplayInput)
+        if data["version"] == "deployed" and not source.function.deployed_version_id:
+            raise ValidationError({"version": "This function has no deployed version."})
+        replayed = services.dead_letters_replay(
+            source=source,
+            ingest_event_ids=None if data["all"] else data["ids"],
+            version=data["version"],
+        )
+        return Response({"replayed": replayed})
+
+
+def _limit(raw: str | None) -> int:
+    if raw in (None, ""):
+        return 50
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise ValidationError({"limit": "Must be a whole number from 1 to 100."}) from None
+    if not 1 <= limit <= selectors.MAX_LOG_LIMIT:
+        raise ValidationError({"limit": "Must be a whole number from 1 to 100."})
+    return limit
+
+
+# --- the webhook catcher of a function (docs/live.md) ---------------------------------
+
+
+class FunctionView(APIView):
+    """Base: resolves the workspace and the function of the URL for the request's user.
+    Reading needs membership; writing (rotate, delete) needs the right to run functions."""
+
+    def function(self, ws: str, function_id: int, *, test: bool = False):
+        workspace = access.workspace_for_request(self.request, ws)
+        if test:
+            return access.function_to_test(self.request.user, workspace, function_id)
+        return access.function_for_user(self.request.user, workspace, function_id)
+
+
+class CatcherOutput(serializers.Serializer):
+    url = serializers.CharField(help_text="POST requests here to capture them.")
+    websocket = serializers.CharField(help_text="Path of the websocket that pushes captures.")
+    created_at = serializers.DateTimeField()
+
+
+class CaptureOutput(serializers.Serializer):
+    """Documents catcher.capture_payload, the one format of a capture."""
+
+    id = serializers.IntegerField()
+    received_at = serializers.DateTimeField()
+    method = serializers.CharField()
+    url = serializers.CharField()
+    path = serializers.CharField()
+    query_string = serializers.CharField()
+    headers = serializers.DictField(child=serializers.CharField())
+    content_type = serializers.CharField()
+    size = serializers.IntegerField(help_text="Body size in bytes.")
+    truncated = serializers.BooleanField(
+        help_text="In lists, bodies over 256 KB are left out: GET the capture for them."
+    )
+    body = serializers.CharField(required=False, help_text="The body as text.")
+    json = serializers.JSONField(required=False, help_text="The body parsed, when it is JSON.")
+    request = serializers.JSONField(
+        required=False, help_text="As a Run's input: method, url, headers, body or rawBody."
+    )
+
+
+def _catcher_output(found) -> dict:
+    return {
+        "url": catcher.test_url(found),
+        "websocket": f"/ws/functions/{found.function_id}/catcher/",
+        "created_at": found.created_at,
+    }
+
+
+class CatcherView(FunctionView):
+    @extend_schema(summary="The function's test webhook URL", responses=CatcherOutput)
+    def get(self, request, ws: str, function_id: int):
+        function = self.function(ws, function_id)
+        found = catcher.catcher_for_function(function=function)
+        return Response(CatcherOutput(_catcher_output(found)).data)
+
+
+class CatcherRotateView(FunctionView):
+    @extend_schema(summary="Rotate the test webhook URL", request=None, responses=CatcherOutput)
+    def post(self, request, ws: str, function_id: int):
+        function = self.function(ws, function_id, test=True)
+        rotated = catcher.catcher_rotate(function=function, actor=request.user)
+        return Response(CatcherOutput(_catcher_output(rotated)).data)
+
+
+class CapturesView(FunctionView):
+    @extend_schema(
+        summary="Requests caught at the function's test URL, newest first (the last 50)",
+        responses=CaptureOutput(many=True),
+    )
+    def get(self, request, ws: str, function_id: int):
+        function = self.function(ws, function_id)
+        captures = catcher.recent_captures(function.pk)
+        return Response([catcher.capture_payload(capture) for capture in captures])
+
+
+class CaptureView(FunctionView):
+    def capture(self, function, capture_id: int):
+        capture = catcher.capture_for_function(function, capture_id)
+        if capture is None:
+            raise Http404("No such capture of this function.")
+        return capture
+
+    @extend_schema(summary="One capture, body included", responses=CaptureOutput)
+    def get(self, request, ws: str, function_id: int, capture_id: int):
+        capture = self.capture(self.function(ws, function_id), capture_id)
+        return Response(catcher.capture_payload(capture))
+
+    @extend_schema(summary="Delete a capture", responses={204: None})
+    def delete(self, request, ws: str, function_id: int, capture_id: int):
+        capture = self.capture(self.function(ws, function_id, test=True), capture_id)
+        catcher.capture_delete(capture=capture, actor=request.user)
+        return Response(status=204)

@@ -1,0 +1,214 @@
+"""The webhook catcher: a function's test URL whose requests are stored as captures
+(never executed) and pushed at once to the editors watching the function.
+
+Services (writes), selectors (reads) and the one capture format shared by the API and
+the websocket live here; docs/live.md describes the format.
+"""
+
+import json
+import logging
+import secrets
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.db.models.functions import Length
+from django.utils import timezone
+
+from catalog import policy
+from catalog.models import Function
+from catalog.services.audit import audit_record
+from ingest.models import Capture, Catcher
+from ingest.services.receive import IncomingWebhook, WebhookRefused, check_payload_size
+
+logger = logging.getLogger(__name__)
+
+# Lists (on connect, GET .../captures/) leave out bodies above this size, so 50
+# captures of 2 MB never become one 100 MB message; one capture is always whole.
+LIST_BODY_LIMIT = 256 * 1024
+
+
+class CatcherNotFound(WebhookRefused):
+    status = 404
+
+
+def catcher_group(function_id: int) -> str:
+    return f"catcher-{function_id}"
+
+
+def new_catcher_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def test_url(catcher: Catcher) -> str:
+    return f"{settings.PUBLIC_URL}/hooks/test/{catcher.token}"
+
+
+# --- services ---------------------------------------------------------------------
+
+
+def catcher_for_function(*, function: Function) -> Catcher:
+    """The function's catcher, created on first use."""
+    # get_or_create absorbs a concurrent creation: both callers get the same row.
+    catcher, _ = Catcher.objects.get_or_create(
+        function=function, defaults={"token": new_catcher_token()}
+    )
+    return catcher
+
+
+def _ensure_tester(actor, function: Function) -> None:
+    policy.ensure(
+        policy.can_test_functions(policy.membership_of(actor, function.workspace)),
+        "Only workspace owners and source admins may change a function's test webhook.",
+    )
+
+
+@transaction.atomic
+def catcher_rotate(*, function: Function, actor) -> Catcher:
+    """A new test URL for the function; the old one stops catching at once."""
+    _ensure_tester(actor, function)
+    catcher = catcher_for_function(function=function)
+    catcher.token = new_catcher_token()
+    catcher.created_at = timezone.now()
+    catcher.save(update_fields=["token", "created_at"])
+    audit_record(
+        workspace=function.workspace, actor=actor, action="catcher.rotate_token", target=function
+    )
+    return catcher
+
+
+def capture_store(*, token: str, webhook: IncomingWebhook) -> Capture:
+    """Store a request caught at a test URL, keep the newest Capture.KEEP of the
+    function, and push it to the function's editors once committed.
+
+    Raises PayloadTooLarge (413) and CatcherNotFound (404); nothing is executed."""
+    check_payload_size(len(webhook.body))
+    catcher = Catcher.objects.filter(token=token).only("function_id").first()
+    if catcher is None:
+        raise CatcherNotFound("No function catches requests at this URL.")
+    with transaction.atomic():
+        capture = Capture.objects.create(
+            function_id=catcher.function_id,
+            method=webhook.method,
+            path=webhook.path,
+            query_string=webhook.query_string,
+            headers=webhook.headers,
+            raw_body=webhook.body,
+        )
+        _trim(catcher.function_id)
+        transaction.on_commit(lambda: publish_capture(capture), robust=True)
+    return capture
+
+
+def _trim(function_id: int) -> None:
+    older = list(captures_of(function_id).values_list("pk", flat=True)[Capture.KEEP :])
+    if older:
+        Capture.objects.filter(pk__in=older).delete()
+
+
+def capture_delete(*, capture: Capture, actor) -> None:
+    _ensure_tester(actor, capture.function)
+    capture.delete()
+
+
+def publish_capture(capture: Capture) -> None:
+    """Best effort, like the live debugger: a missed push is still in the list.
+
+    The capture goes through the layer as JSON text, serialized once for every
+    listener and safe from what msgpack cannot carry (integers past 64 bits)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        message = {"type": "capture.new", "capture": json.dumps(capture_payload(capture))}
+        async_to_sync(layer.group_send)(catcher_group(capture.function_id), message)
+    except Exception:
+        logger.warning("could not push capture %s to the catcher's editors", capture.pk)
+
+
+# --- selectors ----------------------------------------------------------------------
+
+
+def captures_of(function_id: int) -> QuerySet[Capture]:
+    return Capture.objects.filter(function_id=function_id).order_by("-received_at", "-pk")
+
+
+def recent_captures(function_id: int) -> list[Capture]:
+    """The kept captures, newest first; bodies over LIST_BODY_LIMIT are not loaded
+    (such a capture has raw_body None and is shown truncated)."""
+    captures = list(
+        captures_of(function_id).defer("raw_body").annotate(size=Length("raw_body"))[: Capture.KEEP]
+    )
+    small = [c.pk for c in captures if c.size <= LIST_BODY_LIMIT]
+    bodies = dict(Capture.objects.filter(pk__in=small).values_list("pk", "raw_body"))
+    for capture in captures:
+        capture.raw_body = bodies.get(capture.pk)
+    return captures
+
+
+def capture_for_function(function: Function, capture_id) -> Capture | None:
+    return (
+        captures_of(function.pk).select_related("function__workspace").filter(pk=capture_id).first()
+    )
+
+
+# --- the capture format -----------------------------------------------------------------
+
+
+def capture_payload(capture: Capture) -> dict:
+    """A capture as the editor and the API show it, with `request` ready to be a Run's
+    input. A capture loaded by recent_captures without its body is `truncated`."""
+    url = settings.PUBLIC_URL + capture.path
+    if capture.query_string:
+        url += "?" + capture.query_string
+    payload = {
+        "id": capture.pk,
+        "received_at": capture.received_at.isoformat(),
+        "method": capture.method,
+        "url": url,
+        "path": capture.path,
+        "query_string": capture.query_string,
+        "headers": capture.headers,
+        "content_type": _header(capture.headers, "content-type"),
+    }
+    if capture.raw_body is None:
+        return {**payload, "size": capture.size, "truncated": True}
+    raw = bytes(capture.raw_body)
+    text = _text(raw)
+    payload.update(size=len(raw), truncated=False, body=text)
+    request = {"method": capture.method, "url": url, "headers": capture.headers}
+    parsed = _json(text)
+    if parsed is _NOT_JSON:
+        request["rawBody"] = text
+    else:
+        payload["json"] = parsed
+        request["body"] = parsed
+    payload["request"] = request
+    return payload
+
+
+_NOT_JSON = object()
+
+
+def _header(headers: dict, name: str) -> str:
+    return next((v for k, v in headers.items() if k.lower() == name), "")
+
+
+def _text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # As the runner gets binary bodies: latin-1, byte for byte.
+        return raw.decode("latin-1")
+
+
+def _json(text: str):
+    def refuse(constant):  # NaN and Infinity parse in Python but are not JSON
+        raise ValueError(constant)
+
+    try:
+        return json.loads(text, parse_constant=refuse)
+    except ValueError:
+        return _NOT_JSON

@@ -1,0 +1,222 @@
+"""What happens to a webhook after a sender POSTs it: the ingest event, each execution
+of it, the events and objects it produced, and their delivery downstream."""
+
+from django.db import models
+from django.utils import timezone
+from django_cryptography.fields import encrypt
+
+
+class IngestEvent(models.Model):
+    """One accepted webhook, written before the sender gets its 2xx."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        RETRYING = "retrying", "Waiting to retry"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed (dead letter)"
+
+    source = models.ForeignKey("catalog.Source", on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(
+        "catalog.FunctionVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=2000)
+    query_string = models.TextField(blank=True)
+    headers = models.JSONField(default=dict)
+    raw_body = models.BinaryField()
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    replays = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="ingest_due_idx"),
+            models.Index(
+                fields=["source", "status", "-received_at"], name="ingest_source_status_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"ingest event {self.pk} ({self.status})"
+
+    @property
+    def is_dead_letter(self) -> bool:
+        return self.status == self.Status.FAILED
+
+    @property
+    def url(self) -> str:
+        return f"{self.path}?{self.query_string}" if self.query_string else self.path
+
+
+class Execution(models.Model):
+    """One run of an ingest event's function: an attempt, a retry or a replay."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", "Succeeded"
+        RETRYING = "retrying", "Failed, will retry"
+        FAILED = "failed", "Failed"
+
+    ingest_event = models.ForeignKey(
+        IngestEvent, on_delete=models.CASCADE, related_name="executions"
+    )
+    source = models.ForeignKey("catalog.Source", on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(
+        "catalog.FunctionVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    attempt = models.PositiveSmallIntegerField()
+    is_replay = models.BooleanField(default=False)
+    started_at = models.DateTimeField(db_index=True)
+    duration_ms = models.FloatField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    logs = models.JSONField(default=list)
+    error = models.JSONField(null=True, blank=True)
+    fetches = models.JSONField(default=list)
+    event_count = models.PositiveIntegerField(default=0)
+    object_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["source", "-started_at"], name="execution_source_idx")]
+
+    def __str__(self) -> str:
+        return f"execution {self.pk} of ingest event {self.ingest_event_id}"
+
+
+class StoredEvent(models.Model):
+    """The event store: every message a source's function emitted, once."""
+
+    source = models.ForeignKey("catalog.Source", on_delete=models.CASCADE, related_name="+")
+    ingest_event = models.ForeignKey(
+        IngestEvent, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    message_id = models.CharField(max_length=200)
+    type = models.CharField(max_length=20)
+    message = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "message_id"], name="event_unique_message_id")
+        ]
+        indexes = [models.Index(fields=["source", "-received_at"], name="event_source_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.message_id}"
+
+
+class WarehouseObject(models.Model):
+    """The object store: one row per (workspace, collection, id), properties merged."""
+
+    workspace = models.ForeignKey("catalog.Workspace", on_delete=models.CASCADE, related_name="+")
+    collection = models.CharField(max_length=200)
+    object_id = models.CharField(max_length=200)
+    properties = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "collection", "object_id"], name="object_unique_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "collection", "-updated_at"], name="object_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.collection}/{self.object_id}"
+
+
+class ObjectChange(models.Model):
+    """History of an object: the properties one `Segment.set` call wrote."""
+
+    object = models.ForeignKey(WarehouseObject, on_delete=models.CASCADE, related_name="changes")
+    source = models.ForeignKey(
+        "catalog.Source", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    ingest_event = models.ForeignKey(
+        IngestEvent, on_delete=models.SET_NULL, null=True, related_name="object_changes"
+    )
+    properties = models.JSONField()
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"change of {self.object_id} at {self.changed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Forwarding(models.Model):
+    """Where a workspace's events and objects go next: a Segment-compatible endpoint."""
+
+    workspace = models.OneToOneField(
+        "catalog.Workspace", on_delete=models.CASCADE, related_name="forwarding"
+    )
+    endpoint = models.URLField()
+    write_key = encrypt(models.CharField(max_length=500))
+    enabled = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"forwarding of workspace {self.workspace_id} to {self.endpoint}"
+
+
+class Delivery(models.Model):
+    """One attempt to forward an ingest event's output downstream."""
+
+    class Status(models.TextChoices):
+        DELIVERED = "delivered", "Delivered"
+        RETRYING = "retrying", "Failed, will retry"
+        FAILED = "failed", "Failed"
+
+    ingest_event = models.ForeignKey(
+        IngestEvent, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    attempt = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    event_count = models.PositiveIntegerField(default=0)
+    object_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"delivery {self.attempt} of ingest event {self.ingest_event_id}: {self.status}"
+
+
+class Catcher(models.Model):
+    """A function's test webhook URL: what arrives is captured, never executed."""
+
+    function = models.OneToOneField(
+        "catalog.Function", on_delete=models.CASCADE, related_name="catcher"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"catcher of function {self.function_id}"
+
+
+class Capture(models.Model):
+    """One request caught by a function's catcher (the last 50 per function are kept)."""
+
+    KEEP = 50
+
+    function = models.ForeignKey(
+        "catalog.Function", on_delete=models.CASCADE, related_name="captures"
+    )
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=2000)
+    query_string = models.TextField(blank=True)
+    headers = models.JSONField(default=dict)
+    raw_body = models.BinaryField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["function", "-received_at"], name="capture_function_idx")]
+
+    def __str__(self) -> str:
+        return f"capture {self.pk} of function {self.function_id}"

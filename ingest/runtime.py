@@ -1,0 +1,85 @@
+"""The one place the ingest app talks to the runner: a warm isolate pool per worker
+process, created lazily so V8 starts in the process that runs code (never in a
+Celery parent that forks afterwards)."""
+
+import threading
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+import runner
+from ingest.models import IngestEvent
+
+_pool = None
+_pool_lock = threading.Lock()
+
+
+@dataclass
+class Outcome:
+    events: list = field(default_factory=list)
+    objects: list = field(default_factory=list)
+    logs: list = field(default_factory=list)
+    error: dict | None = None
+    fetches: list = field(default_factory=list)
+    duration_ms: float = 0.0
+
+
+def pool():
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = runner.IsolatePool(
+                max_isolates=settings.RUNNER_POOL_MAX_ISOLATES,
+                allow_private_network=settings.RUNNER_ALLOW_PRIVATE_NETWORK,
+            )
+        return _pool
+
+
+def request_of(event: IngestEvent) -> dict:
+    """The ingest event as a request in the runner's own form, body kept raw."""
+    raw = bytes(event.raw_body)
+    request = {
+        "method": event.method,
+        "url": settings.PUBLIC_URL + event.url,
+        "headers": event.headers,
+    }
+    try:
+        request["rawBody"] = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # Binary bodies reach the function as latin-1 text, byte for byte.
+        request["rawBody"] = raw.decode("latin-1")
+    return request
+
+
+def execute(
+    *, version, legacy: bool, request: dict, setting_values: dict, execution_id: str
+) -> Outcome:
+    result = pool().run(
+        key=f"version-{version.pk}",
+        code=version.code,
+        request=request,
+        settings=setting_values,
+        legacy=legacy,
+        timeout_ms=settings.RUNNER_TIMEOUT_MS,
+        execution_id=execution_id,
+    )
+    return Outcome(
+        events=result.events,
+        objects=result.objects,
+        logs=result.logs,
+        error=result.error,
+        fetches=result.fetches,
+        duration_ms=result.duration_ms,
+    )
+
+
+def infrastructure_failure(exc: Exception) -> Outcome:
+    """An error of ours, not of the function: retried like a lost worker."""
+    return Outcome(
+        error={
+            "name": "InfrastructureError",
+            "message": f"{type(exc).__name__}: {exc}",
+            "stack": "",
+        },
+        duration_ms=0.0,
+    )

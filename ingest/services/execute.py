@@ -1,0 +1,141 @@
+"""Executing an ingest event: claim it, run its function, record what happened, and
+then store the output, schedule a retry or make it a dead letter."""
+
+import logging
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from catalog.services import source_runtime_settings
+from ingest import live, runtime
+from ingest.models import Execution, IngestEvent
+from ingest.services.store import store_events, upsert_objects
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# Errors that would fail the same way again: the function's own verdict on the
+# payload, or code that cannot load. Everything else is worth another attempt.
+NOT_RETRIED = frozenset(
+    {"ValidationError", "InvalidEventPayload", "EventNotSupported", "SyntaxError", "ReferenceError"}
+)
+Status = IngestEvent.Status
+
+
+def claim_timeout() -> timedelta:
+    """How long a claim holds before a sweep may hand the event to another worker:
+    longer than any run can take, so a live run is never executed twice at once."""
+    return timedelta(milliseconds=settings.RUNNER_MAX_TIMEOUT_MS) + timedelta(seconds=30)
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with jitter: base·2^(n-1), capped, scaled by 50–100 %."""
+    delay = min(settings.RETRY_BACKOFF_CAP_S, settings.RETRY_BACKOFF_BASE_S * 2 ** (attempt - 1))
+    return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not security
+
+
+def is_retried(error: dict | None) -> bool:
+    return error is not None and error.get("name") not in NOT_RETRIED
+
+
+def _claim(ingest_event_id: int) -> IngestEvent | None:
+    """Take the event for this worker, or None when it is finished or taken."""
+    now = timezone.now()
+    claimable = Q(status__in=[Status.PENDING, Status.RETRYING]) | Q(
+        status=Status.RUNNING, claimed_at__lt=now - claim_timeout()
+    )
+    taken = IngestEvent.objects.filter(claimable, pk=ingest_event_id).update(
+        status=Status.RUNNING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not taken:
+        return None
+    return IngestEvent.objects.select_related("source", "version").get(pk=ingest_event_id)
+
+
+def ingest_event_execute(*, ingest_event_id: int) -> Execution | None:
+    """Run one attempt of an ingest event. Idempotent: a finished or already running
+    event is left alone and None is returned."""
+    event = _claim(ingest_event_id)
+    if event is None:
+        return None
+    started_at = timezone.now()
+    outcome = _run(event)
+    return _record(event, outcome, started_at)
+
+
+def _run(event: IngestEvent) -> runtime.Outcome:
+    try:
+        return runtime.execute(
+            version=event.version,
+            legacy=event.version.is_legacy,
+            request=runtime.request_of(event),
+            setting_values=source_runtime_settings(event.source),
+            execution_id=str(event.pk),
+        )
+    except Exception as exc:  # infrastructure: the runner or the settings broke, not the code
+        logger.exception("ingest event %s could not be executed", event.pk)
+        return runtime.infrastructure_failure(exc)
+
+
+@transaction.atomic
+def _record(event: IngestEvent, outcome: runtime.Outcome, started_at) -> Execution:
+    retry_in = 0.0
+    if outcome.error is None:
+        status = Execution.Status.SUCCEEDED
+        store_events(event, outcome.events)
+        upsert_objects(event, outcome.objects)
+        _finish(event, Status.SUCCEEDED)
+    elif is_retried(outcome.error) and event.attempts < MAX_ATTEMPTS:
+        status = Execution.Status.RETRYING
+        retry_in = _schedule_retry(event)
+    else:
+        status = Execution.Status.FAILED
+        _finish(event, Status.FAILED)
+    execution = Execution.objects.create(
+        ingest_event=event,
+        source_id=event.source_id,
+        version_id=event.version_id,
+        attempt=event.attempts,
+        is_replay=event.replays > 0,
+        started_at=started_at,
+        duration_ms=outcome.duration_ms,
+        status=status,
+        logs=outcome.logs,
+        error=outcome.error,
+        fetches=outcome.fetches,
+        event_count=len(outcome.events) if status == Execution.Status.SUCCEEDED else 0,
+        object_count=len(outcome.objects) if status == Execution.Status.SUCCEEDED else 0,
+    )
+    transaction.on_commit(lambda: _after_commit(event, execution, retry_in), robust=True)
+    return execution
+
+
+def _finish(event: IngestEvent, status: str) -> None:
+    event.status = status
+    event.finished_at = timezone.now()
+    event.save(update_fields=["status", "finished_at"])
+
+
+def _schedule_retry(event: IngestEvent) -> float:
+    delay = backoff_seconds(event.attempts)
+    event.status = Status.RETRYING
+    event.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+    event.save(update_fields=["status", "next_attempt_at"])
+    return delay
+
+
+def _after_commit(event: IngestEvent, execution: Execution, retry_in: float) -> None:
+    from ingest import tasks
+
+    if execution.status == Execution.Status.RETRYING:
+        tasks.execute.apply_async((event.pk,), countdown=retry_in)
+    elif (
+        execution.status == Execution.Status.SUCCEEDED
+        and execution.event_count + execution.object_count
+    ):
+        tasks.forward.delay(event.pk)
+    live.publish_execution(execution)

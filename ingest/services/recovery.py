@@ -1,0 +1,75 @@
+"""Dead letters and replays, the sweep that finds lost tasks, and retention."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from ingest.models import Execution, IngestEvent
+from ingest.services.execute import claim_timeout
+
+Status = IngestEvent.Status
+
+
+def dead_letters_replay(
+    *, source, ingest_event_ids: list[int] | None, version: str = "pinned"
+) -> list[int]:
+    """Queue dead letters of a source again, all of them when ids is None.
+
+    `version` is "pinned" (the source's pinned version) or "deployed" (the function's
+    deployed version). Each replay starts a fresh round of attempts, recorded as
+    executions marked as replays. Returns the ids queued; ids that are not dead
+    letters of this source are ignored."""
+    from ingest import tasks
+
+    if version not in ("pinned", "deployed"):
+        raise ValueError('version must be "pinned" or "deployed".')
+    version_id = source.version_id if version == "pinned" else source.function.deployed_version_id
+    dead = IngestEvent.objects.filter(source=source, status=Status.FAILED)
+    if ingest_event_ids is not None:
+        dead = dead.filter(pk__in=ingest_event_ids)
+    with transaction.atomic():
+        ids = list(dead.select_for_update().values_list("pk", flat=True))
+        IngestEvent.objects.filter(pk__in=ids).update(
+            status=Status.PENDING,
+            version_id=version_id,
+            attempts=0,
+            replays=F("replays") + 1,
+            next_attempt_at=timezone.now(),
+            finished_at=None,
+        )
+        for pk in ids:
+            transaction.on_commit(lambda pk=pk: tasks.execute.delay(pk), robust=True)
+    return ids
+
+
+def ingest_events_sweep() -> list[int]:
+    """Queue again the events whose task was lost: due ones still waiting well after
+    they should have run, and ones claimed by a worker that died mid-run."""
+    from ingest import tasks
+
+    now = timezone.now()
+    grace = timedelta(seconds=settings.SWEEP_GRACE_S)
+    lost = IngestEvent.objects.filter(
+        Q(status__in=[Status.PENDING, Status.RETRYING], next_attempt_at__lt=now - grace)
+        | Q(status=Status.RUNNING, claimed_at__lt=now - claim_timeout())
+    ).values_list("pk", flat=True)[: settings.SWEEP_BATCH]
+    ids = list(lost)
+    for pk in ids:
+        tasks.execute.delay(pk)
+    return ids
+
+
+def retention_cleanup() -> int:
+    """Delete finished ingest events (with their executions) older than the retention."""
+    cutoff = timezone.now() - timedelta(days=settings.RETENTION_DAYS)
+    old = IngestEvent.objects.filter(
+        status__in=[Status.SUCCEEDED, Status.FAILED], received_at__lt=cutoff
+    )
+    Execution.objects.filter(started_at__lt=cutoff).exclude(
+        ingest_event__status__in=[Status.PENDING, Status.RUNNING, Status.RETRYING]
+    ).delete()
+    deleted, _ = old.delete()
+    return deleted

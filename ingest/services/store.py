@@ -1,0 +1,46 @@
+"""The event store and the object store ("warehouse tables")."""
+
+from django.utils import timezone
+
+from ingest.models import IngestEvent, ObjectChange, StoredEvent, WarehouseObject
+
+
+def store_events(event: IngestEvent, messages: list[dict]) -> int:
+    """Add the messages to the source's event store. A message id already there is
+    skipped, so re-running an execution can never duplicate an event."""
+    rows = [
+        StoredEvent(
+            source_id=event.source_id,
+            ingest_event=event,
+            message_id=str(message["messageId"]),
+            type=message["type"],
+            message=message,
+        )
+        for message in messages
+    ]
+    return len(StoredEvent.objects.bulk_create(rows, ignore_conflicts=True))
+
+
+def upsert_objects(event: IngestEvent, objects: list[dict]) -> None:
+    """Merge each object's properties into what the workspace has: the last write
+    wins per property, properties not mentioned are kept, every change is logged."""
+    workspace_id = event.source.workspace_id
+    for item in objects:
+        now = timezone.now()
+        row, created = WarehouseObject.objects.select_for_update().get_or_create(
+            workspace_id=workspace_id,
+            collection=item["collection"],
+            object_id=str(item["id"]),
+            defaults={"properties": item["properties"], "created_at": now, "updated_at": now},
+        )
+        if not created:
+            row.properties = {**row.properties, **item["properties"]}
+            row.updated_at = now
+            row.save(update_fields=["properties", "updated_at"])
+        ObjectChange.objects.create(
+            object=row,
+            source_id=event.source_id,
+            ingest_event=event,
+            properties=item["properties"],
+            changed_at=now,
+        )

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from ingest import api, views
+
+source = "workspaces/<slug:ws>/sources/<slug:slug>/"
+function = "workspaces/<slug:ws>/functions/<int:function_id>/"
+
+api_urlpatterns = [
+    path(source + "logs/", api.LogsView.as_view(), name="source-logs"),
+    path(source + "events/", api.EventsView.as_view(), name="source-events"),
+    path(source + "objects/", api.ObjectsView.as_view(), name="source-objects"),
+    path(source + "dead-letters/", api.DeadLettersView.as_view(), name="source-dead-letters"),
+    path(source + "dead-letters/replay/", api.ReplayView.as_view(), name="source-replay"),
+    path(function + "catcher/", api.CatcherView.as_view(), name="function-catcher"),
+    path(function + "catcher/rotate/", api.CatcherRotateView.as_view(), name="catcher-rotate"),
+    path(function + "captures/", api.CapturesView.as_view(), name="function-captures"),
+    path(
+        function + "captures/<int:capture_id>/", api.CaptureView.as_view(), name="function-capture"
+    ),
+]
+
+hook_urlpatterns = [
+    path("test/<str:token>", views.receive_capture, name="catcher"),
+    path("<str:token>", views.receive_webhook, name="webhook"),
+]

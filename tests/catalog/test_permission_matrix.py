@@ -1,0 +1,189 @@
+"""Every catalog endpoint, with each role and an outsider, answers as the matrix of
+issue 4 (docs/catalog.md) says. The endpoint list is generated from the URLconf, so a
+new endpoint fails test_the_matrix_covers_every_endpoint until it is added here."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from catalog import tasks
+from catalog.models import AccessToken, Role
+from catalog.services import token_create
+from tests.factories import SourceFactory, deployed_function, member
+
+pytestmark = pytest.mark.django_db
+
+OWNER, ADMIN, MEMBER = "owner", "source_admin", "member"
+EVERYONE = {OWNER, ADMIN, MEMBER}
+EDITORS = {OWNER, ADMIN}
+
+# (url name, method) -> (roles allowed, request body). Other roles of the workspace get
+# 403, an outsider 404.
+MATRIX = {
+    ("workspace-detail", "get"): (EVERYONE, None),
+    ("function-list", "get"): (EVERYONE, None),
+    ("function-list", "post"): ({OWNER}, {"name": "New"}),
+    ("function-detail", "get"): (EVERYONE, None),
+    ("function-detail", "patch"): ({OWNER}, {"code": "// saved"}),
+    ("function-detail", "delete"): ({OWNER}, "?force=true"),
+    ("function-deploy", "post"): ({OWNER}, {"message": "m"}),
+    ("function-test", "post"): (EDITORS, {"request": {"body": {}}}),
+    ("function-test-settings", "patch"): (EDITORS, {"settings": {}}),
+    ("version-list", "get"): (EVERYONE, None),
+    ("version-detail", "get"): (EVERYONE, None),
+    ("version-restore", "post"): ({OWNER}, None),
+    ("template-list", "get"): (EVERYONE, None),
+    ("template-detail", "get"): (EVERYONE, None),
+    ("source-list", "get"): (EVERYONE, None),
+    ("source-list", "post"): (EDITORS, "new-source"),
+    ("source-detail", "get"): (EVERYONE, None),
+    ("source-detail", "patch"): (EDITORS, {"enabled": False}),
+    ("source-detail", "delete"): (EDITORS, None),
+    ("source-upgrade", "post"): (EDITORS, {"version": 1}),
+    ("source-rotate-token", "post"): (EDITORS, None),
+    ("member-list", "get"): (EVERYONE, None),
+    ("member-list", "post"): ({OWNER}, {"email": "new@acme.example", "role": "member"}),
+    ("member-detail", "patch"): ({OWNER}, {"role": "source_admin"}),
+    ("member-detail", "delete"): ({OWNER}, None),
+    ("member-invite", "post"): ({OWNER}, None),
+    ("token-list", "get"): (EVERYONE, None),
+    ("token-list", "post"): (EVERYONE, {"name": "mine"}),
+    ("token-detail", "delete"): (EVERYONE, None),  # the actor's own token
+    ("audit-list", "get"): ({OWNER}, None),
+}
+NOT_IN_A_WORKSPACE = {("workspace-list", "get")}
+
+
+def catalog_endpoints() -> set[tuple[str, str]]:
+    """(url name, method) of every view in the catalog's URLconf."""
+    found = set()
+
+    def walk(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern):
+                view = pattern.callback.view_class
+                for method in view.http_method_names:
+                    if method not in {"options", "head"} and hasattr(view, method):
+                        found.add((pattern.name, method))
+
+    walk(get_resolver().namespace_dict["catalog"][1].url_patterns)
+    return found
+
+
+def test_the_matrix_covers_every_endpoint():
+    assert catalog_endpoints() == set(MATRIX) | NOT_IN_A_WORKSPACE
+
+
+@pytest.fixture
+def world(workspace, owner, monkeypatch):
+    """A deployed function with a source, users per role, a member to change."""
+    function = deployed_function(workspace=workspace)
+    source = SourceFactory(function=function)
+    users = {
+        OWNER: owner,
+        ADMIN: member(workspace, Role.SOURCE_ADMIN),
+        MEMBER: member(workspace, Role.MEMBER),
+        "outsider": member(SourceFactory().workspace, Role.OWNER),
+    }
+    target = member(workspace, Role.MEMBER, "target@acme.example")
+    target.set_unusable_password()  # invited, has not set a password yet
+    target.save(update_fields=["password"])
+    monkeypatch.setattr(tasks.run_function_test, "apply_async", _FakeResult.send)
+    return {
+        "function": function,
+        "source": source,
+        "users": users,
+        "target": target.memberships.get(),
+    }
+
+
+class _FakeResult:
+    """The worker's side is tested in test_test_run.py; here only who may ask."""
+
+    @classmethod
+    def send(cls, *args, **kwargs):
+        return cls()
+
+    def get(self, timeout):
+        return {"events": [], "objects": [], "logs": [], "error": None, "fetches": []}
+
+    def forget(self):
+        pass
+
+
+def url_for(name: str, world: dict, user) -> str:
+    base = "/api/v1/workspaces/acme"
+    function = f"{base}/functions/{world['function'].pk}"
+    source = f"{base}/sources/{world['source'].slug}"
+    own_token = AccessToken.objects.filter(user=user).first()
+    if own_token is None:
+        own_token, _ = token_create(workspace=user.memberships.get().workspace, user=user)
+    return {
+        "workspace-detail": f"{base}/",
+        "function-list": f"{base}/functions/",
+        "function-detail": f"{function}/",
+        "function-deploy": f"{function}/deploy/",
+        "function-test": f"{function}/test/",
+        "function-test-settings": f"{function}/test-settings/",
+        "version-list": f"{function}/versions/",
+        "version-detail": f"{function}/versions/1/",
+        "version-restore": f"{function}/versions/1/restore/",
+        "template-list": f"{base}/templates/",
+        "template-detail": f"{base}/templates/default/",
+        "source-list": f"{base}/sources/",
+        "source-detail": f"{source}/",
+        "source-upgrade": f"{source}/upgrade/",
+        "source-rotate-token": f"{source}/rotate-token/",
+        "member-list": f"{base}/members/",
+        "member-detail": f"{base}/members/{world['target'].pk}/",
+        "member-invite": f"{base}/members/{world['target'].pk}/invite/",
+        "token-list": f"{base}/tokens/",
+        "token-detail": f"{base}/tokens/{own_token.pk}/",
+        "audit-list": f"{base}/audit/",
+    }[name]
+
+
+def call(world: dict, role: str, name: str, method: str):
+    user = world["users"][role]
+    client = APIClient()
+    client.force_authenticate(user)
+    _, body = MATRIX[(name, method)]
+    url = url_for(name, world, user)
+    if body == "?force=true":
+        url, body = url + body, None
+    elif body == "new-source":
+        body = {"name": "Another", "function": world["function"].pk}
+    return getattr(client, method)(url, body, format="json")
+
+
+@pytest.mark.parametrize(("name", "method"), sorted(MATRIX))
+@pytest.mark.parametrize("role", [OWNER, ADMIN, MEMBER, "outsider"])
+def test_endpoint_answers_each_role_as_the_matrix_says(world, role, name, method):
+    allowed, _ = MATRIX[(name, method)]
+
+    response = call(world, role, name, method)
+
+    if role == "outsider":
+        expected = {404}
+    elif role in allowed:
+        expected = {200, 201, 204}
+    else:
+        expected = {403}
+    assert response.status_code in expected, (role, name, method, response.content[:300])
+    if response.status_code >= 400:
+        assert "detail" in response.json()
+
+
+def test_anonymous_requests_are_refused(world):
+    response = APIClient().get("/api/v1/workspaces/acme/functions/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_the_workspace_list_shows_only_the_users_workspaces(world):
+    client = APIClient()
+    client.force_authenticate(world["users"]["outsider"])
+    slugs = [w["slug"] for w in client.get("/api/v1/workspaces/").json()["results"]]
+    assert "acme" not in slugs and len(slugs) == 1
