@@ -5,6 +5,8 @@ HOST ?= 127.0.0.1
 VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
+# Webhook URLs shown in the product point at the address it is served on.
+export PUBLIC_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint format check-chromium frontend migrate seed worker bench-runner clean
 

@@ -47,8 +47,10 @@ def database_from_url(url: str) -> dict:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        "CONN_MAX_AGE": 60,
-        "CONN_HEALTH_CHECKS": True,
+        # Daphne answers each request in a thread of its own, so persistent per-thread
+        # connections would pile up; psycopg's pool shares a few instead.
+        "CONN_MAX_AGE": 0,
+        "OPTIONS": {"pool": {"min_size": 1, "max_size": envint("DB_POOL_SIZE", 10)}},
     }
 
 

@@ -198,7 +198,6 @@ SPECTACULAR_SETTINGS = {
 
 # --- runner and ingest limits -----------------------------------------------------
 RUNNER_TIMEOUT_MS = envint("RUNNER_TIMEOUT_MS", 1000)
-RUNNER_MAX_TIMEOUT_MS = 10_000
 RUNNER_POOL_MAX_ISOLATES = envint("RUNNER_POOL_MAX_ISOLATES", 64)
 # Lets functions fetch loopback and private addresses: for tests and trusted networks only.
 RUNNER_ALLOW_PRIVATE_NETWORK = envbool("RUNNER_ALLOW_PRIVATE_NETWORK", False)
@@ -209,6 +208,8 @@ RETRY_BACKOFF_CAP_S = envfloat("RETRY_BACKOFF_CAP_S", 300.0)
 SWEEP_INTERVAL_S = envfloat("SWEEP_INTERVAL_S", 30.0)
 SWEEP_GRACE_S = envfloat("SWEEP_GRACE_S", 60.0)
 SWEEP_BATCH = envint("SWEEP_BATCH", 1000)
+# A claimed event whose worker is silent for its time limit plus this margin is lost.
+CLAIM_MARGIN_S = envfloat("CLAIM_MARGIN_S", 30.0)
 RETENTION_DAYS = envint("RETENTION_DAYS", 30)
 
 # --- catalog --------------------------------------------------------------------

@@ -203,7 +203,7 @@ class CaptureOutput(serializers.Serializer):
 
 def _catcher_output(found) -> dict:
     return {
-        "url": catcher.test_url(found),
+        "url": catcher.catcher_url(found),
         "websocket": f"/ws/functions/{found.function_id}/catcher/",
         "created_at": found.created_at,
     }

@@ -42,7 +42,7 @@ def new_catcher_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def test_url(catcher: Catcher) -> str:
+def catcher_url(catcher: Catcher) -> str:
     return f"{settings.PUBLIC_URL}/hooks/test/{catcher.token}"
 
 

@@ -28,8 +28,8 @@ Status = IngestEvent.Status
 
 def claim_timeout() -> timedelta:
     """How long a claim holds before a sweep may hand the event to another worker:
-    longer than any run can take, so a live run is never executed twice at once."""
-    return timedelta(milliseconds=settings.RUNNER_MAX_TIMEOUT_MS) + timedelta(seconds=30)
+    longer than a run can take, so a live run is never executed twice at once."""
+    return timedelta(milliseconds=settings.RUNNER_TIMEOUT_MS, seconds=settings.CLAIM_MARGIN_S)
 
 
 def backoff_seconds(attempt: int) -> float:
