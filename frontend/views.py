@@ -1,7 +1,19 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+"""The pages: thin views that find the workspace (404 across workspaces), ask
+catalog.policy what the user's role may do, and hand the page its initial data.
 
-from catalog import selectors
+Everything a page changes goes through the REST API from the browser; the pages read
+through the catalog and ingest selectors only.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from catalog import access, policy, selectors
+from catalog.models import Function, Role
+from frontend import stats
+from ingest import selectors as ingest_selectors
 
 
 def home(request):
@@ -16,8 +28,173 @@ def workspaces(request):
             "name": m.workspace.name,
             "slug": m.workspace.slug,
             "role": m.get_role_display(),
-            "url": f"/workspaces/{m.workspace.slug}/",
+            "url": f"/workspaces/{m.workspace.slug}/functions/",
         }
         for m in selectors.memberships_of_user(request.user)
     ]
     return render(request, "frontend/workspaces.html", {"workspaces": items})
+
+
+def _context(request, ws: str, page: str) -> dict:
+    """The workspace (or 404), the user's membership and what their role may do."""
+    workspace = access.workspace_for_user(request.user, ws)
+    membership = policy.membership_of(request.user, workspace)
+    return {
+        "workspace": workspace,
+        "membership": membership,
+        "role_name": membership.get_role_display(),
+        "page": page,
+        "can": {
+            "edit_functions": policy.can_edit_functions(membership),
+            "test_functions": policy.can_test_functions(membership),
+            "create_sources": policy.can_create_sources(membership),
+            "manage_members": policy.can_manage_members(membership),
+            "read_audit": policy.can_read_audit(membership),
+        },
+    }
+
+
+@login_required
+def workspace_home(request, ws: str):
+    access.workspace_for_user(request.user, ws)
+    return redirect("functions", ws=ws)
+
+
+@login_required
+def functions(request, ws: str):
+    """The functions catalog, with each function's sources for its side sheet."""
+    context = _context(request, ws, "catalog")
+    workspace = context["workspace"]
+    sources_by_function: dict[int, list] = {}
+    for source in selectors.source_list(workspace):
+        sources_by_function.setdefault(source.function_id, []).append(
+            {"slug": source.slug, "name": source.name, "version": source.version.number,
+             "behind": source.is_behind, "enabled": source.enabled}
+        )  # fmt: skip
+    rows = list(selectors.function_list(workspace))
+    for function in rows:
+        function.connected = sources_by_function.get(function.pk, [])
+    sheet = {
+        str(f.pk): {
+            "id": f.pk,
+            "name": f.name,
+            "description": f.description,
+            "deployed_version": f.deployed_version.number if f.deployed_version else None,
+            "sources": f.connected,
+        }
+        for f in rows
+    }
+    context.update(functions=rows, sheet=sheet)
+    return render(request, "frontend/functions.html", context)
+
+
+def _templates() -> list[dict]:
+    from catalog import function_templates
+
+    return [
+        {"slug": t.slug, "name": t.name, "description": t.description}
+        for t in function_templates.all_templates()
+    ]
+
+
+@login_required
+def function_new(request, ws: str):
+    """The editor on a function not created yet: it opens on the template picker."""
+    context = _context(request, ws, "editor")
+    policy.ensure(context["can"]["edit_functions"], "Only workspace owners may create functions.")
+    context["editor"] = _editor_data(context, function=None)
+    return render(request, "frontend/editor.html", context)
+
+
+@login_required
+def function_edit(request, ws: str, function_id: int):
+    context = _context(request, ws, "editor")
+    function = access.function_for_user(request.user, context["workspace"], function_id)
+    context["function"] = function
+    context["editor"] = _editor_data(context, function=function)
+    return render(request, "frontend/editor.html", context)
+
+
+def _editor_data(context: dict, *, function: Function | None) -> dict:
+    workspace = context["workspace"]
+    return {
+        "workspace": workspace.slug,
+        "function": function.pk if function else None,
+        "can": context["can"],
+        "templates": _templates() if function is None else [],
+        "scratch_test_url": f"/workspaces/{workspace.slug}/functions/new/test/",
+    }
+
+
+@login_required
+def sources(request, ws: str):
+    context = _context(request, ws, "sources")
+    workspace = context["workspace"]
+    context["sources"] = selectors.source_list(workspace).order_by("name")
+    context["deployed"] = selectors.function_list(workspace).filter(deployed_version__isnull=False)
+    return render(request, "frontend/sources.html", context)
+
+
+@login_required
+def source_connect(request, ws: str):
+    """Connect a source to a deployed function: a settings form from its definitions."""
+    context = _context(request, ws, "connect")
+    policy.ensure(context["can"]["create_sources"], "Your role may not connect sources.")
+    deployed = selectors.function_list(context["workspace"]).filter(deployed_version__isnull=False)
+    chosen = request.GET.get("function")
+    function = next((f for f in deployed if str(f.pk) == chosen), None)
+    context.update(functions=deployed, function=function)
+    if function is not None:
+        context["connect"] = {
+            "workspace": context["workspace"].slug,
+            "function": function.pk,
+            "version": function.deployed_version.number,
+            "settings": function.deployed_version.settings,
+        }
+    return render(request, "frontend/connect.html", context)
+
+
+@login_required
+def source_detail(request, ws: str, slug: str):
+    context = _context(request, ws, "source")
+    source = access.source_for_user(request.user, context["workspace"], slug)
+    can_manage = access.can_manage_source(request.user, source)
+    versions = list(source.function.versions.values_list("number", flat=True))
+    context.update(
+        source=source,
+        can_manage=can_manage,
+        can_replay=access.can_replay(request.user, source),
+        versions=versions,
+    )
+    context["source_data"] = {
+        "workspace": context["workspace"].slug,
+        "slug": source.slug,
+        "can_manage": can_manage,
+        "can_replay": context["can_replay"],
+        "settings": source.version.settings,
+    }
+    return render(request, "frontend/source.html", context)
+
+
+@login_required
+@require_GET
+def source_stats(request, ws: str, slug: str):
+    """Executions and errors per hour over the last 24 hours, for the source's chart."""
+    workspace = access.workspace_for_user(request.user, ws)
+    source = access.source_for_user(request.user, workspace, slug)
+    return JsonResponse({"hours": stats.hourly(ingest_selectors.executions_of(source))})
+
+
+@login_required
+def workspace_settings(request, ws: str):
+    context = _context(request, ws, "settings")
+    workspace = context["workspace"]
+    context["members"] = selectors.member_list(workspace)
+    context["roles"] = Role.choices
+    context["tokens"] = selectors.token_list(workspace, request.user).filter(
+        revoked_at__isnull=True
+    )
+    if context["can"]["read_audit"]:
+        context["audit"] = selectors.audit_list(workspace)[:100]
+    context["settings_data"] = {"workspace": workspace.slug, "me": request.user.pk}
+    return render(request, "frontend/settings.html", context)

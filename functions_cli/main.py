@@ -143,11 +143,14 @@ def cmd_push(args) -> int:
         raise ApiError(f"Cannot read {args.file}: {exc.strerror}.") from exc
     client = Client(config_file.load())
     function = _function(client, args.function)
-    client.patch(f"functions/{function['id']}/", {"code": code})
-    print(f"Saved {args.file} as the draft of {args.function}.")
-    if args.deploy:
-        version = client.post(f"functions/{function['id']}/deploy/", {"message": args.message})
-        print(f"Deployed version {version['number']}.")
+    if not args.deploy:
+        client.patch(f"functions/{function['id']}/", {"code": code})
+        print(f"Saved {args.file} as the draft of {args.function}; running sources are untouched.")
+        return 0
+    deployment = client.post(
+        f"functions/{function['id']}/deploy/", {"code": code, "message": args.message}
+    )
+    print(f"Saved {args.file} and deployed version {deployment['version']['number']}.")
     return 0
 
 

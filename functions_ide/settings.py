@@ -5,6 +5,8 @@ in-memory channel layer, a Celery worker inside the server process); DATABASE_UR
 REDIS_URL switch to the production services. Nothing secret is committed.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -80,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "functions_ide.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "functions_ide.urls"
@@ -115,6 +118,12 @@ else:
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            # A file, not shared-cache memory: the embedded worker thread then waits
+            # for locks (WAL, busy timeout) in tests as it does when serving. One per
+            # process, so test runs side by side do not share it.
+            "TEST": {
+                "NAME": str(Path(tempfile.gettempdir()) / f"functions-ide-test-{os.getpid()}.db")
             },
         }
     }
@@ -153,6 +162,8 @@ else:
 # starts next to Daphne; webhooks stay durable because they are rows first.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+# The in-process broker is polled; a short interval keeps webhook-to-event latency low.
+CELERY_BROKER_TRANSPORT_OPTIONS = {} if REDIS_URL else {"polling_interval": 0.02}
 CELERY_EMBEDDED_WORKER = envbool("CELERY_EMBEDDED_WORKER", EMBEDDED)
 CELERY_EMBEDDED_CONCURRENCY = envint("CELERY_EMBEDDED_CONCURRENCY", 2)
 
@@ -240,6 +251,14 @@ if envbool("HTTPS", False):
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    # Load balancers probe health over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- operations -----------------------------------------------------------------
+# /metrics needs "Authorization: Bearer <METRICS_TOKEN>" when this is set.
+METRICS_TOKEN = envstr("METRICS_TOKEN")
+# Empty: functions_ide.middleware.DEFAULT_POLICY (our origin only, what Monaco needs).
+CONTENT_SECURITY_POLICY = envstr("CONTENT_SECURITY_POLICY")
 
 # --- logging --------------------------------------------------------------------
 LOGGING = {

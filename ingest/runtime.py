@@ -55,10 +55,10 @@ def execute(
     *, version, legacy: bool, request: dict, setting_values: dict, execution_id: str
 ) -> Outcome:
     result = pool().run(
-        key=f"version-{version.pk}",
-        code=version.code,
-        request=request,
-        settings=setting_values,
+        f"version-{version.pk}",
+        version.code,
+        request,
+        setting_values,
         legacy=legacy,
         timeout_ms=settings.RUNNER_TIMEOUT_MS,
         execution_id=execution_id,
@@ -82,4 +82,16 @@ def infrastructure_failure(exc: Exception) -> Outcome:
             "stack": "",
         },
         duration_ms=0.0,
+    )
+
+
+def worker_lost() -> Outcome:
+    """The outcome of an attempt whose worker stopped before it could record one."""
+    return Outcome(
+        error={
+            "name": "WorkerLostError",
+            "message": "The worker running this event stopped before it finished "
+            "(it was restarted, or the function exhausted its memory).",
+            "stack": "",
+        }
     )

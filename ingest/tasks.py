@@ -1,11 +1,21 @@
 """Celery tasks of the ingest app: each takes ids and calls one service."""
 
 from celery import shared_task
+from django.db import DatabaseError
 
 from ingest import services
 
+# A database that is briefly unavailable delays a task instead of dropping it; after
+# the last retry the periodic sweep still finds the event.
+DATABASE_RETRY = {
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": 1,
+    "retry_backoff_max": 30,
+    "max_retries": 8,
+}
 
-@shared_task(name="ingest.execute", ignore_result=True)
+
+@shared_task(name="ingest.execute", ignore_result=True, **DATABASE_RETRY)
 def execute(ingest_event_id: int) -> None:
     services.ingest_event_execute(ingest_event_id=ingest_event_id)
 

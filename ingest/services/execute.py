@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from catalog.services import source_runtime_settings
@@ -42,26 +42,34 @@ def is_retried(error: dict | None) -> bool:
     return error is not None and error.get("name") not in NOT_RETRIED
 
 
-def _claim(ingest_event_id: int) -> IngestEvent | None:
-    """Take the event for this worker, or None when it is finished or taken."""
+def _claim(ingest_event_id: int) -> tuple[IngestEvent | None, bool]:
+    """Take the event for this worker. Returns (event, lost): event is None when it is
+    finished or taken; lost says the previous attempt's worker died mid-run."""
     now = timezone.now()
-    claimable = Q(status__in=[Status.PENDING, Status.RETRYING]) | Q(
-        status=Status.RUNNING, claimed_at__lt=now - claim_timeout()
-    )
-    taken = IngestEvent.objects.filter(claimable, pk=ingest_event_id).update(
-        status=Status.RUNNING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    if not taken:
-        return None
-    return IngestEvent.objects.select_related("source", "version").get(pk=ingest_event_id)
+    claim = {"status": Status.RUNNING, "claimed_at": now, "attempts": F("attempts") + 1}
+    events = IngestEvent.objects.filter(pk=ingest_event_id)
+    lost = False
+    if not events.filter(status__in=[Status.PENDING, Status.RETRYING]).update(**claim):
+        stale = events.filter(status=Status.RUNNING, claimed_at__lt=now - claim_timeout())
+        # The lost attempt was counted when it was claimed; this claim only records it.
+        if not stale.update(status=Status.RUNNING, claimed_at=now):
+            return None, False
+        lost = True
+    return IngestEvent.objects.select_related("source", "version").get(pk=ingest_event_id), lost
 
 
 def ingest_event_execute(*, ingest_event_id: int) -> Execution | None:
     """Run one attempt of an ingest event. Idempotent: a finished or already running
-    event is left alone and None is returned."""
-    event = _claim(ingest_event_id)
+    event is left alone and None is returned.
+
+    An event whose worker died mid-run (killed, or the function crashed it) gets that
+    attempt recorded as a WorkerLostError and follows the usual retry rules, so a
+    function that kills its worker cannot do so forever."""
+    event, lost = _claim(ingest_event_id)
     if event is None:
         return None
+    if lost:
+        return _record(event, runtime.worker_lost(), event.claimed_at)
     started_at = timezone.now()
     outcome = _run(event)
     return _record(event, outcome, started_at)

@@ -1,0 +1,398 @@
+// The editor page: Monaco with the function's code, Run (manual input or a captured
+// webhook), settings and their test values, Configure / Save / Save & Deploy, versions
+// with a diff and restore. Everything goes through the REST API; the server decides.
+import { api, allPages, wsApi } from "./lib/api.js";
+import { $, $$, h, formatTime, openDialog, pageData, showErrors, toast, wireCopyButtons, wireTabs } from "./lib/dom.js";
+import { liveSocket } from "./lib/live.js";
+import { monaco, setSettingDefinitions, setupMonaco } from "./lib/monaco.js";
+import { initSettingsPanel } from "./editor/settings-panel.js";
+import { renderResult, errorLocation } from "./editor/results.js";
+import { initVersions } from "./editor/versions.js";
+import { initCatcher } from "./editor/catcher.js";
+
+const data = pageData("editor-data");
+const path = wsApi(data.workspace);
+const can = data.can;
+
+setupMonaco(pageData("monaco-workers"));
+wireCopyButtons();
+
+const state = {
+  functionId: data.function,
+  fn: null,
+  savedCode: "",
+  savedDefinitions: "[]",
+  definitions: [],
+  samples: [],
+  running: false,
+};
+window.sourceFunctionsEditor = state; // for debugging in the console
+
+const codeModel = monaco.editor.createModel("", "javascript", monaco.Uri.parse("file:///function.js"));
+const editor = monaco.editor.create($("#code"), {
+  model: codeModel,
+  automaticLayout: true,
+  minimap: { enabled: false },
+  fontSize: 13,
+  scrollBeyondLastLine: false,
+  readOnly: !can.edit_functions,
+  tabSize: 2,
+  ariaLabel: "Function code",
+  fixedOverflowWidgets: true,
+});
+const bodyEditor = monaco.editor.create($("#body-editor"), {
+  model: monaco.editor.createModel("{\n  \n}", "json", monaco.Uri.parse("file:///request-body.json")),
+  automaticLayout: true,
+  minimap: { enabled: false },
+  fontSize: 12,
+  lineNumbers: "off",
+  folding: false,
+  scrollBeyondLastLine: false,
+  ariaLabel: "Request body (JSON)",
+  tabSize: 2,
+});
+
+const settingsPanel = initSettingsPanel({
+  container: $("#settings-list"),
+  can,
+  onChange(definitions) {
+    state.definitions = definitions;
+    setSettingDefinitions(definitions);
+    updateDirty();
+  },
+});
+
+// --- dirty state and the unsaved-changes guard ----------------------------------------
+function isDirty() {
+  if (!can.edit_functions) return false;
+  if (!state.functionId) return codeModel.getValue().trim() !== "";
+  return codeModel.getValue() !== state.savedCode || JSON.stringify(state.definitions) !== state.savedDefinitions;
+}
+function updateDirty() {
+  $("#dirty-state").textContent = !can.edit_functions ? "" : !state.functionId
+    ? "Not created yet" : isDirty() ? "● Unsaved changes" : "Draft saved";
+}
+codeModel.onDidChangeContent(() => {
+  monaco.editor.setModelMarkers(codeModel, "runner", []);
+  updateDirty();
+});
+window.addEventListener("beforeunload", (event) => {
+  if (isDirty()) {
+    event.preventDefault();
+    event.returnValue = "";
+  }
+});
+
+function markSaved(fn) {
+  state.fn = fn;
+  state.functionId = fn.id;
+  state.savedCode = fn.code;
+  state.definitions = fn.settings;
+  state.savedDefinitions = JSON.stringify(fn.settings);
+  $("#function-name").textContent = fn.name;
+  document.title = `${fn.name} · Editor · Source Functions IDE`;
+  updateDirty();
+}
+
+function loadFunction(fn) {
+  codeModel.setValue(fn.code);
+  markSaved(fn);
+  settingsPanel.render(fn.settings, fn.test_settings);
+  setSettingDefinitions(fn.settings);
+  updateDirty();
+}
+
+// --- manual input -----------------------------------------------------------------------
+function headersFromText(text) {
+  const headers = {};
+  for (const line of text.split("\n")) {
+    const at = line.indexOf(":");
+    if (at > 0) headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  return headers;
+}
+function buildRequest() {
+  const query = $("#query").value.trim().replace(/^\?/, "");
+  const request = {
+    method: $("#method").value,
+    url: `https://example.com/webhook${query ? `?${query}` : ""}`,
+    headers: headersFromText($("#headers").value),
+  };
+  const text = bodyEditor.getValue();
+  try {
+    request.body = JSON.parse(text);
+  } catch {
+    request.rawBody = text;
+  }
+  return request;
+}
+function fillManualInput(request) {
+  const url = new URL(request.url || "https://example.com/webhook");
+  $("#method").value = request.method || "POST";
+  $("#query").value = url.search.replace(/^\?/, "");
+  $("#headers").value = Object.entries(request.headers || {}).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : v}`).join("\n");
+  bodyEditor.setValue("body" in request ? JSON.stringify(request.body, null, 2) : request.rawBody || "");
+}
+function applySample(index) {
+  const sample = state.samples[index];
+  if (!sample) return;
+  fillManualInput(sample.request);
+  if (sample.settings) settingsPanel.setTestValues(sample.settings);
+}
+$("#sample").addEventListener("change", () => applySample(Number($("#sample").value)));
+
+// --- Run ------------------------------------------------------------------------------
+async function run() {
+  if (!can.test_functions || state.running) return;
+  state.running = true;
+  const button = $("#run");
+  button.disabled = true;
+  button.textContent = "Running…";
+  monaco.editor.setModelMarkers(codeModel, "runner", []);
+  const body = { request: buildRequest(), code: codeModel.getValue(), settings: settingsPanel.testValues() };
+  try {
+    const result = state.functionId
+      ? await api("POST", path(`functions/${state.functionId}/test/`), body)
+      : await api("POST", data.scratch_test_url, { ...body, definitions: state.definitions });
+    showResult(result);
+  } catch (error) {
+    showResult(null, error);
+  } finally {
+    state.running = false;
+    button.disabled = false;
+    button.textContent = "▶ Run";
+  }
+}
+function showResult(result, failure) {
+  renderResult($("#results"), result, failure, (location) => jumpTo(location));
+  if (result && result.error) {
+    const where = errorLocation(result.error, codeModel.getLineCount());
+    if (where) {
+      monaco.editor.setModelMarkers(codeModel, "runner", [{
+        severity: monaco.MarkerSeverity.Error,
+        message: `${result.error.name}: ${result.error.message}`,
+        startLineNumber: where.line, startColumn: where.column,
+        endLineNumber: where.line, endColumn: codeModel.getLineMaxColumn(where.line),
+      }]);
+    }
+  }
+}
+function jumpTo({ line, column }) {
+  $("#diff-pane").hidden = true;
+  $("#code").hidden = false;
+  editor.revealLineInCenter(line);
+  editor.setPosition({ lineNumber: line, column });
+  editor.focus();
+}
+if ($("#run")) $("#run").addEventListener("click", run);
+
+// --- Configure, Save, Save & Deploy ------------------------------------------------------
+async function save() {
+  if (!can.edit_functions) return;
+  if (!state.functionId) return openConfigure();
+  try {
+    const fn = await api("PATCH", path(`functions/${state.functionId}/`), { code: codeModel.getValue(), settings: state.definitions });
+    markSaved(fn);
+    await keepTestValues(false);
+    toast("Draft saved. Running sources are untouched: they keep their version until you deploy and upgrade them.");
+  } catch (error) {
+    showSettingErrors(error);
+    toast(error.message, "error");
+  }
+}
+function showSettingErrors(error) {
+  settingsPanel.showErrors(error.errors || {});
+  if (Object.keys(error.errors || {}).some((k) => k.startsWith("settings"))) selectPanel($("#tab-settings"));
+}
+async function keepTestValues(announce = true) {
+  if (!state.functionId || !can.test_functions) return;
+  const values = settingsPanel.testValues();
+  if (!Object.keys(values).length) return;
+  try {
+    const fn = await api("PATCH", path(`functions/${state.functionId}/test-settings/`), { settings: values });
+    settingsPanel.render(state.definitions, fn.test_settings);
+    if (announce) toast("Test values kept for Run.");
+  } catch (error) {
+    showSettingErrors(error);
+    toast(error.message, "error");
+  }
+}
+if ($("#save-test-values")) $("#save-test-values").addEventListener("click", () => keepTestValues(true));
+
+function openConfigure() {
+  const dialog = $("#configure-dialog");
+  openDialog(dialog);
+  $("#fn-name").focus();
+}
+if ($("#configure")) $("#configure").addEventListener("click", openConfigure);
+if ($("#save")) $("#save").addEventListener("click", save);
+
+$("#configure-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  try {
+    const fn = await api("POST", path("functions/"), {
+      name: $("#fn-name").value.trim(),
+      description: $("#fn-description").value.trim(),
+      code: codeModel.getValue(),
+      settings: state.definitions,
+    });
+    const typed = settingsPanel.testValues();
+    markSaved(fn);
+    history.replaceState(null, "", `/workspaces/${data.workspace}/functions/${fn.id}/`);
+    $("#configure-dialog").close();
+    $("#configure").hidden = true;
+    $("#save").hidden = false;
+    $("#deploy").hidden = false;
+    if ($("#save-test-values")) $("#save-test-values").hidden = false;
+    if (Object.keys(typed).length) await keepTestValues(false);
+    toast(`Created ${fn.name}. Save keeps the draft; Save & Deploy makes a version sources can run.`);
+    versions.reload();
+    catcher.start(fn.id);
+  } catch (error) {
+    showErrors(form, error);
+    showSettingErrors(error);
+  }
+});
+
+if ($("#deploy")) $("#deploy").addEventListener("click", () => {
+  $("#deploy-message").value = "";
+  openDialog($("#deploy-dialog"));
+  $("#deploy-message").focus();
+});
+$("#deploy-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  try {
+    const deployment = await api("POST", path(`functions/${state.functionId}/deploy/`), {
+      message: $("#deploy-message").value.trim(), code: codeModel.getValue(), settings: state.definitions,
+    });
+    $("#deploy-dialog").close();
+    const fn = await api("GET", path(`functions/${state.functionId}/`));
+    markSaved(fn);
+    await showDeployed(deployment);
+    versions.reload();
+  } catch (error) {
+    showErrors(form, error);
+    showSettingErrors(error);
+  }
+});
+
+async function showDeployed(deployment) {
+  const number = deployment.version.number;
+  $("#deployed-title").textContent = `Deployed version ${number}`;
+  const moved = deployment.moved_sources.map((s) => s.name);
+  $("#deployed-text").textContent = `New sources get v${number}.` + (moved.length ? ` Moved automatically (they follow the deployed version): ${moved.join(", ")}.` : "");
+  const box = $("#lagging");
+  box.replaceChildren(h("p", { class: "muted" }, "Checking sources…"));
+  openDialog($("#deployed-dialog"));
+  const sources = (await allPages(path("sources/"))).filter((s) => s.function.id === state.functionId && s.behind);
+  if (!sources.length) {
+    box.replaceChildren(h("p", {}, "No source lags behind."));
+    return;
+  }
+  const upgrade = async (source, button) => {
+    button.disabled = true;
+    try {
+      await api("POST", path(`sources/${source.slug}/upgrade/`), { version: number });
+      button.replaceWith(h("span", { class: "badge ok" }, `upgraded to v${number}`));
+    } catch (error) {
+      button.disabled = false;
+      button.after(h("span", { class: "error" }, ` ${[error.message, ...Object.values(error.errors).flat()].join(" ")}`));
+    }
+  };
+  const rows = sources.map((s) => {
+    const button = h("button", { type: "button", class: "upgrade-source" }, `Upgrade to v${number}`);
+    button.addEventListener("click", () => upgrade(s, button));
+    return h("li", { "data-source": s.slug }, h("a", { href: `/workspaces/${data.workspace}/sources/${s.slug}/` }, s.name), ` runs v${s.version} `, h("span", { class: "badge warn" }, "behind"), " ", button);
+  });
+  const all = h("button", { type: "button", class: "primary" }, "Upgrade all");
+  all.addEventListener("click", () => $$(".upgrade-source", box).forEach((b) => b.click()));
+  box.replaceChildren(h("p", {}, `These sources keep running their version until you upgrade them:`), h("ul", { class: "lagging" }, rows), ...(sources.length > 1 ? [all] : []));
+}
+
+// --- keyboard -------------------------------------------------------------------------
+editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, save);
+editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, run);
+bodyEditor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, run);
+bodyEditor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, save);
+document.addEventListener("keydown", (event) => {
+  if (!(event.ctrlKey || event.metaKey)) return;
+  if (event.key === "s") {
+    event.preventDefault();
+    save();
+  } else if (event.key === "Enter") {
+    event.preventDefault();
+    run();
+  }
+});
+
+// --- panels -----------------------------------------------------------------------------
+const selectPanel = wireTabs($(".side-pane > .tabs"), (tab) => {
+  if (tab.id === "tab-versions") versions.reload();
+});
+const selectTestTab = wireTabs($("#panel-test > .tabs"));
+
+const versions = initVersions({
+  path, can, codeModel, getState: () => state,
+  onRestore(fn) {
+    loadFunction(fn);
+    toast(`Restored into the draft. Running sources are untouched.`);
+  },
+  isDirty,
+});
+
+const catcher = initCatcher({
+  path, can,
+  use(request, { runNow }) {
+    fillManualInput(request);
+    selectTestTab($("#tab-manual"));
+    if (runNow) run();
+  },
+});
+
+// --- start ------------------------------------------------------------------------------
+async function pickTemplate(slug) {
+  const template = await api("GET", path(`templates/${slug}/`));
+  codeModel.setValue(template.code);
+  state.definitions = template.settings;
+  settingsPanel.render(template.settings, {});
+  setSettingDefinitions(template.settings);
+  state.samples = template.samples || [];
+  const select = $("#sample");
+  select.replaceChildren(...state.samples.map((s, i) => h("option", { value: i }, s.name)));
+  $("#sample-field").hidden = !state.samples.length;
+  if (state.samples.length) applySample(0);
+  $("#fn-name").value = slug === "default" ? "" : template.name;
+  $("#fn-description").value = template.description;
+  updateDirty();
+}
+
+async function start() {
+  if (state.functionId) {
+    try {
+      loadFunction(await api("GET", path(`functions/${state.functionId}/`)));
+      catcher.start(state.functionId);
+    } catch (error) {
+      toast(error.message, "error");
+    }
+    return;
+  }
+  setSettingDefinitions([]);
+  updateDirty();
+  const dialog = $("#template-dialog");
+  openDialog(dialog);
+  let picked = false;
+  dialog.addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-template]");
+    if (!button) return;
+    picked = true;
+    dialog.close();
+    await pickTemplate(button.dataset.template);
+    editor.focus();
+  });
+  dialog.addEventListener("close", () => {
+    if (!picked) pickTemplate("default");
+  });
+}
+start();

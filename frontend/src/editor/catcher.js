@@ -1,0 +1,87 @@
+// The webhook catcher: the function's test URL, its captures arriving live over the
+// websocket, and Auto-fill via webhook (use a capture as the Run's input and run it).
+import { api } from "../lib/api.js";
+import { $, h, formatTime, toast } from "../lib/dom.js";
+import { liveSocket } from "../lib/live.js";
+
+export function initCatcher({ path, can, use }) {
+  let functionId = null;
+  let captures = [];
+  let waiting = false;
+
+  async function requestOf(capture) {
+    if (capture.request) return capture.request;
+    return (await api("GET", path(`functions/${functionId}/captures/${capture.id}/`))).request;
+  }
+  async function apply(capture, runNow) {
+    const request = await requestOf(capture);
+    use(request, { runNow: runNow && can.test_functions });
+  }
+
+  function render() {
+    $("#captures").replaceChildren(...(captures.length ? captures.map((c) => h("li", { class: "capture", "data-capture": c.id },
+      h("div", {}, h("strong", {}, c.method), " ", h("span", { class: "muted" }, `${c.content_type || "no content type"} · ${c.size} bytes · ${formatTime(c.received_at)}`)),
+      c.json && c.json.type ? h("div", {}, h("code", {}, c.json.type)) : null,
+      h("button", { type: "button", class: "link", onclick: () => apply(c, false) }, "Use as input"),
+      can.test_functions ? h("button", { type: "button", class: "link", onclick: () => apply(c, true) }, "Use and run") : null))
+      : [h("li", { class: "muted" }, "No requests caught yet. Point your service at the test URL, or POST to it with curl.")]));
+  }
+
+  function add(capture) {
+    captures = [capture, ...captures.filter((c) => c.id !== capture.id)].slice(0, 50);
+    render();
+    if (waiting) {
+      waiting = false;
+      setAutofillState();
+      apply(capture, true);
+    }
+  }
+
+  function setAutofillState() {
+    const button = $("#autofill");
+    if (button) button.textContent = waiting ? "Waiting for a webhook… (click to cancel)" : "Auto-fill via webhook";
+  }
+
+  const autofill = $("#autofill");
+  if (autofill) autofill.addEventListener("click", () => {
+    if (waiting) {
+      waiting = false;
+    } else if (captures.length) {
+      apply(captures[0], true);
+    } else {
+      waiting = true;
+    }
+    setAutofillState();
+  });
+
+  return {
+    async start(id) {
+      functionId = id;
+      $("#catcher-unavailable").hidden = true;
+      $("#catcher").hidden = false;
+      render();
+      try {
+        const info = await api("GET", path(`functions/${id}/catcher/`));
+        $("#catcher-url").value = info.url;
+        liveSocket(info.websocket, {
+          onState(state) {
+            $("#catcher-dot").className = `dot ${state === "open" ? "on" : ""}`;
+            $("#catcher-state").textContent = state === "open" ? "Listening for requests at the test URL" : "Reconnecting…";
+          },
+          onMessage(message) {
+            if (message.type === "captures") {
+              const known = new Map(captures.map((c) => [c.id, c]));
+              for (const c of message.captures) known.set(c.id, c);
+              captures = [...known.values()].sort((a, b) => b.id - a.id);
+              render();
+            } else if (message.type === "capture") {
+              add(message.capture);
+            }
+          },
+        });
+      } catch (error) {
+        toast(error.message, "error");
+      }
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// What a Run returned: events, objects, console logs, fetch calls, error and duration.
+import { $, h } from "../lib/dom.js";
+
+// Where the runner says the error happened: {line, column} in the user's code.
+export function errorLocation(error, lineCount) {
+  let line = Number(error.line || (error.location && error.location.line));
+  let column = Number(error.column || (error.location && error.location.column) || 1);
+  if (!line && error.stack) {
+    const match = String(error.stack).match(/(?:function\.js|<anonymous>|<input>|onRequest)[^\n]*?:(\d+):(\d+)/) || String(error.stack).match(/:(\d+):(\d+)/);
+    if (match) [line, column] = [Number(match[1]), Number(match[2])];
+  }
+  if (!line || line < 1 || line > lineCount) return null;
+  return { line, column: Math.max(1, column || 1) };
+}
+
+const pretty = (value) => JSON.stringify(value, null, 2);
+
+function section(root, id, items, render) {
+  const box = $(`#${id}`, root);
+  $(".count", box).textContent = `(${items.length})`;
+  $(".items", box).replaceChildren(...(items.length ? items.map(render) : [h("p", { class: "muted" }, "None.")]));
+  return box;
+}
+
+export function renderResult(root, result, failure, jump) {
+  root.hidden = false;
+  const errorBox = $("#result-error", root);
+  if (failure) {
+    $("#duration", root).textContent = "";
+    errorBox.replaceChildren(h("div", { class: "run-error", role: "alert" }, h("strong", {}, "The run could not be made: "), failure.message,
+      ...Object.entries(failure.errors || {}).map(([k, v]) => h("div", {}, `${k}: ${v.join(" ")}`))));
+    for (const id of ["result-events", "result-objects", "result-logs", "result-fetches"]) section(root, id, [], () => null);
+    return;
+  }
+  $("#duration", root).textContent = `${Number(result.duration_ms || 0).toFixed(1)} ms`;
+  const error = result.error;
+  if (error) {
+    const where = errorLocation(error, Number.MAX_SAFE_INTEGER);
+    const label = `${error.name}: ${error.message}`;
+    errorBox.replaceChildren(h("div", { class: "run-error", role: "alert" },
+      where
+        ? h("button", { type: "button", class: "link error-link", title: "Show this line in the editor", onclick: () => jump(where) }, `${label} (line ${where.line}, column ${where.column})`)
+        : h("strong", {}, label),
+      error.stack ? h("details", {}, h("summary", {}, "Stack"), h("pre", {}, error.stack)) : null,
+      h("p", { class: "muted" }, "Nothing is sent when the function throws.")));
+  } else {
+    errorBox.replaceChildren(h("p", { class: "ok-line" }, "✓ The function returned."));
+  }
+  section(root, "result-events", result.events || [], (event) => h("div", { class: "event" },
+    h("div", {}, h("span", { class: `type type-${event.type}` }, event.type), " ", h("strong", {}, event.event || event.name || event.userId || "")),
+    h("pre", {}, pretty(event))));
+  section(root, "result-objects", result.objects || [], (object) => h("div", { class: "event" },
+    h("div", {}, h("span", { class: "type" }, "set"), " ", h("strong", {}, `${object.collection} / ${object.id}`)),
+    h("pre", {}, pretty(object.properties))));
+  section(root, "result-logs", result.logs || [], (log) => h("pre", { class: `log log-${log.level}` }, `[${log.level}] ${log.message}`));
+  section(root, "result-fetches", result.fetches || [], (fetch) => h("pre", { class: "fetch" }, `${fetch.method || "GET"} ${fetch.url} → ${fetch.status ?? fetch.error ?? "?"}${fetch.duration_ms ? ` (${Number(fetch.duration_ms).toFixed(0)} ms)` : ""}`));
+  $("#result-logs", root).open = (result.logs || []).length > 0;
+  $("#result-objects", root).open = (result.objects || []).length > 0;
+  root.scrollIntoView({ block: "start", behavior: "smooth" });
+}

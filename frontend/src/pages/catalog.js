@@ -1,0 +1,71 @@
+// Functions catalog: New Function dialog and the function side sheet.
+import { api, wsApi } from "../lib/api.js";
+import { $, h, openDialog, pageData, toast } from "../lib/dom.js";
+
+export function initCatalog() {
+  const ws = pageData("workspace-slug");
+  const sheetData = pageData("sheet-data") || {};
+  const path = wsApi(ws);
+  const sheet = $("#function-sheet");
+  let current = null;
+  let opener = null;
+
+  const newButton = $("#new-function");
+  if (newButton) newButton.addEventListener("click", () => openDialog($("#new-function-dialog")));
+
+  const open = (id, button) => {
+    current = sheetData[id];
+    opener = button;
+    $("#sheet-title").textContent = current.name;
+    $(".sheet-description", sheet).textContent = current.description || "No description.";
+    $(".sheet-version", sheet).textContent = current.deployed_version
+      ? `Deployed version: v${current.deployed_version}` : "Not deployed yet: deploy it from the editor to connect sources.";
+    $('[data-action="edit"]', sheet).href = `/workspaces/${ws}/functions/${current.id}/`;
+    const connect = $('[data-action="connect"]', sheet);
+    if (connect) {
+      connect.href = `/workspaces/${ws}/sources/new/?function=${current.id}`;
+      connect.hidden = !current.deployed_version;
+    }
+    const list = $(".sheet-sources", sheet);
+    list.replaceChildren(...(current.sources.length ? current.sources.map((s) =>
+      h("li", {}, h("a", { href: `/workspaces/${ws}/sources/${s.slug}/` }, s.name), ` v${s.version}`,
+        s.behind ? h("span", { class: "badge warn" }, "behind") : null,
+        s.enabled ? null : h("span", { class: "badge" }, "disabled"))) : [h("li", { class: "muted" }, "No sources yet.")]));
+    sheet.hidden = false;
+    $(".close-sheet", sheet).focus();
+  };
+  const close = () => {
+    sheet.hidden = true;
+    if (opener) opener.focus();
+  };
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest(".open-sheet");
+    if (button) open(button.dataset.function, button);
+  });
+  $(".close-sheet", sheet).addEventListener("click", close);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !sheet.hidden) close();
+  });
+
+  const deleteButton = $('[data-action="delete"]', sheet);
+  if (deleteButton) deleteButton.addEventListener("click", () => {
+    const dialog = $("#delete-dialog");
+    const n = current.sources.length;
+    $(".delete-text", dialog).textContent = n
+      ? `“${current.name}” and these ${n} source(s) will be deleted; their webhook URLs stop working:`
+      : `“${current.name}” and all its versions will be deleted.`;
+    $(".delete-sources", dialog).replaceChildren(...current.sources.map((s) => h("li", {}, s.name)));
+    dialog.returnValue = "";
+    openDialog(dialog);
+    dialog.onclose = async () => {
+      if (dialog.returnValue !== "confirm") return;
+      try {
+        await api("DELETE", path(`functions/${current.id}/?force=${n ? "true" : "false"}`));
+        toast(`Deleted ${current.name}.`);
+        location.reload();
+      } catch (error) {
+        toast(error.message, "error");
+      }
+    };
+  });
+}

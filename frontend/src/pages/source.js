@@ -1,0 +1,224 @@
+// A source: webhook URL, enable/disable, version moves, settings, the live debugger,
+// executions with logs, events, dead letters with replay, and the 24-hour chart.
+import { api, wsApi } from "../lib/api.js";
+import { $, h, formatTime, pageData, showErrors, toast } from "../lib/dom.js";
+import { liveSocket } from "../lib/live.js";
+import { readSettingsForm, renderSettingsForm } from "../lib/settings-form.js";
+
+export function initSource() {
+  const data = pageData("source-data");
+  const path = (p) => wsApi(data.workspace)(`sources/${data.slug}/${p}`);
+  const executions = new Map();
+
+  wireControls(data, path);
+  const refreshEvents = () => loadEvents(path);
+  const refreshDeadLetters = () => loadDeadLetters(data, path);
+  const refreshChart = () => loadChart(data);
+
+  const addExecution = (execution, { prepend }) => {
+    const known = executions.get(execution.id);
+    executions.set(execution.id, { ...(known || {}), ...execution });
+    const row = executionRow(executions.get(execution.id), path);
+    if (known && known.row) known.row.replaceWith(row);
+    else if (prepend) $("#executions tbody").prepend(row);
+    else $("#executions tbody").append(row);
+    executions.get(execution.id).row = row;
+    $("#no-executions").hidden = true;
+  };
+
+  api("GET", path("logs/?limit=50"))
+    .then((list) => list.forEach((e) => addExecution(e, { prepend: false })))
+    .catch((error) => toast(error.message, "error"));
+  refreshEvents();
+  refreshDeadLetters();
+  refreshChart();
+
+  liveSocket(`/ws/workspaces/${data.workspace}/sources/${data.slug}/live/`, {
+    onState(state) {
+      $("#live-dot").className = `dot ${state === "open" ? "on" : ""}`;
+      $("#live-state").textContent = state === "open" ? "Live: new executions appear here as they finish" : "Reconnecting…";
+    },
+    onMessage(message) {
+      if (message.type !== "execution") return;
+      addExecution(message.execution, { prepend: true });
+      refreshEvents();
+      refreshChart();
+      if (message.execution.status === "failed") refreshDeadLetters();
+    },
+  });
+}
+
+function wireControls(data, path) {
+  const toggle = $("#toggle-enabled");
+  if (toggle) toggle.addEventListener("click", async () => {
+    const enable = toggle.dataset.enabled !== "true";
+    try {
+      const source = await api("PATCH", path(""), { enabled: enable });
+      toggle.dataset.enabled = String(source.enabled);
+      toggle.textContent = source.enabled ? "Disable" : "Enable";
+      const badge = $("#enabled-state");
+      badge.textContent = source.enabled ? "enabled" : "disabled";
+      badge.className = `badge ${source.enabled ? "ok" : ""}`;
+      toast(source.enabled ? "Source enabled." : "Source disabled: its webhook URL answers 404 until enabled.");
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  });
+  const move = async (version) => {
+    try {
+      await api("POST", path("upgrade/"), { version: Number(version) });
+      location.reload();
+    } catch (error) {
+      $('[data-error="version"]').textContent = [error.message, ...Object.values(error.errors).flat()].join(" ");
+    }
+  };
+  const upgrade = $("#upgrade");
+  if (upgrade) upgrade.addEventListener("click", () => move(upgrade.dataset.version));
+  const moveButton = $("#move");
+  if (moveButton) moveButton.addEventListener("click", () => move($("#move-version").value));
+
+  const settingsForm = $("#source-settings-form");
+  if (settingsForm) {
+    const fields = $("#settings-form");
+    api("GET", path("")).then((source) => renderSettingsForm(fields, data.settings, source.settings));
+    settingsForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        const source = await api("PATCH", path(""), { settings: readSettingsForm(fields, data.settings, { includeEmpty: true }) });
+        renderSettingsForm(fields, data.settings, source.settings);
+        toast("Settings saved.");
+      } catch (error) {
+        showErrors(settingsForm, error);
+      }
+    });
+  }
+  const remove = $("#delete-source");
+  if (remove) remove.addEventListener("click", async () => {
+    if (!confirm("Delete this source? Its webhook URL stops working at once.")) return;
+    try {
+      await api("DELETE", path(""));
+      location.assign(`/workspaces/${data.workspace}/sources/`);
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  });
+}
+
+const errorText = (error) => (error ? (typeof error === "string" ? error : `${error.name}: ${error.message}`) : "");
+
+function executionRow(execution, path) {
+  const status = h("span", { class: `badge ${execution.status === "succeeded" ? "ok" : "err"}` }, execution.status);
+  const row = h("tr", { class: "execution", tabindex: 0, "data-execution": execution.id, "aria-expanded": "false" },
+    h("td", {}, formatTime(execution.started_at)),
+    h("td", {}, status, execution.is_replay ? h("span", { class: "badge" }, "replay") : null),
+    h("td", {}, execution.attempt),
+    h("td", {}, `${Number(execution.duration_ms || 0).toFixed(1)} ms`),
+    h("td", {}, execution.event_count),
+    h("td", {}, execution.object_count),
+    h("td", { class: "error-cell" }, errorText(execution.error)));
+  const toggle = async () => {
+    const next = row.nextElementSibling;
+    if (next && next.classList.contains("execution-detail")) {
+      next.remove();
+      row.setAttribute("aria-expanded", "false");
+      return;
+    }
+    let full = execution;
+    if (!("logs" in execution)) {
+      const list = await api("GET", path("logs/?limit=100"));
+      full = list.find((e) => e.id === execution.id) || execution;
+    }
+    row.after(h("tr", { class: "execution-detail" }, h("td", { colspan: 7 }, executionDetail(full))));
+    row.setAttribute("aria-expanded", "true");
+  };
+  row.addEventListener("click", toggle);
+  row.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      toggle();
+    }
+  });
+  return row;
+}
+
+function executionDetail(execution) {
+  const logs = execution.logs || [];
+  return h("div", { class: "detail" },
+    execution.error ? h("pre", { class: "error" }, execution.error.stack || errorText(execution.error)) : null,
+    h("strong", {}, "Console"),
+    logs.length ? h("pre", { class: "logs" }, logs.map((l) => `[${l.level}] ${l.message}`).join("\n")) : h("p", { class: "muted" }, "No console output."),
+    (execution.fetches || []).length ? [h("strong", {}, "Fetch calls"), h("pre", {}, execution.fetches.map((f) => `${f.method || "GET"} ${f.url} → ${f.status ?? f.error ?? ""}`).join("\n"))] : null);
+}
+
+async function loadEvents(path) {
+  try {
+    const page = await api("GET", path("events/?limit=20"));
+    const list = $("#events");
+    list.replaceChildren(...page.results.map((event) => h("li", { class: "event" },
+      h("details", {}, h("summary", {}, h("span", { class: `type type-${event.type}` }, event.type), " ",
+        h("strong", {}, event.message.event || event.message.userId || event.message_id), " ",
+        h("span", { class: "muted" }, formatTime(event.received_at))),
+      h("pre", {}, JSON.stringify(event.message, null, 2))))));
+    if (!page.results.length) list.append(h("li", { class: "muted" }, "No events stored yet."));
+  } catch (error) {
+    toast(error.message, "error");
+  }
+}
+
+async function loadDeadLetters(data, path) {
+  try {
+    const page = await api("GET", path("dead-letters/?limit=50"));
+    const list = $("#dead-letters");
+    const replay = async (body) => {
+      try {
+        const done = await api("POST", path("dead-letters/replay/"), body);
+        toast(`Replaying ${done.replayed.length} dead letter(s).`);
+        setTimeout(() => loadDeadLetters(data, path), 500);
+      } catch (error) {
+        toast(error.message, "error");
+      }
+    };
+    list.replaceChildren(...page.results.map((letter) => {
+      const last = letter.executions[letter.executions.length - 1];
+      return h("li", { class: "dead-letter" },
+        h("details", {}, h("summary", {}, formatTime(letter.received_at), ` · ${letter.attempts} attempt(s) · `,
+          h("span", { class: "error" }, errorText(last && last.error))),
+        h("pre", {}, letter.body)),
+        data.can_replay ? h("button", { type: "button", onclick: () => replay({ ids: [letter.id] }) }, "Replay") : null);
+    }));
+    $("#no-dead-letters").hidden = page.results.length > 0;
+    const all = $("#replay-all");
+    if (all) {
+      all.hidden = page.results.length === 0;
+      all.onclick = () => replay({ all: true });
+    }
+  } catch (error) {
+    toast(error.message, "error");
+  }
+}
+
+async function loadChart(data) {
+  const response = await fetch(`/workspaces/${data.workspace}/sources/${data.slug}/stats.json`, { credentials: "same-origin" });
+  if (!response.ok) return;
+  const { hours } = await response.json();
+  const max = Math.max(1, ...hours.map((row) => row.total));
+  const width = 24 * 12;
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", `0 0 ${width} 64`);
+  svg.setAttribute("preserveAspectRatio", "none");
+  hours.forEach((row, i) => {
+    for (const [value, cls] of [[row.total, "ok"], [row.errors, "err"]]) {
+      if (!value) continue;
+      const height = Math.max(2, (value / max) * 60);
+      const rect = document.createElementNS(svg.namespaceURI, "rect");
+      Object.entries({ x: i * 12 + 1, y: 64 - height, width: 10, height, class: cls }).forEach(([k, v]) => rect.setAttribute(k, v));
+      const title = document.createElementNS(svg.namespaceURI, "title");
+      title.textContent = `${new Date(row.hour).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}: ${row.total} executions, ${row.errors} errors`;
+      rect.append(title);
+      svg.append(rect);
+    }
+  });
+  const total = hours.reduce((n, row) => n + row.total, 0);
+  const errors = hours.reduce((n, row) => n + row.errors, 0);
+  $("#chart").replaceChildren(svg, h("p", { class: "muted", id: "chart-summary" }, `${total} executions, ${errors} errors`));
+}

@@ -1,0 +1,69 @@
+"""`python -m runner run FUNCTION.js --request REQUEST.json [--settings S.json] [--legacy]
+[--timeout-ms N]`: prints one JSON object (the Result) on stdout.
+
+Exit status: 0 when the function returned, 1 when it failed, 2 for a usage error.
+RUNNER_ALLOW_PRIVATE_NETWORK=1 lets fetch reach private and loopback addresses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from runner.pool import MAX_TIMEOUT_MS, run
+from runner.request import RequestFormatError, load_request_file
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 too; keep stdout clean
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.exit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m runner", description="Run a source function locally.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_cmd = commands.add_parser("run", help="run FUNCTION.js on one request")
+    run_cmd.add_argument("function", metavar="FUNCTION.js")
+    run_cmd.add_argument("--request", required=True, metavar="REQUEST.json")
+    run_cmd.add_argument("--settings", metavar="SETTINGS.json")
+    run_cmd.add_argument("--legacy", action="store_true", help="exports.processEvents interface")
+    run_cmd.add_argument("--timeout-ms", type=int, default=1000)
+    return parser
+
+
+def _usage_error(message: str) -> int:
+    sys.stderr.write(f"python -m runner: error: {message}\n")
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not 1 <= args.timeout_ms <= MAX_TIMEOUT_MS:
+        return _usage_error(f"--timeout-ms must be between 1 and {MAX_TIMEOUT_MS}")
+    try:
+        with open(args.function, encoding="utf-8") as handle:
+            code = handle.read()
+        request = load_request_file(args.request)
+        settings = {}
+        if args.settings:
+            with open(args.settings, encoding="utf-8") as handle:
+                settings = json.load(handle)
+    except (OSError, RequestFormatError, json.JSONDecodeError) as exc:
+        return _usage_error(str(exc))
+    if not isinstance(settings, dict):
+        return _usage_error("the settings file must hold a JSON object")
+    allow_private = os.environ.get("RUNNER_ALLOW_PRIVATE_NETWORK") == "1"
+    result = run(
+        code,
+        request,
+        settings,
+        legacy=args.legacy,
+        timeout_ms=args.timeout_ms,
+        allow_private_network=allow_private,
+    )
+    sys.stdout.write(json.dumps(result.to_dict()) + "\n")
+    return 1 if result.error else 0

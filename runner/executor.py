@@ -1,0 +1,243 @@
+"""Drives a batch of executions of one function version through an isolate.
+
+The protocol (see js/src/runtime.js): a *kick* (`start`, `step`, `abort`) lets V8 run,
+then `collect` (evaluated after V8 drained its microtasks) reports finished executions
+and what the current one waits for. Python performs the fetches, sleeps until the next
+timer, and kicks again. Every kick and collect has a time budget; one that overruns
+closes the isolate (which stops any JavaScript, even a runaway microtask).
+
+Batching: several executions may run in one kick (up to a 20 ms slice), which is what
+makes many queued requests cheap. When a kick that ran several executions is killed by
+a limit, the culprit is unknown: the unreported executions are run again in a fresh
+isolate one per kick, so exactly the guilty one gets TimeoutError/MemoryLimitError.
+Executions that had waited on fetches always report before anything else starts, so a
+re-run never repeats network calls.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from runner.engine import EngineError, Isolate, IsolateOutOfMemory, IsolateTimeout
+from runner.fetch import FetchSession
+from runner.request import query_parameters
+from runner.result import Invocation, Result, fill_message_ids, limit_error, user_error
+
+SLICE_MS = 20
+GRACE_S = 0.05
+
+
+class CompileError(Exception):
+    """The function's code does not parse; carries the mapped SyntaxError."""
+
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(error["message"])
+        self.error = error
+
+
+@dataclass
+class _Batch:
+    invocations: Sequence[Invocation]
+    code: str
+    legacy: bool
+    timeout_s: float
+    allow_private_network: bool
+    results: dict[int, Result] = field(default_factory=dict)
+    sessions: dict[int, FetchSession] = field(default_factory=dict)
+    careful: bool = False
+
+    def unreported(self) -> list[int]:
+        return [i for i in range(len(self.invocations)) if i not in self.results]
+
+
+class _Killed(Exception):
+    def __init__(self, name: str, index: int | None) -> None:
+        self.name = name
+        self.index = index
+
+
+def run_batch(
+    acquire: Callable[[], Isolate],
+    release: Callable[[Isolate, bool], None],
+    invocations: Sequence[Invocation],
+    *,
+    code: str,
+    legacy: bool,
+    timeout_ms: int,
+    allow_private_network: bool,
+) -> list[Result]:
+    """Run every invocation; `acquire` gives an isolate with the code installed."""
+    batch = _Batch(invocations, code, legacy, timeout_ms / 1000, allow_private_network)
+    batch.careful = len(invocations) == 1
+    while batch.unreported():
+        try:
+            isolate = acquire()
+        except CompileError as exc:
+            for index in batch.unreported():
+                batch.results[index] = Result(error=exc.error)
+            break
+        reusable = _drive(isolate, batch, batch.unreported())
+        release(isolate, reusable)
+    for session in batch.sessions.values():
+        session.close()
+    return [batch.results[i] for i in range(len(invocations))]
+
+
+def _drive(isolate: Isolate, batch: _Batch, indices: list[int]) -> bool:
+    """Run the given executions until done; False when the isolate must not be reused."""
+    try:
+        return _steps(isolate, batch, indices)
+    except _Killed as killed:
+        _blame(batch, indices, killed)
+        return False
+
+
+def _blame(batch: _Batch, indices: list[int], killed: _Killed) -> None:
+    if killed.index is None and batch.careful:
+        killed.index = next(i for i in indices if i not in batch.results)
+    if killed.index is None:
+        batch.careful = True  # find the culprit one execution per kick
+        return
+    index = killed.index
+    message = (
+        f"the function ran longer than its {batch.timeout_s * 1000:.0f} ms limit"
+        if killed.name == "TimeoutError"
+        else "the function used more memory than its heap limit"
+    )
+    batch.results[index] = _result(
+        batch, index, {"error": limit_error(killed.name, message), "logs": []}
+    )
+
+
+def _steps(isolate: Isolate, batch: _Batch, indices: list[int]) -> bool:
+    spec = {
+        "items": [_item(batch, i) for i in indices],
+        "sliceMs": SLICE_MS,
+        "maxStarts": 1 if batch.careful else 1_000_000,
+    }
+    kick = f"__runner.start({json.dumps(spec)})"
+    budget, waiting_for = batch.timeout_s + SLICE_MS / 1000, None
+    while True:
+        state = _kick_and_collect(isolate, kick, budget, waiting_for)
+        for done in state["done"]:
+            index = indices[done["index"]]
+            batch.results[index] = _result(batch, index, done)
+        if state["tainted"]:
+            return False
+        if state["finished"]:
+            return _all_reported(batch, indices)
+        current = state["current"]
+        if current is None:
+            kick, budget, waiting_for = "__runner.step([])", batch.timeout_s + SLICE_MS / 1000, None
+            continue
+        waiting_for = indices[current["index"]]
+        kick, budget = _wait(batch, waiting_for, current)
+
+
+def _all_reported(batch: _Batch, indices: list[int]) -> bool:
+    """A function that broke the runtime itself may lose its report: fail it, drop the isolate."""
+    missing = [i for i in indices if i not in batch.results]
+    for index in missing:
+        error = limit_error(
+            "RunnerError",
+            "the function damaged the runtime (a built-in it replaced) and its result was lost",
+        )
+        batch.results[index] = _result(batch, index, {"error": error, "logs": []})
+    return not missing
+
+
+def _kick_and_collect(
+    isolate: Isolate, kick: str, budget: float, waiting_for: int | None
+) -> dict[str, Any]:
+    deadline = time.monotonic() + budget + GRACE_S
+    try:
+        isolate.eval(kick, timeout_s=deadline - time.monotonic())
+        state = json.loads(
+            isolate.eval("__runner.collect()", timeout_s=deadline - time.monotonic())
+        )
+    except IsolateTimeout:
+        raise _Killed("TimeoutError", waiting_for) from None
+    except IsolateOutOfMemory:
+        raise _Killed("MemoryLimitError", waiting_for) from None
+    except EngineError as exc:
+        raise RuntimeError(f"the runner's own script failed: {str(exc)[:300]}") from None
+    if isolate.memory_limit_reached():
+        isolate.close()
+        raise _Killed("MemoryLimitError", waiting_for)
+    return state
+
+
+def _wait(batch: _Batch, index: int, current: dict[str, Any]) -> tuple[str, float]:
+    """Perform the fetches and sleep until something is ready; return the next kick."""
+    exec_deadline = time.monotonic() - current["elapsedMs"] / 1000 + batch.timeout_s
+    session = batch.sessions.get(index)
+    if session is None:
+        session = batch.sessions[index] = FetchSession(
+            deadline=exec_deadline, allow_private_network=batch.allow_private_network
+        )
+    futures = session.in_flight + [session.submit(message) for message in current["outbox"]]
+    timer = current["nextTimerMs"]
+    if not futures and timer is None:
+        return _abort(
+            batch, "the function's promise never settles: nothing is pending (no timer, no fetch)"
+        )
+    wake = exec_deadline if timer is None else min(exec_deadline, time.monotonic() + timer / 1000)
+    if futures:
+        concurrent.futures.wait(
+            futures,
+            timeout=max(0, wake - time.monotonic()),
+            return_when=concurrent.futures.FIRST_COMPLETED,
+        )
+    else:
+        time.sleep(max(0.0, wake - time.monotonic()))
+    if time.monotonic() >= exec_deadline:
+        return _abort(
+            batch, f"the function ran longer than its {batch.timeout_s * 1000:.0f} ms limit"
+        )
+    answers = [f.result() for f in futures if f.done()]
+    session.in_flight = [f for f in futures if not f.done()]
+    return f"__runner.step({json.dumps(answers)})", max(0.001, exec_deadline - time.monotonic())
+
+
+def _abort(batch: _Batch, message: str) -> tuple[str, float]:
+    return f"__runner.abort({json.dumps(message)})", batch.timeout_s + SLICE_MS / 1000
+
+
+def _item(batch: _Batch, index: int) -> dict[str, Any]:
+    invocation = batch.invocations[index]
+    request = invocation.request
+    spec = {
+        "method": request["method"],
+        "url": request["url"],
+        "headers": request["headers"],
+        "rawBody": request["raw_body"],
+    }
+    if batch.legacy:
+        spec["query"] = query_parameters(request["url"])
+    return {"request": spec, "settings": invocation.settings, "seed": secrets.token_hex(16)}
+
+
+def _result(batch: _Batch, index: int, done: dict[str, Any]) -> Result:
+    session = batch.sessions.pop(index, None)
+    if session is not None:
+        session.close()
+    result = Result(
+        events=done.get("events", []),
+        objects=done.get("objects", []),
+        logs=done.get("logs", []),
+        fetches=session.records if session else [],
+        duration_ms=float(done.get("durationMs", 0)),
+    )
+    if done.get("error"):
+        error = done["error"]
+        if "line" not in error:
+            error = user_error(error, legacy=batch.legacy, code=batch.code)
+        result.error, result.events, result.objects = error, [], []
+    fill_message_ids(result.events, batch.invocations[index].execution_id)
+    return result

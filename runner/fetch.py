@@ -1,0 +1,228 @@
+"""fetch() bridged from V8 to Python (httpx, asyncio), with the network guard.
+
+Requests of an execution run concurrently on one process-wide asyncio loop thread.
+Each call is recorded in the execution's ``fetches`` (method, url, status, duration_ms:
+never headers or bodies, which may hold secrets).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import concurrent.futures
+import os
+import ssl
+import threading
+import time
+from functools import cache
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from runner.netguard import BlockedAddress, resolve
+
+MAX_RESPONSE_BYTES = 5 * 1024 * 1024
+MAX_FETCHES_PER_EXECUTION = 50
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+CROSS_ORIGIN_DROPPED = {"authorization", "www-authenticate", "cookie", "cookie2"}
+
+
+class FetchFailed(Exception):
+    def __init__(self, message: str, kind: str = "system", code: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.code = code
+
+
+_loop_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid: int | None = None
+
+
+def _fetch_loop() -> asyncio.AbstractEventLoop:
+    global _loop, _loop_pid
+    with _loop_lock:
+        if _loop is None or _loop_pid != os.getpid():
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="runner-fetch", daemon=True).start()
+            _loop_pid = os.getpid()
+        return _loop
+
+
+@cache
+def _tls() -> ssl.SSLContext:
+    return httpx.create_ssl_context()
+
+
+class FetchSession:
+    """The fetches of one execution: started on demand, all closed when it ends."""
+
+    def __init__(self, *, deadline: float, allow_private_network: bool) -> None:
+        self.deadline = deadline
+        self.allow_private = allow_private_network
+        self.records: list[dict[str, Any]] = []
+        self.in_flight: list[concurrent.futures.Future[dict[str, Any]]] = []
+        self._client: httpx.AsyncClient | None = None
+
+    def submit(self, message: dict[str, Any]) -> concurrent.futures.Future[dict[str, Any]]:
+        record = {
+            "method": message["method"],
+            "url": message["url"],
+            "status": None,
+            "duration_ms": 0.0,
+        }
+        self.records.append(record)
+        return asyncio.run_coroutine_threadsafe(self._perform(message, record), _fetch_loop())
+
+    def close(self) -> None:
+        for future in self.in_flight:
+            future.cancel()
+        if self._client is not None:
+            client, self._client = self._client, None
+            asyncio.run_coroutine_threadsafe(client.aclose(), _fetch_loop())
+
+    async def _perform(self, message: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+        started = time.monotonic()
+        url = message["url"]
+        try:
+            if len(self.records) > MAX_FETCHES_PER_EXECUTION:
+                raise FetchFailed(
+                    f"request to {url} refused: over {MAX_FETCHES_PER_EXECUTION} fetch calls"
+                )
+            answer = await asyncio.wait_for(self._follow(message), self._timeout(message))
+            record["status"] = answer["status"]
+        except TimeoutError:
+            answer = _error(f"network timeout at: {url}", "request-timeout")
+        except FetchFailed as exc:
+            answer = _error(str(exc), exc.kind, exc.code)
+        except BlockedAddress as exc:
+            answer = _error(f"request to {url} failed, reason: {exc}", "system", "EBLOCKED")
+        except (httpx.HTTPError, OSError, ValueError) as exc:
+            answer = _error(f"request to {url} failed, reason: {exc or type(exc).__name__}")
+        record["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
+        answer["id"] = message["id"]
+        return answer
+
+    def _timeout(self, message: dict[str, Any]) -> float:
+        remaining = max(0.001, self.deadline - time.monotonic())
+        own = (message.get("timeout") or 0) / 1000
+        return min(remaining, own) if own > 0 else remaining
+
+    async def _follow(self, message: dict[str, Any]) -> dict[str, Any]:
+        method, url = message["method"], message["url"]
+        headers = [(k, v) for k, v in message["headers"]]
+        body = _body_bytes(message.get("body"))
+        limit = message.get("size") or MAX_RESPONSE_BYTES
+        for hop in range(int(message.get("follow", 20)) + 1):
+            answer = await self._send(method, url, headers, body, min(limit, MAX_RESPONSE_BYTES))
+            location = _header(answer["headers"], "location")
+            if (
+                answer["status"] not in REDIRECT_STATUSES
+                or not location
+                or message.get("redirect") == "manual"
+            ):
+                answer["redirected"] = hop > 0
+                return answer
+            if message.get("redirect") == "error":
+                raise FetchFailed(
+                    f"uri requested responds with a redirect, redirect mode is set to error: {url}",
+                    "no-redirect",
+                )
+            next_url = urljoin(url, location)
+            if answer["status"] == 303 or (answer["status"] in (301, 302) and method == "POST"):
+                method, body = "GET", None
+                headers = [
+                    (k, v)
+                    for k, v in headers
+                    if k.lower() not in ("content-type", "content-length")
+                ]
+            if urlsplit(next_url).netloc != urlsplit(url).netloc:
+                headers = [(k, v) for k, v in headers if k.lower() not in CROSS_ORIGIN_DROPPED]
+            url = next_url
+        raise FetchFailed(f"maximum redirect reached at: {url}", "max-redirect")
+
+    async def _send(
+        self, method: str, url: str, headers: list, body: bytes | None, limit: int
+    ) -> dict[str, Any]:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchFailed(f"Only absolute http(s) URLs are supported: {url}")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        address = await resolve(parts.hostname, port, allow_private=self.allow_private)
+        pinned = _pinned_url(parts, address, port)
+        request_headers = [(k, v) for k, v in headers if k.lower() != "host"] + [
+            ("host", parts.netloc.split("@")[-1])
+        ]
+        client = self._client_for_execution()
+        client.cookies.clear()  # node-fetch keeps no cookies between calls
+        request = client.build_request(
+            method,
+            pinned,
+            headers=request_headers,
+            content=body,
+            extensions={"sni_hostname": parts.hostname} if parts.scheme == "https" else {},
+        )
+        response = await client.send(request, stream=True)
+        try:
+            content = await _read_capped(response, limit, url)
+        finally:
+            await response.aclose()
+        return _answer(response, content, url)
+
+    def _client_for_execution(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                verify=_tls(), trust_env=False, follow_redirects=False, timeout=None
+            )
+        return self._client
+
+
+def _pinned_url(parts: Any, address: str, port: int) -> str:
+    host = f"[{address}]" if ":" in address else address
+    path = parts.path or "/"
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.scheme}://{host}:{port}{path}{query}"
+
+
+async def _read_capped(response: httpx.Response, limit: int, url: str) -> bytes:
+    chunks, size = [], 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise FetchFailed(f"content size at {url} over limit: {limit}", "max-size")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _answer(response: httpx.Response, content: bytes, url: str) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "status": response.status_code,
+        "statusText": response.reason_phrase,
+        "url": url,
+        "headers": [[k, v] for k, v in response.headers.multi_items()],
+    }
+    try:
+        answer["text"] = content.decode("utf-8")
+    except UnicodeDecodeError:
+        answer["base64"] = base64.b64encode(content).decode("ascii")
+    return answer
+
+
+def _body_bytes(body: dict[str, str] | None) -> bytes | None:
+    if body is None:
+        return None
+    if "text" in body:
+        return body["text"].encode("utf-8")
+    return base64.b64decode(body["base64"])
+
+
+def _header(pairs: list[list[str]], name: str) -> str | None:
+    for key, value in pairs:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _error(message: str, kind: str = "system", code: str | None = None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "code": code}}

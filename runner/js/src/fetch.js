@@ -1,0 +1,155 @@
+// fetch with the node-fetch 2 API. The request is queued in the execution's outbox; the
+// Python side performs it (with its network guard) and delivers the response back.
+import { FetchError } from './errors.js';
+import { Headers } from './headers.js';
+import { FormData } from './formdata.js';
+import { base64ToBytes, bytesToBase64, toBytes, utf8Decode } from './encoding.js';
+import { activeExecution } from './state.js';
+import { requireLibrary } from './loader.js';
+
+const USER_AGENT = 'node-fetch/1.0 (+https://github.com/bitinn/node-fetch)';
+
+class Body {
+  _initBody(body) {
+    this._body = body === undefined || body === null ? null : body;
+    this.bodyUsed = false;
+  }
+
+  _consume() {
+    if (this.bodyUsed) return Promise.reject(new TypeError(`body used already for: ${this.url}`));
+    this.bodyUsed = true;
+    return Promise.resolve(this._body);
+  }
+
+  async text() {
+    const body = await this._consume();
+    if (body === null) return '';
+    return typeof body === 'string' ? body : utf8Decode(body);
+  }
+
+  async json() {
+    const text = await this.text();
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new FetchError(`invalid json response body at ${this.url} reason: ${err.message}`);
+    }
+  }
+
+  async arrayBuffer() {
+    const body = await this._consume();
+    const bytes = body === null ? new Uint8Array(0) : toBytes(body);
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  }
+
+  async buffer() {
+    const body = await this._consume();
+    const { Buffer } = requireLibrary('buffer');
+    return Buffer.from(body === null ? new Uint8Array(0) : toBytes(body));
+  }
+}
+
+function encodeBody(body, headers) {
+  if (body === undefined || body === null) return null;
+  if (typeof body === 'string') {
+    if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
+    return body;
+  }
+  if (body instanceof FormData) {
+    if (!headers.has('content-type')) headers.set('content-type', body.getHeaders()['content-type']);
+    return body.getBytes();
+  }
+  if (Object.prototype.toString.call(body) === '[object URLSearchParams]') {
+    if (!headers.has('content-type')) {
+      headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
+    }
+    return body.toString();
+  }
+  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return toBytes(body);
+  return String(body);
+}
+
+export class Request extends Body {
+  constructor(input, init = {}) {
+    super();
+    const source = input instanceof Request ? input : null;
+    this.url = source ? source.url : String(input);
+    if (!/^https?:\/\//i.test(this.url)) throw new TypeError('Only absolute URLs are supported');
+    this.method = String(init.method || (source && source.method) || 'GET').toUpperCase();
+    this.headers = new Headers(init.headers || (source && source.headers) || {});
+    const body = init.body !== undefined ? init.body : source && source._body;
+    if (body !== undefined && body !== null && (this.method === 'GET' || this.method === 'HEAD')) {
+      throw new TypeError('Request with GET/HEAD method cannot have body');
+    }
+    this._initBody(encodeBody(body, this.headers));
+    this.redirect = init.redirect || (source && source.redirect) || 'follow';
+    this.follow = init.follow !== undefined ? init.follow : 20;
+    this.timeout = init.timeout || 0;
+    this.size = init.size || 0;
+  }
+
+  clone() { return new Request(this); }
+}
+
+export class Response extends Body {
+  constructor(body = null, init = {}) {
+    super();
+    this.headers = new Headers(init.headers || {});
+    this._initBody(body === null ? null : encodeBody(body, this.headers));
+    this.status = init.status === undefined ? 200 : init.status;
+    this.statusText = init.statusText || '';
+    this.url = init.url || '';
+    this.redirected = Boolean(init.redirected);
+  }
+
+  get ok() { return this.status >= 200 && this.status < 300; }
+  clone() {
+    if (this.bodyUsed) throw new Error('cannot clone body after it is used');
+    return new Response(this._body, this);
+  }
+}
+
+function outboundMessage(id, request) {
+  const body = request._body;
+  const headers = [...request.headers];
+  if (!request.headers.has('accept')) headers.push(['accept', '*/*']);
+  if (!request.headers.has('user-agent')) headers.push(['user-agent', USER_AGENT]);
+  return {
+    id, method: request.method, url: request.url, headers,
+    body: body === null ? null : typeof body === 'string' ? { text: body } : { base64: bytesToBase64(body) },
+    redirect: request.redirect, follow: request.follow, timeout: request.timeout, size: request.size,
+  };
+}
+
+export function fetch(input, init) {
+  return new Promise((resolve, reject) => {
+    const execution = activeExecution();
+    if (!execution) return;
+    const request = new Request(input, init);
+    const id = execution.nextFetchId++;
+    execution.pending.set(id, { resolve, reject });
+    execution.outbox[execution.outbox.length] = outboundMessage(id, request);
+  });
+}
+
+// Called with the Python side's answer for one queued fetch.
+export function deliverFetch(execution, answer) {
+  const waiter = execution.pending.get(answer.id);
+  if (!waiter) return;
+  execution.pending.delete(answer.id);
+  if (answer.error) {
+    const err = new FetchError(answer.error.message);
+    err.type = answer.error.type || 'system';
+    if (answer.error.code) err.code = err.errno = answer.error.code;
+    waiter.reject(err);
+    return;
+  }
+  const body = answer.base64 !== undefined ? base64ToBytes(answer.base64) : answer.text;
+  waiter.resolve(new Response(null, answer)._withBody(body));
+}
+
+Response.prototype._withBody = function (body) {
+  this._initBody(body);
+  return this;
+};
+

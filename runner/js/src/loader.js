@@ -1,0 +1,43 @@
+// Heavy libraries (lodash, xml, Buffer, URL, crypto, OAuth) are kept as source strings
+// and compiled on first use, so a function that never touches `_` never pays for lodash.
+// Each library is CommonJS wrapped as `(function (require, module, exports) {...})`.
+const indirectEval = eval;
+const sources = new Map();
+const cache = new Map();
+const onLoadHooks = [];
+
+export function registerLibraries(map) {
+  for (const [name, source] of Object.entries(map)) sources.set(name, source);
+}
+
+export function requireLibrary(name) {
+  if (cache.has(name)) return cache.get(name).exports;
+  const source = sources.get(name);
+  if (source === undefined) throw new Error(`Cannot find module '${name}'`);
+  const module = { exports: {} };
+  cache.set(name, module);
+  const factory = indirectEval(`${source}\n//# sourceURL=runner-internal/${name}.js`);
+  factory(requireLibrary, module, module.exports);
+  return module.exports;
+}
+
+export function onGlobalLoaded(hook) {
+  onLoadHooks.push(hook);
+}
+
+// A global that compiles its library on first read; assigning it replaces it as in Node.
+export function defineLazyGlobal(name, load) {
+  const settle = (value) => {
+    Object.defineProperty(globalThis, name, {
+      value, writable: true, configurable: true, enumerable: false,
+    });
+    for (const hook of onLoadHooks) hook(name);
+    return value;
+  };
+  Object.defineProperty(globalThis, name, {
+    get() { return settle(load()); },
+    set(value) { settle(value); },
+    configurable: true,
+    enumerable: false,
+  });
+}

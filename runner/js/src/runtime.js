@@ -1,0 +1,190 @@
+// The runner's side of the protocol with Python. A batch of executions of one function
+// version runs one execution after the other. Python drives it in steps: `start` or
+// `step` kicks the isolate, V8 runs the microtasks that follow, then `collect` reports
+// finished executions and what the current one waits for (fetches, timers).
+import { TimeoutError } from './errors.js';
+import { collectLegacyOutput } from './segment.js';
+import { currentExecution, setCurrentExecution } from './state.js';
+import { fireDueTimers, nextTimerDelay } from './timers.js';
+import { deliverFetch } from './fetch.js';
+import { makeLegacyEvent, makeRequest } from './request.js';
+import { resetAfterExecution } from './isolation.js';
+
+const stringify = JSON.stringify;
+let entryFactory = null;
+let legacy = false;
+let batch = null;
+let tainted = false;
+
+class Execution {
+  constructor(index, item) {
+    this.index = index;
+    this.item = item;
+    this.events = [];
+    this.objects = [];
+    this.logs = [];
+    this.logBytes = 0;
+    this.logsCut = false;
+    this.timers = new Map();
+    this.pending = new Map();
+    this.outbox = [];
+    this.nextFetchId = 1;
+    this.waited = false;
+    this.settled = false;
+    this.startedAt = Date.now();
+  }
+
+  succeed(value) {
+    if (this.settled) return;
+    if (legacy) {
+      try {
+        const output = collectLegacyOutput(value);
+        this.events = output.events;
+        this.objects = output.objects;
+      } catch (err) {
+        this.fail(err);
+        return;
+      }
+    }
+    finish(this, null);
+  }
+
+  fail(err) {
+    if (!this.settled) finish(this, describeError(err));
+  }
+}
+
+function describeError(err) {
+  if (err !== null && typeof err === 'object' && 'message' in err) {
+    const name = String(err.name || 'Error');
+    const message = String(err.message);
+    let stack = '';
+    try { stack = String(err.stack || ''); } catch (e) { stack = ''; }
+    return { name, message, stack: stack || `${name}: ${message}` };
+  }
+  const message = String(err);
+  return { name: 'Error', message, stack: `Error: ${message}` };
+}
+
+function finish(execution, error) {
+  execution.settled = true;
+  execution.timers.clear();
+  execution.pending.clear();
+  execution.outbox = [];
+  setCurrentExecution(null);
+  if (!resetAfterExecution()) tainted = true;
+  batch.done[batch.done.length] = ({
+    index: execution.index,
+    events: error ? [] : execution.events,
+    objects: error ? [] : execution.objects,
+    logs: execution.logs,
+    error,
+    durationMs: Date.now() - execution.startedAt,
+  });
+  // An execution that waited on fetches or timers ends its kick, so its result reaches
+  // Python before anything else runs.
+  if (execution.waited || tainted) batch.hold = true;
+  pump();
+}
+
+function invoke(item) {
+  const entry = entryFactory();
+  if (legacy) {
+    const handler = entry && entry.processEvents;
+    if (typeof handler !== 'function') {
+      throw new ReferenceError('exports.processEvents is not defined: a legacy function must set exports.processEvents = async (event) => ({ events, objects })');
+    }
+    return handler(makeLegacyEvent(item.request));
+  }
+  if (typeof entry !== 'function') {
+    throw new ReferenceError('onRequest is not defined: a source function must define async function onRequest(request, settings)');
+  }
+  return entry(makeRequest(item.request), item.settings);
+}
+
+function begin(index) {
+  const item = batch.items[index];
+  const execution = new Execution(index, item);
+  setCurrentExecution(execution);
+  batch.starts += 1;
+  let promise;
+  try {
+    promise = Promise.resolve(invoke(item));
+  } catch (err) {
+    promise = Promise.reject(err);
+  }
+  promise.then((value) => execution.succeed(value), (err) => execution.fail(err));
+}
+
+function mayStartAnother() {
+  if (batch.hold || tainted || batch.next >= batch.items.length) return false;
+  if (batch.starts >= batch.maxStarts) return false;
+  return batch.starts === 0 || Date.now() - batch.kickedAt < batch.sliceMs;
+}
+
+function pump() {
+  if (currentExecution() === null && mayStartAnother()) begin(batch.next++);
+}
+
+function newKick() {
+  batch.kickedAt = Date.now();
+  batch.starts = 0;
+  batch.hold = false;
+}
+
+export function install(factory, isLegacy) {
+  entryFactory = factory;
+  legacy = Boolean(isLegacy);
+}
+
+export function start(spec) {
+  batch = {
+    items: spec.items, next: 0, done: [], sliceMs: spec.sliceMs, maxStarts: spec.maxStarts,
+    kickedAt: 0, starts: 0, hold: false,
+  };
+  newKick();
+  pump();
+}
+
+export function step(answers) {
+  newKick();
+  const execution = currentExecution();
+  if (execution === null) {
+    pump();
+    return;
+  }
+  for (const answer of answers) deliverFetch(execution, answer);
+  fireDueTimers(execution);
+}
+
+export function abort(message) {
+  const execution = currentExecution();
+  newKick();
+  if (execution) execution.fail(new TimeoutError(message));
+  else pump();
+}
+
+export function entropy() {
+  const execution = currentExecution();
+  return execution ? execution.item.seed : 'idle';
+}
+
+export function collect() {
+  const execution = currentExecution();
+  let current = null;
+  if (execution) {
+    execution.waited = true;
+    current = {
+      index: execution.index,
+      elapsedMs: Date.now() - execution.startedAt,
+      outbox: execution.outbox,
+      pendingFetches: execution.pending.size,
+      nextTimerMs: nextTimerDelay(execution),
+    };
+    execution.outbox = [];
+  }
+  const done = batch.done;
+  batch.done = [];
+  const finished = execution === null && batch.next >= batch.items.length;
+  return stringify({ done, current, finished, tainted });
+}

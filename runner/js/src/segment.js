@@ -1,0 +1,149 @@
+// The `Segment` module of Source Functions: each call validates a message, fills the
+// defaults and appends it to the outgoing batch of the current execution. The batch is
+// handed over only when the function returns without error.
+import { ValidationError } from './errors.js';
+import { activeExecution } from './state.js';
+
+// Captured so a function that replaces JSON or Array.prototype.push cannot break the batch.
+const { parse, stringify } = JSON;
+const copy = (value) => parse(stringify(value));
+const append = (list, value) => { list[list.length] = value; };
+
+const MAX_MESSAGE_BYTES = 32 * 1024;
+const COMMON_FIELDS = ['userId', 'anonymousId', 'context', 'integrations', 'messageId', 'timestamp'];
+const TYPE_FIELDS = {
+  identify: ['traits'],
+  track: ['event', 'properties'],
+  group: ['groupId', 'traits'],
+  page: ['name', 'category', 'properties'],
+  screen: ['name', 'category', 'properties'],
+  alias: ['previousId'],
+};
+const OBJECT_FIELDS = ['properties', 'traits', 'context', 'integrations'];
+export const EVENT_TYPES = Object.keys(TYPE_FIELDS);
+
+function isPlainObject(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function isMissing(value) {
+  return value === undefined || value === null || value === '';
+}
+
+function utf8Length(text) {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) { bytes += 4; i++; }
+    else bytes += 3;
+  }
+  return bytes;
+}
+
+function fail(call, text) {
+  throw new ValidationError(`${call}: ${text}`);
+}
+
+function checkIdentity(call, type, message) {
+  if (type === 'alias') {
+    if (isMissing(message.previousId)) fail(call, '"previousId" is required');
+    if (isMissing(message.userId)) fail(call, '"userId" is required');
+  } else if (isMissing(message.userId) && isMissing(message.anonymousId)) {
+    fail(call, '"userId" or "anonymousId" is required');
+  }
+}
+
+function checkShape(call, type, message) {
+  if (type === 'track' && isMissing(message.event)) fail(call, '"event" is required');
+  if (type === 'group' && isMissing(message.groupId)) fail(call, '"groupId" is required');
+  for (const field of OBJECT_FIELDS) {
+    if (message[field] !== undefined && !isPlainObject(message[field])) {
+      fail(call, `"${field}" must be an object`);
+    }
+  }
+}
+
+function checkSize(call, message) {
+  const bytes = utf8Length(stringify(message));
+  if (bytes > MAX_MESSAGE_BYTES) {
+    fail(call, `the message is ${bytes} bytes; the limit is 32 KB`);
+  }
+}
+
+function copyFields(type, message) {
+  const out = { type };
+  for (const field of COMMON_FIELDS.concat(TYPE_FIELDS[type])) {
+    if (message[field] !== undefined) out[field] = message[field];
+  }
+  if (out.timestamp instanceof Date) out.timestamp = out.timestamp.toISOString();
+  if (out.timestamp === undefined || out.timestamp === null) out.timestamp = new Date().toISOString();
+  return out;
+}
+
+// Validate one event call and return the message to send.
+export function buildEvent(type, message, call = `Segment.${type}()`) {
+  if (!isPlainObject(message)) fail(call, 'expects an object argument');
+  checkIdentity(call, type, message);
+  checkShape(call, type, message);
+  const out = copyFields(type, message);
+  checkSize(call, out);
+  return out;
+}
+
+// Validate one `Segment.set()` call and return the object to upsert.
+export function buildObject(message, call = 'Segment.set()') {
+  if (!isPlainObject(message)) fail(call, 'expects an object argument');
+  if (isMissing(message.collection) || typeof message.collection !== 'string') {
+    fail(call, '"collection" is required and must be a string');
+  }
+  if (isMissing(message.id)) fail(call, '"id" is required');
+  if (!isPlainObject(message.properties)) fail(call, '"properties" is required and must be an object');
+  const out = { collection: message.collection, id: String(message.id), properties: message.properties };
+  checkSize(call, out);
+  return out;
+}
+
+function emitter(type) {
+  return function (message) {
+    const event = buildEvent(type, message);
+    const execution = activeExecution();
+    if (execution) append(execution.events, copy(event));
+  };
+}
+
+export const Segment = Object.freeze({
+  identify: emitter('identify'),
+  track: emitter('track'),
+  group: emitter('group'),
+  page: emitter('page'),
+  screen: emitter('screen'),
+  alias: emitter('alias'),
+  set(message) {
+    const object = buildObject(message);
+    const execution = activeExecution();
+    if (execution) append(execution.objects, copy(object));
+  },
+});
+
+// The legacy interface returns `{events, objects}`; they go through the same checks.
+export function collectLegacyOutput(output) {
+  const result = { events: [], objects: [] };
+  if (output === undefined || output === null) return result;
+  if (!isPlainObject(output)) fail('processEvents()', 'must return an object { events, objects }');
+  const events = output.events === undefined ? [] : output.events;
+  const objects = output.objects === undefined ? [] : output.objects;
+  if (!Array.isArray(events)) fail('processEvents()', '"events" must be an array');
+  if (!Array.isArray(objects)) fail('processEvents()', '"objects" must be an array');
+  events.forEach((event, i) => {
+    const call = `processEvents() events[${i}]`;
+    const type = event && event.type;
+    if (!EVENT_TYPES.includes(type)) fail(call, `"type" must be one of ${EVENT_TYPES.join(', ')}`);
+    append(result.events, copy(buildEvent(type, event, call)));
+  });
+  objects.forEach((object, i) => {
+    append(result.objects, copy(buildObject(object, `processEvents() objects[${i}]`)));
+  });
+  return result;
+}

@@ -1,0 +1,191 @@
+"""Warm isolates per function version, and the one-shot `run`.
+
+Reuse policy: an isolate is only ever reused for the same function version (the pool
+key is the caller's version key, the code's hash and the interface flag). Between two
+executions the runner deletes the globals a run created and puts back those it replaced;
+a run that changed what cannot be put back (built-in prototypes, non-configurable
+globals) taints its isolate, which is then closed. An isolate that hit a limit (time,
+memory) is closed too. Idle isolates are bounded by count and by heap size; the least
+recently used go first.
+
+Threads: the pool is thread-safe; an isolate is checked out by one thread at a time, so
+two threads running the same version get two isolates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from runner.engine import Isolate, ScriptError
+from runner.executor import CompileError, run_batch
+from runner.request import normalize_request
+from runner.result import Invocation, Result, syntax_error
+
+MAX_TIMEOUT_MS = 10_000
+HEAP_CHECK_EVERY = 16
+
+
+def _install_script(code: str, legacy: bool) -> str:
+    # The user's code starts on line 2 (result.LINE_OFFSET); each wrapper is one line.
+    if legacy:
+        head = (
+            "__runner.install(function () { var module = { exports: {} }; "
+            "return (function (exports, module) {"
+        )
+        tail = ";return module.exports; })(module.exports, module); }, true)"
+    else:
+        head = "__runner.install(function () {"
+        tail = ';return typeof onRequest === "function" ? onRequest : undefined; }, false)'
+    return f"{head}\n{code}\n{tail}\n//# sourceURL=function.js"
+
+
+class IsolatePool:
+    """Warm isolates per function version, least recently used evicted."""
+
+    def __init__(
+        self,
+        *,
+        max_isolates: int = 8,
+        max_memory_mb: int = 512,
+        heap_limit_mb: int = 128,
+        allow_private_network: bool = False,
+    ) -> None:
+        self.max_isolates = max_isolates
+        self.max_memory_bytes = max_memory_mb * 1024 * 1024
+        self.heap_limit_bytes = heap_limit_mb * 1024 * 1024
+        self.allow_private_network = allow_private_network
+        self._idle: OrderedDict[int, tuple[tuple, Isolate]] = OrderedDict()
+        self._heap: dict[int, int] = {}
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+
+    def run(
+        self,
+        version_key: str,
+        code: str,
+        request: dict[str, Any],
+        settings: dict[str, Any] | None = None,
+        *,
+        legacy: bool = False,
+        timeout_ms: int = 1000,
+        execution_id: str | None = None,
+    ) -> Result:
+        """Run one request through a version of a function."""
+        invocation = Invocation(normalize_request(request), settings or {}, execution_id)
+        return self.run_batch(
+            version_key, code, [invocation], legacy=legacy, timeout_ms=timeout_ms
+        )[0]
+
+    def run_batch(
+        self,
+        version_key: str,
+        code: str,
+        invocations: Sequence[Invocation],
+        *,
+        legacy: bool = False,
+        timeout_ms: int = 1000,
+    ) -> list[Result]:
+        """Run many queued requests of one version, in as few V8 calls as possible.
+
+        Each invocation's request must already be normalised (runner.normalize_request).
+        """
+        if not 1 <= timeout_ms <= MAX_TIMEOUT_MS:
+            raise ValueError(f"timeout_ms must be between 1 and {MAX_TIMEOUT_MS}")
+        key = (version_key, hashlib.sha256(code.encode()).hexdigest(), legacy)
+        return run_batch(
+            lambda: self._checkout(key, code, legacy),
+            lambda iso, ok: self._checkin(key, iso, ok),
+            invocations,
+            code=code,
+            legacy=legacy,
+            timeout_ms=timeout_ms,
+            allow_private_network=self.allow_private_network,
+        )
+
+    def idle_count(self) -> int:
+        with self._lock:
+            return len(self._idle)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = list(self._idle.values()), OrderedDict()
+        for _, isolate in idle:
+            isolate.close()
+
+    def _checkout(self, key: tuple, code: str, legacy: bool) -> Isolate:
+        if os.getpid() != self._pid:
+            raise RuntimeError(
+                "an IsolatePool cannot cross a fork: create it in the process that runs code"
+            )
+        with self._lock:
+            for ident in reversed(self._idle):
+                if self._idle[ident][0] == key:
+                    self._heap.pop(ident, None)
+                    return self._idle.pop(ident)[1]
+        return self._new_isolate(code, legacy)
+
+    def _new_isolate(self, code: str, legacy: bool) -> Isolate:
+        isolate = Isolate(max_memory_bytes=self.heap_limit_bytes)
+        try:
+            isolate.eval(_install_script(code, legacy), timeout_s=5)
+        except ScriptError as exc:
+            isolate.close()
+            raise CompileError(syntax_error(str(exc), code=code)) from None
+        return isolate
+
+    def _checkin(self, key: tuple, isolate: Isolate, reusable: bool) -> None:
+        isolate.runs += 1
+        if not reusable or isolate.closed or self.max_isolates == 0:
+            isolate.close()
+            return
+        heap = isolate.heap_used_bytes() if isolate.runs % HEAP_CHECK_EVERY == 1 else None
+        with self._lock:
+            ident = id(isolate)
+            self._idle[ident] = (key, isolate)
+            if heap is not None:
+                self._heap[ident] = heap
+            evicted = self._evict()
+        for old in evicted:
+            old.close()
+
+    def _evict(self) -> list[Isolate]:
+        evicted = []
+        while self._idle and (
+            len(self._idle) > self.max_isolates or sum(self._heap.values()) > self.max_memory_bytes
+        ):
+            ident, (_, isolate) = self._idle.popitem(last=False)
+            self._heap.pop(ident, None)
+            evicted.append(isolate)
+        return evicted
+
+
+_one_shot = IsolatePool(max_isolates=0)
+_private_one_shot = IsolatePool(max_isolates=0, allow_private_network=True)
+
+
+def run(
+    code: str,
+    request: dict[str, Any],
+    settings: dict[str, Any] | None = None,
+    *,
+    legacy: bool = False,
+    timeout_ms: int = 1000,
+    execution_id: str | None = None,
+    allow_private_network: bool = False,
+) -> Result:
+    """Run a function once on a request (either accepted form) in a fresh isolate."""
+    pool = _private_one_shot if allow_private_network else _one_shot
+    return pool.run(
+        "one-shot",
+        code,
+        request,
+        settings,
+        legacy=legacy,
+        timeout_ms=timeout_ms,
+        execution_id=execution_id,
+    )

@@ -1,0 +1,116 @@
+"""Reading a webhook request in either form the project accepts.
+
+The project's own form::
+
+    {"method": "POST", "url": "https://example.com/hook?x=1",
+     "headers": {"Content-Type": "application/json"}, "body": {...}}   # or "rawBody": "..."
+
+and the sample form of Segment's public functions library::
+
+    {"payload": {"body": ..., "headers": {...}, "queryParameters": {...}}}  # or queryParams
+
+Both become one normalised request: ``{"method", "url", "headers", "raw_body"}`` where
+headers is a list of ``[name, value]`` pairs (array values joined with ", ").
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+SAMPLE_URL = "https://localhost/"
+
+
+class RequestFormatError(ValueError):
+    """A request file or object that is in neither accepted form."""
+
+
+def normalize_request(obj: Any) -> dict[str, Any]:
+    """Return ``{"method", "url", "headers", "raw_body"}`` for either request form."""
+    if not isinstance(obj, dict):
+        raise RequestFormatError("a request must be a JSON object")
+    if set(obj) == {"method", "url", "headers", "raw_body"}:
+        return obj  # already normalised
+    if "payload" in obj and not ({"url", "method", "rawBody", "body"} & obj.keys()):
+        return _from_sample(obj["payload"])
+    return _from_project_form(obj)
+
+
+def _is_normalized(obj: dict[str, Any]) -> bool:
+    return (
+        obj.keys() == {"method", "url", "headers", "raw_body"}
+        and isinstance(obj["raw_body"], str)
+        and isinstance(obj["headers"], list)
+    )
+
+
+def _from_project_form(obj: dict[str, Any]) -> dict[str, Any]:
+    if "body" in obj and "rawBody" in obj:
+        raise RequestFormatError('give either "body" (JSON) or "rawBody" (a string), not both')
+    raw_body = obj.get("rawBody")
+    if raw_body is None:
+        raw_body = json.dumps(obj["body"]) if "body" in obj else ""
+    if not isinstance(raw_body, str):
+        raise RequestFormatError('"rawBody" must be a string')
+    method = obj.get("method", "POST")
+    url = obj.get("url", SAMPLE_URL)
+    if not isinstance(method, str) or not isinstance(url, str):
+        raise RequestFormatError('"method" and "url" must be strings')
+    _check_url(url)
+    return _checked(method.upper(), url, _header_pairs(obj.get("headers", {})), raw_body)
+
+
+def _from_sample(payload: Any) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise RequestFormatError('"payload" must be an object with "body" and "headers"')
+    body = payload.get("body")
+    raw_body = body if isinstance(body, str) else json.dumps(body) if body is not None else ""
+    query = payload.get("queryParameters", payload.get("queryParams")) or {}
+    if not isinstance(query, dict):
+        raise RequestFormatError('"queryParameters" must be an object')
+    pairs = [(k, v) for k, vs in query.items() for v in (vs if isinstance(vs, list) else [vs])]
+    url = SAMPLE_URL + ("?" + urlencode([(k, str(v)) for k, v in pairs]) if pairs else "")
+    return _checked("POST", url, _header_pairs(payload.get("headers") or {}), raw_body)
+
+
+def _header_pairs(headers: Any) -> list[list[str]]:
+    if not isinstance(headers, dict):
+        raise RequestFormatError('"headers" must be an object of names to values')
+    pairs = []
+    for name, value in headers.items():
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        elif not isinstance(value, str | int | float):
+            raise RequestFormatError(f'header "{name}" must be a string or a list of strings')
+        pairs.append([str(name), str(value)])
+    return pairs
+
+
+def _check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise RequestFormatError(f'"url" must be an absolute http(s) URL, got {url!r}')
+
+
+def _checked(method: str, url: str, headers: list[list[str]], raw_body: str) -> dict[str, Any]:
+    size = len(raw_body.encode("utf-8"))
+    if size > MAX_BODY_BYTES:
+        raise RequestFormatError(f"the body is {size} bytes; the limit is 2 MB")
+    return {"method": method, "url": url, "headers": headers, "raw_body": raw_body}
+
+
+def query_parameters(url: str) -> dict[str, str]:
+    """The query string as the legacy interface shows it (last value wins)."""
+    return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+
+
+def load_request_file(path: str) -> dict[str, Any]:
+    """Read and normalise a REQUEST.json file."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            obj = json.load(handle)
+    except json.JSONDecodeError as exc:
+        raise RequestFormatError(f"{path} is not valid JSON: {exc}") from None
+    return normalize_request(obj)

@@ -1,0 +1,150 @@
+"""What an execution produces, and the shaping of what V8 reports into it."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+# The user's code starts on line 2 of the script the runner evaluates.
+LINE_OFFSET = 1
+MESSAGE_ID_NAMESPACE = uuid.UUID("6f1b2a8e-4c55-4d0c-9a51-3c3b7b8f2d10")
+
+_FRAME = re.compile(r"function\.js:(\d+):(\d+)")
+_INTERNAL_FRAME = re.compile(r"^\s+at .*(runner-internal/prelude|<anonymous>:\d+:\d+)")
+_PARSE_HEAD = re.compile(r"^(?:function\.js|<anonymous>):(\d+): (\w+): (.*)$")
+
+LEGACY_HINT = (
+    "This looks like a function written for the legacy interface (exports.processEvents). "
+    "Either turn on the legacy flag, or migrate: define async function onRequest(request, "
+    "settings), read the body with request.json(), headers with request.headers.get(name), "
+    "query parameters with request.url.searchParams.get(name), and emit with "
+    "Segment.track()/identify()/... instead of returning events."
+)
+NEW_INTERFACE_HINT = (
+    "This function defines onRequest; turn the legacy flag off to run it with the "
+    "onRequest(request, settings) interface."
+)
+
+
+@dataclass
+class Invocation:
+    """One request to run through a function, with the instance's settings."""
+
+    request: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
+    execution_id: str | None = None
+
+
+@dataclass
+class Result:
+    """The outcome of one execution, as the CLI prints it."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    logs: list[dict[str, str]] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+    fetches: list[dict[str, Any]] = field(default_factory=list)
+    duration_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "events": self.events,
+            "objects": self.objects,
+            "logs": self.logs,
+            "error": self.error,
+            "fetches": self.fetches,
+            "duration_ms": round(self.duration_ms, 3),
+        }
+
+
+def fill_message_ids(events: list[dict[str, Any]], execution_id: str | None) -> None:
+    """Give each event without one a messageId, stable for (execution id, index)."""
+    for index, event in enumerate(events):
+        if event.get("messageId") in (None, ""):
+            if execution_id is None:
+                event["messageId"] = str(uuid.uuid4())
+            else:
+                event["messageId"] = str(
+                    uuid.uuid5(MESSAGE_ID_NAMESPACE, f"{execution_id}:{index}")
+                )
+
+
+def limit_error(name: str, message: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "message": message,
+        "stack": f"{name}: {message}",
+        "line": None,
+        "column": None,
+    }
+
+
+def user_error(raw: dict[str, Any], *, legacy: bool, code: str) -> dict[str, Any]:
+    """Map an error thrown in V8 back to the user's lines and add a hint where one helps."""
+    stack = _map_stack(raw.get("stack") or "")
+    error = {
+        "name": raw["name"],
+        "message": raw["message"],
+        "stack": stack,
+        "line": None,
+        "column": None,
+    }
+    match = _FRAME.search(stack)
+    if match:
+        error["line"], error["column"] = int(match.group(1)), int(match.group(2))
+    hint = _hint(error, legacy=legacy, code=code)
+    if hint:
+        error["hint"] = hint
+    return error
+
+
+def _map_stack(stack: str) -> str:
+    def shift(match: re.Match[str]) -> str:
+        return f"function.js:{max(1, int(match.group(1)) - LINE_OFFSET)}:{match.group(2)}"
+
+    lines = [line for line in stack.splitlines() if not _INTERNAL_FRAME.search(line)]
+    return _FRAME.sub(shift, "\n".join(lines))
+
+
+def syntax_error(engine_message: str, *, code: str) -> dict[str, Any]:
+    """Turn mini-racer's parse failure text into an error with the user's line/column."""
+    lines = engine_message.splitlines()
+    head = _PARSE_HEAD.match(lines[0]) if lines else None
+    if head is None:
+        return {
+            "name": "SyntaxError",
+            "message": engine_message.strip(),
+            "stack": engine_message,
+            "line": None,
+            "column": None,
+        }
+    user_lines = code.splitlines() or [""]
+    line = min(max(1, int(head.group(1)) - LINE_OFFSET), len(user_lines))
+    caret = lines[2] if len(lines) > 2 else ""
+    column = caret.index("^") + 1 if "^" in caret else 1
+    name, message = head.group(2), head.group(3)
+    return {
+        "name": name,
+        "message": message,
+        "line": line,
+        "column": column,
+        "stack": f"{name}: {message}\n    at function.js:{line}:{column}",
+    }
+
+
+def _hint(error: dict[str, Any], *, legacy: bool, code: str) -> str | None:
+    if (
+        not legacy
+        and error["name"] == "ReferenceError"
+        and re.match(r"(exports|module) is not defined", error["message"])
+    ):
+        return LEGACY_HINT
+    if (
+        legacy
+        and "exports.processEvents is not defined" in error["message"]
+        and "onRequest" in code
+    ):
+        return NEW_INTERFACE_HINT
+    return None

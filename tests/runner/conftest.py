@@ -1,0 +1,84 @@
+"""Helpers for the runner tests: plain pytest, no database."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from runner import IsolatePool, normalize_request
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+def sample(name: str) -> dict:
+    return json.loads((SAMPLES / f"{name}.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def pool():
+    pool = IsolatePool(max_isolates=4)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="module")
+def private_pool():
+    """The operator setting that lets fetch reach loopback (the local test server)."""
+    pool = IsolatePool(max_isolates=4, allow_private_network=True)
+    yield pool
+    pool.close()
+
+
+def body_request(body=None, **extra) -> dict:
+    return normalize_request({"body": body if body is not None else {}, **extra})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest output clean
+        pass
+
+    def _send(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        routes = {
+            "/json": lambda: self._send(
+                200, b'{"ok": true, "n": 1}', [("Content-Type", "application/json")]
+            ),
+            "/redirect": lambda: self._send(302, headers=[("Location", "/json")]),
+            "/to-private": lambda: self._send(
+                302, headers=[("Location", "http://10.0.0.1/secret")]
+            ),
+            "/big": lambda: self._send(200, b"x" * (6 * 1024 * 1024)),
+            "/headers": lambda: self._send(200, json.dumps(dict(self.headers)).encode()),
+        }
+        routes.get(self.path, lambda: self._send(404, b"not found"))()
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", 0))
+        data = self.rfile.read(length)
+        echo = {
+            "method": "POST",
+            "contentType": self.headers.get("Content-Type"),
+            "body": data.decode("latin-1"),
+            "authorization": self.headers.get("Authorization"),
+        }
+        self._send(201, json.dumps(echo).encode(), [("Content-Type", "application/json")])
+
+
+@pytest.fixture(scope="module")
+def local_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
