@@ -8,7 +8,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Webhook URLs shown in the product point at the address it is served on.
 export PUBLIC_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint format check-chromium frontend migrate seed worker bench-runner clean
+.PHONY: run test lint format check-chromium frontend migrate seed worker beat bench-runner bench-e2e clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,13 @@ test: $(VENV)/.installed frontend check-chromium lint
 
 bench-runner: $(VENV)/.installed
 	$(BIN)/python bench/runner_bench.py
+
+# Needs PostgreSQL and Redis on localhost; writes docs/performance.md.
+bench-e2e: $(VENV)/.installed
+	$(BIN)/python bench/e2e_bench.py --rate $(or $(RATE),300) --seconds $(or $(SECONDS),60) --scaling 1,2,4 --write
+
+beat: $(VENV)/.installed
+	$(BIN)/celery -A functions_ide beat --loglevel=INFO
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles frontend/static/dist

@@ -111,7 +111,9 @@ class DeadLettersView(SourceView):
 
 
 class ReplayInput(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False
+    )
     all = serializers.BooleanField(default=False)
     version = serializers.ChoiceField(choices=["pinned", "deployed"], default="pinned")
 

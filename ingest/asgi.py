@@ -3,6 +3,7 @@ Django buffers them: by Content-Length at once, and by counting what arrives."""
 
 import json
 
+from functions_ide import metrics
 from ingest.services.receive import PayloadTooLarge, check_payload_size
 
 
@@ -18,6 +19,8 @@ class WebhookBodyLimit:
             check_payload_size(_content_length(scope))
             body = await _read_capped(receive)
         except PayloadTooLarge as refused:
+            if not scope["path"].startswith("/hooks/test/"):  # captures are not webhooks
+                metrics.webhook_refused("too_large")
             return await _refuse(send, str(refused))
         return await self.app(scope, _replay(body, receive), send)
 

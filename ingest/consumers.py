@@ -2,6 +2,7 @@
 debugger of a source. Thin: catalog.access decides who may listen, ingest.catcher
 and ingest.live say what is sent. Formats and close codes: docs/live.md."""
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied
@@ -96,8 +97,15 @@ class LiveSourceConsumer(ListenerConsumer):
         return live.source_group(self.source.pk)
 
     async def opened(self) -> None:
+        await sync_to_async(live.listener_joined)(self.source.pk)
+        self.counted = True
         source = {"id": self.source.pk, "workspace": self.source.workspace.slug}
         await self.send_json({"type": "source", "source": {**source, "slug": self.source.slug}})
+
+    async def disconnect(self, code) -> None:
+        await super().disconnect(code)
+        if getattr(self, "counted", False):
+            await sync_to_async(live.listener_left)(self.source.pk)
 
     async def execution_finished(self, message: dict) -> None:
         await self.send_json({"type": "execution", "execution": message["execution"]})

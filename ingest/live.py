@@ -4,12 +4,36 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
 
 
 def source_group(source_id: int) -> str:
     return f"source-{source_id}"
+
+
+# Publishing costs a worker a round trip to the channel layer for every execution, so
+# debuggers count themselves in the shared cache and workers publish only when one
+# listens. A count left high by a crashed server only costs needless publishes.
+def _listeners_key(source_id: int) -> str:
+    return f"live-listeners:{source_id}"
+
+
+def listener_joined(source_id: int) -> None:
+    cache.add(_listeners_key(source_id), 0, timeout=None)
+    cache.incr(_listeners_key(source_id))
+
+
+def listener_left(source_id: int) -> None:
+    try:
+        cache.decr(_listeners_key(source_id))
+    except ValueError:  # the count was evicted meanwhile
+        pass
+
+
+def has_listeners(source_id: int) -> bool:
+    return (cache.get(_listeners_key(source_id)) or 0) > 0
 
 
 def execution_summary(execution) -> dict:
@@ -30,7 +54,7 @@ def execution_summary(execution) -> dict:
 def publish_execution(execution) -> None:
     """Best effort: a debugger that misses a message loses nothing stored."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not has_listeners(execution.source_id):
         return
     try:
         async_to_sync(layer.group_send)(

@@ -6,6 +6,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from functions_ide import metrics
 from ingest import catcher, services
 
 logger = logging.getLogger(__name__)
@@ -39,16 +40,20 @@ def incoming_webhook(request: HttpRequest) -> services.IncomingWebhook:
 @csrf_exempt
 def receive_webhook(request: HttpRequest, token: str) -> JsonResponse:
     if request.method != "POST":
+        metrics.webhook_refused("method_not_allowed")
         return _error(405, "Webhooks are delivered with POST.", Allow="POST")
     try:
         services.check_payload_size(int(request.META.get("CONTENT_LENGTH") or 0))
         event = services.webhook_accept(token=token, webhook=incoming_webhook(request))
     except services.WebhookRefused as refused:
+        metrics.webhook_refused(metrics.reason_for_status(refused.status))
         extra = {"Retry-After": str(refused.retry_after)} if refused.retry_after else {}
         return _error(refused.status, str(refused), **extra)
     except DatabaseError:
+        metrics.webhook_refused("unavailable")
         logger.exception("webhook not accepted: the database is unavailable")
         return _error(503, "Temporarily unavailable; please retry.", **{"Retry-After": "5"})
+    metrics.webhook_accepted()
     return JsonResponse({"id": event.pk})
 
 

@@ -6,13 +6,13 @@ import random
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from catalog.services import source_runtime_settings
 from ingest import live, runtime
-from ingest.models import Execution, IngestEvent
+from ingest.models import Execution, Forwarding, IngestEvent
 from ingest.services.store import store_events, upsert_objects
 
 logger = logging.getLogger(__name__)
@@ -49,12 +49,14 @@ def _claim(ingest_event_id: int) -> tuple[IngestEvent | None, bool]:
     claim = {"status": Status.RUNNING, "claimed_at": now, "attempts": F("attempts") + 1}
     events = IngestEvent.objects.filter(pk=ingest_event_id)
     lost = False
-    if not events.filter(status__in=[Status.PENDING, Status.RETRYING]).update(**claim):
-        stale = events.filter(status=Status.RUNNING, claimed_at__lt=now - claim_timeout())
-        # The lost attempt was counted when it was claimed; this claim only records it.
-        if not stale.update(status=Status.RUNNING, claimed_at=now):
-            return None, False
-        lost = True
+    with transaction.atomic():
+        _relaxed_commit()
+        if not events.filter(status__in=[Status.PENDING, Status.RETRYING]).update(**claim):
+            stale = events.filter(status=Status.RUNNING, claimed_at__lt=now - claim_timeout())
+            # The lost attempt was counted when it was claimed; this only records it.
+            if not stale.update(status=Status.RUNNING, claimed_at=now):
+                return None, False
+            lost = True
     return IngestEvent.objects.select_related("source", "version").get(pk=ingest_event_id), lost
 
 
@@ -91,6 +93,7 @@ def _run(event: IngestEvent) -> runtime.Outcome:
 
 @transaction.atomic
 def _record(event: IngestEvent, outcome: runtime.Outcome, started_at) -> Execution:
+    _relaxed_commit()
     retry_in = 0.0
     if outcome.error is None:
         status = Execution.Status.SUCCEEDED
@@ -141,9 +144,26 @@ def _after_commit(event: IngestEvent, execution: Execution, retry_in: float) -> 
 
     if execution.status == Execution.Status.RETRYING:
         tasks.execute.apply_async((event.pk,), countdown=retry_in)
-    elif (
-        execution.status == Execution.Status.SUCCEEDED
-        and execution.event_count + execution.object_count
-    ):
+    elif execution.status == Execution.Status.SUCCEEDED and _forwards(event, execution):
         tasks.forward.delay(event.pk)
     live.publish_execution(execution)
+
+
+def _forwards(event: IngestEvent, execution: Execution) -> bool:
+    produced = execution.event_count + execution.object_count
+    return (
+        bool(produced)
+        and Forwarding.objects.filter(workspace_id=event.source.workspace_id, enabled=True).exists()
+    )
+
+
+def _relaxed_commit() -> None:
+    """Let PostgreSQL acknowledge this transaction's commit before it is on disk.
+
+    Safe for the worker's own writes (a claim, an execution's results): if the
+    database crashes and loses them, the event is still pending or claimed, and the
+    sweep runs it again with the same message ids. The webhook's own row is never
+    written this way: the sender's 2xx promises it is durable."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")

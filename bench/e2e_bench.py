@@ -1,0 +1,301 @@
+"""End-to-end benchmark: webhooks posted at a fixed rate to /hooks/<token> against the
+production configuration on this machine (Daphne, PostgreSQL, Redis, Celery worker
+processes), and the same load against a bare Daphne endpoint as the ceiling.
+
+    python bench/e2e_bench.py [--rate 300] [--seconds 60] [--workers 2] [--scaling 1,2,4]
+
+Prints a table per run and, with --write, records it in docs/performance.md.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.faults.stack import BIN, Stack, connect_source, free_port  # noqa: E402
+
+# A Stripe-sized event (about 2.5 KB), mapped like the Stripe template does.
+FUNCTION = """
+async function onRequest(request) {
+  const event = request.json();
+  const charge = event.data.object;
+  Segment.track({ event: 'Charge Succeeded', userId: charge.customer, messageId: event.id,
+                  properties: { amount: charge.amount / 100, currency: charge.currency } });
+}
+"""
+# Padding that makes the body the size of a real Stripe event.
+CHARGE = {f"field_{i}": f"value {i} " * 4 for i in range(60)}
+
+
+def body(n: int) -> bytes:
+    event = {"id": f"evt_bench_{n}", "object": "event", "type": "charge.succeeded",
+             "data": {"object": {"id": f"ch_{n}", "amount": 2000 + n, "currency": "usd",
+                                 "customer": f"cus_{n % 500}", "metadata": CHARGE}}}  # fmt: skip
+    return json.dumps(event).encode()
+
+
+# --- the load generator: keep-alive HTTP/1.1 on raw asyncio streams (cheap on CPU) ------
+
+
+class Connection:
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader = self.writer = None
+
+    async def post(self, path: str, payload: bytes) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + payload)
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        await self.reader.readexactly(length)
+        return int(status_line.split()[1])
+
+
+async def load(port: int, path: str, rate: int, seconds: float) -> dict:
+    """Post `rate` requests a second for `seconds`, each at its scheduled time."""
+    pool: asyncio.Queue = asyncio.Queue()
+    for _ in range(64):
+        pool.put_nowait(Connection("127.0.0.1", port))
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    sent_at: dict[int, float] = {}
+
+    async def one(n: int) -> None:
+        connection = await pool.get()
+        started = time.perf_counter()
+        try:
+            status = await connection.post(path, body(n))
+        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+            connection.writer, status = None, 0
+        latencies.append(time.perf_counter() - started)
+        statuses[status] = statuses.get(status, 0) + 1
+        pool.put_nowait(connection)
+
+    total = int(rate * seconds)
+    start = time.perf_counter()
+    tasks = []
+    for n in range(total):
+        delay = start + n / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        sent_at[n] = time.time()
+        tasks.append(asyncio.create_task(one(n)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    return {"sent": total, "elapsed": elapsed, "statuses": statuses, "latencies": latencies}
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else float("nan")
+
+
+# --- CPU per process, from /proc -------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its children (a Celery worker's pool), in seconds."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for p in [pid, *children(pid)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError):
+            pass
+    return total
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for kid in map(int, kids):
+            found += [kid, *children(kid)]
+    return found
+
+
+# --- runs ---------------------------------------------------------------------------------
+
+
+def run_product(rate: int, seconds: float, workers: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = Stack(Path(tmp), "functions_ide_bench", redis_db=12, LOG_LEVEL="ERROR",
+                      WEBHOOK_RATE_LIMIT_PER_SECOND="100000")  # fmt: skip
+        stack.create()
+        try:
+            api = stack.api(stack.owner_token())
+            server = stack.start_server()
+            source = connect_source(api, FUNCTION)
+            worker_processes = [stack.start_worker(f"w{i}", concurrency=1) for i in range(workers)]
+            time.sleep(3)  # workers connect to the broker
+            processes = {"daphne": server} | {
+                f"worker {i + 1}": w for i, w in enumerate(worker_processes)
+            }
+            cpu_before = {name: cpu_seconds(p.pid) for name, p in processes.items()}
+            path = "/hooks/" + source["webhook_url"].rsplit("/", 1)[1]
+            result = asyncio.run(load(stack.port, path, rate, seconds))
+            accepted = result["statuses"].get(200, 0)
+            stack.wait_until(lambda: stored_count(stack) >= accepted, timeout=120,
+                             what="every accepted webhook to be stored")  # fmt: skip
+            cpu = {name: cpu_seconds(p.pid) - cpu_before[name] for name, p in processes.items()}
+            delays = event_delays(stack)
+            return {**result, "accepted": accepted, "stored": stored_count(stack),
+                    "unique": unique_count(stack), "delays": delays, "cpu": cpu}  # fmt: skip
+        finally:
+            stack.stop()
+            stack.drop()
+
+
+def _query(stack: Stack, sql: str) -> list[tuple]:
+    import psycopg
+
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{stack.name}") as db:
+        return db.execute(sql).fetchall()
+
+
+def stored_count(stack: Stack) -> int:
+    return _query(stack, "SELECT count(*) FROM ingest_storedevent")[0][0]
+
+
+def unique_count(stack: Stack) -> int:
+    return _query(stack, "SELECT count(DISTINCT message_id) FROM ingest_storedevent")[0][0]
+
+
+def event_delays(stack: Stack) -> list[float]:
+    """From the webhook's row to its stored event, in seconds, by the database clock."""
+    rows = _query(
+        stack,
+        "SELECT EXTRACT(EPOCH FROM (e.received_at - i.received_at)) FROM ingest_storedevent e"
+        " JOIN ingest_ingestevent i ON e.ingest_event_id = i.id",
+    )
+    return [float(row[0]) for row in rows]
+
+
+BARE_APP = """
+async def application(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"9")]})
+    await send({"type": "http.response.body", "body": b'{"id": 1}'})
+"""
+
+
+def run_bare(rate: int, seconds: float) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "bare_app.py").write_text(BARE_APP)
+        port = free_port()
+        server = subprocess.Popen(
+            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "bare_app:application"],
+            cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            time.sleep(2)
+            before = cpu_seconds(server.pid)
+            result = asyncio.run(load(port, "/hooks/x", rate, seconds))
+            return {**result, "accepted": result["statuses"].get(200, 0),
+                    "cpu": {"daphne": cpu_seconds(server.pid) - before}}  # fmt: skip
+        finally:
+            server.terminate()
+            server.wait()
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def report(rate: int, seconds: float, workers: int, product: dict, bare: dict | None) -> str:
+    accepted_rate = product["accepted"] / product["elapsed"]
+    others = {status: n for status, n in product["statuses"].items() if status != 200}
+    exact = product["stored"] == product["unique"] == product["accepted"]
+    lines = [
+        f"### {workers} worker process(es), {rate} webhooks/s offered for {seconds:g} s",
+        "",
+        "| measure | result |",
+        "|---|---|",
+        f"| webhooks sent / accepted (200) | {product['sent']} / {product['accepted']} |",
+        f"| other answers | {others or 'none'} |",
+        f"| accepted per second | {accepted_rate:.0f} |",
+        f"| accept latency p50 / p99 | {ms(percentile(product['latencies'], .5))} / "
+        f"{ms(percentile(product['latencies'], .99))} |",
+        f"| webhook-to-stored-event p50 / p99 | {ms(percentile(product['delays'], .5))} / "
+        f"{ms(percentile(product['delays'], .99))} |",
+        f"| stored events (unique message ids) | {product['stored']} ({product['unique']}) |",
+        f"| nothing lost, nothing duplicated | {exact} |",
+    ]  # fmt: skip
+    for name, cpu in product["cpu"].items():
+        lines.append(f"| CPU {name} | {cpu / product['elapsed'] * 100:.0f} % of a core |")
+    if bare:
+        bare_rate = bare["accepted"] / bare["elapsed"]
+        p50, p99 = percentile(bare["latencies"], 0.5), percentile(bare["latencies"], 0.99)
+        lines += [
+            f"| bare Daphne endpoint: accepted per second | {bare_rate:.0f} "
+            f"(p50 {ms(p50)}, p99 {ms(p99)}) |",
+            f"| our accepted throughput / bare Daphne | {accepted_rate / bare_rate:.2f} |",
+        ]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=int, default=300)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--scaling", default="", help="e.g. 1,2,4: also run with these counts")
+    parser.add_argument("--write", action="store_true", help="record in docs/performance.md")
+    args = parser.parse_args()
+    sections = []
+    product = run_product(args.rate, args.seconds, args.workers)
+    bare = run_bare(args.rate, args.seconds)
+    sections.append(report(args.rate, args.seconds, args.workers, product, bare))
+    print(sections[-1], flush=True)
+    for count in [int(c) for c in args.scaling.split(",") if c]:
+        if count == args.workers:
+            continue
+        sections.append(
+            report(
+                args.rate, args.seconds, count, run_product(args.rate, args.seconds, count), None
+            )
+        )
+        print(sections[-1], flush=True)
+    if args.write:
+        record(sections)
+
+
+def record(sections: list[str]) -> None:
+    path = ROOT / "docs" / "performance.md"
+    text = path.read_text()
+    marker = "## End to end"
+    head = text.split(marker)[0].rstrip() + "\n\n"
+    machine = (
+        f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}"
+    )
+    path.write_text(head + f"{marker}\n\n`make bench-e2e` ({machine}).\n\n" + "\n".join(sections))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,494 @@
+"""Every route of the URL conf and of the websocket routing, with every role, a scoped
+source admin, a user of another workspace, a Bearer token of another workspace, and
+anonymous, answers as the permission table of issue 4 (docs/catalog.md) says.
+
+The routes are generated from the URL conf: a new route without an entry in EXPECTED
+(or PUBLIC) fails test_every_route_has_an_expectation, and a new method on a view
+fails test_every_method_of_a_class_view_is_expected. The catalog's own matrix
+(tests/catalog/test_permission_matrix.py) checks messages and bodies of its API; this
+suite is the cross-cutting check over all routes: API, pages and websockets.
+"""
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from catalog import tasks
+from catalog.models import Role
+from catalog.services import token_create
+from functions_ide.routing import websocket_urlpatterns
+from ingest.models import Capture, IngestEvent
+from tests.factories import (
+    MembershipFactory,
+    SourceFactory,
+    WorkspaceFactory,
+    deployed_function,
+    member,
+)
+
+OWNER, ADMIN, SCOPED, MEMBER = "owner", "source_admin", "scoped_admin", "member"
+OUTSIDER, OTHER_TOKEN, ANONYMOUS = "outsider", "other_workspace_token", "anonymous"
+READERS = frozenset({OWNER, ADMIN, SCOPED, MEMBER})
+TESTERS = frozenset({OWNER, ADMIN, SCOPED})  # run functions, connect sources
+MANAGERS = frozenset({OWNER, ADMIN})  # manage and replay *this* source
+OWNERS = frozenset({OWNER})
+ANYONE_SIGNED_IN = READERS | {OUTSIDER, OTHER_TOKEN}  # not tied to a workspace
+WRITES = ("post", "put", "patch", "delete")
+
+
+@dataclass(frozen=True)
+class Api:
+    """A REST endpoint: anonymous 401, another workspace 404, a role lacking it 403."""
+
+    methods: dict  # method -> roles allowed
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page: anonymous is sent to the login page, another workspace 404, role 403."""
+
+    methods: dict
+    ok: frozenset = frozenset({200})
+
+
+@dataclass(frozen=True)
+class Public:
+    """Outside the product's auth on purpose; what anonymous gets, and why."""
+
+    anonymous: dict  # method -> status
+    why: str = field(default="")
+
+
+EXPECTED = {
+    # --- pages --------------------------------------------------------------------
+    "workspaces": Page({"get": ANYONE_SIGNED_IN - {OTHER_TOKEN}}),
+    "workspace": Page({"get": READERS}, ok=frozenset({302})),
+    "functions": Page({"get": READERS}),
+    "function-new": Page({"get": OWNERS}),
+    "function-edit": Page({"get": READERS}),
+    "sources": Page({"get": READERS}),
+    "source-connect": Page({"get": TESTERS}),
+    "source": Page({"get": READERS}),
+    "source-stats": Page({"get": READERS}),
+    "workspace-settings": Page({"get": READERS}),
+    # The editor's Run on unsaved code: a JSON endpoint under the pages' prefix.
+    "function-new-test": Api({"post": TESTERS}),
+    # --- catalog API --------------------------------------------------------------
+    "catalog:workspace-list": Api({"get": ANYONE_SIGNED_IN}),
+    "catalog:workspace-detail": Api({"get": READERS}),
+    "catalog:function-list": Api({"get": READERS, "post": OWNERS}),
+    "catalog:function-detail": Api({"get": READERS, "patch": OWNERS, "delete": OWNERS}),
+    "catalog:function-deploy": Api({"post": OWNERS}),
+    "catalog:function-test": Api({"post": TESTERS}),
+    "catalog:function-test-settings": Api({"patch": TESTERS}),
+    "catalog:version-list": Api({"get": READERS}),
+    "catalog:version-detail": Api({"get": READERS}),
+    "catalog:version-restore": Api({"post": OWNERS}),
+    "catalog:template-list": Api({"get": READERS}),
+    "catalog:template-detail": Api({"get": READERS}),
+    "catalog:source-list": Api({"get": READERS, "post": TESTERS}),
+    "catalog:source-detail": Api({"get": READERS, "patch": MANAGERS, "delete": MANAGERS}),
+    "catalog:source-upgrade": Api({"post": MANAGERS}),
+    "catalog:source-rotate-token": Api({"post": MANAGERS}),
+    "catalog:member-list": Api({"get": READERS, "post": OWNERS}),
+    "catalog:member-detail": Api({"patch": OWNERS, "delete": OWNERS}),
+    "catalog:member-invite": Api({"post": OWNERS}),
+    "catalog:token-list": Api({"get": READERS, "post": READERS}),
+    "catalog:token-detail": Api({"delete": READERS}),  # each their own token
+    "catalog:audit-list": Api({"get": OWNERS}),
+    # --- ingest API ---------------------------------------------------------------
+    "source-logs": Api({"get": READERS}),
+    "source-events": Api({"get": READERS}),
+    "source-objects": Api({"get": READERS}),
+    "source-dead-letters": Api({"get": READERS}),
+    "source-replay": Api({"post": MANAGERS}),
+    "function-catcher": Api({"get": READERS}),
+    "catcher-rotate": Api({"post": TESTERS}),
+    "function-captures": Api({"get": READERS}),
+    "function-capture": Api({"get": READERS, "delete": TESTERS}),
+}
+
+PUBLIC = {
+    "login": Public({"get": 200, "post": 200, "put": 200}, "the login form"),
+    "logout": Public({"post": 302}, "logging out needs no session"),
+    "home": Public({"get": 302}, "redirects to the workspace list, which needs a login"),
+    "healthz": Public({"get": 200}, "load balancers; says only up or down"),
+    "metrics": Public({"get": 200}, "Prometheus; protected by METRICS_TOKEN when set"),
+    "webhook": Public({"post": 404}, "senders; the unguessable token is the credential"),
+    "catcher": Public({"post": 404}, "test URL; the unguessable token is the credential"),
+    "accept-invite": Public({"get": 404, "post": 404}, "the one-time invite token"),
+    "api-schema": Public({"get": 200}, "the OpenAPI document describes no data"),
+    "api-docs": Public({"get": 200}, "Swagger UI over the schema"),
+}
+
+# Function views that answer any method (they do not declare theirs); every other
+# function view must answer an undeclared method with 405.
+ANSWERS_ANY_METHOD = {
+    "home", "workspaces", "workspace", "functions", "function-new", "function-edit",
+    "sources", "source-connect", "source", "workspace-settings", "accept-invite",
+}  # fmt: skip
+
+# (method) -> a body an allowed role can send successfully.
+BODIES = {
+    ("function-new-test", "post"): {"code": "async function onRequest() {}", "request": {}},
+    ("catalog:function-list", "post"): {"name": "New one"},
+    ("catalog:function-detail", "patch"): {"code": "// saved"},
+    ("catalog:function-deploy", "post"): {"message": "m"},
+    ("catalog:function-test", "post"): {"request": {"body": {}}},
+    ("catalog:function-test-settings", "patch"): {"settings": {}},
+    ("catalog:source-list", "post"): "new-source",
+    ("catalog:source-detail", "patch"): {"enabled": False},
+    ("catalog:source-upgrade", "post"): {"version": 1},
+    ("catalog:member-list", "post"): {"email": "new@acme.example", "role": "member"},
+    ("catalog:member-detail", "patch"): {"role": "source_admin"},
+    ("catalog:token-list", "post"): {"name": "mine"},
+    ("source-replay", "post"): {"all": True},
+}
+QUERIES = {("catalog:function-detail", "delete"): "?force=true"}
+
+
+# --- the routes, from the URL conf ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    pattern: URLPattern
+    kwargs: frozenset  # of the whole path, included prefixes too
+
+    @property
+    def view_class(self):
+        return getattr(self.pattern.callback, "view_class", None)
+
+    def class_methods(self) -> set[str]:
+        view = self.view_class
+        return {
+            m
+            for m in view.http_method_names
+            if m not in {"options", "head", "trace"} and hasattr(view, m)
+        }
+
+
+def http_routes() -> list[Route]:
+    found = []
+
+    def walk(patterns, namespace=None, kwargs=frozenset()):
+        for pattern in patterns:
+            here = kwargs | set(pattern.pattern.converters)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace, here)
+            elif isinstance(pattern, URLPattern):
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                found.append(Route(name or str(pattern.pattern), pattern, here))
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+ROUTES = {route.name: route for route in http_routes()}
+
+
+def cases(kind) -> list[tuple[str, str]]:
+    return sorted(
+        (name, method)
+        for name, rule in EXPECTED.items()
+        if isinstance(rule, kind)
+        for method in rule.methods
+    )
+
+
+def test_every_route_has_an_expectation():
+    assert len(ROUTES) == len(http_routes()), "two routes share a name"
+    missing = set(ROUTES) - set(EXPECTED) - set(PUBLIC)
+    assert not missing, f"routes without an authorization expectation: {sorted(missing)}"
+    stale = (set(EXPECTED) | set(PUBLIC)) - set(ROUTES)
+    assert not stale, f"expectations of routes that no longer exist: {sorted(stale)}"
+    assert not set(EXPECTED) & set(PUBLIC)
+
+
+def test_every_method_of_a_class_view_is_expected():
+    for name, route in ROUTES.items():
+        if route.view_class is None:
+            continue
+        rule = EXPECTED.get(name) or PUBLIC[name]
+        declared = set(rule.methods if not isinstance(rule, Public) else rule.anonymous)
+        assert route.class_methods() == declared, name
+
+
+# --- the world ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(db, monkeypatch):
+    acme = WorkspaceFactory(slug="acme", name="Acme")
+    function = deployed_function(workspace=acme, slug="orders")
+    source = SourceFactory(function=function, slug="orders-in")
+    other = WorkspaceFactory(slug="other", name="Other")
+    foreign_function = deployed_function(workspace=other, slug="theirs")
+    foreign_source = SourceFactory(function=foreign_function, slug="theirs-in")
+    users = {
+        OWNER: member(acme, Role.OWNER, "owner@acme.example"),
+        ADMIN: member(acme, Role.SOURCE_ADMIN, "admin@acme.example"),
+        SCOPED: member(acme, Role.SOURCE_ADMIN, "scoped@acme.example", all_sources=False),
+        MEMBER: member(acme, Role.MEMBER, "member@acme.example"),
+        OUTSIDER: member(other, Role.OWNER, "owner@other.example"),
+    }
+    # A member of both workspaces, holding a token of the other one only.
+    both = member(other, Role.OWNER, "both@other.example")
+    MembershipFactory(user=both, workspace=acme, role=Role.OWNER)
+    _, other_token = token_create(workspace=other, user=both)
+    target = member(acme, Role.MEMBER, "target@acme.example")
+    target.set_unusable_password()  # invited, has not set a password yet: re-invitable
+    target.save(update_fields=["password"])
+    tokens = {role: token_create(workspace=acme, user=users[role])[0] for role in READERS}
+    monkeypatch.setattr(tasks.run_function_test, "apply_async", _FakeRun.send)
+    return {
+        "users": users,
+        "both": both,
+        "other_token": other_token,
+        "tokens": tokens,
+        "function": function,
+        "source": source,
+        "capture": _capture(function),
+        "target": target.memberships.get(),
+        "foreign": {
+            "function_id": foreign_function.pk,
+            "slug": foreign_source.slug,
+            "capture_id": _capture(foreign_function).pk,
+            "member_id": users[OUTSIDER].memberships.get().pk,
+            "token_id": token_create(workspace=other, user=users[OUTSIDER])[0].pk,
+        },
+        "dead_letter": IngestEvent.objects.create(
+            source=source,
+            version=source.version,
+            method="POST",
+            path="/hooks/x",
+            raw_body=b"{}",
+            status=IngestEvent.Status.FAILED,
+        ),  # fmt: skip
+    }
+
+
+def _capture(function) -> Capture:
+    return Capture.objects.create(function=function, method="POST", path="/hooks/test/x")
+
+
+class _FakeRun:
+    """Who may ask for a test run is checked here; the run itself in tests/catalog."""
+
+    @classmethod
+    def send(cls, *args, **kwargs):
+        return cls()
+
+    def get(self, timeout):
+        return {"events": [], "objects": [], "logs": [], "error": None, "fetches": []}
+
+    def forget(self):
+        pass
+
+
+def url_of(world: dict, name: str, principal: str, *, foreign: bool = False) -> str:
+    route = ROUTES[name]
+    values = {
+        "ws": "acme",
+        "function_id": world["function"].pk,
+        "slug": "default" if name == "catalog:template-detail" else world["source"].slug,
+        "capture_id": world["capture"].pk,
+        "number": 1,
+        "member_id": world["target"].pk,
+        "token_id": world["tokens"].get(principal, world["tokens"][OWNER]).pk,
+        "token": "not-a-real-token",
+    }
+    if foreign:
+        values.update({k: v for k, v in world["foreign"].items() if k in route.kwargs})
+    return reverse(name, kwargs={k: values[k] for k in route.kwargs})
+
+
+def client_for(world: dict, principal: str) -> tuple[Client, dict]:
+    client = Client()
+    if principal == OTHER_TOKEN:
+        return client, {"HTTP_AUTHORIZATION": f"Bearer {world['other_token']}"}
+    if principal != ANONYMOUS:
+        client.force_login(world["users"][principal])
+    return client, {}
+
+
+def call(world: dict, principal: str, name: str, method: str, *, foreign: bool = False):
+    client, headers = client_for(world, principal)
+    url = url_of(world, name, principal, foreign=foreign) + QUERIES.get((name, method), "")
+    body = BODIES.get((name, method))
+    if body == "new-source":
+        body = {"name": "Another", "function": world["function"].pk}
+    if method == "get":
+        return client.get(url, **headers)
+    data = json.dumps(body) if body is not None else ""
+    return getattr(client, method)(url, data, content_type="application/json", **headers)
+
+
+# --- HTTP -----------------------------------------------------------------------------
+
+PRINCIPALS = [OWNER, ADMIN, SCOPED, MEMBER, OUTSIDER, ANONYMOUS]
+
+
+def expected_status(rule, principal: str, method: str) -> set[int]:
+    allowed = rule.methods[method]
+    if principal == ANONYMOUS:
+        return {401} if isinstance(rule, Api) else {302}
+    if principal in allowed:
+        return set(rule.ok) if isinstance(rule, Page) else {200, 201, 204}
+    if principal in (OUTSIDER, OTHER_TOKEN):
+        return {404}
+    return {403}
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize(("name", "method"), cases(Api) + cases(Page))
+def test_route_answers_each_principal(world, name, method, principal):
+    rule = EXPECTED[name]
+
+    response = call(world, principal, name, method)
+
+    assert response.status_code in expected_status(rule, principal, method), (
+        principal, name, method, response.status_code, response.content[:300],
+    )  # fmt: skip
+    if principal == ANONYMOUS and isinstance(rule, Page):
+        assert response["Location"].startswith("/login/?next=")
+    if principal == ANONYMOUS and isinstance(rule, Api):
+        assert response["WWW-Authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(("name", "method"), cases(Api))
+def test_a_bearer_token_of_another_workspace_reaches_nothing_here(world, name, method):
+    """The token's user is an owner of acme too; the token is limited to its workspace."""
+    rule = EXPECTED[name]
+    response = call(world, OTHER_TOKEN, name, method)
+    assert response.status_code in expected_status(rule, OTHER_TOKEN, method), (
+        name, method, response.status_code, response.content[:300],
+    )  # fmt: skip
+
+
+OBJECT_KWARGS = {"function_id", "slug", "capture_id", "member_id", "token_id"}
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        (name, method)
+        for name, method in cases(Api) + cases(Page)
+        if ROUTES[name].kwargs & OBJECT_KWARGS and name != "catalog:template-detail"
+    ],
+)
+def test_an_object_of_another_workspace_is_404_under_ones_own(world, name, method):
+    """The owner of acme, with acme's slug in the URL and the other workspace's ids."""
+    response = call(world, OWNER, name, method, foreign=True)
+    assert response.status_code == 404, (name, method, response.content[:300])
+
+
+@pytest.mark.parametrize(
+    ("name", "method"), sorted((n, m) for n, rule in PUBLIC.items() for m in rule.anonymous)
+)
+def test_public_routes_answer_anonymous_as_declared(world, name, method):
+    response = call(world, ANONYMOUS, name, method)
+    assert response.status_code == PUBLIC[name].anonymous[method], response.content[:300]
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(n for n, r in ROUTES.items() if r.view_class is None and n not in ANSWERS_ANY_METHOD),
+)
+def test_a_function_view_refuses_the_methods_it_does_not_declare(world, name):
+    """Class views answer only what they define; function views must say it themselves."""
+    rule = EXPECTED.get(name) or PUBLIC[name]
+    declared = set(rule.anonymous if isinstance(rule, Public) else rule.methods)
+    for method in sorted({"get", *WRITES} - declared):
+        response = call(world, OWNER, name, method)
+        assert response.status_code == 405, (name, method, response.status_code)
+
+
+# --- websockets -----------------------------------------------------------------------
+
+WEBSOCKETS = {
+    "ws/functions/<int:function_id>/catcher/": READERS,
+    "ws/workspaces/<slug:ws>/sources/<slug:slug>/live/": READERS,
+    "ws/sources/<slug:slug>/live/": READERS,
+}
+NOT_AUTHENTICATED, NOT_FOUND = 4401, 4404
+
+
+def test_every_websocket_route_has_an_expectation():
+    assert {str(p.pattern) for p in websocket_urlpatterns} == set(WEBSOCKETS)
+
+
+def ws_path(route: str, values: dict) -> str:
+    path = route
+    for key in ("function_id", "ws", "slug"):
+        path = path.replace(f"<int:{key}>", str(values[key])).replace(
+            f"<slug:{key}>", str(values[key])
+        )
+    return "/" + path
+
+
+def ws_headers(user) -> list[tuple[bytes, bytes]]:
+    headers = [(b"origin", b"http://testserver")]
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
+    return headers
+
+
+def ws_world() -> dict:
+    acme = WorkspaceFactory(slug="acme")
+    other = WorkspaceFactory(slug="other")
+    function = deployed_function(workspace=acme)
+    SourceFactory(function=function, slug="orders-in")
+    foreign = deployed_function(workspace=other)
+    SourceFactory(function=foreign, slug="theirs-in")
+    users = {
+        OWNER: member(acme, Role.OWNER),
+        ADMIN: member(acme, Role.SOURCE_ADMIN),
+        SCOPED: member(acme, Role.SOURCE_ADMIN, all_sources=False),
+        MEMBER: member(acme, Role.MEMBER),
+        OUTSIDER: member(other, Role.OWNER),
+        ANONYMOUS: None,
+    }
+    return {
+        "headers": {p: ws_headers(u) for p, u in users.items()},
+        "own": {"function_id": function.pk, "ws": "acme", "slug": "orders-in"},
+        "foreign": {"function_id": foreign.pk, "ws": "other", "slug": "theirs-in"},
+    }
+
+
+async def handshake(path: str, headers) -> tuple[bool, int | None]:
+    from functions_ide.asgi import application
+
+    communicator = WebsocketCommunicator(application, path, headers)
+    connected, code = await communicator.connect()
+    await communicator.disconnect()
+    return connected, None if connected else code
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("route", sorted(WEBSOCKETS))
+async def test_websocket_answers_each_principal(route):
+    from tests.ingest.live_world import release_db_connections
+
+    world = await sync_to_async(ws_world)()
+    try:
+        for principal, headers in world["headers"].items():
+            connected, code = await handshake(ws_path(route, world["own"]), headers)
+            if principal in WEBSOCKETS[route]:
+                assert connected, (principal, code)
+            else:
+                expected = NOT_AUTHENTICATED if principal == ANONYMOUS else NOT_FOUND
+                assert (connected, code) == (False, expected), principal
+        # The owner of acme asking for the other workspace's function or source.
+        connected, code = await handshake(ws_path(route, world["foreign"]), world["headers"][OWNER])
+        assert (connected, code) == (False, NOT_FOUND)
+    finally:
+        await release_db_connections()
