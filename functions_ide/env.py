@@ -50,6 +50,9 @@ def database_from_url(url: str) -> dict:
         # Daphne answers each request in a thread of its own, so persistent per-thread
         # connections would pile up; psycopg's pool shares a few instead.
         "CONN_MAX_AGE": 0,
+        # After a database restart the pooled connections are dead: the pool tests
+        # each one as it is taken rather than fail the request that gets it.
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {"pool": {"min_size": 1, "max_size": envint("DB_POOL_SIZE", 10)}},
     }
 

@@ -1,5 +1,6 @@
 """Accepting a webhook: the only work done before the sender gets its answer."""
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -9,6 +10,8 @@ from django.db import transaction
 
 from catalog.models import Source
 from ingest.models import IngestEvent
+
+logger = logging.getLogger(__name__)
 
 
 class WebhookRefused(Exception):
@@ -67,15 +70,24 @@ def _check_rate(source: Source) -> None:
     limit = settings.WEBHOOK_RATE_LIMIT_PER_SECOND
     if limit <= 0:
         return
-    key = f"webhook-rate:{source.pk}:{int(time.time())}"
-    if cache.add(key, 1, timeout=2):
-        return
     try:
-        count = cache.incr(key)
-    except ValueError:  # the window expired between add and incr
-        count = 1
+        count = _count_in_window(f"webhook-rate:{source.pk}:{int(time.time())}")
+    except Exception:
+        # Without the cache (Redis restarting) webhooks are still accepted: losing
+        # them would be worse than a second without a rate limit.
+        logger.warning("rate limit not checked: the cache is unavailable")
+        return
     if count > limit:
         raise RateLimited("Too many requests for this source; slow down.", retry_after=1)
+
+
+def _count_in_window(key: str) -> int:
+    if cache.add(key, 1, timeout=2):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window expired between add and incr
+        return 1
 
 
 def webhook_accept(*, token: str, webhook: IncomingWebhook) -> IngestEvent:

@@ -45,16 +45,31 @@ def free_port() -> int:
 
 
 class Stack:
-    def __init__(self, tmp_path: Path, name: str, redis_db: int, **settings: str) -> None:
+    """`redis_db` picks a database of the machine's Redis; `own_redis` starts a Redis of
+    the stack's own instead, one a test may restart. `database_port` lets the stack
+    reach PostgreSQL through a proxy a test can cut."""
+
+    def __init__(
+        self,
+        tmp_path: Path,
+        name: str,
+        redis_db: int = 0,
+        *,
+        own_redis: bool = False,
+        database_port: int = PG[1],
+        **settings: str,
+    ) -> None:
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.processes: list[subprocess.Popen] = []
         self.logs = tmp_path
+        self.redis_port = free_port() if own_redis else REDIS[1]
+        self.redis: subprocess.Popen | None = self.start_redis() if own_redis else None
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))},
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
-            "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:{database_port}/{name}",
+            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/{0 if own_redis else redis_db}",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "SETTINGS_ENCRYPTION_KEY": secrets.token_urlsafe(32),
             "DATA_DIR": str(tmp_path),
@@ -101,6 +116,22 @@ class Stack:
         return out.strip().splitlines()[-1].removeprefix("token: ")
 
     # --- processes ------------------------------------------------------------------
+
+    def start_redis(self) -> subprocess.Popen:
+        redis = subprocess.Popen(
+            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.logs)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.wait_until(lambda: reachable(("127.0.0.1", self.redis_port)), what="Redis")
+        return redis
+
+    def restart_redis(self, down_for: float = 2.0) -> None:
+        """Kill the stack's Redis (everything queued in it is lost) and start a new one."""
+        self.redis.kill()
+        self.redis.wait()
+        time.sleep(down_for)
+        self.redis = self.start_redis()
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
@@ -154,6 +185,9 @@ class Stack:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        if self.redis is not None:
+            self.redis.kill()
+            self.redis.wait()
 
     def log(self, process: subprocess.Popen) -> str:
         return (self.logs / f"{process.log_name}.log").read_text(errors="replace")
