@@ -3,25 +3,17 @@ process, created lazily so V8 starts in the process that runs code (never in a
 Celery parent that forks afterwards)."""
 
 import threading
-from dataclasses import dataclass, field
 
 from django.conf import settings
 
 import runner
 from ingest.models import IngestEvent
 
+# What an attempt produced: the runner's result, or one made here for failures of ours.
+Outcome = runner.Result
+
 _pool = None
 _pool_lock = threading.Lock()
-
-
-@dataclass
-class Outcome:
-    events: list = field(default_factory=list)
-    objects: list = field(default_factory=list)
-    logs: list = field(default_factory=list)
-    error: dict | None = None
-    fetches: list = field(default_factory=list)
-    duration_ms: float = 0.0
 
 
 def pool():
@@ -54,7 +46,7 @@ def request_of(event: IngestEvent) -> dict:
 def execute(
     *, version, legacy: bool, request: dict, setting_values: dict, execution_id: str
 ) -> Outcome:
-    result = pool().run(
+    return pool().run(
         f"version-{version.pk}",
         version.code,
         request,
@@ -63,14 +55,6 @@ def execute(
         timeout_ms=settings.RUNNER_TIMEOUT_MS,
         execution_id=execution_id,
     )
-    return Outcome(
-        events=result.events,
-        objects=result.objects,
-        logs=result.logs,
-        error=result.error,
-        fetches=result.fetches,
-        duration_ms=result.duration_ms,
-    )
 
 
 def infrastructure_failure(exc: Exception) -> Outcome:
@@ -78,7 +62,9 @@ def infrastructure_failure(exc: Exception) -> Outcome:
     return Outcome(
         error={
             "name": "InfrastructureError",
-            "message": f"{type(exc).__name__}: {exc}",
+            # Only the class: the text of an error of ours may hold what users must not see.
+            "message": f"The platform failed to run this attempt ({type(exc).__name__}); "
+            "it will be retried.",
             "stack": "",
         },
         duration_ms=0.0,
