@@ -51,6 +51,7 @@ class _Batch:
     results: dict[int, Result] = field(default_factory=dict)
     sessions: dict[int, FetchSession] = field(default_factory=dict)
     careful: bool = False
+    progress: Callable[[list[tuple[int, Result]]], None] | None = None
 
     def unreported(self) -> list[int]:
         return [i for i in range(len(self.invocations)) if i not in self.results]
@@ -71,9 +72,14 @@ def run_batch(
     legacy: bool,
     timeout_ms: int,
     allow_private_network: bool,
+    progress: Callable[[list[tuple[int, Result]]], None] | None = None,
 ) -> list[Result]:
-    """Run every invocation; `acquire` gives an isolate with the code installed."""
+    """Run every invocation; `acquire` gives an isolate with the code installed.
+
+    `progress`, when given, is told the results each V8 call finished, as they come.
+    """
     batch = _Batch(invocations, code, legacy, timeout_ms / 1000, allow_private_network)
+    batch.progress = progress
     batch.careful = len(invocations) == 1
     while batch.unreported():
         try:
@@ -125,9 +131,13 @@ def _steps(isolate: Isolate, batch: _Batch, indices: list[int]) -> bool:
     budget, waiting_for = batch.timeout_s + SLICE_MS / 1000, None
     while True:
         state = _kick_and_collect(isolate, kick, budget, waiting_for)
+        finished = []
         for done in state["done"]:
             index = indices[done["index"]]
             batch.results[index] = _result(batch, index, done)
+            finished.append((index, batch.results[index]))
+        if finished and batch.progress is not None:
+            batch.progress(finished)
         if state["tainted"]:
             return False
         if state["finished"]:
@@ -231,7 +241,7 @@ def _result(batch: _Batch, index: int, done: dict[str, Any]) -> Result:
         events=done.get("events", []),
         objects=done.get("objects", []),
         logs=done.get("logs", []),
-        fetches=session.records if session else [],
+        fetches=session.fetch_records() if session else [],
         duration_ms=float(done.get("durationMs", 0)),
     )
     if done.get("error"):

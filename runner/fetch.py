@@ -2,7 +2,8 @@
 
 Requests of an execution run concurrently on one process-wide asyncio loop thread.
 Each call is recorded in the execution's ``fetches`` (method, url, status, duration_ms:
-never headers or bodies, which may hold secrets).
+never headers or bodies, which may hold secrets). Calls past the per-execution cap are
+refused without a record each: one last record counts them (``refused``).
 """
 
 from __future__ import annotations
@@ -62,10 +63,13 @@ class FetchSession:
         self.deadline = deadline
         self.allow_private = allow_private_network
         self.records: list[dict[str, Any]] = []
+        self.refused = 0
         self.in_flight: list[concurrent.futures.Future[dict[str, Any]]] = []
         self._client: httpx.AsyncClient | None = None
 
     def submit(self, message: dict[str, Any]) -> concurrent.futures.Future[dict[str, Any]]:
+        if len(self.records) >= MAX_FETCHES_PER_EXECUTION:
+            return self._refuse(message)
         record = {
             "method": message["method"],
             "url": message["url"],
@@ -74,6 +78,31 @@ class FetchSession:
         }
         self.records.append(record)
         return asyncio.run_coroutine_threadsafe(self._perform(message, record), _fetch_loop())
+
+    def fetch_records(self) -> list[dict[str, Any]]:
+        """The records of the calls made, then one for the calls refused over the cap."""
+        if not self.refused:
+            return self.records
+        summary = {
+            "method": None,
+            "url": None,
+            "status": None,
+            "duration_ms": 0.0,
+            "refused": self.refused,
+            "error": f"{self.refused} more fetch calls refused: over "
+            f"{MAX_FETCHES_PER_EXECUTION} per execution",
+        }
+        return [*self.records, summary]
+
+    def _refuse(self, message: dict[str, Any]) -> concurrent.futures.Future[dict[str, Any]]:
+        self.refused += 1
+        answer = _error(
+            f"request to {message['url']} refused: over {MAX_FETCHES_PER_EXECUTION} fetch calls"
+        )
+        answer["id"] = message["id"]
+        future: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
+        future.set_result(answer)
+        return future
 
     def close(self) -> None:
         for future in self.in_flight:
@@ -86,10 +115,6 @@ class FetchSession:
         started = time.monotonic()
         url = message["url"]
         try:
-            if len(self.records) > MAX_FETCHES_PER_EXECUTION:
-                raise FetchFailed(
-                    f"request to {url} refused: over {MAX_FETCHES_PER_EXECUTION} fetch calls"
-                )
             answer = await asyncio.wait_for(self._follow(message), self._timeout(message))
             record["status"] = answer["status"]
         except TimeoutError:

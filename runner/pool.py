@@ -1,5 +1,11 @@
 """Warm isolates per function version, and the one-shot `run`.
 
+Isolation: by default (`isolation="process"`) the isolates live in sandbox processes
+the pool supervises (runner.sandbox), so a function that makes V8 abort the whole
+process (a huge array: "Fatal JavaScript out of memory") loses only its own execution;
+the next run gets a fresh sandbox. `isolation="inline"` runs V8 in the calling process
+(the benchmark's reference column, and the sandbox process itself).
+
 Reuse policy: an isolate is only ever reused for the same function version (the pool
 key is the caller's version key, the code's hash and the interface flag). Between two
 executions the runner deletes the globals a run created and puts back those it replaced;
@@ -18,16 +24,23 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from runner.engine import Isolate, ScriptError
 from runner.executor import CompileError, run_batch
 from runner.request import normalize_request
 from runner.result import Invocation, Result, syntax_error
+from runner.sandbox import ProcessPool
 
 MAX_TIMEOUT_MS = 10_000
 HEAP_CHECK_EVERY = 16
+ISOLATIONS = ("process", "inline")
+
+
+def _check_timeout(timeout_ms: int) -> None:
+    if not 1 <= timeout_ms <= MAX_TIMEOUT_MS:
+        raise ValueError(f"timeout_ms must be between 1 and {MAX_TIMEOUT_MS}")
 
 
 def _install_script(code: str, legacy: bool) -> str:
@@ -44,8 +57,8 @@ def _install_script(code: str, legacy: bool) -> str:
     return f"{head}\n{code}\n{tail}\n//# sourceURL=function.js"
 
 
-class IsolatePool:
-    """Warm isolates per function version, least recently used evicted."""
+class InlinePool:
+    """Warm isolates per function version in this process, least recently used evicted."""
 
     def __init__(
         self,
@@ -64,23 +77,6 @@ class IsolatePool:
         self._lock = threading.Lock()
         self._pid = os.getpid()
 
-    def run(
-        self,
-        version_key: str,
-        code: str,
-        request: dict[str, Any],
-        settings: dict[str, Any] | None = None,
-        *,
-        legacy: bool = False,
-        timeout_ms: int = 1000,
-        execution_id: str | None = None,
-    ) -> Result:
-        """Run one request through a version of a function."""
-        invocation = Invocation(normalize_request(request), settings or {}, execution_id)
-        return self.run_batch(
-            version_key, code, [invocation], legacy=legacy, timeout_ms=timeout_ms
-        )[0]
-
     def run_batch(
         self,
         version_key: str,
@@ -89,13 +85,10 @@ class IsolatePool:
         *,
         legacy: bool = False,
         timeout_ms: int = 1000,
+        progress: Callable[[list[tuple[int, Result]]], None] | None = None,
     ) -> list[Result]:
-        """Run many queued requests of one version, in as few V8 calls as possible.
-
-        Each invocation's request must already be normalised (runner.normalize_request).
-        """
-        if not 1 <= timeout_ms <= MAX_TIMEOUT_MS:
-            raise ValueError(f"timeout_ms must be between 1 and {MAX_TIMEOUT_MS}")
+        """Run many queued requests of one version, in as few V8 calls as possible."""
+        _check_timeout(timeout_ms)
         key = (version_key, hashlib.sha256(code.encode()).hexdigest(), legacy)
         return run_batch(
             lambda: self._checkout(key, code, legacy),
@@ -105,6 +98,7 @@ class IsolatePool:
             legacy=legacy,
             timeout_ms=timeout_ms,
             allow_private_network=self.allow_private_network,
+            progress=progress,
         )
 
     def idle_count(self) -> int:
@@ -162,6 +156,86 @@ class IsolatePool:
             self._heap.pop(ident, None)
             evicted.append(isolate)
         return evicted
+
+
+class IsolatePool:
+    """Warm isolates per function version, in sandbox processes (or inline)."""
+
+    def __init__(
+        self,
+        *,
+        max_isolates: int = 8,
+        max_memory_mb: int = 512,
+        heap_limit_mb: int = 128,
+        allow_private_network: bool = False,
+        isolation: str = "process",
+        max_processes: int = 4,
+    ) -> None:
+        """Bounds on isolates and memory hold per process that runs code (each sandbox
+        process of a "process" pool keeps its own warm isolates); `max_processes` caps
+        the sandboxes, hence the executions that run at the same time."""
+        if isolation not in ISOLATIONS:
+            raise ValueError(f"isolation must be one of {ISOLATIONS}")
+        self.isolation = isolation
+        self.allow_private_network = allow_private_network
+        config = {
+            "max_isolates": max_isolates,
+            "max_memory_mb": max_memory_mb,
+            "heap_limit_mb": heap_limit_mb,
+            "allow_private_network": allow_private_network,
+        }
+        self._backend: InlinePool | ProcessPool = (
+            InlinePool(**config)
+            if isolation == "inline"
+            else ProcessPool(config, max_processes=max_processes)
+        )
+
+    def run(
+        self,
+        version_key: str,
+        code: str,
+        request: dict[str, Any],
+        settings: dict[str, Any] | None = None,
+        *,
+        legacy: bool = False,
+        timeout_ms: int = 1000,
+        execution_id: str | None = None,
+    ) -> Result:
+        """Run one request (either accepted form) through a version of a function."""
+        invocation = Invocation(normalize_request(request), settings or {}, execution_id)
+        return self.run_batch(
+            version_key, code, [invocation], legacy=legacy, timeout_ms=timeout_ms
+        )[0]
+
+    def run_batch(
+        self,
+        version_key: str,
+        code: str,
+        invocations: Sequence[Invocation],
+        *,
+        legacy: bool = False,
+        timeout_ms: int = 1000,
+    ) -> list[Result]:
+        """Run many queued requests of one version, in as few V8 calls as possible.
+
+        Each invocation's request must already be normalised (runner.normalize_request).
+        """
+        _check_timeout(timeout_ms)
+        return self._backend.run_batch(
+            version_key, code, invocations, legacy=legacy, timeout_ms=timeout_ms
+        )
+
+    def idle_count(self) -> int:
+        """Warm isolates kept (in the idle sandbox processes, for a "process" pool)."""
+        return self._backend.idle_count()
+
+    def sandbox_pids(self) -> list[int]:
+        """Process ids of the live sandbox processes (none for an inline pool)."""
+        return [] if isinstance(self._backend, InlinePool) else self._backend.pids()
+
+    def close(self) -> None:
+        """Drop the warm isolates and stop the sandbox processes (waiting for them)."""
+        self._backend.close()
 
 
 _one_shot = IsolatePool(max_isolates=0)

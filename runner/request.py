@@ -31,8 +31,13 @@ def normalize_request(obj: Any) -> dict[str, Any]:
     """Return ``{"method", "url", "headers", "raw_body"}`` for either request form."""
     if not isinstance(obj, dict):
         raise RequestFormatError("a request must be a JSON object")
-    if set(obj) == {"method", "url", "headers", "raw_body"}:
-        return obj  # already normalised
+    if _is_normalized(obj):
+        return obj  # normalising twice gives the same request
+    if "raw_body" in obj:
+        raise RequestFormatError(
+            'a normalised request has exactly "method", "url", "headers" (a list of '
+            '[name, value] pairs) and "raw_body" (a string); use "body" or "rawBody" otherwise'
+        )
     if "payload" in obj and not ({"url", "method", "rawBody", "body"} & obj.keys()):
         return _from_sample(obj["payload"])
     return _from_project_form(obj)

@@ -22,6 +22,13 @@ LEGACY_HINT = (
     "query parameters with request.url.searchParams.get(name), and emit with "
     "Segment.track()/identify()/... instead of returning events."
 )
+# mini-racer refuses every import() with a bare "Error: Not supported".
+_DYNAMIC_IMPORT = re.compile(r"\bimport\s*\(")
+IMPORT_UNAVAILABLE = (
+    "import() is not available in Source Functions; the built-ins are globals: Segment, "
+    "fetch, Headers, Request, Response, FormData, _ (lodash), xml, Buffer, crypto, URL, "
+    "URLSearchParams, atob, btoa, OAuth, console, setTimeout; no other module can be loaded"
+)
 NEW_INTERFACE_HINT = (
     "This function defines onRequest; turn the legacy flag off to run it with the "
     "onRequest(request, settings) interface."
@@ -84,9 +91,13 @@ def limit_error(name: str, message: str) -> dict[str, Any]:
 def user_error(raw: dict[str, Any], *, legacy: bool, code: str) -> dict[str, Any]:
     """Map an error thrown in V8 back to the user's lines and add a hint where one helps."""
     stack = _map_stack(raw.get("stack") or "")
+    message = raw["message"]
+    if message == "Not supported" and raw["name"] == "Error" and _DYNAMIC_IMPORT.search(code):
+        message = IMPORT_UNAVAILABLE
+        stack = stack.replace("Error: Not supported", f"Error: {message}", 1)
     error = {
         "name": raw["name"],
-        "message": raw["message"],
+        "message": message,
         "stack": stack,
         "line": None,
         "column": None,

@@ -112,3 +112,9 @@ def celery_worker():
         mock.patch.object(DjangoWorkerFixup, "close_cache"),
     ):
         return embedded_worker.start(concurrency=2)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main
+    thread for the whole session, which async tests after it could not start theirs in."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

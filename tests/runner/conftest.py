@@ -26,6 +26,14 @@ def pool():
 
 
 @pytest.fixture(scope="module")
+def inline_pool():
+    """V8 in the test process itself: for tests that patch the fetch bridge's Python."""
+    pool = IsolatePool(max_isolates=4, isolation="inline")
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="module")
 def private_pool():
     """The operator setting that lets fetch reach loopback (the local test server)."""
     pool = IsolatePool(max_isolates=4, allow_private_network=True)

@@ -3,8 +3,6 @@
 
 import pytest
 
-from runner import run
-
 REQ = {"body": {}}
 
 
@@ -84,7 +82,7 @@ def test_parallel_fetches_and_response_cap(private_pool, local_server):
         "http://224.0.0.1/",
     ],
 )
-def test_private_destinations_are_refused_before_connecting(pool, url, monkeypatch):
+def test_private_destinations_are_refused_before_connecting(inline_pool, url, monkeypatch):
     import socket
 
     def no_connect(*args, **kwargs):
@@ -92,13 +90,13 @@ def test_private_destinations_are_refused_before_connecting(pool, url, monkeypat
 
     monkeypatch.setattr(socket.socket, "connect", no_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", no_connect)
-    value, fetches = fetch_result(pool, f"fetch('{url}')")
+    value, fetches = fetch_result(inline_pool, f"fetch('{url}')")
     assert value["error"] == "FetchError"
     assert "refusing to connect" in value["message"]
     assert fetches[0]["status"] is None
 
 
-def test_redirect_to_a_private_address_is_refused(local_server, monkeypatch):
+def test_redirect_to_a_private_address_is_refused(inline_pool, local_server, monkeypatch):
     from runner import netguard
 
     real = netguard.is_public
@@ -106,7 +104,7 @@ def test_redirect_to_a_private_address_is_refused(local_server, monkeypatch):
         netguard, "is_public", lambda address: str(address) == "127.0.0.1" or real(address)
     )
     code = f"async function onRequest() {{ try {{ await fetch('{local_server}/to-private') }} catch (e) {{ console.log(e.message) }} }}"
-    result = run(code, REQ)
+    result = inline_pool.run("redirect", code, REQ)
     assert "refusing to connect to 10.0.0.1" in result.logs[0]["message"]
 
 

@@ -65,3 +65,25 @@ def test_request_object_in_the_function():
 def test_invalid_json_body_throws_syntax_error():
     result = run("async function onRequest(r) { r.json() }", {"rawBody": "not json"})
     assert result.error["name"] == "SyntaxError"
+
+
+@pytest.mark.parametrize(
+    "request_form",
+    [
+        {"url": "https://x.test/h?a=1", "headers": {"X-A": ["1", "2"]}, "body": {"a": 1}},
+        {"method": "put", "rawBody": "a=1&b=2", "headers": {"Content-Length": 7}},
+        {"payload": {"body": {"a": 1}, "headers": {"X": ["a", "b"]}, "queryParams": {"q": "1"}}},
+        {"payload": {"body": "raw text", "headers": {}}},
+    ],
+)
+def test_normalizing_twice_gives_the_same_request(request_form):
+    once = normalize_request(request_form)
+    assert normalize_request(once) == once
+    assert normalize_request(normalize_request(once)) == once
+
+
+def test_a_lookalike_of_the_normalised_form_is_refused():
+    with pytest.raises(RequestFormatError, match="raw_body"):
+        normalize_request(
+            {"method": "POST", "url": "https://x.test/", "headers": {}, "raw_body": "x"}
+        )

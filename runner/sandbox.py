@@ -1,0 +1,322 @@
+"""Sandbox processes: where the isolates of a "process" pool live, supervised.
+
+Some JavaScript makes V8 abort the whole process rather than throw (a 1e9-element
+array: "Fatal JavaScript out of memory: invalid table size"); no heap limit stops it.
+So the isolates run in child processes (`python -m runner.child`, a fresh interpreter:
+nothing forked from a process that has V8 or threads), one execution batch at a time
+each, talking length-prefixed JSON frames (runner.wire) over pipes. When a child dies
+mid-run, the executions it had not reported get a clear error (MemoryLimitError when V8
+said it ran out of memory, SandboxCrashError otherwise) and the next call starts a new
+child. The parent also keeps a hard deadline (the time limits plus a margin) and kills
+a child that does not answer by then.
+
+Warm isolates stay in their child; a call prefers an idle child that ran the same
+version last, so the per-version reuse policy keeps its warm hits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from runner import wire
+from runner.result import Invocation, Result, limit_error
+
+logger = logging.getLogger(__name__)
+
+SPAWN_TIMEOUT_S = 30.0
+# Beyond the executions' own limits (which the child enforces): isolate creation and
+# compile, and a loaded machine. Only a child that is stuck ever reaches it.
+HARD_MARGIN_S = 3.0
+STOP_WAIT_S = 2.0
+KEYS_REMEMBERED = 32
+# What V8 prints when it aborts on an allocation too large for it (a huge array, a
+# string split into too many parts, a dictionary past its biggest table).
+V8_MEMORY_ABORT = re.compile(r"out of memory|invalid (table )?size", re.IGNORECASE)
+ROOT = str(Path(__file__).resolve().parents[1])
+
+
+class _Lost(Exception):
+    """The child died or stopped answering; `error` is what its executions report."""
+
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(error["message"])
+        self.error = error
+
+
+class Sandbox:
+    """One child process hosting an inline pool."""
+
+    def __init__(self, config: dict[str, Any], generation: int) -> None:
+        self.generation = generation
+        self.keys: OrderedDict[str, None] = OrderedDict()  # versions it ran, last is newest
+        self.idle = 0
+        self.out_of_memory = False
+        self._stderr_tail: deque[str] = deque(maxlen=20)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, env.get("PYTHONPATH")) if p)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "runner.child", json.dumps(config)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,  # a Ctrl-C or a group signal for the host is not for it
+        )
+        self._stderr_reader = threading.Thread(
+            target=self._read_stderr, name="runner-sandbox-stderr", daemon=True
+        )
+        self._stderr_reader.start()
+        self._reader = wire.Reader(self.process.stdout.fileno())
+        try:
+            self._reader.read(time.monotonic() + SPAWN_TIMEOUT_S)
+        except (EOFError, wire.Silent):
+            self.kill()
+            raise RuntimeError(
+                "the runner's sandbox process did not start: " + self.stderr_tail()
+            ) from None
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def call(self, message: dict[str, Any], deadline: float, results: dict[int, Result]) -> None:
+        """Send a run and gather its results into `results` as they are reported."""
+        try:
+            wire.send(self.process.stdin.fileno(), message)
+            while True:
+                answer = self._reader.read(deadline)
+                for index, data in answer.get("done", answer.get("results", [])):
+                    results[index] = Result(**data)
+                if "idle" in answer:
+                    self.idle = answer["idle"]
+                    self._remember(message["key"])
+                    break
+        except (EOFError, OSError):
+            self.kill()
+            raise _Lost(self._crash_error()) from None
+        except wire.Silent:
+            self.kill()
+            raise _Lost(_stuck_error(message["timeout_ms"])) from None
+        if "raise" in answer:
+            kind, text = answer["raise"]
+            raise RuntimeError(f"{kind}: {text}")
+
+    def _remember(self, key: str) -> None:
+        self.keys.pop(key, None)
+        self.keys[key] = None
+        while len(self.keys) > KEYS_REMEMBERED:
+            self.keys.popitem(last=False)
+
+    def stop(self) -> None:
+        """End the child gently (EOF on its stdin), then firmly; always reap it."""
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(STOP_WAIT_S)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self._close_pipes()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self._stderr_reader.join(1.0)
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
+        for pipe in (self.process.stdin, self.process.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+    def _read_stderr(self) -> None:
+        for raw in self.process.stderr:
+            line = raw.decode("utf-8", "replace").rstrip()
+            if V8_MEMORY_ABORT.search(line):
+                self.out_of_memory = True
+            if line and not line[0].isspace():  # not a frame of a C stack trace
+                self._stderr_tail.append(line)
+        self.process.stderr.close()
+
+    def stderr_tail(self) -> str:
+        return " | ".join(self._stderr_tail)[-2000:]
+
+    def _crash_error(self) -> dict[str, Any]:
+        status = self.process.returncode
+        how = f"signal {signal.Signals(-status).name}" if status < 0 else f"exit status {status}"
+        logger.warning("runner sandbox %s stopped (%s): %s", self.pid, how, self.stderr_tail())
+        if self.out_of_memory:
+            return limit_error(
+                "MemoryLimitError",
+                "the function tried to build something too large for the sandbox (V8 "
+                "gave up: out of memory), so the sandbox running it was stopped. Look for "
+                "a very large array, string or object built at once.",
+            )
+        return limit_error(
+            "SandboxCrashError",
+            f"the sandbox process running the function stopped unexpectedly ({how}). "
+            "The next run gets a fresh one. If this repeats for this function, it most "
+            "likely uses too much memory (a very large array, string or object).",
+        )
+
+
+def _stuck_error(timeout_ms: int) -> dict[str, Any]:
+    return limit_error(
+        "TimeoutError",
+        f"the function ran far past its {timeout_ms} ms limit and the sandbox running it "
+        "stopped answering, so it was stopped",
+    )
+
+
+def hard_deadline(count: int, timeout_ms: int) -> float:
+    """Each execution may legitimately use about twice its limit (its run, then the
+    end of pending work), and a batch re-runs executions after a limit was hit."""
+    return time.monotonic() + count * (2 * timeout_ms / 1000 + 0.1) + HARD_MARGIN_S
+
+
+class ProcessPool:
+    """Sandbox processes, started on demand up to `max_processes`, each hosting warm
+    isolates; a caller thread has one to itself for the length of a call."""
+
+    def __init__(self, config: dict[str, Any], *, max_processes: int) -> None:
+        if max_processes < 1:
+            raise ValueError("max_processes must be at least 1")
+        self.config = config
+        self.max_processes = max_processes
+        self._idle: list[Sandbox] = []
+        self._live: dict[int, Sandbox] = {}
+        self._started = 0
+        self._generation = 0
+        self._changed = threading.Condition()
+        self._pid = os.getpid()
+
+    def run_batch(
+        self,
+        version_key: str,
+        code: str,
+        invocations: Sequence[Invocation],
+        *,
+        legacy: bool,
+        timeout_ms: int,
+    ) -> list[Result]:
+        results: dict[int, Result] = {}
+        message = {
+            "key": version_key,
+            "code": code,
+            "invocations": [[i.request, i.settings, i.execution_id] for i in invocations],
+            "legacy": legacy,
+            "timeout_ms": timeout_ms,
+        }
+        try:
+            self._call(message, hard_deadline(len(invocations), timeout_ms), results)
+        except _Lost as lost:
+            self._blame(version_key, code, invocations, legacy, timeout_ms, results, lost)
+        return [results[i] for i in range(len(invocations))]
+
+    def _blame(
+        self,
+        key: str,
+        code: str,
+        invocations: Sequence[Invocation],
+        legacy: bool,
+        timeout_ms: int,
+        results: dict[int, Result],
+        lost: _Lost,
+    ) -> None:
+        """After a crash, what the child did not report: if one execution, it is the
+        culprit; if several, each runs again alone so only the culprit fails."""
+        missing = [i for i in range(len(invocations)) if i not in results]
+        if len(missing) == 1:
+            results[missing[0]] = Result(error=lost.error)
+            return
+        for index in missing:
+            results[index] = self.run_batch(
+                key, code, [invocations[index]], legacy=legacy, timeout_ms=timeout_ms
+            )[0]
+
+    def _call(self, message: dict[str, Any], deadline: float, results: dict[int, Result]) -> None:
+        sandbox = self._checkout(message["key"])
+        alive = False
+        try:
+            sandbox.call(message, deadline, results)
+            alive = True
+        except RuntimeError:
+            alive = True  # the child reported an error of the runner; it is still fine
+            raise
+        finally:
+            self._checkin(sandbox, alive)
+
+    def _checkout(self, key: str) -> Sandbox:
+        with self._changed:
+            self._forget_after_fork()
+            while not self._idle and self._started >= self.max_processes:
+                self._changed.wait()
+            if self._idle:
+                # The one that ran this version most recently, else the newest idle one.
+                best = max(range(len(self._idle)), key=lambda i: (key in self._idle[i].keys, i))
+                return self._idle.pop(best)
+            self._started += 1
+            generation = self._generation
+        try:
+            sandbox = Sandbox(self.config, generation)
+        except BaseException:
+            with self._changed:
+                self._started -= 1
+                self._changed.notify()
+            raise
+        with self._changed:
+            self._live[sandbox.pid] = sandbox
+        return sandbox
+
+    def _checkin(self, sandbox: Sandbox, alive: bool) -> None:
+        with self._changed:
+            keep = alive and sandbox.generation == self._generation and self._pid == os.getpid()
+            if keep:
+                self._idle.append(sandbox)
+            else:
+                self._started -= 1
+                self._live.pop(sandbox.pid, None)
+            self._changed.notify()
+        if not keep:
+            sandbox.stop()
+
+    def _forget_after_fork(self) -> None:
+        """A forked copy of the host does not own its parent's sandboxes: start afresh."""
+        if self._pid != os.getpid():
+            self._pid, self._idle, self._live, self._started = os.getpid(), [], {}, 0
+
+    def idle_count(self) -> int:
+        with self._changed:
+            return sum(sandbox.idle for sandbox in self._idle)
+
+    def pids(self) -> list[int]:
+        with self._changed:
+            return list(self._live)
+
+    def close(self) -> None:
+        """Stop the idle sandboxes now; busy ones stop when their call ends."""
+        with self._changed:
+            idle, self._idle = self._idle, []
+            self._started -= len(idle)
+            for sandbox in idle:
+                self._live.pop(sandbox.pid, None)
+            self._generation += 1
+        for sandbox in idle:
+            sandbox.stop()
