@@ -59,6 +59,7 @@ test: $(VENV)/.installed frontend check-chromium lint
 
 bench-runner: $(VENV)/.installed
 	$(BIN)/python bench/runner_bench.py
+	$(BIN)/python bench/isolate_memory_bench.py
 
 # Needs PostgreSQL and Redis on localhost; writes docs/performance.md.
 bench-e2e: $(VENV)/.installed

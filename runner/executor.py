@@ -12,6 +12,11 @@ a limit, the culprit is unknown: the unreported executions are run again in a fr
 isolate one per kick, so exactly the guilty one gets TimeoutError/MemoryLimitError.
 Executions that had waited on fetches always report before anything else starts, so a
 re-run never repeats network calls.
+
+A function may break what the runner's own JavaScript relies on (a built-in it replaces).
+Then the runtime may lose a report, throw, or report nonsense: the execution that was
+running gets RunnerError and the isolate is dropped, never re-run in a loop (an unknown
+culprit in a batch is found as for the limits, one execution per kick).
 """
 
 from __future__ import annotations
@@ -31,6 +36,11 @@ from runner.result import Invocation, Result, fill_message_ids, limit_error, use
 
 SLICE_MS = 20
 GRACE_S = 0.05
+DAMAGED = "the function damaged the runtime (a built-in it replaced) and its result was lost"
+KILLED_MESSAGES = {
+    "MemoryLimitError": "the function used more memory than its heap limit",
+    "RunnerError": DAMAGED,
+}
 
 
 class CompileError(Exception):
@@ -58,6 +68,8 @@ class _Batch:
 
 
 class _Killed(Exception):
+    """The kick could not finish: a limit, or the runtime damaged (`RunnerError`)."""
+
     def __init__(self, name: str, index: int | None) -> None:
         self.name = name
         self.index = index
@@ -111,10 +123,8 @@ def _blame(batch: _Batch, indices: list[int], killed: _Killed) -> None:
         batch.careful = True  # find the culprit one execution per kick
         return
     index = killed.index
-    message = (
-        f"the function ran longer than its {batch.timeout_s * 1000:.0f} ms limit"
-        if killed.name == "TimeoutError"
-        else "the function used more memory than its heap limit"
+    message = KILLED_MESSAGES.get(
+        killed.name, f"the function ran longer than its {batch.timeout_s * 1000:.0f} ms limit"
     )
     batch.results[index] = _result(
         batch, index, {"error": limit_error(killed.name, message), "logs": []}
@@ -130,7 +140,7 @@ def _steps(isolate: Isolate, batch: _Batch, indices: list[int]) -> bool:
     kick = f"__runner.start({json.dumps(spec)})"
     budget, waiting_for = batch.timeout_s + SLICE_MS / 1000, None
     while True:
-        state = _kick_and_collect(isolate, kick, budget, waiting_for)
+        state = _kick_and_collect(isolate, kick, budget, waiting_for, len(indices))
         finished = []
         for done in state["done"]:
             index = indices[done["index"]]
@@ -138,10 +148,8 @@ def _steps(isolate: Isolate, batch: _Batch, indices: list[int]) -> bool:
             finished.append((index, batch.results[index]))
         if finished and batch.progress is not None:
             batch.progress(finished)
-        if state["tainted"]:
-            return False
-        if state["finished"]:
-            return _all_reported(batch, indices)
+        if state["tainted"] or state["finished"]:
+            return _all_reported(batch, indices[: state["started"]]) and not state["tainted"]
         current = state["current"]
         if current is None:
             kick, budget, waiting_for = "__runner.step([])", batch.timeout_s + SLICE_MS / 1000, None
@@ -150,37 +158,72 @@ def _steps(isolate: Isolate, batch: _Batch, indices: list[int]) -> bool:
         kick, budget = _wait(batch, waiting_for, current)
 
 
-def _all_reported(batch: _Batch, indices: list[int]) -> bool:
+def _all_reported(batch: _Batch, started: list[int]) -> bool:
     """A function that broke the runtime itself may lose its report: fail it, drop the isolate."""
-    missing = [i for i in indices if i not in batch.results]
+    missing = [i for i in started if i not in batch.results]
     for index in missing:
-        error = limit_error(
-            "RunnerError",
-            "the function damaged the runtime (a built-in it replaced) and its result was lost",
-        )
+        error = limit_error("RunnerError", DAMAGED)
         batch.results[index] = _result(batch, index, {"error": error, "logs": []})
     return not missing
 
 
 def _kick_and_collect(
-    isolate: Isolate, kick: str, budget: float, waiting_for: int | None
+    isolate: Isolate, kick: str, budget: float, waiting_for: int | None, count: int
 ) -> dict[str, Any]:
     deadline = time.monotonic() + budget + GRACE_S
     try:
         isolate.eval(kick, timeout_s=deadline - time.monotonic())
-        state = json.loads(
-            isolate.eval("__runner.collect()", timeout_s=deadline - time.monotonic())
-        )
+        answer = isolate.eval("__runner.collect()", timeout_s=deadline - time.monotonic())
     except IsolateTimeout:
         raise _Killed("TimeoutError", waiting_for) from None
     except IsolateOutOfMemory:
         raise _Killed("MemoryLimitError", waiting_for) from None
-    except EngineError as exc:
-        raise RuntimeError(f"the runner's own script failed: {str(exc)[:300]}") from None
+    except EngineError:
+        # The runner's own script threw: only a built-in the function replaced does that.
+        raise _Killed("RunnerError", waiting_for) from None
     if isolate.memory_limit_reached():
         isolate.close()
         raise _Killed("MemoryLimitError", waiting_for)
+    state = _checked_state(answer, count)
+    if state is None:
+        raise _Killed("RunnerError", waiting_for)
     return state
+
+
+def _checked_state(answer: Any, count: int) -> dict[str, Any] | None:
+    """The collected state, or None when it is not what the runtime writes."""
+    try:
+        state = json.loads(answer)
+        valid = (
+            isinstance(state["done"], list)
+            and all(_valid_report(done, count) for done in state["done"])
+            and (state["current"] is None or _valid_current(state["current"], count))
+            and isinstance(state["finished"], bool)
+            and isinstance(state["tainted"], bool)
+            and isinstance(state["started"], int)
+        )
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None
+    return state if valid else None
+
+
+def _valid_report(done: Any, count: int) -> bool:
+    error = done["error"]
+    return (
+        isinstance(done["index"], int)
+        and 0 <= done["index"] < count
+        and all(isinstance(done[key], list) for key in ("events", "objects", "logs"))
+        and (error is None or isinstance(error.get("message"), str))
+    )
+
+
+def _valid_current(current: Any, count: int) -> bool:
+    return (
+        isinstance(current["index"], int)
+        and 0 <= current["index"] < count
+        and isinstance(current["outbox"], list)
+        and isinstance(current["elapsedMs"], int | float)
+    )
 
 
 def _wait(batch: _Batch, index: int, current: dict[str, Any]) -> tuple[str, float]:

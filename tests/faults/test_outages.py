@@ -64,7 +64,12 @@ def assert_each_accepted_stored_once(stack: Stack, api, source, sender: Sender) 
         what="every accepted webhook to be stored",
     )
     time.sleep(2)  # a duplicate would show up now
-    assert stored_numbers(api, source["slug"]) == accepted
+    stored = stored_numbers(api, source["slug"])
+    assert len(stored) == len(set(stored)), "an event was stored twice"
+    assert set(accepted) <= set(stored), "an accepted webhook was lost"
+    # A request whose answer was lost in the outage (the commit reached the database,
+    # the acknowledgement did not) may be stored too: the sender did not hear 200.
+    assert set(stored) - set(accepted) <= {n for n, s in sender.answers.items() if s != 200}
 
 
 @pytest.fixture

@@ -316,13 +316,6 @@ POLLUTIONS = {
     "Array.prototype.push": "Array.prototype.push = function () { return 0; }",
     "Array.prototype[Symbol.iterator]": "Array.prototype[Symbol.iterator] = function* () {}",
 }
-KNOWN_BUGS = {
-    "Array.prototype[Symbol.iterator]": (
-        "runner: the run never ends; the executor creates fresh isolates forever"
-    ),
-    "console.log": "runner: console methods a run replaces stay replaced in the warm isolate",
-}
-
 POLLUTION_SCRIPT = """
 import json, sys, runner
 attack = sys.argv[1]
@@ -365,15 +358,7 @@ def pollution_outcome(attack: str) -> dict:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_BUGS[n], strict=True))
-        if n in KNOWN_BUGS
-        else n
-        for n in sorted(POLLUTIONS)
-    ],
-)
+@pytest.mark.parametrize("name", sorted(POLLUTIONS))
 def test_pollution_does_not_reach_the_next_run_or_another_function(name):
     outcome = pollution_outcome(textwrap.dedent(POLLUTIONS[name]))
     assert outcome["attacked"] is None or outcome["attacked"]["name"] in {
@@ -545,11 +530,6 @@ def test_a_fetch_flood_is_capped(pool, connects):
     assert not connects
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner: a console method replaced by one run survives in the warm isolate, so "
-    "the next run (another source of the same version, other settings) can read it",
-)
 def test_one_source_cannot_plant_a_trap_for_the_next_sources_secret(pool):
     code = """async function onRequest(request, settings) {
       if (request.json().plant) {

@@ -5,8 +5,17 @@ function unavailable(path) {
     'Call the AWS HTTP API with fetch() instead.');
 }
 
+// The proxy's target is a frozen, callable and constructible object with no properties,
+// so `AWS` holds nothing a function could leave behind for the next run.
+function emptyTarget() {
+  const target = function () {}.bind(null);
+  delete target.length;
+  delete target.name;
+  return Object.freeze(target);
+}
+
 function stub(path) {
-  return new Proxy(function () {}, {
+  return new Proxy(emptyTarget(), {
     get(target, prop) {
       if (typeof prop === 'symbol' || prop === 'then' || prop === 'toJSON') return undefined;
       return stub(`${path}.${prop}`);

@@ -12,7 +12,7 @@
 import { onGlobalLoaded, onLibraryLoaded } from './loader.js';
 
 const { ownKeys, deleteProperty, defineProperty, getOwnPropertyDescriptor } = Reflect;
-const { isExtensible, preventExtensions } = Object;
+const { isExtensible } = Object;
 const { getPrototypeOf } = Reflect;
 
 const INTRINSICS = [
@@ -66,15 +66,24 @@ function rememberGlobal(key) {
   if (isDataProperty(descriptor)) guardTree(descriptor.value);
 }
 
-function snapshotIntrinsics() {
-  notGuarded = new Set([globalThis]);
+function skipIntrinsic(value) {
+  if (!isObject(value)) return;
+  notGuarded.add(value);
+  notGuarded.add(getPrototypeOf(value));
+  const prototype = getOwnPropertyDescriptor(value, 'prototype');
+  if (isDataProperty(prototype) && isObject(prototype.value)) {
+    notGuarded.add(prototype.value);
+    notGuarded.add(getPrototypeOf(prototype.value));
+  }
+}
+
+// V8's own globals are intrinsics (checked, never guarded); the prelude's are guarded.
+function snapshotIntrinsics(preludeGlobals) {
+  notGuarded = new Set([globalThis, null]);
   const all = ownKeys(globalThis);
   for (let i = 0; i < all.length; i++) {
     const descriptor = getOwnPropertyDescriptor(globalThis, all[i]);
-    if (isDataProperty(descriptor) && isObject(descriptor.value)) {
-      notGuarded.add(descriptor.value);
-      if (isObject(descriptor.value.prototype)) notGuarded.add(descriptor.value.prototype);
-    }
+    if (!preludeGlobals.has(all[i]) && isDataProperty(descriptor)) skipIntrinsic(descriptor.value);
   }
   for (let i = 0; i < INTRINSICS.length; i++) {
     const obj = INTRINSICS[i];
@@ -101,14 +110,17 @@ export function guardTree(root) {
     const obj = pending[i];
     if (!isObject(obj) || notGuarded.has(obj)) continue;
     notGuarded.add(obj); // seen
-    const own = guard(obj);
+    // A frozen object (the protocol object) cannot be changed; its children may be.
+    const own = isExtensible(obj) ? guard(obj) : ownKeys(obj);
     if (depths[i] >= GUARD_DEPTH) continue;
+    const children = [getPrototypeOf(obj)];
     for (let j = 0; j < own.length; j++) {
       const descriptor = getOwnPropertyDescriptor(obj, own[j]);
-      if (isDataProperty(descriptor) && isObject(descriptor.value)) {
-        push(pending, descriptor.value);
-        push(depths, depths[i] + 1);
-      }
+      if (isDataProperty(descriptor)) push(children, descriptor.value);
+    }
+    for (let j = 0; j < children.length; j++) {
+      push(pending, children[j]);
+      push(depths, depths[i] + 1);
     }
   }
 }
@@ -132,8 +144,9 @@ function guard(obj) {
   return own;
 }
 
-export function takeSnapshot() {
-  snapshotIntrinsics();
+// `preludeGlobals`: the names of the globals the prelude defined.
+export function takeSnapshot(preludeGlobals) {
+  snapshotIntrinsics(preludeGlobals);
   const all = ownKeys(globalThis);
   for (let i = 0; i < all.length; i++) rememberGlobal(all[i]);
   onGlobalLoaded(rememberGlobal);
@@ -218,7 +231,3 @@ export function resetAfterExecution() {
     return false; // something the function left behind threw: do not trust this isolate
   }
 }
-
-// Keep `preventExtensions` referenced for readers: guarded objects stay extensible so
-// functions can add properties, which are removed after the run.
-void preventExtensions;

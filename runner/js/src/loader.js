@@ -5,6 +5,7 @@ const indirectEval = eval;
 const sources = new Map();
 const cache = new Map();
 const onLoadHooks = [];
+const onLibraryHooks = [];
 
 export function registerLibraries(map) {
   for (const [name, source] of Object.entries(map)) sources.set(name, source);
@@ -18,7 +19,12 @@ export function requireLibrary(name) {
   cache.set(name, module);
   const factory = indirectEval(`${source}\n//# sourceURL=runner-internal/${name}.js`);
   factory(requireLibrary, module, module.exports);
+  for (let i = 0; i < onLibraryHooks.length; i++) onLibraryHooks[i](module.exports);
   return module.exports;
+}
+
+export function onLibraryLoaded(hook) {
+  onLibraryHooks.push(hook);
 }
 
 export function onGlobalLoaded(hook) {

@@ -14,7 +14,10 @@ import { defineLazyGlobal, registerLibraries, requireLibrary } from './loader.js
 import { takeSnapshot } from './isolation.js';
 import * as runtime from './runtime.js';
 
+const preludeGlobals = new Set();
+
 function defineGlobal(name, value) {
+  preludeGlobals.add(name);
   const existing = Object.getOwnPropertyDescriptor(globalThis, name);
   if (existing && !existing.configurable) {
     globalThis[name] = value; // mini-racer's own `var setTimeout`: writable, not configurable
@@ -39,13 +42,17 @@ function installGlobals() {
   const values = { Segment, console, Headers, FormData, fetch, Request, Response, atob, btoa, TextDecoder, TextEncoder, AWS };
   for (const [name, value] of Object.entries(Object.assign(values, timerGlobals))) defineGlobal(name, value);
   defineGlobal('global', globalThis);
-  defineLazyGlobal('_', () => requireLibrary('lodash'));
-  defineLazyGlobal('xml', () => requireLibrary('xml'));
-  defineLazyGlobal('Buffer', () => requireLibrary('buffer').Buffer);
-  defineLazyGlobal('crypto', () => requireLibrary('crypto'));
-  defineLazyGlobal('URL', () => requireLibrary('url').URL);
-  defineLazyGlobal('URLSearchParams', () => requireLibrary('url').URLSearchParams);
-  defineLazyGlobal('OAuth', () => requireLibrary('oauth'));
+  const lazy = (name, load) => {
+    preludeGlobals.add(name);
+    defineLazyGlobal(name, load);
+  };
+  lazy('_', () => requireLibrary('lodash'));
+  lazy('xml', () => requireLibrary('xml'));
+  lazy('Buffer', () => requireLibrary('buffer').Buffer);
+  lazy('crypto', () => requireLibrary('crypto'));
+  lazy('URL', () => requireLibrary('url').URL);
+  lazy('URLSearchParams', () => requireLibrary('url').URLSearchParams);
+  lazy('OAuth', () => requireLibrary('oauth'));
 }
 
 function provideCore() {
@@ -70,5 +77,6 @@ Object.defineProperty(globalThis, '__runner', { value: protocol, writable: false
 // Python registers the library sources and then calls this.
 defineGlobal('__runnerReady', () => {
   delete globalThis.__runnerReady;
-  takeSnapshot();
+  preludeGlobals.add('__runner');
+  takeSnapshot(preludeGlobals);
 });

@@ -73,7 +73,9 @@ function finish(execution, error) {
   execution.outbox = [];
   setCurrentExecution(null);
   if (!resetAfterExecution()) tainted = true;
-  batch.done[batch.done.length] = ({
+  // Serialised now, while the runtime is known clean (or tainted by this very execution):
+  // a later execution that poisons JSON (a toJSON on a prototype) cannot touch it.
+  const report = stringify({
     index: execution.index,
     events: error ? [] : execution.events,
     objects: error ? [] : execution.objects,
@@ -81,6 +83,7 @@ function finish(execution, error) {
     error,
     durationMs: Date.now() - execution.startedAt,
   });
+  batch.done[batch.done.length] = report;
   // An execution that waited on fetches or timers ends its kick, so its result reaches
   // Python before anything else runs.
   if (execution.waited || tainted) batch.hold = true;
@@ -169,22 +172,27 @@ export function entropy() {
   return execution ? execution.item.seed : 'idle';
 }
 
+// Built by hand from strings and numbers, so nothing a function replaced (Array.prototype
+// join, a toJSON) decides what Python reads; `started` lets Python see a lost report.
 export function collect() {
   const execution = currentExecution();
-  let current = null;
+  let current = 'null';
   if (execution) {
     execution.waited = true;
-    current = {
+    current = stringify({
       index: execution.index,
       elapsedMs: Date.now() - execution.startedAt,
       outbox: execution.outbox,
       pendingFetches: execution.pending.size,
       nextTimerMs: nextTimerDelay(execution),
-    };
+    });
     execution.outbox = [];
   }
   const done = batch.done;
   batch.done = [];
+  let reports = '';
+  for (let i = 0; i < done.length; i++) reports += (i ? ',' : '') + done[i];
   const finished = execution === null && batch.next >= batch.items.length;
-  return stringify({ done, current, finished, tainted });
+  return '{"done":[' + reports + '],"current":' + current + ',"finished":' + finished
+    + ',"tainted":' + tainted + ',"started":' + batch.next + '}';
 }

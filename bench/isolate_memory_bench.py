@@ -1,0 +1,61 @@
+"""Memory of warm isolates: how much one warm function version costs a worker, and how
+many versions a worker keeps warm in 1 GB.
+
+    python bench/isolate_memory_bench.py [--versions 40]
+
+Runs inline (in this process) so the growth of this process's resident memory is the
+isolates' cost; a sandbox child process adds its interpreter (measured separately).
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import runner  # noqa: E402
+
+# A realistic function: parses the body, uses lodash and crypto, emits two messages.
+CODE = """
+async function onRequest(request, settings) {
+  const body = request.json();
+  const total = _.sumBy(body.items, 'price');
+  const digest = crypto.createHash('sha256').update(body.id).digest('hex');
+  Segment.track({ event: 'Order Placed', userId: body.user, properties: { total, digest, v: %d } });
+  Segment.set({ collection: 'orders', id: body.id, properties: { total } });
+}
+"""
+REQUEST = {"body": {"id": "o1", "user": "u1", "items": [{"price": 3}, {"price": 4}]}}
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--versions", type=int, default=40)
+    args = parser.parse_args()
+    pool = runner.IsolatePool(
+        max_isolates=args.versions + 1, max_memory_mb=100_000, isolation="inline"
+    )
+    pool.run("warm-up", CODE % 0, REQUEST)  # V8 itself and the prelude bundles, once
+    before = rss_mb()
+    for version in range(1, args.versions + 1):
+        result = pool.run(f"version-{version}", CODE % version, REQUEST)
+        assert result.error is None, result.error
+    per_isolate = (rss_mb() - before) / args.versions
+    print("| measure | result |")
+    print("|---|---|")
+    print(f"| resident memory per warm isolate (one version, lodash and crypto loaded) | "
+          f"{per_isolate:.1f} MB |")  # fmt: skip
+    print(f"| warm versions per worker in 1 GB | {int(1024 // per_isolate)} |")
+    pool.close()
+
+
+if __name__ == "__main__":
+    main()
