@@ -75,10 +75,13 @@ def audit_list(workspace: Workspace) -> QuerySet[AuditEntry]:
 
 
 def invite_for_token(raw: str) -> Invite | None:
-    """The usable invite for a raw link token, or None (unknown, used or expired)."""
+    """The usable invite for a raw link token, or None (unknown, used, expired, or its
+    user has set a password meanwhile)."""
     invite = (
         Invite.objects.select_related("user", "workspace")
         .filter(token_hash=hash_secret(raw))
         .first()
     )
-    return invite if invite is not None and invite.is_usable() else None
+    if invite is None or not invite.is_usable() or invite.user.has_usable_password():
+        return None
+    return invite

@@ -47,6 +47,9 @@ def load() -> Config:
 
 def save(config: Config) -> Path:
     path = config_path()
-    path.write_text(json.dumps(asdict(config), indent=2) + "\n")
-    path.chmod(0o600)  # it holds an API token
+    # Created private: it holds an API token, never readable by others even briefly.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(json.dumps(asdict(config), indent=2) + "\n")
     return path

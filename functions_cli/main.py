@@ -93,7 +93,8 @@ def cmd_logs(args) -> int:
         fresh = [e for e in reversed(client.get(path, limit=100)) if e["id"] > seen]
         for execution in fresh:
             print(format_execution(execution), flush=True)
-            seen = execution["id"]
+        # Ids follow when an execution finished, the list when it started: keep the top.
+        seen = max([seen, *(e["id"] for e in fresh)])
     return 0
 
 

@@ -53,7 +53,15 @@ def database_from_url(url: str) -> dict:
         # After a database restart the pooled connections are dead: the pool tests
         # each one as it is taken rather than fail the request that gets it.
         "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": {"pool": {"min_size": 1, "max_size": envint("DB_POOL_SIZE", 10)}},
+        "OPTIONS": {
+            "pool": {
+                "min_size": 1,
+                "max_size": envint("DB_POOL_SIZE", 10),
+                # While the database is unreachable, a request waits this long for a
+                # connection and then answers 503, rather than hang the sender.
+                "timeout": envfloat("DB_POOL_TIMEOUT", 3.0),
+            }
+        },
     }
 
 

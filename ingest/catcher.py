@@ -21,7 +21,12 @@ from catalog import policy
 from catalog.models import Function
 from catalog.services.audit import audit_record
 from ingest.models import Capture, Catcher
-from ingest.services.receive import IncomingWebhook, WebhookRefused, check_payload_size
+from ingest.services.receive import (
+    IncomingWebhook,
+    WebhookRefused,
+    check_payload_size,
+    is_token_shaped,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +90,11 @@ def capture_store(*, token: str, webhook: IncomingWebhook) -> Capture:
 
     Raises PayloadTooLarge (413) and CatcherNotFound (404); nothing is executed."""
     check_payload_size(len(webhook.body))
-    catcher = Catcher.objects.filter(token=token).only("function_id").first()
+    catcher = (
+        Catcher.objects.filter(token=token).only("function_id").first()
+        if is_token_shaped(token)
+        else None
+    )
     if catcher is None:
         raise CatcherNotFound("No function catches requests at this URL.")
     with transaction.atomic():

@@ -93,7 +93,7 @@ def member_add(
     if sources:
         membership.sources.set(sources)
     invite_url = None
-    if not user.has_usable_password():
+    if may_invite(user, workspace):
         invite_url = invite_create(workspace=workspace, user=user, actor=actor)
     audit_record(
         workspace=workspace,
@@ -169,7 +169,14 @@ def member_reinvite(*, membership: Membership, actor) -> str:
     _ensure_owner(actor, membership.workspace)
     if membership.user.has_usable_password():
         raise ValidationError({"email": f"{membership.user.email} has already set a password."})
-    Invite.objects.filter(user=membership.user, accepted_at=None).delete()
+    if not may_invite(membership.user, membership.workspace):
+        raise ValidationError(
+            {"email": f"{membership.user.email} was invited by another workspace first; "
+             "they set their password with that workspace's invite link."}
+        )  # fmt: skip
+    Invite.objects.filter(
+        user=membership.user, workspace=membership.workspace, accepted_at=None
+    ).delete()
     audit_record(
         workspace=membership.workspace,
         actor=actor,
@@ -178,6 +185,18 @@ def member_reinvite(*, membership: Membership, actor) -> str:
         details={"email": membership.user.email},
     )
     return invite_create(workspace=membership.workspace, user=membership.user, actor=actor)
+
+
+def may_invite(user, workspace: Workspace) -> bool:
+    """Whether this workspace may hand out a link that sets the user's password.
+
+    Only while the user has none, and only the workspace that added them first: an
+    owner of another workspace adding the same email must not be able to choose the
+    password of someone who belongs to a workspace they do not own."""
+    if user.has_usable_password():
+        return False
+    first = Membership.objects.filter(user=user).order_by("created_at", "pk").first()
+    return first is not None and first.workspace_id == workspace.pk
 
 
 def invite_create(*, workspace: Workspace, user, actor) -> str:
@@ -195,13 +214,18 @@ def invite_create(*, workspace: Workspace, user, actor) -> str:
 
 @transaction.atomic
 def invite_accept(*, invite: Invite, password: str):
-    """Set the invited user's password and use up the invite."""
+    """Set the invited user's password and use up the invite (and any other of theirs).
+
+    A user who already has a password is refused: an invite never resets one."""
     user = invite.user
+    if user.has_usable_password():
+        raise ValidationError({"password": "This invite was already used. Log in instead."})
     password_validation.validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     invite.accepted_at = timezone.now()
     invite.save(update_fields=["accepted_at"])
+    Invite.objects.filter(user=user, accepted_at=None).delete()
     return user
 
 

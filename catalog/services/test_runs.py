@@ -42,10 +42,18 @@ def function_test_run(
     """
     from catalog.tasks import run_function_test, seal
 
+    membership = policy.membership_of(actor, function.workspace)
     policy.ensure(
-        policy.can_test_functions(policy.membership_of(actor, function.workspace)),
+        policy.can_test_functions(membership),
         "Only workspace owners and source admins may run functions.",
     )
+    # Code of one's own would read the stored test secrets (console.log(settings.x)),
+    # and only those who may edit the function may see what its secrets are for.
+    if code is not None and code != function.draft_code:
+        policy.ensure(
+            policy.can_edit_functions(membership),
+            "Only workspace owners may run code other than the saved draft.",
+        )
     if version is not None:
         code, definitions, interface = version.code, version.settings, version.interface
     else:

@@ -11,7 +11,12 @@ from ingest.services.receive import (
     check_payload_size,
     webhook_accept,
 )
-from ingest.services.recovery import dead_letters_replay, ingest_events_sweep, retention_cleanup
+from ingest.services.recovery import (
+    dead_letters_replay,
+    forwards_sweep,
+    ingest_events_sweep,
+    retention_cleanup,
+)
 from ingest.services.store import store_events, upsert_objects
 
 __all__ = [
@@ -26,6 +31,7 @@ __all__ = [
     "backoff_seconds",
     "check_payload_size",
     "dead_letters_replay",
+    "forwards_sweep",
     "ingest_event_execute",
     "ingest_event_forward",
     "ingest_events_sweep",

@@ -6,14 +6,14 @@ import random
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from catalog.services import source_runtime_settings
 from ingest import live, runtime
 from ingest.models import Execution, Forwarding, IngestEvent
-from ingest.services.store import store_events, upsert_objects
+from ingest.services.store import UnstorableOutput, store_events, upsert_objects, without_nul
 
 logger = logging.getLogger(__name__)
 
@@ -21,9 +21,18 @@ MAX_ATTEMPTS = 5
 # Errors that would fail the same way again: the function's own verdict on the
 # payload, or code that cannot load. Everything else is worth another attempt.
 NOT_RETRIED = frozenset(
-    {"ValidationError", "InvalidEventPayload", "EventNotSupported", "SyntaxError", "ReferenceError"}
+    {
+        "ValidationError",
+        "InvalidEventPayload",
+        "EventNotSupported",
+        "SyntaxError",
+        "ReferenceError",
+        "OutputNotStored",
+    }
 )
 Status = IngestEvent.Status
+# How much earlier than planned a retry's task may arrive and still be taken.
+CLOCK_SKEW = timedelta(seconds=1)
 
 
 def claim_timeout() -> timedelta:
@@ -48,10 +57,15 @@ def _claim(ingest_event_id: int) -> tuple[IngestEvent | None, bool]:
     now = timezone.now()
     claim = {"status": Status.RUNNING, "claimed_at": now, "attempts": F("attempts") + 1}
     events = IngestEvent.objects.filter(pk=ingest_event_id)
+    # A duplicate task (redelivered, or queued again by the sweep) must not cut a
+    # retry's backoff short: only a due event is taken.
+    due = events.filter(
+        status__in=[Status.PENDING, Status.RETRYING], next_attempt_at__lte=now + CLOCK_SKEW
+    )
     lost = False
     with transaction.atomic():
         _relaxed_commit()
-        if not events.filter(status__in=[Status.PENDING, Status.RETRYING]).update(**claim):
+        if not due.update(**claim):
             stale = events.filter(status=Status.RUNNING, claimed_at__lt=now - claim_timeout())
             # The lost attempt was counted when it was claimed; this only records it.
             if not stale.update(status=Status.RUNNING, claimed_at=now):
@@ -74,7 +88,32 @@ def ingest_event_execute(*, ingest_event_id: int) -> Execution | None:
         return _record(event, runtime.worker_lost(), event.claimed_at)
     started_at = timezone.now()
     outcome = _run(event)
-    return _record(event, outcome, started_at)
+    try:
+        return _record(event, outcome, started_at)
+    except (UnstorableOutput, DataError) as exc:
+        # The whole record was rolled back; record why instead, or the event would
+        # stay claimed and come back as a lost worker.
+        return _record(event, _unstorable(outcome, exc), started_at)
+
+
+def _unstorable(outcome: runtime.Outcome, exc: Exception) -> runtime.Outcome:
+    """A run whose output the stores refused: not retried (it would be refused again),
+    its console logs kept for the function's author."""
+    reason = (
+        str(exc)
+        if isinstance(exc, UnstorableOutput)
+        else "it holds a value the database cannot keep (a NUL character, or a text too long)."
+    )
+    return runtime.Outcome(
+        logs=outcome.logs,
+        fetches=outcome.fetches,
+        duration_ms=outcome.duration_ms,
+        error={
+            "name": "OutputNotStored",
+            "message": f"The function ran, but its output could not be stored: {reason}",
+            "stack": "",
+        },
+    )
 
 
 def _run(event: IngestEvent) -> runtime.Outcome:
@@ -115,9 +154,9 @@ def _record(event: IngestEvent, outcome: runtime.Outcome, started_at) -> Executi
         started_at=started_at,
         duration_ms=outcome.duration_ms,
         status=status,
-        logs=outcome.logs,
-        error=outcome.error,
-        fetches=outcome.fetches,
+        logs=without_nul(outcome.logs),
+        error=without_nul(outcome.error),
+        fetches=without_nul(outcome.fetches),
         event_count=len(outcome.events) if status == Execution.Status.SUCCEEDED else 0,
         object_count=len(outcome.objects) if status == Execution.Status.SUCCEEDED else 0,
     )

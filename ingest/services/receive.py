@@ -1,6 +1,7 @@
 """Accepting a webhook: the only work done before the sender gets its answer."""
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from catalog.models import Source
 from ingest.models import IngestEvent
 
 logger = logging.getLogger(__name__)
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class WebhookRefused(Exception):
@@ -52,7 +54,15 @@ def check_payload_size(size: int) -> None:
         raise PayloadTooLarge(f"The request body is larger than the {limit_mb:g} MB limit.")
 
 
+def is_token_shaped(token: str) -> bool:
+    """Tokens are URL-safe base64; anything else (a NUL byte, say) is unknown, not a
+    question for the database."""
+    return bool(_TOKEN_SHAPE.fullmatch(token))
+
+
 def _source_for_token(token: str) -> Source:
+    if not is_token_shaped(token):
+        raise SourceNotFound("No source answers at this URL.")
     # Unknown and disabled sources take the same query and the same answer, so a
     # caller cannot tell a disabled source from a token that never existed.
     source = (

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ingest.models import Execution, IngestEvent
+from ingest.models import Delivery, Execution, IngestEvent, StoredEvent
 from ingest.services.execute import claim_timeout
 
 Status = IngestEvent.Status
@@ -57,8 +57,37 @@ def ingest_events_sweep() -> list[int]:
         | Q(status=Status.RUNNING, claimed_at__lt=now - claim_timeout())
     ).values_list("pk", flat=True)[: settings.SWEEP_BATCH]
     ids = list(lost)
+    # Not swept again until the grace has passed once more, however long the queue.
+    IngestEvent.objects.filter(pk__in=ids, status__in=[Status.PENDING, Status.RETRYING]).update(
+        next_attempt_at=now
+    )
     for pk in ids:
         tasks.execute.delay(pk)
+    forwards_sweep()
+    return ids
+
+
+def forwards_sweep() -> list[int]:
+    """Queue forwarding again for stored events left unsent (the task that should have
+    sent them was lost), skipping events whose delivery is in progress or gave up."""
+    from ingest import tasks
+
+    now = timezone.now()
+    quiet_since = now - timedelta(seconds=settings.SWEEP_GRACE_S + settings.RETRY_BACKOFF_CAP_S)
+    unsent = (
+        StoredEvent.objects.filter(
+            sent_at__isnull=True,
+            received_at__lt=now - timedelta(seconds=settings.SWEEP_GRACE_S),
+            source__workspace__forwarding__enabled=True,
+        )
+        .exclude(ingest_event__deliveries__status=Delivery.Status.FAILED)
+        .exclude(ingest_event__deliveries__created_at__gte=quiet_since)
+        .values_list("ingest_event_id", flat=True)
+        .distinct()
+    )
+    ids = [pk for pk in unsent[: settings.SWEEP_BATCH] if pk is not None]
+    for pk in ids:
+        tasks.forward.delay(pk)
     return ids
 
 

@@ -4,6 +4,33 @@ from django.utils import timezone
 
 from ingest.models import IngestEvent, ObjectChange, StoredEvent, WarehouseObject
 
+MAX_KEY_LENGTH = 200  # message ids, collections and object ids
+
+
+class UnstorableOutput(ValueError):
+    """What a function emitted cannot be kept as it is; the message says why."""
+
+
+def without_nul(value):
+    """The value with NUL characters replaced: PostgreSQL's JSON cannot hold them, and
+    console output of binary bodies often has some."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    return value
+
+
+def _key(value, what: str) -> str:
+    text = str(value)
+    if len(text) > MAX_KEY_LENGTH or "\x00" in text:
+        raise UnstorableOutput(
+            f"{what} must be at most {MAX_KEY_LENGTH} characters without NUL characters."
+        )
+    return text
+
 
 def store_events(event: IngestEvent, messages: list[dict]) -> int:
     """Add the messages to the source's event store. A message id already there is
@@ -12,7 +39,7 @@ def store_events(event: IngestEvent, messages: list[dict]) -> int:
         StoredEvent(
             source_id=event.source_id,
             ingest_event=event,
-            message_id=str(message["messageId"]),
+            message_id=_key(message["messageId"], "A messageId"),
             type=message["type"],
             message=message,
         )
@@ -29,8 +56,8 @@ def upsert_objects(event: IngestEvent, objects: list[dict]) -> None:
         now = timezone.now()
         row, created = WarehouseObject.objects.select_for_update().get_or_create(
             workspace_id=workspace_id,
-            collection=item["collection"],
-            object_id=str(item["id"]),
+            collection=_key(item["collection"], "A collection name"),
+            object_id=_key(item["id"], "An object id"),
             defaults={"properties": item["properties"], "created_at": now, "updated_at": now},
         )
         if not created:

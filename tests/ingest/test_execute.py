@@ -31,6 +31,12 @@ def accept(client, source, body=STRIPE_CHARGE) -> int:
     return response.json()["id"]
 
 
+def due(event_id: int) -> int:
+    """Time passes: the event's next attempt is due now."""
+    IngestEvent.objects.filter(pk=event_id).update(next_attempt_at=timezone.now())
+    return event_id
+
+
 def throwing(error: str) -> str:
     return f"async function onRequest() {{ throw new {error}('no luck'); }}"
 
@@ -68,7 +74,7 @@ def test_a_rerun_after_a_lost_claim_stores_nothing_twice(client):
     lost = services.ingest_event_execute(ingest_event_id=event_id)
     assert (lost.attempt, lost.status) == (1, Execution.Status.RETRYING)
     assert lost.error["name"] == "WorkerLostError"
-    retried = services.ingest_event_execute(ingest_event_id=event_id)
+    retried = services.ingest_event_execute(ingest_event_id=due(event_id))
     assert retried.attempt == 2 and retried.status == Execution.Status.SUCCEEDED
     assert StoredEvent.objects.count() == 1  # the same message id, absorbed
 
@@ -144,7 +150,9 @@ def test_errors_that_would_fail_again_make_a_dead_letter_at_once(client, code):
 def test_five_failed_attempts_make_a_dead_letter(client):
     source = source_running(throwing("RetryError"))
     event_id = accept(client, source)
-    statuses = [services.ingest_event_execute(ingest_event_id=event_id).status for _ in range(5)]
+    statuses = [
+        services.ingest_event_execute(ingest_event_id=due(event_id)).status for _ in range(5)
+    ]
     assert statuses == ["retrying"] * 4 + ["failed"]
     event = IngestEvent.objects.get(pk=event_id)
     assert event.status == Status.FAILED and event.attempts == services.MAX_ATTEMPTS
@@ -185,3 +193,37 @@ def test_the_backoff_grows_and_is_capped(settings):
     assert delays == [2, 4, 8, 10, 10]
     with mock.patch("ingest.services.execute.random.uniform", return_value=0.5):
         assert services.backoff_seconds(1) == 1
+
+
+def test_output_that_cannot_be_stored_is_a_clear_dead_letter(client):
+    code = """
+    async function onRequest() {
+      console.log('bytes \\u0000 here');
+      Segment.track({ event: 'x', userId: 'u', messageId: 'm'.repeat(300) });
+    }"""
+    source = source_running(code)
+    event_id = accept(client, source)
+    execution = services.ingest_event_execute(ingest_event_id=event_id)
+    assert execution.status == Execution.Status.FAILED
+    assert execution.error["name"] == "OutputNotStored"
+    assert "at most 200 characters" in execution.error["message"]
+    assert "\x00" not in execution.logs[0]["message"]
+    assert IngestEvent.objects.get(pk=event_id).status == Status.FAILED
+    assert not StoredEvent.objects.exists()
+
+
+def test_nul_characters_in_console_output_are_stored_replaced(client):
+    code = "async function onRequest() { console.log('a\\u0000b'); }"
+    execution = services.ingest_event_execute(ingest_event_id=accept(client, source_running(code)))
+    assert execution.status == Execution.Status.SUCCEEDED
+    assert execution.logs[0]["message"] == "a\ufffdb"
+
+
+def test_an_early_duplicate_task_does_not_cut_the_backoff_short(client, settings):
+    settings.RETRY_BACKOFF_BASE_S = 60
+    source = source_running(throwing("RetryError"))
+    event_id = accept(client, source)
+    first = services.ingest_event_execute(ingest_event_id=event_id)
+    assert first.status == Execution.Status.RETRYING
+    assert services.ingest_event_execute(ingest_event_id=event_id) is None  # not due yet
+    assert IngestEvent.objects.get(pk=event_id).attempts == 1

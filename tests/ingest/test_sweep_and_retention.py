@@ -61,3 +61,21 @@ def test_retention_deletes_old_finished_events_only(client, source, settings):
     services.retention_cleanup()
     assert set(IngestEvent.objects.values_list("pk", flat=True)) == {recent, old_pending}
     assert Execution.objects.filter(ingest_event_id=old).count() == 0
+
+
+def test_unsent_events_of_a_forwarding_workspace_are_forwarded_again(client, source, settings):
+    from ingest.models import Forwarding, StoredEvent
+
+    settings.SWEEP_GRACE_S = 60
+    Forwarding.objects.create(
+        workspace=source.workspace, endpoint="http://127.0.0.1:9", write_key="k"
+    )
+    event_id = accept(client, source)
+    with mock.patch("ingest.tasks.forward.delay"):
+        services.ingest_event_execute(ingest_event_id=event_id)  # its forward task is lost
+    StoredEvent.objects.update(received_at=timezone.now() - timedelta(minutes=5))
+    with mock.patch("ingest.tasks.forward.delay") as queued:
+        assert services.forwards_sweep() == [event_id]
+    queued.assert_called_once_with(event_id)
+    StoredEvent.objects.update(sent_at=timezone.now())
+    assert services.forwards_sweep() == []

@@ -113,3 +113,10 @@ def test_the_webhook_answer_does_not_need_a_csrf_token(source):
 
     strict = Client(enforce_csrf_checks=True)
     assert post_webhook(strict, source, STRIPE_CHARGE).status_code == 200
+
+
+@pytest.mark.parametrize("token", ["abc%00def", "a.b", "x" * 65])
+def test_a_token_of_the_wrong_shape_is_simply_unknown(client, token):
+    response = client.post(f"/hooks/{token}", data="{}", content_type="application/json")
+    assert response.status_code == 404
+    assert response.json() == {"error": "No source answers at this URL."}

@@ -1,5 +1,6 @@
 // What a Run returned: events, objects, console logs, fetch calls, error and duration.
 import { $, h } from "../lib/dom.js";
+import { fetchLine } from "../lib/fetches.js";
 
 // Where the runner says the error happened: {line, column} in the user's code.
 export function errorLocation(error, lineCount) {
@@ -53,7 +54,7 @@ export function renderResult(root, result, failure, jump) {
     h("div", {}, h("span", { class: "type" }, "set"), " ", h("strong", {}, `${object.collection} / ${object.id}`)),
     h("pre", {}, pretty(object.properties))));
   section(root, "result-logs", result.logs || [], (log) => h("pre", { class: `log log-${log.level}` }, `[${log.level}] ${log.message}`));
-  section(root, "result-fetches", result.fetches || [], (fetch) => h("pre", { class: "fetch" }, `${fetch.method || "GET"} ${fetch.url} → ${fetch.status ?? fetch.error ?? "?"}${fetch.duration_ms ? ` (${Number(fetch.duration_ms).toFixed(0)} ms)` : ""}`));
+  section(root, "result-fetches", result.fetches || [], (fetch) => h("pre", { class: "fetch" }, fetchLine(fetch)));
   $("#result-logs", root).open = (result.logs || []).length > 0;
   $("#result-objects", root).open = (result.objects || []).length > 0;
   root.scrollIntoView({ block: "start", behavior: "smooth" });

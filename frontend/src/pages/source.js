@@ -2,6 +2,7 @@
 // executions with logs, events, dead letters with replay, and the 24-hour chart.
 import { api, wsApi } from "../lib/api.js";
 import { $, h, formatTime, pageData, showErrors, toast } from "../lib/dom.js";
+import { fetchLine } from "../lib/fetches.js";
 import { liveSocket } from "../lib/live.js";
 import { readSettingsForm, renderSettingsForm } from "../lib/settings-form.js";
 
@@ -147,7 +148,7 @@ function executionDetail(execution) {
     execution.error ? h("pre", { class: "error" }, execution.error.stack || errorText(execution.error)) : null,
     h("strong", {}, "Console"),
     logs.length ? h("pre", { class: "logs" }, logs.map((l) => `[${l.level}] ${l.message}`).join("\n")) : h("p", { class: "muted" }, "No console output."),
-    (execution.fetches || []).length ? [h("strong", {}, "Fetch calls"), h("pre", {}, execution.fetches.map((f) => `${f.method || "GET"} ${f.url} → ${f.status ?? f.error ?? ""}`).join("\n"))] : null);
+    (execution.fetches || []).length ? [h("strong", {}, "Fetch calls"), h("pre", {}, execution.fetches.map(fetchLine).join("\n"))] : null);
 }
 
 async function loadEvents(path) {
