@@ -15,6 +15,7 @@ from unittest import mock
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from catalog import tasks
 from catalog.models import AuditEntry, Role
@@ -120,7 +121,8 @@ def _receive_and_execute(source: dict, ran_with: list) -> int:
         mock.patch("ingest.tasks.execute.apply_async"),
     ):
         ingest_event_execute(ingest_event_id=event_id)
-        IngestEvent.objects.filter(pk=event_id).update(attempts=5)  # the last attempt
+        # the last attempt, and it is due
+        IngestEvent.objects.filter(pk=event_id).update(attempts=5, next_attempt_at=timezone.now())
         ingest_event_execute(ingest_event_id=event_id)
     assert IngestEvent.objects.get(pk=event_id).status == IngestEvent.Status.FAILED
     return event_id
