@@ -154,7 +154,7 @@ def run_product(rate: int, seconds: float, workers: int) -> dict:
             path = "/hooks/" + source["webhook_url"].rsplit("/", 1)[1]
             result = asyncio.run(load(stack.port, path, rate, seconds))
             accepted = result["statuses"].get(200, 0)
-            stack.wait_until(lambda: stored_count(stack) >= accepted, timeout=120,
+            stack.wait_until(lambda: stored_count(stack) >= accepted, timeout=600,
                              what="every accepted webhook to be stored")  # fmt: skip
             cpu = {name: cpu_seconds(p.pid) - cpu_before[name] for name, p in processes.items()}
             delays = event_delays(stack)
