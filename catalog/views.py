@@ -3,10 +3,12 @@
 from django.contrib.auth import login
 from django.contrib.auth.forms import SetPasswordForm
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from catalog import selectors, services
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def accept_invite(request, token: str):
     """A new member sets their password through the one-time link an owner passed on."""
     invite = selectors.invite_for_token(token)

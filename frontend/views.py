@@ -8,7 +8,7 @@ through the catalog and ingest selectors only.
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from catalog import access, policy, selectors
 from catalog.models import Function, Role
@@ -16,11 +16,13 @@ from frontend import stats
 from ingest import selectors as ingest_selectors
 
 
+@require_safe
 def home(request):
     return redirect("workspaces")
 
 
 @login_required
+@require_safe
 def workspaces(request):
     """The workspace switcher: every workspace the user belongs to."""
     items = [
@@ -55,12 +57,14 @@ def _context(request, ws: str, page: str) -> dict:
 
 
 @login_required
+@require_safe
 def workspace_home(request, ws: str):
     access.workspace_for_user(request.user, ws)
     return redirect("functions", ws=ws)
 
 
 @login_required
+@require_safe
 def functions(request, ws: str):
     """The functions catalog, with each function's sources for its side sheet."""
     context = _context(request, ws, "catalog")
@@ -98,6 +102,7 @@ def _templates() -> list[dict]:
 
 
 @login_required
+@require_safe
 def function_new(request, ws: str):
     """The editor on a function not created yet: it opens on the template picker."""
     context = _context(request, ws, "editor")
@@ -107,6 +112,7 @@ def function_new(request, ws: str):
 
 
 @login_required
+@require_safe
 def function_edit(request, ws: str, function_id: int):
     context = _context(request, ws, "editor")
     function = access.function_for_user(request.user, context["workspace"], function_id)
@@ -127,6 +133,7 @@ def _editor_data(context: dict, *, function: Function | None) -> dict:
 
 
 @login_required
+@require_safe
 def sources(request, ws: str):
     context = _context(request, ws, "sources")
     workspace = context["workspace"]
@@ -136,6 +143,7 @@ def sources(request, ws: str):
 
 
 @login_required
+@require_safe
 def source_connect(request, ws: str):
     """Connect a source to a deployed function: a settings form from its definitions."""
     context = _context(request, ws, "connect")
@@ -155,6 +163,7 @@ def source_connect(request, ws: str):
 
 
 @login_required
+@require_safe
 def source_detail(request, ws: str, slug: str):
     context = _context(request, ws, "source")
     source = access.source_for_user(request.user, context["workspace"], slug)
@@ -186,6 +195,7 @@ def source_stats(request, ws: str, slug: str):
 
 
 @login_required
+@require_safe
 def workspace_settings(request, ws: str):
     context = _context(request, ws, "settings")
     workspace = context["workspace"]

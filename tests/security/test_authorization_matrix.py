@@ -128,10 +128,7 @@ PUBLIC = {
 
 # Function views that answer any method (they do not declare theirs); every other
 # function view must answer an undeclared method with 405.
-ANSWERS_ANY_METHOD = {
-    "home", "workspaces", "workspace", "functions", "function-new", "function-edit",
-    "sources", "source-connect", "source", "workspace-settings", "accept-invite",
-}  # fmt: skip
+ANSWERS_ANY_METHOD: set[str] = set()
 
 # (method) -> a body an allowed role can send successfully.
 BODIES = {
