@@ -1,10 +1,26 @@
-"""An ASGI guard that refuses oversized webhook bodies while they stream in, before
-Django buffers them: by Content-Length at once, and by counting what arrives."""
+"""The ASGI front of the webhook URLs.
+
+It refuses oversized bodies while they stream in, before Django buffers them: by
+Content-Length at once, and by counting what arrives. And it answers a source's webhook
+(`POST /hooks/<token>`) itself: the same service and the same answers as the Django view
+(ingest.views.answer_webhook), without the page middleware and URL routing that a sender
+never needs, in a pooled thread — the accept path is the product's hottest."""
 
 import json
+import re
+
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
 
 from functions_ide import metrics
-from ingest.services.receive import PayloadTooLarge, check_payload_size
+from ingest.services.receive import (
+    DROPPED_HEADERS,
+    IncomingWebhook,
+    PayloadTooLarge,
+    check_payload_size,
+)
+
+_SOURCE_WEBHOOK = re.compile(r"^/hooks/(?!test/)([^/]+)$")
 
 
 class WebhookBodyLimit:
@@ -21,8 +37,43 @@ class WebhookBodyLimit:
         except PayloadTooLarge as refused:
             if not scope["path"].startswith("/hooks/test/"):  # captures are not webhooks
                 metrics.webhook_refused("too_large")
-            return await _refuse(send, str(refused))
+            return await _respond(send, 413, {"error": str(refused)})
+        match = _SOURCE_WEBHOOK.match(scope["path"])
+        if match and scope["method"] == "POST":
+            webhook = _incoming(scope, body)
+            answer = await sync_to_async(_answer, thread_sensitive=False)(match[1], webhook)
+            return await _respond(send, *answer)
         return await self.app(scope, _replay(body, receive), send)
+
+
+def _answer(token: str, webhook: IncomingWebhook) -> tuple[int, dict, dict]:
+    from ingest.views import answer_webhook
+
+    # What Django's request_started/request_finished do for a view: the thread's
+    # database connection goes back to the pool once the answer is known.
+    close_old_connections()
+    try:
+        return answer_webhook(token, webhook)
+    finally:
+        close_old_connections()
+
+
+def _incoming(scope, body: bytes) -> IncomingWebhook:
+    """The request as Django's view would see it: header names as in request.headers."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope.get("headers", []):
+        name = raw_name.decode("latin-1").replace("_", "-").title()
+        if name.lower() in DROPPED_HEADERS:
+            continue
+        value = raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    return IncomingWebhook(
+        method="POST",
+        path=scope["path"],
+        query_string=scope.get("query_string", b"").decode("latin-1"),
+        headers=headers,
+        body=body,
+    )
 
 
 def _content_length(scope) -> int:
@@ -65,13 +116,23 @@ def _replay(body: bytes, receive):
     return replay
 
 
-async def _refuse(send, message: str) -> None:
-    payload = json.dumps({"error": message}).encode()
+async def _respond(send, status: int, body: dict, headers: dict | None = None) -> None:
+    payload = json.dumps(body).encode()
+    extra = [
+        (name.lower().encode(), str(value).encode()) for name, value in (headers or {}).items()
+    ]
+    if status == 413:  # the rest of the body is not read: the connection cannot go on
+        extra.append((b"connection", b"close"))
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"x-content-type-options", b"nosniff"),
+                *extra,
+            ],
         }
     )
     await send({"type": "http.response.body", "body": payload})

@@ -11,9 +11,6 @@ from ingest import catcher, services
 
 logger = logging.getLogger(__name__)
 
-# Hop-by-hop and proxy bookkeeping headers say nothing about the webhook.
-_DROPPED_HEADERS = {"connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer"}
-
 
 def _error(status: int, message: str, **headers: str) -> JsonResponse:
     response = JsonResponse({"error": message}, status=status)
@@ -26,7 +23,7 @@ def incoming_webhook(request: HttpRequest) -> services.IncomingWebhook:
     headers = {
         name: value
         for name, value in request.headers.items()
-        if name.lower() not in _DROPPED_HEADERS
+        if name.lower() not in services.DROPPED_HEADERS
     }
     return services.IncomingWebhook(
         method=request.method,
@@ -37,6 +34,23 @@ def incoming_webhook(request: HttpRequest) -> services.IncomingWebhook:
     )
 
 
+def answer_webhook(token: str, webhook: services.IncomingWebhook) -> tuple[int, dict, dict]:
+    """What the sender of a webhook hears: (status, JSON body, headers). Shared by this
+    view and the ASGI fast path of ingest/asgi.py."""
+    try:
+        event = services.webhook_accept(token=token, webhook=webhook)
+    except services.WebhookRefused as refused:
+        metrics.webhook_refused(metrics.reason_for_status(refused.status))
+        extra = {"Retry-After": str(refused.retry_after)} if refused.retry_after else {}
+        return refused.status, {"error": str(refused)}, extra
+    except DatabaseError:
+        metrics.webhook_refused("unavailable")
+        logger.exception("webhook not accepted: the database is unavailable")
+        return 503, {"error": "Temporarily unavailable; please retry."}, {"Retry-After": "5"}
+    metrics.webhook_accepted()
+    return 200, {"id": event.pk}, {}
+
+
 @csrf_exempt
 def receive_webhook(request: HttpRequest, token: str) -> JsonResponse:
     if request.method != "POST":
@@ -44,17 +58,14 @@ def receive_webhook(request: HttpRequest, token: str) -> JsonResponse:
         return _error(405, "Webhooks are delivered with POST.", Allow="POST")
     try:
         services.check_payload_size(int(request.META.get("CONTENT_LENGTH") or 0))
-        event = services.webhook_accept(token=token, webhook=incoming_webhook(request))
     except services.WebhookRefused as refused:
-        metrics.webhook_refused(metrics.reason_for_status(refused.status))
-        extra = {"Retry-After": str(refused.retry_after)} if refused.retry_after else {}
-        return _error(refused.status, str(refused), **extra)
-    except DatabaseError:
-        metrics.webhook_refused("unavailable")
-        logger.exception("webhook not accepted: the database is unavailable")
-        return _error(503, "Temporarily unavailable; please retry.", **{"Retry-After": "5"})
-    metrics.webhook_accepted()
-    return JsonResponse({"id": event.pk})
+        metrics.webhook_refused("too_large")
+        return _error(refused.status, str(refused))
+    status, body, headers = answer_webhook(token, incoming_webhook(request))
+    response = JsonResponse(body, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    return response
 
 
 @csrf_exempt

@@ -3,6 +3,7 @@
 from ingest.services.execute import MAX_ATTEMPTS, backoff_seconds, ingest_event_execute, is_retried
 from ingest.services.forward import Transport, TransportError, ingest_event_forward
 from ingest.services.receive import (
+    DROPPED_HEADERS,
     IncomingWebhook,
     PayloadTooLarge,
     RateLimited,
@@ -20,6 +21,7 @@ from ingest.services.recovery import (
 from ingest.services.store import store_events, upsert_objects
 
 __all__ = [
+    "DROPPED_HEADERS",
     "MAX_ATTEMPTS",
     "IncomingWebhook",
     "PayloadTooLarge",

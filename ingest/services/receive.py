@@ -14,6 +14,10 @@ from ingest.models import IngestEvent
 
 logger = logging.getLogger(__name__)
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Hop-by-hop headers say nothing about the webhook; they are not kept.
+DROPPED_HEADERS = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer"}
+)
 
 
 class WebhookRefused(Exception):
