@@ -17,7 +17,7 @@ import threading
 import time
 from functools import cache
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -56,6 +56,20 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def recorded_url(url: str) -> str:
+    """The URL as the execution log keeps it: query values and credentials masked, as
+    functions often pass API keys there and readers of the logs may not know them."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return "(an invalid URL)"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    # For people to read, not to request again: names as they were, values hidden.
+    query = "&".join(f"{name}=…" for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
 class FetchSession:
     """The fetches of one execution: started on demand, all closed when it ends."""
 
@@ -72,7 +86,7 @@ class FetchSession:
             return self._refuse(message)
         record = {
             "method": message["method"],
-            "url": message["url"],
+            "url": recorded_url(message["url"]),
             "status": None,
             "duration_ms": 0.0,
         }
