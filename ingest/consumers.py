@@ -56,8 +56,9 @@ class ListenerConsumer(AsyncJsonWebsocketConsumer):
         """Listeners only listen: what a client sends is ignored."""
 
     def authorize(self, user, **kwargs) -> str:
-        """Runs in the database thread; returns the group to join or raises."""
-        raise NotImplementedError
+        """Runs in the database thread; returns the group to join or raises. Each
+        listener says whom it admits; one that does not admits nobody."""
+        raise PermissionDenied("This feed admits no one.")
 
     async def opened(self) -> None:
         """What to send right after the connection is accepted."""

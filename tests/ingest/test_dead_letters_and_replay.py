@@ -9,14 +9,8 @@ from ingest import services
 from ingest.models import Execution, IngestEvent, StoredEvent
 from tests.ingest.helpers import TRACK_AND_SET, deploy_new_version, post_webhook, source_running
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_queue")]
 BROKEN = "async function onRequest() { throw new ValidationError('bad mapping'); }"
-
-
-@pytest.fixture(autouse=True)
-def _no_queue():
-    with mock.patch("ingest.tasks.execute.delay"), mock.patch("ingest.tasks.forward.delay"):
-        yield
 
 
 @pytest.fixture

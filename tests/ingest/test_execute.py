@@ -10,19 +10,8 @@ from ingest import services
 from ingest.models import Execution, IngestEvent, StoredEvent, WarehouseObject
 from tests.ingest.helpers import STRIPE_CHARGE, TRACK_AND_SET, post_webhook, source_running
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_queue")]
 Status = IngestEvent.Status
-
-
-@pytest.fixture(autouse=True)
-def _no_queue():
-    """Tasks are not queued here: each test calls the service itself."""
-    with (
-        mock.patch("ingest.tasks.execute.delay"),
-        mock.patch("ingest.tasks.execute.apply_async") as retries,
-        mock.patch("ingest.tasks.forward.delay"),
-    ):
-        yield retries
 
 
 def accept(client, source, body=STRIPE_CHARGE) -> int:
@@ -102,7 +91,7 @@ def test_a_running_event_is_not_taken_by_a_second_worker(client):
 
 
 @pytest.mark.parametrize("error", ["RetryError", "TypeError", "Error"])
-def test_retried_errors_schedule_another_attempt(client, error, _no_queue, settings):
+def test_retried_errors_schedule_another_attempt(client, error, no_queue, settings):
     settings.RETRY_BACKOFF_BASE_S = 4
     source = source_running(throwing(error))
     event_id = accept(client, source)
@@ -114,7 +103,7 @@ def test_retried_errors_schedule_another_attempt(client, error, _no_queue, setti
     assert event.status == Status.RETRYING
     delay = (event.next_attempt_at - timezone.now()).total_seconds()
     assert 1.5 < delay <= 4
-    (args, kwargs) = _no_queue.call_args
+    (args, kwargs) = no_queue.call_args
     assert args == ((event_id,),) and 2 <= kwargs["countdown"] <= 4
     assert not StoredEvent.objects.exists()
 

@@ -1,23 +1,11 @@
 """GET …/sources/<slug>/logs/ and …/events/: newest first, limits, filters, queries."""
 
-from unittest import mock
-
 import pytest
 
 from ingest import services
 from tests.ingest.helpers import TRACK_AND_SET, post_webhook, source_running
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_queue():
-    with (
-        mock.patch("ingest.tasks.execute.delay"),
-        mock.patch("ingest.tasks.execute.apply_async"),
-        mock.patch("ingest.tasks.forward.delay"),
-    ):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_queue")]
 
 
 @pytest.fixture

@@ -1,26 +1,18 @@
 """Segment.set upserts objects: properties merged, last write wins, history kept."""
 
-from unittest import mock
-
 import pytest
 
 from ingest import services
 from ingest.models import ObjectChange, WarehouseObject
 from tests.ingest.helpers import post_webhook, source_running
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_queue")]
 
 SET_FROM_BODY = """
 async function onRequest(request) {
   const body = request.json();
   Segment.set({ collection: body.collection, id: body.id, properties: body.properties });
 }"""
-
-
-@pytest.fixture(autouse=True)
-def _no_queue():
-    with mock.patch("ingest.tasks.execute.delay"), mock.patch("ingest.tasks.forward.delay"):
-        yield
 
 
 def write(client, source, properties, collection="customers", id="cus_1"):
