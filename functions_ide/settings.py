@@ -221,6 +221,11 @@ SWEEP_GRACE_S = envfloat("SWEEP_GRACE_S", 60.0)
 SWEEP_BATCH = envint("SWEEP_BATCH", 1000)
 # A claimed event whose worker is silent for its time limit plus this margin is lost.
 CLAIM_MARGIN_S = envfloat("CLAIM_MARGIN_S", 30.0)
+# Under load, webhooks accepted within this many milliseconds of each other are queued
+# as one task and run as one batch (at most INGEST_BATCH_MAX events of a version);
+# a webhook that arrives after a quiet moment is queued at once.
+INGEST_DISPATCH_LINGER_MS = envfloat("INGEST_DISPATCH_LINGER_MS", 10.0)
+INGEST_BATCH_MAX = envint("INGEST_BATCH_MAX", 50)
 RETENTION_DAYS = envint("RETENTION_DAYS", 30)
 
 # --- catalog --------------------------------------------------------------------

@@ -2,22 +2,43 @@
 debugger of a source. Thin: catalog.access decides who may listen, ingest.catcher
 and ingest.live say what is sent. Formats and close codes: docs/live.md."""
 
+import asyncio
+import logging
+import time
+from importlib import import_module
+from itertools import chain
+
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib import auth
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.crypto import constant_time_compare
 
 from catalog import access
 from catalog.models import Workspace
 from ingest import catcher, live
 
+logger = logging.getLogger(__name__)
+
 # Refusals happen before the handshake is accepted; these are the codes the ASGI
-# close carries (a browser only sees the refused handshake).
+# close carries (a browser only sees the refused handshake). An open socket is
+# closed with NOT_AUTHENTICATED when its session ends, FORBIDDEN when access is lost.
 NOT_AUTHENTICATED = 4401
 FORBIDDEN = 4403
 NOT_FOUND = 4404
 AMBIGUOUS = 4409
+# The re-check itself failed (database down); 1011 is not a code a server may send.
+CHECK_FAILED = 4503
+
+# Access is decided at connect and re-checked on the open socket: before sending when
+# the last verdict is older than ACCESS_RECHECK_SECONDS, and every IDLE_RECHECK_SECONDS
+# when nothing is sent. Each check costs a few queries; these bound how long a removed
+# member or an ended session keeps listening.
+ACCESS_RECHECK_SECONDS = 5.0
+IDLE_RECHECK_SECONDS = 30.0
 
 
 class Ambiguous(Exception):
@@ -25,30 +46,39 @@ class Ambiguous(Exception):
 
 
 class ListenerConsumer(AsyncJsonWebsocketConsumer):
-    """Base: authorize at connect, join one group, then forward what the group gets."""
+    """Base: authorize at connect, join one group, then forward what the group gets
+    for as long as the session and the access last (see ACCESS_RECHECK_SECONDS)."""
 
     group = ""
+    closed_with: int | None = None
+    watcher: asyncio.Task | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             return await self.close(code=NOT_AUTHENTICATED)
+        self.route = dict(self.scope["url_route"]["kwargs"])
         try:
-            self.group = await database_sync_to_async(self.authorize)(
-                user, **self.scope["url_route"]["kwargs"]
-            )
+            self.group = await database_sync_to_async(self.authorize)(user, **self.route)
         except Http404:
             return await self.close(code=NOT_FOUND)
         except PermissionDenied:
             return await self.close(code=FORBIDDEN)
         except Ambiguous:
             return await self.close(code=AMBIGUOUS)
+        self.user_id = user.pk
+        self.session_key = self.scope["session"].session_key
+        self.checked_at = time.monotonic()
+        self.checking = asyncio.Lock()
         # Join before accepting: once the client is connected, nothing is missed.
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.opened()
+        self.watcher = asyncio.create_task(self.watch())
 
     async def disconnect(self, code) -> None:
+        if self.watcher is not None:
+            self.watcher.cancel()
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -57,11 +87,57 @@ class ListenerConsumer(AsyncJsonWebsocketConsumer):
 
     def authorize(self, user, **kwargs) -> str:
         """Runs in the database thread; returns the group to join or raises. Each
-        listener says whom it admits; one that does not admits nobody."""
+        listener says whom it admits; one that does not admits nobody. Called again
+        on the open socket with self.route, so it is the one rule for both."""
         raise PermissionDenied("This feed admits no one.")
 
     async def opened(self) -> None:
         """What to send right after the connection is accepted."""
+
+    async def may_send(self) -> bool:
+        """Whether the client may still get data. Re-checks the session and the access
+        when the last verdict is older than ACCESS_RECHECK_SECONDS; when either is
+        gone the socket is closed (and False returned) instead of sending."""
+        async with self.checking:
+            stale = time.monotonic() - self.checked_at >= ACCESS_RECHECK_SECONDS
+            if self.closed_with is None and stale:
+                code = await self._recheck()
+                self.checked_at = time.monotonic()
+                if code is not None:
+                    await self._close_for(code)
+            return self.closed_with is None
+
+    async def watch(self) -> None:
+        """Re-check while no message flows, so a socket that lost access is closed
+        (and stops counting as a listener) even when nothing is sent to it."""
+        while await self.may_send():
+            await asyncio.sleep(IDLE_RECHECK_SECONDS)
+
+    async def _recheck(self) -> int | None:
+        try:
+            return await database_sync_to_async(self.access_lost)()
+        except Exception:
+            # Fail closed: the client reconnects, and connecting checks everything again.
+            logger.warning("could not re-check access of websocket %s", self.group, exc_info=True)
+            return CHECK_FAILED
+
+    def access_lost(self) -> int | None:
+        """Runs in the database thread: None while the socket may keep listening,
+        else the code to close it with."""
+        user = session_user(self.session_key)
+        if user is None or user.pk != self.user_id:
+            return NOT_AUTHENTICATED
+        try:
+            group = self.authorize(user, **self.route)
+        except (Http404, PermissionDenied, Ambiguous):
+            return FORBIDDEN
+        return None if group == self.group else FORBIDDEN
+
+    async def _close_for(self, code: int) -> None:
+        self.closed_with = code
+        # Leave the group at once: nothing more is queued for this socket.
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.close(code=code)
 
 
 class CatcherConsumer(ListenerConsumer):
@@ -82,6 +158,8 @@ class CatcherConsumer(ListenerConsumer):
         return [catcher.capture_payload(c) for c in catcher.recent_captures(self.function.pk)]
 
     async def capture_new(self, message: dict) -> None:
+        if not await self.may_send():
+            return
         # The capture arrives as JSON text (see catcher.publish_capture): no re-encoding.
         await self.send(text_data=f'{{"type": "capture", "capture": {message["capture"]}}}')
 
@@ -92,24 +170,28 @@ class LiveSourceConsumer(ListenerConsumer):
 
     def authorize(self, user, *, slug: str, ws: str | None = None) -> str:
         workspace = access.workspace_for_user(user, ws or _only_workspace_with(user, slug))
-        self.source = access.source_for_user(user, workspace, slug)
-        if not access.can_read_source_logs(user, self.source):
+        source = access.source_for_user(user, workspace, slug)
+        if not access.can_read_source_logs(user, source):
             raise PermissionDenied("Your role does not allow reading this source's logs.")
-        return live.source_group(self.source.pk)
+        # Re-checks ask about this workspace's source, even if the short route becomes
+        # ambiguous for the user later.
+        self.source, self.route = source, {"slug": slug, "ws": workspace.slug}
+        return live.source_group(source.pk)
 
     async def opened(self) -> None:
         await sync_to_async(live.listener_joined)(self.source.pk)
-        self.counted = True
+        self.counted = self.source.pk
         source = {"id": self.source.pk, "workspace": self.source.workspace.slug}
         await self.send_json({"type": "source", "source": {**source, "slug": self.source.slug}})
 
     async def disconnect(self, code) -> None:
         await super().disconnect(code)
-        if getattr(self, "counted", False):
-            await sync_to_async(live.listener_left)(self.source.pk)
+        if getattr(self, "counted", None) is not None:
+            await sync_to_async(live.listener_left)(self.counted)
 
     async def execution_finished(self, message: dict) -> None:
-        await self.send_json({"type": "execution", "execution": message["execution"]})
+        if await self.may_send():
+            await self.send_json({"type": "execution", "execution": message["execution"]})
 
 
 def _only_workspace_with(user, slug: str) -> str:
@@ -124,3 +206,24 @@ def _only_workspace_with(user, slug: str) -> str:
     if len(slugs) > 1:
         raise Ambiguous(slug)
     return slugs[0]
+
+
+def session_user(session_key: str | None):
+    """The user a session is still logged in as, or None once it was logged out,
+    expired or flushed, the password changed, or the account deactivated (the backend
+    returns no inactive user). django.contrib.auth.get_user's checks without its writes:
+    it flushes or re-keys the session, which is the browser's, not this socket's."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    try:
+        user_id = auth.get_user_model()._meta.pk.to_python(session[auth.SESSION_KEY])
+        backend_path = session[auth.BACKEND_SESSION_KEY]
+    except KeyError:
+        return None
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    user = auth.load_backend(backend_path).get_user(user_id)
+    session_hash = session.get(auth.HASH_SESSION_KEY)
+    if user is None or not session_hash:
+        return None
+    hashes = chain([user.get_session_auth_hash()], user.get_session_auth_fallback_hash())
+    return user if any(constant_time_compare(session_hash, h) for h in hashes) else None

@@ -30,6 +30,9 @@ class IngestEvent(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Set with each claim, so a worker that asked for many events learns in one query
+    # which of them it got.
+    claim = models.UUIDField(null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
     replays = models.PositiveSmallIntegerField(default=0)
 

@@ -28,7 +28,7 @@ def pool():
 
 
 def request_of(event: IngestEvent) -> dict:
-    """The ingest event as a request in the runner's own form, body kept raw."""
+    """The ingest event as a request for the runner (normalised), body kept raw."""
     raw = bytes(event.raw_body)
     request = {
         "method": event.method,
@@ -40,20 +40,17 @@ def request_of(event: IngestEvent) -> dict:
     except UnicodeDecodeError:
         # Binary bodies reach the function as latin-1 text, byte for byte.
         request["rawBody"] = raw.decode("latin-1")
-    return request
+    return runner.normalize_request(request)
 
 
-def execute(
-    *, version, legacy: bool, request: dict, setting_values: dict, execution_id: str
-) -> Outcome:
-    return pool().run(
+def execute(*, version, invocations: list[runner.Invocation]) -> list[Outcome]:
+    """Run ingest events of one version together, in as few V8 calls as possible."""
+    return pool().run_batch(
         f"version-{version.pk}",
         version.code,
-        request,
-        setting_values,
-        legacy=legacy,
+        invocations,
+        legacy=version.is_legacy,
         timeout_ms=settings.RUNNER_TIMEOUT_MS,
-        execution_id=execution_id,
     )
 
 

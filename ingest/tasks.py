@@ -20,6 +20,11 @@ def execute(ingest_event_id: int) -> None:
     services.ingest_event_execute(ingest_event_id=ingest_event_id)
 
 
+@shared_task(name="ingest.execute_batch", ignore_result=True, **DATABASE_RETRY)
+def execute_batch(ingest_event_ids: list[int]) -> None:
+    services.ingest_events_execute(ingest_event_ids=ingest_event_ids)
+
+
 @shared_task(name="ingest.forward", bind=True, ignore_result=True)
 def forward(self, ingest_event_id: int) -> None:
     attempt = self.request.retries + 1

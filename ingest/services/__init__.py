@@ -1,6 +1,12 @@
 """Every write of the ingest app. Split by stage; the names are re-exported here."""
 
-from ingest.services.execute import MAX_ATTEMPTS, backoff_seconds, ingest_event_execute, is_retried
+from ingest.services.execute import (
+    MAX_ATTEMPTS,
+    backoff_seconds,
+    ingest_event_execute,
+    ingest_events_execute,
+    is_retried,
+)
 from ingest.services.forward import Transport, TransportError, ingest_event_forward
 from ingest.services.receive import (
     DROPPED_HEADERS,
@@ -36,6 +42,7 @@ __all__ = [
     "forwards_sweep",
     "ingest_event_execute",
     "ingest_event_forward",
+    "ingest_events_execute",
     "ingest_events_sweep",
     "is_retried",
     "retention_cleanup",

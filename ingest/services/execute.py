@@ -1,15 +1,23 @@
-"""Executing an ingest event: claim it, run its function, record what happened, and
-then store the output, schedule a retry or make it a dead letter."""
+"""Executing ingest events: claim them, run their function, record what happened, and
+then store the output, schedule a retry or make it a dead letter.
+
+Events queued together run together: the events of one version in one runner batch
+(few V8 calls for many requests), recorded in one transaction."""
 
 import logging
 import random
-from datetime import timedelta
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DataError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+import runner
+from catalog.models import Source
 from catalog.services import source_runtime_settings
 from ingest import live, runtime
 from ingest.models import Execution, Forwarding, IngestEvent
@@ -51,49 +59,137 @@ def is_retried(error: dict | None) -> bool:
     return error is not None and error.get("name") not in NOT_RETRIED
 
 
-def _claim(ingest_event_id: int) -> tuple[IngestEvent | None, bool]:
-    """Take the event for this worker. Returns (event, lost): event is None when it is
-    finished or taken; lost says the previous attempt's worker died mid-run."""
-    now = timezone.now()
-    claim = {"status": Status.RUNNING, "claimed_at": now, "attempts": F("attempts") + 1}
-    events = IngestEvent.objects.filter(pk=ingest_event_id)
-    # A duplicate task (redelivered, or queued again by the sweep) must not cut a
-    # retry's backoff short: only a due event is taken.
-    due = events.filter(
-        status__in=[Status.PENDING, Status.RETRYING], next_attempt_at__lte=now + CLOCK_SKEW
-    )
-    lost = False
-    with transaction.atomic():
-        _relaxed_commit()
-        if not due.update(**claim):
-            stale = events.filter(status=Status.RUNNING, claimed_at__lt=now - claim_timeout())
-            # The lost attempt was counted when it was claimed; this only records it.
-            if not stale.update(status=Status.RUNNING, claimed_at=now):
-                return None, False
-            lost = True
-    return IngestEvent.objects.select_related("source", "version").get(pk=ingest_event_id), lost
+def batch_size() -> int:
+    """How many events of one version run in one batch. Its executions run one after
+    another, each taking at most about twice its time limit (its run, then the end of
+    pending work): the last must end before its claim expires."""
+    worst_s = 2 * settings.RUNNER_TIMEOUT_MS / 1000 + 0.1
+    fits = int(claim_timeout().total_seconds() / worst_s)
+    return max(1, min(settings.INGEST_BATCH_MAX, fits))
 
 
-def ingest_event_execute(*, ingest_event_id: int) -> Execution | None:
-    """Run one attempt of an ingest event. Idempotent: a finished or already running
-    event is left alone and None is returned.
+@dataclass
+class _Attempt:
+    event: IngestEvent
+    outcome: runtime.Outcome
+    started_at: datetime
+    status: str = ""
+    retry_in: float = 0.0
+
+
+def ingest_events_execute(*, ingest_event_ids: Sequence[int]) -> list[Execution]:
+    """Run one attempt of each ingest event given. Idempotent: finished events and
+    events another worker is running are left alone (no execution is returned for them).
 
     An event whose worker died mid-run (killed, or the function crashed it) gets that
     attempt recorded as a WorkerLostError and follows the usual retry rules, so a
     function that kills its worker cannot do so forever."""
-    event, lost = _claim(ingest_event_id)
-    if event is None:
-        return None
-    if lost:
-        return _record(event, runtime.worker_lost(), event.claimed_at)
+    executions = []
+    for batch in _batches(ingest_event_ids):
+        executions += _execute(batch)
+    return executions
+
+
+def ingest_event_execute(*, ingest_event_id: int) -> Execution | None:
+    """Run one attempt of one ingest event (see ingest_events_execute)."""
+    executions = ingest_events_execute(ingest_event_ids=[ingest_event_id])
+    return executions[0] if executions else None
+
+
+def _batches(ids: Sequence[int]) -> list[list[int]]:
+    """The ids grouped by version, in batches of at most batch_size()."""
+    if len(ids) == 1:
+        return [list(ids)]
+    by_version: dict[int, list[int]] = {}
+    for pk, version_id in IngestEvent.objects.filter(pk__in=ids).values_list("pk", "version_id"):
+        by_version.setdefault(version_id, []).append(pk)
+    size = batch_size()
+    return [
+        group[start : start + size]
+        for group in by_version.values()
+        for start in range(0, len(group), size)
+    ]
+
+
+def _execute(ids: list[int]) -> list[Execution]:
+    claimed, lost = _claim(ids)
+    executions = [
+        _record_alone(_Attempt(event, runtime.worker_lost(), event.claimed_at)) for event in lost
+    ]
+    if claimed:
+        executions += _record_batch(_run(claimed))
+    return executions
+
+
+def _claim(ids: list[int]) -> tuple[list[IngestEvent], list[IngestEvent]]:
+    """Take the events for this worker. Returns (claimed, lost): the events to run, and
+    those whose previous attempt's worker died mid-run. Finished events and events
+    another worker holds are in neither."""
+    now = timezone.now()
+    due_claim, lost_claim = uuid.uuid4(), uuid.uuid4()
+    events = IngestEvent.objects.filter(pk__in=ids)
+    with transaction.atomic():
+        _relaxed_commit()
+        # A duplicate task (redelivered, or queued again by the sweep) must not cut a
+        # retry's backoff short: only a due event is taken.
+        taken = events.filter(
+            status__in=[Status.PENDING, Status.RETRYING], next_attempt_at__lte=now + CLOCK_SKEW
+        ).update(status=Status.RUNNING, claimed_at=now, attempts=F("attempts") + 1, claim=due_claim)
+        if taken < len(ids):
+            # The lost attempt was counted when it was claimed; this only records it.
+            events.filter(status=Status.RUNNING, claimed_at__lt=now - claim_timeout()).update(
+                claimed_at=now, claim=lost_claim
+            )
+    mine = list(events.filter(claim__in=[due_claim, lost_claim]).select_related("version"))
+    _attach_sources(mine)
+    return [e for e in mine if e.claim == due_claim], [e for e in mine if e.claim == lost_claim]
+
+
+def _attach_sources(events: list[IngestEvent]) -> None:
+    """One query and one decryption of settings per source, however many events."""
+    sources = Source.objects.in_bulk({event.source_id for event in events})
+    for event in events:
+        event.source = sources[event.source_id]
+
+
+def _run(events: list[IngestEvent]) -> list[_Attempt]:
+    """Run a batch of events of one version; the attempts in their order."""
     started_at = timezone.now()
-    outcome = _run(event)
     try:
-        return _record(event, outcome, started_at)
+        settings_of = {e.source_id: source_runtime_settings(e.source) for e in events}
+        invocations = [
+            runner.Invocation(runtime.request_of(e), settings_of[e.source_id], str(e.pk))
+            for e in events
+        ]
+        outcomes = runtime.execute(version=events[0].version, invocations=invocations)
+    except Exception as exc:  # infrastructure: the runner or the settings broke, not the code
+        logger.exception("ingest events %s could not be executed", [e.pk for e in events])
+        outcomes = [runtime.infrastructure_failure(exc)] * len(events)
+    attempts = []
+    for event, outcome in zip(events, outcomes, strict=True):
+        attempts.append(_Attempt(event, outcome, started_at))
+        # In a batch, executions run one after another.
+        started_at += timedelta(milliseconds=outcome.duration_ms)
+    return attempts
+
+
+def _record_batch(attempts: list[_Attempt]) -> list[Execution]:
+    try:
+        return _record(attempts)
+    except (UnstorableOutput, DataError):
+        # One output the stores refused rolled the whole batch back: record each
+        # attempt on its own, so only that one is affected.
+        return [_record_alone(attempt) for attempt in attempts]
+
+
+def _record_alone(attempt: _Attempt) -> Execution:
+    try:
+        return _record([attempt])[0]
     except (UnstorableOutput, DataError) as exc:
-        # The whole record was rolled back; record why instead, or the event would
-        # stay claimed and come back as a lost worker.
-        return _record(event, _unstorable(outcome, exc), started_at)
+        # Rolled back; record why instead, or the event would stay claimed and come
+        # back as a lost worker.
+        attempt.outcome = _unstorable(attempt.outcome, exc)
+        return _record([attempt])[0]
 
 
 def _unstorable(outcome: runtime.Outcome, exc: Exception) -> runtime.Outcome:
@@ -116,58 +212,59 @@ def _unstorable(outcome: runtime.Outcome, exc: Exception) -> runtime.Outcome:
     )
 
 
-def _run(event: IngestEvent) -> runtime.Outcome:
-    try:
-        return runtime.execute(
-            version=event.version,
-            legacy=event.version.is_legacy,
-            request=runtime.request_of(event),
-            setting_values=source_runtime_settings(event.source),
-            execution_id=str(event.pk),
-        )
-    except Exception as exc:  # infrastructure: the runner or the settings broke, not the code
-        logger.exception("ingest event %s could not be executed", event.pk)
-        return runtime.infrastructure_failure(exc)
+def _verdict(attempt: _Attempt) -> str:
+    if attempt.outcome.error is None:
+        return Execution.Status.SUCCEEDED
+    if is_retried(attempt.outcome.error) and attempt.event.attempts < MAX_ATTEMPTS:
+        return Execution.Status.RETRYING
+    return Execution.Status.FAILED
 
 
 @transaction.atomic
-def _record(event: IngestEvent, outcome: runtime.Outcome, started_at) -> Execution:
+def _record(attempts: list[_Attempt]) -> list[Execution]:
     _relaxed_commit()
-    retry_in = 0.0
-    if outcome.error is None:
-        status = Execution.Status.SUCCEEDED
-        store_events(event, outcome.events)
-        upsert_objects(event, outcome.objects)
-        _finish(event, Status.SUCCEEDED)
-    elif is_retried(outcome.error) and event.attempts < MAX_ATTEMPTS:
-        status = Execution.Status.RETRYING
-        retry_in = _schedule_retry(event)
-    else:
-        status = Execution.Status.FAILED
-        _finish(event, Status.FAILED)
-    execution = Execution.objects.create(
+    for attempt in attempts:
+        attempt.status = _verdict(attempt)
+    succeeded = [a for a in attempts if a.status == Execution.Status.SUCCEEDED]
+    store_events([(a.event, a.outcome.events) for a in succeeded])
+    upsert_objects([(a.event, item) for a in succeeded for item in a.outcome.objects])
+    _finish([a.event for a in succeeded], Status.SUCCEEDED)
+    _finish([a.event for a in attempts if a.status == Execution.Status.FAILED], Status.FAILED)
+    for attempt in attempts:
+        if attempt.status == Execution.Status.RETRYING:
+            attempt.retry_in = _schedule_retry(attempt.event)
+    executions = Execution.objects.bulk_create([_execution(a) for a in attempts])
+    transaction.on_commit(lambda: _after_commit(attempts, executions), robust=True)
+    return executions
+
+
+def _execution(attempt: _Attempt) -> Execution:
+    event, outcome = attempt.event, attempt.outcome
+    succeeded = attempt.status == Execution.Status.SUCCEEDED
+    return Execution(
         ingest_event=event,
         source_id=event.source_id,
         version_id=event.version_id,
         attempt=event.attempts,
         is_replay=event.replays > 0,
-        started_at=started_at,
+        started_at=attempt.started_at,
         duration_ms=outcome.duration_ms,
-        status=status,
+        status=attempt.status,
         logs=without_nul(outcome.logs),
         error=without_nul(outcome.error),
         fetches=without_nul(outcome.fetches),
-        event_count=len(outcome.events) if status == Execution.Status.SUCCEEDED else 0,
-        object_count=len(outcome.objects) if status == Execution.Status.SUCCEEDED else 0,
+        event_count=len(outcome.events) if succeeded else 0,
+        object_count=len(outcome.objects) if succeeded else 0,
     )
-    transaction.on_commit(lambda: _after_commit(event, execution, retry_in), robust=True)
-    return execution
 
 
-def _finish(event: IngestEvent, status: str) -> None:
-    event.status = status
-    event.finished_at = timezone.now()
-    event.save(update_fields=["status", "finished_at"])
+def _finish(events: list[IngestEvent], status: str) -> None:
+    if not events:
+        return
+    now = timezone.now()
+    IngestEvent.objects.filter(pk__in=[e.pk for e in events]).update(status=status, finished_at=now)
+    for event in events:
+        event.status, event.finished_at = status, now
 
 
 def _schedule_retry(event: IngestEvent) -> float:
@@ -178,22 +275,34 @@ def _schedule_retry(event: IngestEvent) -> float:
     return delay
 
 
-def _after_commit(event: IngestEvent, execution: Execution, retry_in: float) -> None:
+def _after_commit(attempts: list[_Attempt], executions: list[Execution]) -> None:
     from ingest import tasks
 
-    if execution.status == Execution.Status.RETRYING:
-        tasks.execute.apply_async((event.pk,), countdown=retry_in)
-    elif execution.status == Execution.Status.SUCCEEDED and _forwards(event, execution):
-        tasks.forward.delay(event.pk)
-    live.publish_execution(execution)
+    for attempt in attempts:
+        if attempt.status == Execution.Status.RETRYING:
+            tasks.execute.apply_async((attempt.event.pk,), countdown=attempt.retry_in)
+    for ingest_event_id in _to_forward(attempts):
+        tasks.forward.delay(ingest_event_id)
+    for execution in executions:
+        live.publish_execution(execution)
 
 
-def _forwards(event: IngestEvent, execution: Execution) -> bool:
-    produced = execution.event_count + execution.object_count
-    return (
-        bool(produced)
-        and Forwarding.objects.filter(workspace_id=event.source.workspace_id, enabled=True).exists()
+def _to_forward(attempts: list[_Attempt]) -> list[int]:
+    """The ingest events whose output goes downstream: they produced something, and
+    their workspace forwards."""
+    produced = [
+        a.event
+        for a in attempts
+        if a.status == Execution.Status.SUCCEEDED and (a.outcome.events or a.outcome.objects)
+    ]
+    if not produced:
+        return []
+    forwarding = set(
+        Forwarding.objects.filter(
+            workspace_id__in={event.source.workspace_id for event in produced}, enabled=True
+        ).values_list("workspace_id", flat=True)
     )
+    return [event.pk for event in produced if event.source.workspace_id in forwarding]
 
 
 def _relaxed_commit() -> None:

@@ -2,15 +2,15 @@
 
 import logging
 import re
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 
 from catalog.models import Source
+from ingest import dispatch
 from ingest.models import IngestEvent
+from ingest.services.rate_limit import RateLimitExceeded, check_rate
 
 logger = logging.getLogger(__name__)
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -79,41 +79,17 @@ def _source_for_token(token: str) -> Source:
     return source
 
 
-def _check_rate(source: Source) -> None:
-    """A fixed one-second window per source, counted in the shared cache."""
-    limit = settings.WEBHOOK_RATE_LIMIT_PER_SECOND
-    if limit <= 0:
-        return
-    try:
-        count = _count_in_window(f"webhook-rate:{source.pk}:{int(time.time())}")
-    except Exception:
-        # Without the cache (Redis restarting) webhooks are still accepted: losing
-        # them would be worse than a second without a rate limit.
-        logger.warning("rate limit not checked: the cache is unavailable")
-        return
-    if count > limit:
-        raise RateLimited("Too many requests for this source; slow down.", retry_after=1)
-
-
-def _count_in_window(key: str) -> int:
-    if cache.add(key, 1, timeout=2):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # the window expired between add and incr
-        return 1
-
-
 def webhook_accept(*, token: str, webhook: IncomingWebhook) -> IngestEvent:
     """Write the webhook durably and queue its execution once the row is committed.
 
     Raises WebhookRefused subclasses for what the sender should hear; database errors
     propagate so the caller can answer 503 (nothing is half-written: one INSERT)."""
-    from ingest import tasks
-
     check_payload_size(len(webhook.body))
     source = _source_for_token(token)
-    _check_rate(source)
+    try:
+        check_rate(source.pk)
+    except RateLimitExceeded:
+        raise RateLimited("Too many requests for this source; slow down.", retry_after=1) from None
     with transaction.atomic():
         event = IngestEvent.objects.create(
             source=source,
@@ -124,6 +100,5 @@ def webhook_accept(*, token: str, webhook: IncomingWebhook) -> IngestEvent:
             headers=webhook.headers,
             raw_body=webhook.body,
         )
-        # robust: a broker hiccup must not fail an accepted webhook; the sweep re-queues it.
-        transaction.on_commit(lambda: tasks.execute.delay(event.pk), robust=True)
+        transaction.on_commit(lambda: dispatch.queue_soon(event.pk))
     return event

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from ingest import dispatch
 from ingest.models import Delivery, Execution, IngestEvent, StoredEvent
 from ingest.services.execute import claim_timeout
 
@@ -22,8 +23,6 @@ def dead_letters_replay(
     deployed version). Each replay starts a fresh round of attempts, recorded as
     executions marked as replays. Returns the ids queued; ids that are not dead
     letters of this source are ignored."""
-    from ingest import tasks
-
     if version not in ("pinned", "deployed"):
         raise ValueError('version must be "pinned" or "deployed".')
     version_id = source.version_id if version == "pinned" else source.function.deployed_version_id
@@ -40,16 +39,14 @@ def dead_letters_replay(
             next_attempt_at=timezone.now(),
             finished_at=None,
         )
-        for pk in ids:
-            transaction.on_commit(lambda pk=pk: tasks.execute.delay(pk), robust=True)
+        # robust: a broker hiccup must not undo the replay; the sweep queues them.
+        transaction.on_commit(lambda: dispatch.queue(ids), robust=True)
     return ids
 
 
 def ingest_events_sweep() -> list[int]:
     """Queue again the events whose task was lost: due ones still waiting well after
     they should have run, and ones claimed by a worker that died mid-run."""
-    from ingest import tasks
-
     now = timezone.now()
     grace = timedelta(seconds=settings.SWEEP_GRACE_S)
     lost = IngestEvent.objects.filter(
@@ -61,8 +58,7 @@ def ingest_events_sweep() -> list[int]:
     IngestEvent.objects.filter(pk__in=ids, status__in=[Status.PENDING, Status.RETRYING]).update(
         next_attempt_at=now
     )
-    for pk in ids:
-        tasks.execute.delay(pk)
+    dispatch.queue(ids)
     forwards_sweep()
     return ids
 

@@ -8,7 +8,8 @@ def no_queue():
     from unittest import mock
 
     with (
-        mock.patch("ingest.tasks.execute.delay"),
+        mock.patch("ingest.dispatch.queue_soon"),
+        mock.patch("ingest.tasks.execute_batch.delay"),
         mock.patch("ingest.tasks.execute.apply_async") as retries,
         mock.patch("ingest.tasks.forward.delay"),
     ):

@@ -20,7 +20,7 @@ def source():
 
 
 def accept(client, source) -> int:
-    with mock.patch("ingest.tasks.execute.delay"):
+    with mock.patch("ingest.dispatch.queue_soon"):
         return post_webhook(client, source).json()["id"]
 
 
@@ -34,10 +34,11 @@ def test_the_sweep_queues_lost_and_abandoned_events(client, source, settings):
     fresh = accept(client, source)  # its task is on its way
     running = accept(client, source)  # a worker is on it right now
     IngestEvent.objects.filter(pk=running).update(status=Status.RUNNING, claimed_at=timezone.now())
-    with mock.patch("ingest.tasks.execute.delay") as queued:
+    with mock.patch("ingest.tasks.execute_batch.delay") as queued:
         swept = services.ingest_events_sweep()
     assert sorted(swept) == sorted([lost, abandoned])
-    assert sorted(call.args[0] for call in queued.call_args_list) == sorted([lost, abandoned])
+    queued.assert_called_once()
+    assert sorted(queued.call_args.args[0]) == sorted([lost, abandoned])
     assert fresh not in swept and running not in swept
 
 

@@ -102,18 +102,20 @@ def flow(owner, owner_api, workspace, caplog):
 def _receive_and_execute(source: dict, ran_with: list) -> int:
     """A webhook in; its first execution retries, the second fails: a dead letter."""
     token = source["webhook_url"].rsplit("/", 1)[1]
-    with mock.patch("ingest.tasks.execute.delay"):
+    with mock.patch("ingest.dispatch.queue_soon"):
         response = Client().post(f"/hooks/{token}", '{"id": 1}', content_type="application/json")
     event_id = response.json()["id"]
 
-    def run(**kwargs):
-        ran_with.append(kwargs["setting_values"])
+    def run(*, version, invocations):
+        ran_with.extend(invocation.settings for invocation in invocations)
         if len(ran_with) == 1:
-            return runtime.Outcome(
-                error={"name": "RetryError", "message": "later", "stack": ""},
-                logs=[{"level": "log", "message": "calling the API"}],
-                fetches=[{"method": "GET", "url": "https://api.example/x", "status": 503}],
-            )
+            return [
+                runtime.Outcome(
+                    error={"name": "RetryError", "message": "later", "stack": ""},
+                    logs=[{"level": "log", "message": "calling the API"}],
+                    fetches=[{"method": "GET", "url": "https://api.example/x", "status": 503}],
+                )
+            ]
         raise Failing("the runner broke")
 
     with (

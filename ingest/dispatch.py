@@ -1,0 +1,80 @@
+"""Queuing executions of ingest events with the broker, many events per task.
+
+A task costs the accept path a broker round trip and a worker its bookkeeping, so under
+load the webhooks accepted close together share one task, and run as one batch
+(ingest.services.execute). After a quiet moment a webhook is queued at once: batching
+adds no latency when there is no load.
+
+An id waiting here is not durable, and needs not be: its ingest event is in the
+database, pending, and the sweep queues it if this process dies first."""
+
+import atexit
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+def queue(ingest_event_ids: Sequence[int]) -> None:
+    """Queue these ingest events now, at most INGEST_BATCH_MAX per task."""
+    from ingest import tasks
+
+    size = settings.INGEST_BATCH_MAX
+    for start in range(0, len(ingest_event_ids), size):
+        tasks.execute_batch.delay(list(ingest_event_ids[start : start + size]))
+
+
+def queue_soon(ingest_event_id: int) -> None:
+    """Queue an accepted webhook's event, with others accepted at about the same time."""
+    _dispatcher.add(ingest_event_id)
+
+
+class _Dispatcher:
+    """One thread per process publishes what the accept path adds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._ids: list[int] = []
+        self._pid = 0
+        self._last_publish = 0.0
+
+    def add(self, ingest_event_id: int) -> None:
+        with self._lock:
+            if self._pid != os.getpid():  # first use, or a forked child: no thread yet
+                self._pid, self._ids = os.getpid(), []
+                threading.Thread(target=self._run, name="ingest-dispatch", daemon=True).start()
+            self._ids.append(ingest_event_id)
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            linger_s = settings.INGEST_DISPATCH_LINGER_MS / 1000
+            if time.monotonic() - self._last_publish < linger_s:
+                time.sleep(linger_s)  # busy: let the burst gather into one task
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            self._wake.clear()
+            ids, self._ids = self._ids, []
+        if not ids:
+            return
+        self._last_publish = time.monotonic()
+        try:
+            queue(ids)
+        except Exception:
+            logger.warning(
+                "%d ingest events not queued (the broker is unavailable); the sweep will",
+                len(ids),
+            )
+
+
+_dispatcher = _Dispatcher()
+atexit.register(_dispatcher.flush)

@@ -1,0 +1,88 @@
+"""The webhook rate limit of a source: a fixed one-second window, shared by every web
+process through the cache.
+
+Asking the shared cache on every webhook would cost the accept path a round trip per
+request. Instead a process takes a share of the window's allowance at a time (a lease:
+a twentieth of the limit) and counts it down in memory. The cache still adds up every
+lease, so all processes together never admit more than the limit; a process may refuse
+a little early while another holds an unused part of a lease."""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+LEASES_PER_WINDOW = 20
+_MAX_WINDOWS = 10_000  # past this many sources seen, windows of past seconds are dropped
+
+
+class RateLimitExceeded(Exception):
+    pass
+
+
+@dataclass
+class _Window:
+    second: int
+    granted: int = 0
+    used: int = 0
+    exhausted: bool = False
+
+
+_windows: dict[int, _Window] = {}
+_lock = threading.Lock()
+
+
+def check_rate(source_id: int) -> None:
+    """Count one webhook for the source; raises RateLimitExceeded past the limit."""
+    limit = settings.WEBHOOK_RATE_LIMIT_PER_SECOND
+    if limit <= 0:
+        return
+    with _lock:
+        window = _window(source_id, int(time.time()))
+        if window.used >= window.granted and not window.exhausted:
+            _lease(source_id, window, limit)
+        if window.used < window.granted:
+            window.used += 1
+            return
+    raise RateLimitExceeded
+
+
+def _window(source_id: int, second: int) -> _Window:
+    window = _windows.get(source_id)
+    if window is None or window.second != second:
+        if len(_windows) >= _MAX_WINDOWS:
+            for stale in [key for key, w in _windows.items() if w.second != second]:
+                del _windows[stale]
+        window = _windows[source_id] = _Window(second)
+    return window
+
+
+def _lease(source_id: int, window: _Window, limit: int) -> None:
+    size = max(1, limit // LEASES_PER_WINDOW)
+    try:
+        total = _add(f"webhook-rate:{source_id}:{window.second}", size)
+    except Exception:
+        # Without the cache (Redis restarting) webhooks are still accepted: losing
+        # them would be worse than a moment without a rate limit.
+        logger.warning("rate limit not checked: the cache is unavailable")
+        window.granted += size
+        return
+    within = max(0, min(size, limit - (total - size)))  # the part of this lease under the limit
+    window.granted += within
+    window.exhausted = within < size
+
+
+def _add(key: str, amount: int) -> int:
+    """Add to the window's shared count; returns the new count."""
+    if cache.add(key, amount, timeout=2):
+        return amount
+    try:
+        return cache.incr(key, amount)
+    except ValueError:  # the window expired between add and incr
+        cache.add(key, amount, timeout=2)
+        return amount

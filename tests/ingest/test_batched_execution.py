@@ -1,0 +1,196 @@
+"""ingest_events_execute: events queued together run as batches, one per version, and
+each is recorded as if it had run alone."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from ingest import runtime, services
+from ingest.models import (
+    Execution,
+    Forwarding,
+    IngestEvent,
+    ObjectChange,
+    StoredEvent,
+    WarehouseObject,
+)
+from ingest.services.execute import batch_size
+from tests.ingest.helpers import (
+    STRIPE_CHARGE,
+    TRACK_AND_SET,
+    deploy_new_version,
+    post_webhook,
+    source_running,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_queue")]
+Status = IngestEvent.Status
+
+
+def charge(n: int, amount: int = 2000) -> dict:
+    return {
+        **STRIPE_CHARGE,
+        "id": f"evt_{n}",
+        "data": {
+            "object": {"id": f"ch_{n}", "amount": amount, "currency": "usd", "customer": "cus_1"}
+        },
+    }
+
+
+def accept_many(client, source, count: int, body=charge) -> list[int]:
+    return [post_webhook(client, source, body(n)).json()["id"] for n in range(count)]
+
+
+@pytest.fixture
+def runs():
+    """Every call the ingest app makes to the runner, with how many it ran."""
+    calls = []
+    real = runtime.execute
+
+    def spy(*, version, invocations):
+        calls.append((version.pk, len(invocations)))
+        return real(version=version, invocations=invocations)
+
+    with mock.patch("ingest.runtime.execute", side_effect=spy):
+        yield calls
+
+
+def test_events_of_one_version_run_in_one_batch(client, runs):
+    source = source_running(TRACK_AND_SET)
+    ids = accept_many(client, source, 12)
+    executions = services.ingest_events_execute(ingest_event_ids=ids)
+    assert runs == [(source.version_id, 12)]
+    assert sorted(e.ingest_event_id for e in executions) == sorted(ids)
+    assert [(e.status, bool(e.pk)) for e in executions] == [("succeeded", True)] * 12
+    assert StoredEvent.objects.filter(source=source).count() == 12
+    assert WarehouseObject.objects.count() == 12 and ObjectChange.objects.count() == 12
+    assert set(IngestEvent.objects.values_list("status", flat=True)) == {Status.SUCCEEDED}
+
+
+def test_each_execution_keeps_its_own_output_and_start(client, runs):
+    source = source_running(TRACK_AND_SET)
+    ids = accept_many(client, source, 3)
+    services.ingest_events_execute(ingest_event_ids=ids)
+    for event_id in ids:
+        stored = StoredEvent.objects.get(ingest_event_id=event_id)
+        event = IngestEvent.objects.get(pk=event_id)
+        assert stored.message["properties"]["amount"] == 20
+        assert stored.ingest_event_id == event.pk
+    starts = list(
+        Execution.objects.order_by("ingest_event_id").values_list("started_at", flat=True)
+    )
+    assert starts == sorted(starts)  # in a batch, one after another
+
+
+def test_events_of_several_versions_run_in_a_batch_each(client, runs):
+    source = source_running(TRACK_AND_SET)
+    old = accept_many(client, source, 3)
+    version = deploy_new_version(source, TRACK_AND_SET.replace("Charge Succeeded", "Paid"))
+    source.version = version
+    source.save(update_fields=["version"])
+    new = accept_many(client, source, 2, body=lambda n: charge(n + 10))
+    services.ingest_events_execute(ingest_event_ids=[old[0], new[0], old[1], new[1], old[2]])
+    assert sorted(runs) == sorted([(old_version(old[0]), 3), (version.pk, 2)])
+    assert StoredEvent.objects.filter(message__event="Paid").count() == 2
+    assert StoredEvent.objects.filter(message__event="Charge Succeeded").count() == 3
+
+
+def old_version(event_id: int) -> int:
+    return IngestEvent.objects.get(pk=event_id).version_id
+
+
+def test_a_batch_is_never_larger_than_its_claims_allow(client, runs, settings):
+    settings.RUNNER_TIMEOUT_MS, settings.CLAIM_MARGIN_S = 1000, 9.0  # 10 s of claim
+    assert batch_size() == 4  # each execution may take about 2.1 s
+    source = source_running(TRACK_AND_SET)
+    services.ingest_events_execute(ingest_event_ids=accept_many(client, source, 10))
+    assert [count for _, count in runs] == [4, 4, 2]
+    settings.INGEST_BATCH_MAX = 3
+    assert batch_size() == 3
+
+
+def test_queries_do_not_grow_with_the_batch(client, settings):
+    settings.CLAIM_MARGIN_S = 120.0  # room for a batch of 30
+    source = source_running(TRACK_AND_SET.replace("Segment.set", "void"))
+    few, many = accept_many(client, source, 2), accept_many(client, source, 30)
+    with CaptureQueriesContext(connection) as for_few:
+        services.ingest_events_execute(ingest_event_ids=few)
+    with CaptureQueriesContext(connection) as for_many:
+        services.ingest_events_execute(ingest_event_ids=many)
+    assert len(for_many) == len(for_few) <= 16
+
+
+def test_one_unstorable_output_fails_only_its_own_event(client):
+    code = """async function onRequest(request) {
+      const id = request.json().id;
+      const messageId = id === 'evt_1' ? 'x'.repeat(300) : id;
+      Segment.track({ event: 'Seen', userId: 'u', messageId });
+    }"""
+    source = source_running(code)
+    ids = accept_many(client, source, 3)
+    executions = {
+        e.ingest_event_id: e for e in services.ingest_events_execute(ingest_event_ids=ids)
+    }
+    assert executions[ids[1]].status == Execution.Status.FAILED
+    assert executions[ids[1]].error["name"] == "OutputNotStored"
+    assert [executions[i].status for i in (ids[0], ids[2])] == ["succeeded", "succeeded"]
+    assert sorted(StoredEvent.objects.values_list("message_id", flat=True)) == ["evt_0", "evt_2"]
+
+
+def test_finished_running_and_lost_events_in_one_task(client, runs):
+    source = source_running(TRACK_AND_SET)
+    done, running, lost, fresh = accept_many(client, source, 4)
+    services.ingest_event_execute(ingest_event_id=done)
+    IngestEvent.objects.filter(pk=running).update(status=Status.RUNNING, claimed_at=timezone.now())
+    IngestEvent.objects.filter(pk=lost).update(
+        status=Status.RUNNING, attempts=1, claimed_at=timezone.now() - timedelta(hours=1)
+    )
+    runs.clear()
+    executions = services.ingest_events_execute(ingest_event_ids=[done, running, lost, fresh])
+    by_event = {e.ingest_event_id: e for e in executions}
+    assert set(by_event) == {lost, fresh}
+    assert by_event[lost].error["name"] == "WorkerLostError"
+    assert by_event[lost].status == Execution.Status.RETRYING
+    assert by_event[fresh].status == Execution.Status.SUCCEEDED
+    assert runs == [(source.version_id, 1)]  # only the fresh one ran
+    assert IngestEvent.objects.get(pk=running).status == Status.RUNNING
+
+
+def test_retries_and_dead_letters_in_a_batch_are_decided_one_by_one(
+    client, no_queue, django_capture_on_commit_callbacks
+):
+    code = """async function onRequest(request) {
+      const amount = request.json().data.object.amount;
+      if (amount === 1) throw new RetryError('later');
+      if (amount === 2) throw new ValidationError('never');
+      Segment.track({ event: 'Paid', userId: 'u' });
+    }"""
+    source = source_running(code)
+    ids = [post_webhook(client, source, charge(n, amount=n + 1)).json()["id"] for n in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        executions = services.ingest_events_execute(ingest_event_ids=ids)
+    statuses = {e.ingest_event_id: e.status for e in executions}
+    assert [statuses[i] for i in ids] == ["retrying", "failed", "succeeded"]
+    no_queue.assert_called_once()  # the retry of the first, with its backoff
+    assert no_queue.call_args.args[0] == (ids[0],) and no_queue.call_args.kwargs["countdown"] > 0
+
+
+def test_forwards_are_queued_for_events_that_produced_something(
+    client, django_capture_on_commit_callbacks
+):
+    source = source_running(TRACK_AND_SET)
+    other = source_running(TRACK_AND_SET)  # its workspace does not forward
+    Forwarding.objects.create(
+        workspace=source.workspace, endpoint="http://collector", write_key="k"
+    )
+    ids = accept_many(client, source, 3) + accept_many(client, other, 1)
+    with (
+        mock.patch("ingest.tasks.forward.delay") as forwarded,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.ingest_events_execute(ingest_event_ids=ids)
+    assert sorted(call.args[0] for call in forwarded.call_args_list) == sorted(ids[:3])
