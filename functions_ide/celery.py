@@ -16,7 +16,9 @@ app.conf.update(
     # so a killed worker never loses an accepted webhook.
     task_acks_late=True,
     task_reject_on_worker_lost=True,
-    worker_prefetch_multiplier=1,
+    # A few tasks held ahead, so a worker does not wait on the broker between batches;
+    # those a killed worker held come back from the broker, or the sweep finds them.
+    worker_prefetch_multiplier=4,
     task_default_queue="default",
     result_expires=3600,
     broker_connection_retry_on_startup=True,

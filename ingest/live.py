@@ -51,11 +51,19 @@ def execution_summary(execution) -> dict:
     }
 
 
-def publish_execution(execution) -> None:
-    """Best effort: a debugger that misses a message loses nothing stored."""
+def publish_executions(executions) -> None:
+    """Best effort: a debugger that misses a message loses nothing stored. Asks once
+    per source whether a debugger listens."""
     layer = get_channel_layer()
-    if layer is None or not has_listeners(execution.source_id):
+    if layer is None:
         return
+    listened = {source for source in {e.source_id for e in executions} if has_listeners(source)}
+    for execution in executions:
+        if execution.source_id in listened:
+            _publish(layer, execution)
+
+
+def _publish(layer, execution) -> None:
     try:
         async_to_sync(layer.group_send)(
             source_group(execution.source_id),

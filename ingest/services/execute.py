@@ -97,13 +97,14 @@ def ingest_event_execute(*, ingest_event_id: int) -> Execution | None:
 
 
 def _batches(ids: Sequence[int]) -> list[list[int]]:
-    """The ids grouped by version, in batches of at most batch_size()."""
-    if len(ids) == 1:
+    """The ids in batches of at most batch_size(), grouped by version when they need
+    splitting (a batch of several versions runs a runner batch per version)."""
+    size = batch_size()
+    if len(ids) <= size:
         return [list(ids)]
     by_version: dict[int, list[int]] = {}
     for pk, version_id in IngestEvent.objects.filter(pk__in=ids).values_list("pk", "version_id"):
         by_version.setdefault(version_id, []).append(pk)
-    size = batch_size()
     return [
         group[start : start + size]
         for group in by_version.values()
@@ -116,8 +117,8 @@ def _execute(ids: list[int]) -> list[Execution]:
     executions = [
         _record_alone(_Attempt(event, runtime.worker_lost(), event.claimed_at)) for event in lost
     ]
-    if claimed:
-        executions += _record_batch(_run(claimed))
+    for version_id in dict.fromkeys(event.version_id for event in claimed):
+        executions += _record_batch(_run([e for e in claimed if e.version_id == version_id]))
     return executions
 
 
@@ -283,8 +284,7 @@ def _after_commit(attempts: list[_Attempt], executions: list[Execution]) -> None
             tasks.execute.apply_async((attempt.event.pk,), countdown=attempt.retry_in)
     for ingest_event_id in _to_forward(attempts):
         tasks.forward.delay(ingest_event_id)
-    for execution in executions:
-        live.publish_execution(execution)
+    live.publish_executions(executions)
 
 
 def _to_forward(attempts: list[_Attempt]) -> list[int]:

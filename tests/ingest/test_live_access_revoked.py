@@ -59,7 +59,7 @@ async def debugger(world, user):
 
 
 async def publish(world, pk: int) -> None:
-    await sync_to_async(live.publish_execution)(finished_execution(world.source, pk=pk))
+    await sync_to_async(live.publish_executions)([finished_execution(world.source, pk=pk)])
 
 
 async def closed_without_data(communicator: WebsocketCommunicator) -> dict:

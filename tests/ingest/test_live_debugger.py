@@ -66,9 +66,9 @@ async def test_readers_of_the_logs_get_each_execution(world, who):
     }
 
     failed = {"name": "RetryError", "message": "try later", "stack": ""}
-    await sync_to_async(live.publish_execution)(finished_execution(world.source))
-    await sync_to_async(live.publish_execution)(
-        finished_execution(world.source, pk=42, status="retrying", error=failed, event_count=0)
+    await sync_to_async(live.publish_executions)([finished_execution(world.source)])
+    await sync_to_async(live.publish_executions)(
+        [finished_execution(world.source, pk=42, status="retrying", error=failed, event_count=0)]
     )
 
     first = await communicator.receive_json_from(timeout=5)
@@ -86,7 +86,7 @@ async def test_other_sources_executions_are_not_sent(world):
     other = await sync_to_async(make_source)(world.function, "stripe-test")
     communicator, connected, _ = await open_socket(WS_PATH, world.member)
     await communicator.receive_json_from()
-    await sync_to_async(live.publish_execution)(finished_execution(other))
+    await sync_to_async(live.publish_executions)([finished_execution(other)])
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
 
@@ -95,7 +95,7 @@ async def test_slug_alone_resolves_to_the_users_one_source(world):
     communicator, connected, _ = await open_socket("/ws/sources/stripe-live/live/", world.member)
     assert connected
     assert (await communicator.receive_json_from())["source"]["id"] == world.source.pk
-    await sync_to_async(live.publish_execution)(finished_execution(world.source))
+    await sync_to_async(live.publish_executions)([finished_execution(world.source)])
     assert (await communicator.receive_json_from(timeout=5))["type"] == "execution"
     await communicator.disconnect()
 
