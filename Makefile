@@ -39,7 +39,7 @@ run: $(VENV)/.installed frontend seed
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
 worker: $(VENV)/.installed
-	$(BIN)/celery -A functions_ide worker -Q default,interactive --loglevel=INFO
+	$(BIN)/celery -A functions_ide worker -Q default,interactive --pool threads --concurrency 4 --loglevel=INFO
 
 check-chromium:
 	@test -x $(CHROMIUM) || { echo "The browser tests need Debian's Chromium at $(CHROMIUM)."; \

@@ -163,7 +163,7 @@ class Stack:
     ) -> subprocess.Popen:
         args = [
             str(BIN / "celery"), "-A", "functions_ide", "worker", "-Q", "default,interactive",
-            "-c", str(concurrency), "-n", f"{name}@%h", "--without-gossip", "--without-mingle",
+            "--pool", "threads", "-c", str(concurrency), "-n", f"{name}@%h", "--without-gossip", "--without-mingle",
             "--loglevel", "WARNING",
         ]  # fmt: skip
         if beat:
