@@ -30,6 +30,7 @@ class TcpProxy:
 
     def close(self) -> None:
         self.cut()
+        self._call(self._end_connections())
         self.loop.call_soon_threadsafe(self.loop.stop)
 
     async def _listen(self) -> None:
@@ -43,6 +44,14 @@ class TcpProxy:
         for writer in list(self.writers):
             writer.transport.abort()
         self.writers.clear()
+
+    async def _end_connections(self) -> None:
+        """Connections still piping are cancelled and awaited, so none is left pending
+        when the loop stops."""
+        others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
 
     async def _serve(self, client_reader, client_writer) -> None:
         try:

@@ -163,8 +163,8 @@ class Stack:
     ) -> subprocess.Popen:
         args = [
             str(BIN / "celery"), "-A", "functions_ide", "worker", "-Q", "default,interactive",
-            "--pool", "threads", "-c", str(concurrency), "-n", f"{name}@%h", "--without-gossip", "--without-mingle",
-            "--loglevel", "WARNING",
+            "--pool", "threads", "-c", str(concurrency), "-n", f"{name}@%h",
+            "--without-gossip", "--without-mingle", "--loglevel", "WARNING",
         ]  # fmt: skip
         if beat:
             args += ["-B", "-s", str(self.logs / f"beat-{name}")]
