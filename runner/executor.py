@@ -13,8 +13,9 @@ isolate one per kick, so exactly the guilty one gets TimeoutError/MemoryLimitErr
 Executions that had waited on fetches always report before anything else starts, so a
 re-run never repeats network calls.
 
-A function may break what the runner's own JavaScript relies on (a built-in it replaces).
-Then the runtime may lose a report, throw, or report nonsense: the execution that was
+A function may break what the runner's own JavaScript relies on (a global it replaces,
+such as Date; the built-ins are locked). Then the runtime may lose a report, throw, or
+report nonsense: the execution that was
 running gets RunnerError and the isolate is dropped, never re-run in a loop (an unknown
 culprit in a batch is found as for the limits, one execution per kick).
 """
@@ -36,7 +37,9 @@ from runner.result import Invocation, Result, fill_message_ids, limit_error, use
 
 SLICE_MS = 20
 GRACE_S = 0.05
-DAMAGED = "the function damaged the runtime (a built-in it replaced) and its result was lost"
+DAMAGED = (
+    "the function damaged the runtime (a global it replaced, such as Date) and its result was lost"
+)
 KILLED_MESSAGES = {
     "MemoryLimitError": "the function used more memory than its heap limit",
     "RunnerError": DAMAGED,

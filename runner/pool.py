@@ -7,10 +7,11 @@ the next run gets a fresh sandbox. `isolation="inline"` runs V8 in the calling p
 (the benchmark's reference column, and the sandbox process itself).
 
 Reuse policy: an isolate is only ever reused for the same function version (the pool
-key is the caller's version key, the code's hash and the interface flag). Between two
-executions the runner deletes the globals a run created and puts back those it replaced;
-a run that changed what cannot be put back (built-in prototypes, non-configurable
-globals) taints its isolate, which is then closed. An isolate that hit a limit (time,
+key is the caller's version key, the code's hash and the interface flag). Built-ins are
+locked when an isolate is made (js/src/lockdown.js). Between two executions the runner
+deletes the globals a run created and puts back those it replaced; a run that changed
+what cannot be put back (RegExp.prototype, non-configurable globals) taints its isolate,
+which is then closed. An isolate that hit a limit (time,
 memory) is closed too. Idle isolates are bounded by count and by heap size; the least
 recently used go first.
 

@@ -33,6 +33,20 @@ NEW_INTERFACE_HINT = (
     "This function defines onRequest; turn the legacy flag off to run it with the "
     "onRequest(request, settings) interface."
 )
+# Built-ins are frozen (docs/runner.md): in sloppy code `String.prototype.shout = f` is
+# ignored, and only the later `'a'.shout()` fails. RegExp is left out: it is not frozen.
+_BUILTIN_ASSIGNMENT = re.compile(
+    r"(?<![\w$.])((?:Object|Function|Array|String|Number|Boolean|Symbol|BigInt|Date|Promise|"
+    r"Map|Set|WeakMap|WeakSet|JSON|Math|Reflect|Intl|Iterator|ArrayBuffer|DataView|"
+    r"(?:Eval|Range|Reference|Syntax|Type|URI|Aggregate)?Error|"
+    r"(?:Int8|Uint8|Uint8Clamped|Int16|Uint16|Int32|Uint32|Float16|Float32|Float64|BigInt64|"
+    r"BigUint64)Array)(?:\.prototype)?)\.([A-Za-z_$][\w$]*)\s*=(?![=>])"
+)
+FROZEN_BUILTIN_HINT = (
+    "Built-in objects such as {target} are frozen in Source Functions, so that one execution "
+    "cannot change them for the next: this function sets {name!r} on {target}, which has no "
+    "effect. Use a function of your own instead (function {name}(value) {{ ... }})."
+)
 
 
 @dataclass
@@ -158,4 +172,8 @@ def _hint(error: dict[str, Any], *, legacy: bool, code: str) -> str | None:
         and "onRequest" in code
     ):
         return NEW_INTERFACE_HINT
+    if error["name"] == "TypeError" and "frozen in Source Functions" not in error["message"]:
+        for match in _BUILTIN_ASSIGNMENT.finditer(code):
+            if re.search(rf"\b{re.escape(match.group(2))}\b", error["message"]):
+                return FROZEN_BUILTIN_HINT.format(target=match.group(1), name=match.group(2))
     return None

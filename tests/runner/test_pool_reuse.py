@@ -2,6 +2,7 @@
 """Reuse policy of warm isolates."""
 
 from runner import Invocation, IsolatePool, normalize_request
+from runner.engine import Isolate
 
 REQ = {"body": {"n": 1}}
 LEAKY = """
@@ -29,22 +30,32 @@ def test_replaced_globals_are_put_back():
     pool.close()
 
 
-def test_different_versions_never_share_an_isolate():
-    pool = IsolatePool(max_isolates=4)
-    code = "async function onRequest() { Object.prototype.stash = Object.prototype.stash || 'v-a'; Segment.track({ userId: 'u', event: String(({}).stash) }) }"
-    reader = (
-        "async function onRequest() { Segment.track({ userId: 'u', event: String(({}).stash) }) }"
-    )
-    assert pool.run("a", code, REQ).events[0]["event"] == "v-a"
-    assert pool.run("b", reader, REQ).events[0]["event"] == "undefined"
-    # The same key with other code is another version too.
-    assert pool.run("a", reader, REQ).events[0]["event"] == "undefined"
+def test_different_versions_never_share_an_isolate(monkeypatch):
+    made = []
+    original = Isolate.__init__
+
+    def counting(self, **kwargs):
+        made.append(1)
+        original(self, **kwargs)
+
+    monkeypatch.setattr(Isolate, "__init__", counting)
+    pool = IsolatePool(max_isolates=4, isolation="inline")
+    code = "async function onRequest() { Segment.track({ userId: 'u', event: 'a' }) }"
+    other = "async function onRequest() { Segment.track({ userId: 'u', event: 'b' }) }"
+    pool.run("a", code, REQ)
+    pool.run("b", other, REQ)
+    pool.run("a", other, REQ)  # the same key with other code is another version too
+    assert len(made) == 3
+    pool.run("a", code, REQ)
+    assert len(made) == 3 and pool.idle_count() == 3
     pool.close()
 
 
 def test_tainted_isolate_is_thrown_away():
+    # RegExp.prototype is the one built-in left unfrozen (see docs/runner.md): changing it
+    # taints the isolate.
     pool = IsolatePool()
-    code = "async function onRequest() { const seen = String(Array.prototype.stash); Array.prototype.stash = 'x'; Segment.track({ userId: 'u', event: seen }) }"
+    code = "async function onRequest() { const seen = String(RegExp.prototype.stash); RegExp.prototype.stash = 'x'; Segment.track({ userId: 'u', event: seen }) }"
     assert pool.run("t", code, REQ).events[0]["event"] == "undefined"
     assert pool.idle_count() == 0
     assert pool.run("t", code, REQ).events[0]["event"] == "undefined"

@@ -1,38 +1,28 @@
 // Between two executions in a warm isolate, globals a run created are deleted and globals
-// it replaced are put back. The runner's own objects a function can reach (console,
-// Segment, the error classes, fetch, the libraries' exports, ...) are *guarded*: their
-// properties are made non-configurable (so a value cannot hide behind a getter and a
-// check is a plain read), and after every run added properties are deleted and replaced
-// values put back. A run that changed what cannot be put back (built-in prototypes,
-// non-configurable globals, a guarded object frozen or a value made read-only) marks the
-// isolate tainted: it is thrown away.
+// it replaced are put back. The built-ins are locked when the isolate is made (see
+// lockdown.js): frozen, except RegExp.prototype and Error, checked against a snapshot. The
+// runner's own objects a function can reach (console, Segment, the error classes, fetch,
+// the libraries' exports, ...) are *guarded*: their properties are made non-configurable
+// (so a value cannot hide behind a getter and a check is a plain read), and after every
+// run added properties are deleted and replaced values put back. A run that changed what
+// cannot be put back (RegExp.prototype, non-configurable globals, a guarded object frozen
+// or one of its values replaced by a read-only one) marks the isolate tainted: it is
+// thrown away.
 //
 // This code runs after the function, so it must not depend on anything the function can
-// replace: no iteration protocol, no destructuring, no prototype methods looked up late.
+// replace: no iteration protocol, no destructuring, no global looked up late.
 import { onGlobalLoaded, onLibraryLoaded } from './loader.js';
+import { lockIntrinsics, resetRegExpStatics, resetWatchedIntrinsics } from './lockdown.js';
 
 const { ownKeys, deleteProperty, defineProperty, getOwnPropertyDescriptor } = Reflect;
 const { isExtensible } = Object;
 const { getPrototypeOf } = Reflect;
 
-const INTRINSICS = [
-  Object, Object.prototype, Function.prototype, Array, Array.prototype, String, String.prototype,
-  Number.prototype, Boolean.prototype, Symbol.prototype, Promise, Promise.prototype, JSON, Math,
-  Date, Date.prototype, RegExp.prototype, Error, Error.prototype, Map.prototype, Set.prototype,
-  Reflect, BigInt.prototype,
-  getPrototypeOf([][Symbol.iterator]()), getPrototypeOf(new Map()[Symbol.iterator]()),
-  getPrototypeOf(getPrototypeOf([][Symbol.iterator]())),
-];
 const GUARD_DEPTH = 3;
 
 const globalKeys = [];
 const globalBefore = [];
 const globalIndex = new Map();
-const intrinsicObjects = [];
-const intrinsicCounts = [];
-const intrinsicHolders = [];
-const intrinsicKeys = [];
-const intrinsicValues = [];
 // Guarded objects: each with its key count; each of their data properties as a triple.
 const guardedObjects = [];
 const guardedCounts = [];
@@ -64,41 +54,6 @@ function rememberGlobal(key) {
     push(globalBefore, descriptor);
   }
   if (isDataProperty(descriptor)) guardTree(descriptor.value);
-}
-
-function skipIntrinsic(value) {
-  if (!isObject(value)) return;
-  notGuarded.add(value);
-  notGuarded.add(getPrototypeOf(value));
-  const prototype = getOwnPropertyDescriptor(value, 'prototype');
-  if (isDataProperty(prototype) && isObject(prototype.value)) {
-    notGuarded.add(prototype.value);
-    notGuarded.add(getPrototypeOf(prototype.value));
-  }
-}
-
-// V8's own globals are intrinsics (checked, never guarded); the prelude's are guarded.
-function snapshotIntrinsics(preludeGlobals) {
-  notGuarded = new Set([globalThis, null]);
-  const all = ownKeys(globalThis);
-  for (let i = 0; i < all.length; i++) {
-    const descriptor = getOwnPropertyDescriptor(globalThis, all[i]);
-    if (!preludeGlobals.has(all[i]) && isDataProperty(descriptor)) skipIntrinsic(descriptor.value);
-  }
-  for (let i = 0; i < INTRINSICS.length; i++) {
-    const obj = INTRINSICS[i];
-    notGuarded.add(obj);
-    const own = ownKeys(obj);
-    push(intrinsicObjects, obj);
-    push(intrinsicCounts, own.length);
-    for (let j = 0; j < own.length; j++) {
-      const descriptor = getOwnPropertyDescriptor(obj, own[j]);
-      if (!isDataProperty(descriptor)) continue;
-      push(intrinsicHolders, obj);
-      push(intrinsicKeys, own[j]);
-      push(intrinsicValues, descriptor.value);
-    }
-  }
 }
 
 // The prelude's own globals are guarded when the snapshot is taken; a library's exports
@@ -146,7 +101,7 @@ function guard(obj) {
 
 // `preludeGlobals`: the names of the globals the prelude defined.
 export function takeSnapshot(preludeGlobals) {
-  snapshotIntrinsics(preludeGlobals);
+  notGuarded = lockIntrinsics(preludeGlobals); // built-ins are locked, never guarded
   const all = ownKeys(globalThis);
   for (let i = 0; i < all.length; i++) rememberGlobal(all[i]);
   onGlobalLoaded(rememberGlobal);
@@ -210,24 +165,23 @@ function restoreGuarded() {
   return clean;
 }
 
-// Direct reads keep this cheap (a descriptor per property costs ~50 µs per execution).
-// A replaced data property shows as another value; an added or deleted one as another
-// count of keys.
-function intrinsicsUntouched() {
-  for (let i = 0; i < intrinsicObjects.length; i++) {
-    if (ownKeys(intrinsicObjects[i]).length !== intrinsicCounts[i]) return false;
-  }
-  for (let i = 0; i < intrinsicHolders.length; i++) {
-    if (intrinsicHolders[i][intrinsicKeys[i]] !== intrinsicValues[i]) return false;
-  }
-  return true;
-}
-
 // Returns false when the isolate must not run anything else.
 export function resetAfterExecution() {
   try {
-    return restoreGlobals() && restoreGuarded() && intrinsicsUntouched();
+    const clean = restoreGlobals() && restoreGuarded() && resetWatchedIntrinsics();
+    resetRegExpStatics();
+    return clean;
   } catch (err) {
     return false; // something the function left behind threw: do not trust this isolate
+  }
+}
+
+// Between kicks, when no execution runs: a promise chain an execution left behind may
+// have run after its reset.
+export function resetIdleIntrinsics() {
+  try {
+    return resetWatchedIntrinsics();
+  } catch (err) {
+    return false;
   }
 }

@@ -8,7 +8,7 @@ import { currentExecution, setCurrentExecution } from './state.js';
 import { fireDueTimers, nextTimerDelay } from './timers.js';
 import { deliverFetch } from './fetch.js';
 import { makeLegacyEvent, makeRequest } from './request.js';
-import { resetAfterExecution } from './isolation.js';
+import { resetAfterExecution, resetIdleIntrinsics } from './isolation.js';
 
 const stringify = JSON.stringify;
 let entryFactory = null;
@@ -188,6 +188,7 @@ export function collect() {
     });
     execution.outbox = [];
   }
+  if (execution === null && !tainted && !resetIdleIntrinsics()) tainted = true;
   const done = batch.done;
   batch.done = [];
   let reports = '';
