@@ -10,12 +10,26 @@ from pathlib import Path
 import pytest
 
 from runner import IsolatePool, normalize_request
+from runner.engine import Isolate
 
 SAMPLES = Path(__file__).parent / "samples"
 
 
 def sample(name: str) -> dict:
     return json.loads((SAMPLES / f"{name}.json").read_text())
+
+
+@pytest.fixture
+def isolates_made(monkeypatch):
+    made = []
+    original = Isolate.__init__
+
+    def counting(self, **kwargs):
+        made.append(1)
+        original(self, **kwargs)
+
+    monkeypatch.setattr(Isolate, "__init__", counting)
+    return made
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import re
 import pytest
 
 from runner import Invocation, IsolatePool, normalize_request
-from runner.engine import Isolate
 
 REQ = {"body": {}}
 ISOLATIONS = ("process", "inline")
@@ -188,19 +187,6 @@ def pool(request):
     pool = IsolatePool(max_isolates=64, isolation=request.param)
     yield pool
     pool.close()
-
-
-@pytest.fixture
-def isolates_made(monkeypatch):
-    made = []
-    original = Isolate.__init__
-
-    def counting(self, **kwargs):
-        made.append(1)
-        original(self, **kwargs)
-
-    monkeypatch.setattr(Isolate, "__init__", counting)
-    return made
 
 
 @pytest.mark.parametrize("name", sorted(TAMPERINGS))

@@ -2,7 +2,6 @@
 """Reuse policy of warm isolates."""
 
 from runner import Invocation, IsolatePool, normalize_request
-from runner.engine import Isolate
 
 REQ = {"body": {"n": 1}}
 LEAKY = """
@@ -30,15 +29,8 @@ def test_replaced_globals_are_put_back():
     pool.close()
 
 
-def test_different_versions_never_share_an_isolate(monkeypatch):
-    made = []
-    original = Isolate.__init__
-
-    def counting(self, **kwargs):
-        made.append(1)
-        original(self, **kwargs)
-
-    monkeypatch.setattr(Isolate, "__init__", counting)
+def test_different_versions_never_share_an_isolate(isolates_made):
+    made = isolates_made
     pool = IsolatePool(max_isolates=4, isolation="inline")
     code = "async function onRequest() { Segment.track({ userId: 'u', event: 'a' }) }"
     other = "async function onRequest() { Segment.track({ userId: 'u', event: 'b' }) }"

@@ -11,7 +11,6 @@ import threading
 import pytest
 
 from runner import Invocation, IsolatePool, normalize_request
-from runner.engine import Isolate
 
 REQ = {"body": {}}
 WAIT = "const later = new Promise((resolve) => setTimeout(resolve, 5))"
@@ -31,19 +30,6 @@ REFUSED = {
     "Set.prototype.has": "Set.prototype.has = () => true; globalThis.stash = 1",
     "JSON.stringify, in strict code": "(() => { 'use strict'; JSON.stringify = () => '{}'; })()",
 }
-
-
-@pytest.fixture
-def isolates_made(monkeypatch):
-    made = []
-    original = Isolate.__init__
-
-    def counting(self, **kwargs):
-        made.append(1)
-        original(self, **kwargs)
-
-    monkeypatch.setattr(Isolate, "__init__", counting)
-    return made
 
 
 def run_guarded(pool, key, code, invocations):
