@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, websockets through Channels."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -22,3 +23,8 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# What is loaded by now (Django, the apps, the URL conf) lives as long as the process:
+# kept out of the collector's sight, a full collection no longer walks it, which was a
+# pause of about 90 ms every few seconds under load.
+gc.freeze()

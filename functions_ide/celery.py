@@ -1,8 +1,9 @@
 """The Celery app. Tasks take ids and call one service; see ingest/tasks.py."""
 
+import gc
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "functions_ide.settings")
 
@@ -25,3 +26,9 @@ app.conf.update(
     timezone="UTC",
 )
 app.autodiscover_tasks()
+
+
+@signals.worker_ready.connect
+def _freeze_startup_objects(**kwargs) -> None:
+    """As in functions_ide/asgi.py: full collections no longer walk what startup loaded."""
+    gc.freeze()
