@@ -326,7 +326,8 @@ def record(sections: list[str]) -> None:
     machine = (
         f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}"
     )
-    section = f"{marker}\n\n`make bench-e2e` ({machine}).\n\n" + "\n".join(sections)
+    intro = f"`make bench-e2e` ({machine}); each run measured after a {WARMUP_S} s warm-up."
+    section = f"{marker}\n\n{intro}\n\n" + "\n".join(sections)
     path.write_text(head.rstrip() + "\n\n" + section.rstrip() + "\n" + tail)
 
 

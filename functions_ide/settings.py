@@ -224,7 +224,7 @@ CLAIM_MARGIN_S = envfloat("CLAIM_MARGIN_S", 30.0)
 # Under load, webhooks accepted within this many milliseconds of each other are queued
 # as one task and run as one batch (at most INGEST_BATCH_MAX events of a version);
 # a webhook that arrives after a quiet moment is queued at once.
-INGEST_DISPATCH_LINGER_MS = envfloat("INGEST_DISPATCH_LINGER_MS", 20.0)
+INGEST_DISPATCH_LINGER_MS = envfloat("INGEST_DISPATCH_LINGER_MS", 15.0)
 INGEST_BATCH_MAX = envint("INGEST_BATCH_MAX", 50)
 RETENTION_DAYS = envint("RETENTION_DAYS", 30)
 
