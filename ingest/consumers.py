@@ -135,8 +135,12 @@ class ListenerConsumer(AsyncJsonWebsocketConsumer):
 
     async def _close_for(self, code: int) -> None:
         self.closed_with = code
-        # Leave the group at once: nothing more is queued for this socket.
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        # Leave the group at once: nothing more is queued for this socket. Closed
+        # even if the channel layer fails meanwhile (it is not sent to again).
+        try:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        except Exception:
+            logger.warning("websocket %s could not leave its group", self.group, exc_info=True)
         await self.close(code=code)
 
 

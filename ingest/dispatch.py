@@ -38,17 +38,24 @@ class _Dispatcher:
     """One thread per process publishes what the accept path adds."""
 
     def __init__(self) -> None:
+        self._reset()
+        # A forked child inherits neither the thread nor a usable lock.
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._ids: list[int] = []
-        self._pid = 0
+        self._thread: threading.Thread | None = None
         self._last_publish = 0.0
 
     def add(self, ingest_event_id: int) -> None:
         with self._lock:
-            if self._pid != os.getpid():  # first use, or a forked child: no thread yet
-                self._pid, self._ids = os.getpid(), []
-                threading.Thread(target=self._run, name="ingest-dispatch", daemon=True).start()
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="ingest-dispatch", daemon=True
+                )
+                self._thread.start()
             self._ids.append(ingest_event_id)
         self._wake.set()
 
@@ -58,7 +65,10 @@ class _Dispatcher:
             linger_s = settings.INGEST_DISPATCH_LINGER_MS / 1000
             if time.monotonic() - self._last_publish < linger_s:
                 time.sleep(linger_s)  # busy: let the burst gather into one task
-            self.flush()
+            try:
+                self.flush()
+            except Exception:  # never let the thread die: later webhooks need it
+                logger.exception("the ingest dispatcher failed; the sweep will queue its events")
 
     def flush(self) -> None:
         with self._lock:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DataError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -115,7 +115,9 @@ def _batches(ids: Sequence[int]) -> list[list[int]]:
 def _execute(ids: list[int]) -> list[Execution]:
     claimed, lost = _claim(ids)
     executions = [
-        _record_alone(_Attempt(event, runtime.worker_lost(), event.claimed_at)) for event in lost
+        execution
+        for event in lost
+        for execution in _record_alone(_Attempt(event, runtime.worker_lost(), event.claimed_at))
     ]
     for version_id in dict.fromkeys(event.version_id for event in claimed):
         executions += _record_batch(_run([e for e in claimed if e.version_id == version_id]))
@@ -147,8 +149,10 @@ def _claim(ids: list[int]) -> tuple[list[IngestEvent], list[IngestEvent]]:
 
 
 def _attach_sources(events: list[IngestEvent]) -> None:
-    """One query and one decryption of settings per source, however many events."""
-    sources = Source.objects.in_bulk({event.source_id for event in events})
+    """One query per source, however many events. Secrets are decrypted when the run
+    reads them, so a value that cannot be decrypted fails that run (retried as an
+    error of ours), not the claim."""
+    sources = Source.objects.defer("secret_values").in_bulk({e.source_id for e in events})
     for event in events:
         event.source = sources[event.source_id]
 
@@ -177,20 +181,20 @@ def _run(events: list[IngestEvent]) -> list[_Attempt]:
 def _record_batch(attempts: list[_Attempt]) -> list[Execution]:
     try:
         return _record(attempts)
-    except (UnstorableOutput, DataError):
-        # One output the stores refused rolled the whole batch back: record each
-        # attempt on its own, so only that one is affected.
-        return [_record_alone(attempt) for attempt in attempts]
+    except (UnstorableOutput, DataError, IntegrityError):
+        # One output the stores refused (or a row that went away meanwhile) rolled the
+        # whole batch back: record each attempt on its own, so only that one is affected.
+        return [execution for a in attempts for execution in _record_alone(a)]
 
 
-def _record_alone(attempt: _Attempt) -> Execution:
+def _record_alone(attempt: _Attempt) -> list[Execution]:
     try:
-        return _record([attempt])[0]
-    except (UnstorableOutput, DataError) as exc:
+        return _record([attempt])
+    except (UnstorableOutput, DataError, IntegrityError) as exc:
         # Rolled back; record why instead, or the event would stay claimed and come
         # back as a lost worker.
         attempt.outcome = _unstorable(attempt.outcome, exc)
-        return _record([attempt])[0]
+        return _record([attempt])
 
 
 def _unstorable(outcome: runtime.Outcome, exc: Exception) -> runtime.Outcome:
@@ -223,7 +227,9 @@ def _verdict(attempt: _Attempt) -> str:
 
 @transaction.atomic
 def _record(attempts: list[_Attempt]) -> list[Execution]:
+    """Record the attempts still under this worker's claim (the others are dropped)."""
     _relaxed_commit()
+    attempts = _still_claimed(attempts)
     for attempt in attempts:
         attempt.status = _verdict(attempt)
     succeeded = [a for a in attempts if a.status == Execution.Status.SUCCEEDED]
@@ -235,8 +241,28 @@ def _record(attempts: list[_Attempt]) -> list[Execution]:
         if attempt.status == Execution.Status.RETRYING:
             attempt.retry_in = _schedule_retry(attempt.event)
     executions = Execution.objects.bulk_create([_execution(a) for a in attempts])
-    transaction.on_commit(lambda: _after_commit(attempts, executions), robust=True)
+    # robust, and apart: a broker hiccup must not skip the rest (the sweeps catch up).
+    transaction.on_commit(lambda: _queue_retries(attempts), robust=True)
+    transaction.on_commit(lambda: _queue_forwards(attempts), robust=True)
+    transaction.on_commit(lambda: live.publish_executions(executions), robust=True)
     return executions
+
+
+def _still_claimed(attempts: list[_Attempt]) -> list[_Attempt]:
+    """The attempts whose events are still claimed by this worker, locked until the
+    record commits. An event is not if its claim expired and the sweep handed it to
+    another worker (this run took longer than a claim lasts), or if it was deleted with
+    its source meanwhile: its results are dropped, so no event is recorded twice."""
+    ids = [a.event.pk for a in attempts]
+    claims = {a.event.claim for a in attempts}
+    mine = set(
+        IngestEvent.objects.select_for_update()
+        .filter(pk__in=ids, claim__in=claims, status=Status.RUNNING)
+        .values_list("pk", flat=True)
+    )
+    if len(mine) < len(ids):
+        logger.warning("ingest events %s were taken by another worker", sorted(set(ids) - mine))
+    return [a for a in attempts if a.event.pk in mine]
 
 
 def _execution(attempt: _Attempt) -> Execution:
@@ -276,15 +302,19 @@ def _schedule_retry(event: IngestEvent) -> float:
     return delay
 
 
-def _after_commit(attempts: list[_Attempt], executions: list[Execution]) -> None:
+def _queue_retries(attempts: list[_Attempt]) -> None:
     from ingest import tasks
 
     for attempt in attempts:
         if attempt.status == Execution.Status.RETRYING:
             tasks.execute.apply_async((attempt.event.pk,), countdown=attempt.retry_in)
+
+
+def _queue_forwards(attempts: list[_Attempt]) -> None:
+    from ingest import tasks
+
     for ingest_event_id in _to_forward(attempts):
         tasks.forward.delay(ingest_event_id)
-    live.publish_executions(executions)
 
 
 def _to_forward(attempts: list[_Attempt]) -> list[int]:

@@ -42,39 +42,57 @@ def check_rate(source_id: int) -> None:
     limit = settings.WEBHOOK_RATE_LIMIT_PER_SECOND
     if limit <= 0:
         return
+    second = int(time.time())
     with _lock:
-        window = _window(source_id, int(time.time()))
-        if window.used >= window.granted and not window.exhausted:
-            _lease(source_id, window, limit)
-        if window.used < window.granted:
-            window.used += 1
+        window = _window(source_id, second)
+        if _use(window):
+            return
+        if window.exhausted:
+            raise RateLimitExceeded
+    # Outside the lock: a slow cache must not hold up the webhooks of other sources.
+    size = max(1, limit // LEASES_PER_WINDOW)
+    granted = _lease(f"webhook-rate:{source_id}:{second}", size, limit)
+    with _lock:
+        window = _window(source_id, second)
+        window.granted += granted
+        window.exhausted = window.exhausted or granted < size
+        if _use(window):
             return
     raise RateLimitExceeded
 
 
+def _use(window: _Window) -> bool:
+    if window.used < window.granted:
+        window.used += 1
+        return True
+    return False
+
+
 def _window(source_id: int, second: int) -> _Window:
+    """The source's window of this second (a past second's window, for a lease that
+    straddled a second, is a throwaway)."""
     window = _windows.get(source_id)
-    if window is None or window.second != second:
-        if len(_windows) >= _MAX_WINDOWS:
-            for stale in [key for key, w in _windows.items() if w.second != second]:
-                del _windows[stale]
-        window = _windows[source_id] = _Window(second)
+    if window is not None and window.second == second:
+        return window
+    if window is not None and window.second > second:
+        return _Window(second)
+    if len(_windows) >= _MAX_WINDOWS:
+        for stale in [key for key, w in _windows.items() if w.second != second]:
+            del _windows[stale]
+    window = _windows[source_id] = _Window(second)
     return window
 
 
-def _lease(source_id: int, window: _Window, limit: int) -> None:
-    size = max(1, limit // LEASES_PER_WINDOW)
+def _lease(key: str, size: int, limit: int) -> int:
+    """Takes a lease from the shared count; returns how much of it is under the limit."""
     try:
-        total = _add(f"webhook-rate:{source_id}:{window.second}", size)
+        total = _add(key, size)
     except Exception:
         # Without the cache (Redis restarting) webhooks are still accepted: losing
         # them would be worse than a moment without a rate limit.
         logger.warning("rate limit not checked: the cache is unavailable")
-        window.granted += size
-        return
-    within = max(0, min(size, limit - (total - size)))  # the part of this lease under the limit
-    window.granted += within
-    window.exhausted = within < size
+        return size
+    return max(0, min(size, limit - (total - size)))
 
 
 def _add(key: str, amount: int) -> int:

@@ -147,5 +147,6 @@ def webhook_accept(*, token: str, webhook: IncomingWebhook) -> IngestEvent:
         headers=webhook.headers,
         raw_body=webhook.body,
     )
-    transaction.on_commit(lambda: dispatch.queue_soon(event.pk))
+    # robust: the row is durable; the sweep queues it if this fails.
+    transaction.on_commit(lambda: dispatch.queue_soon(event.pk), robust=True)
     return event

@@ -192,6 +192,22 @@ class Stack:
     def log(self, process: subprocess.Popen) -> str:
         return (self.logs / f"{process.log_name}.log").read_text(errors="replace")
 
+    def diagnosis(self, lines: int = 40) -> str:
+        """What a failed fault test needs to be understood: where the ingest events are,
+        and the end of every process's log."""
+        import psycopg
+
+        url = f"postgresql://postgres@127.0.0.1:{PG[1]}/{self.name}"
+        with psycopg.connect(url) as db:
+            statuses = db.execute(
+                "SELECT status, count(*) FROM ingest_ingestevent GROUP BY status"
+            ).fetchall()
+        parts = [f"ingest events by status: {dict(statuses)}"]
+        for process in self.processes:
+            tail = self.log(process).splitlines()[-lines:]
+            parts.append(f"--- {process.log_name} (exit {process.poll()}) ---\n" + "\n".join(tail))
+        return "\n".join(parts)
+
     # --- talking to it ----------------------------------------------------------------
 
     def _answers(self) -> bool:

@@ -58,11 +58,14 @@ def stored_numbers(api: httpx.Client, slug: str) -> list[int]:
 def assert_each_accepted_stored_once(stack: Stack, api, source, sender: Sender) -> None:
     accepted = sender.accepted()
     assert accepted, "no webhook was accepted at all"
-    stack.wait_until(
-        lambda: len(stored_numbers(api, source["slug"])) >= len(accepted),
-        timeout=90,
-        what="every accepted webhook to be stored",
-    )
+    try:
+        stack.wait_until(
+            lambda: len(stored_numbers(api, source["slug"])) >= len(accepted),
+            timeout=90,
+            what="every accepted webhook to be stored",
+        )
+    except AssertionError as timed_out:
+        raise AssertionError(f"{timed_out}\n{stack.diagnosis()}") from None
     time.sleep(2)  # a duplicate would show up now
     stored = stored_numbers(api, source["slug"])
     assert len(stored) == len(set(stored)), "an event was stored twice"

@@ -1,6 +1,7 @@
 """ingest_events_execute: events queued together run as batches, one per version, and
 each is recorded as if it had run alone."""
 
+import uuid
 from datetime import timedelta
 from unittest import mock
 
@@ -19,6 +20,7 @@ from ingest.models import (
     WarehouseObject,
 )
 from ingest.services.execute import batch_size
+from tests.factories import SourceFactory
 from tests.ingest.helpers import (
     STRIPE_CHARGE,
     TRACK_AND_SET,
@@ -194,3 +196,51 @@ def test_forwards_are_queued_for_events_that_produced_something(
     ):
         services.ingest_events_execute(ingest_event_ids=ids)
     assert sorted(call.args[0] for call in forwarded.call_args_list) == sorted(ids[:3])
+
+
+def test_a_run_that_outlived_its_claim_records_nothing(client):
+    """The sweep handed the events to another worker while this batch still ran: its
+    results are dropped rather than recorded twice."""
+    source = source_running(TRACK_AND_SET)
+    taken, kept = accept_many(client, source, 2)
+    real = runtime.execute
+
+    def slow(*, version, invocations):
+        outcomes = real(version=version, invocations=invocations)
+        IngestEvent.objects.filter(pk=taken).update(claim=uuid.uuid4())  # another worker's
+        return outcomes
+
+    with mock.patch("ingest.runtime.execute", side_effect=slow):
+        executions = services.ingest_events_execute(ingest_event_ids=[taken, kept])
+    assert [e.ingest_event_id for e in executions] == [kept]
+    assert not Execution.objects.filter(ingest_event_id=taken).exists()
+    assert not StoredEvent.objects.filter(ingest_event_id=taken).exists()
+    assert IngestEvent.objects.get(pk=taken).status == Status.RUNNING  # the other's to finish
+
+
+def test_a_source_deleted_mid_batch_costs_only_its_own_events(client):
+    function_source = source_running(TRACK_AND_SET)
+    other = SourceFactory(function=function_source.function, version=function_source.version)
+    kept, gone = accept_many(client, function_source, 1) + accept_many(client, other, 1)
+    real = runtime.execute
+
+    def deleting(*, version, invocations):
+        outcomes = real(version=version, invocations=invocations)
+        other.delete()
+        return outcomes
+
+    with mock.patch("ingest.runtime.execute", side_effect=deleting):
+        executions = services.ingest_events_execute(ingest_event_ids=[kept, gone])
+    assert [e.ingest_event_id for e in executions] == [kept]
+    assert IngestEvent.objects.get(pk=kept).status == Status.SUCCEEDED
+
+
+def test_settings_that_cannot_be_read_fail_the_run_not_the_claim(client):
+    source = source_running(TRACK_AND_SET)
+    ids = accept_many(client, source, 2)
+    with mock.patch(
+        "ingest.services.execute.source_runtime_settings", side_effect=ValueError("bad key")
+    ):
+        executions = services.ingest_events_execute(ingest_event_ids=ids)
+    assert [e.error["name"] for e in executions] == ["InfrastructureError"] * 2
+    assert set(IngestEvent.objects.values_list("status", flat=True)) == {Status.RETRYING}

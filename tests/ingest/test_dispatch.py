@@ -1,6 +1,7 @@
 """Queuing executions: every accepted webhook reaches the broker exactly once, bursts
 share tasks, and a broker that refuses costs no other webhook its task."""
 
+import threading
 import time
 from unittest import mock
 
@@ -57,3 +58,14 @@ def test_queue_sends_at_most_a_batch_per_task(published, settings):
     dispatch.queue(list(range(120)))
     assert [len(call.args[0]) for call in published.call_args_list] == [50, 50, 20]
     assert queued_ids(published) == list(range(120))
+
+
+def test_a_dispatcher_thread_that_died_is_replaced(published, settings):
+    settings.INGEST_DISPATCH_LINGER_MS = 0
+    dead = threading.Thread(target=lambda: None)
+    dead.start()
+    dead.join()
+    dispatch._dispatcher._thread = dead
+    dispatch.queue_soon(4000)
+    wait_for(lambda: published.call_count == 1)
+    assert published.call_args.args[0] == [4000]

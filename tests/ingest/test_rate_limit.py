@@ -1,6 +1,7 @@
 """The per-source rate limit: exact in one process, never exceeded across processes,
 and counted in memory between visits to the shared cache."""
 
+import threading
 from unittest import mock
 
 import pytest
@@ -65,3 +66,22 @@ def test_a_new_second_opens_a_new_window(second, settings):
     with mock.patch("ingest.services.rate_limit.time.time", return_value=float(second + 1)):
         assert admitted(1, 3) == 2
     cache.delete(f"webhook-rate:1:{second + 1}")
+
+
+def test_a_slow_cache_for_one_source_holds_up_no_other(second, settings):
+    settings.WEBHOOK_RATE_LIMIT_PER_SECOND = 100
+    release = threading.Event()
+    real = rate_limit._add
+
+    def add(key, amount):
+        if key.startswith("webhook-rate:1:"):
+            release.wait(10)
+        return real(key, amount)
+
+    with mock.patch.object(rate_limit, "_add", side_effect=add):
+        stuck = threading.Thread(target=check_rate, args=(1,))
+        stuck.start()
+        assert admitted(2, 3) == 3  # while source 1 waits on the cache
+        release.set()
+        stuck.join(10)
+    assert admitted(1, 1) == 1
