@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 # The user's code starts on line 2 of the script the runner evaluates.
 LINE_OFFSET = 1
 MESSAGE_ID_NAMESPACE = uuid.UUID("6f1b2a8e-4c55-4d0c-9a51-3c3b7b8f2d10")
+_MESSAGE_ID_HASH = hashlib.sha1(MESSAGE_ID_NAMESPACE.bytes)
 
 _FRAME = re.compile(r"function\.js:(\d+):(\d+)")
 _INTERNAL_FRAME = re.compile(r"^\s+at .*(runner-internal/prelude|<anonymous>:\d+:\d+)")
@@ -87,9 +89,19 @@ def fill_message_ids(events: list[dict[str, Any]], execution_id: str | None) -> 
             if execution_id is None:
                 event["messageId"] = str(uuid.uuid4())
             else:
-                event["messageId"] = str(
-                    uuid.uuid5(MESSAGE_ID_NAMESPACE, f"{execution_id}:{index}")
-                )
+                event["messageId"] = message_id(execution_id, index)
+
+
+def message_id(execution_id: str, index: int) -> str:
+    """`str(uuid.uuid5(MESSAGE_ID_NAMESPACE, f"{execution_id}:{index}"))`, without building
+    a UUID object (a third of the cost, which counts in a batch: one per event)."""
+    digest = _MESSAGE_ID_HASH.copy()
+    digest.update(f"{execution_id}:{index}".encode())
+    raw = bytearray(digest.digest()[:16])
+    raw[6] = raw[6] & 0x0F | 0x50  # version 5
+    raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def limit_error(name: str, message: str) -> dict[str, Any]:

@@ -153,6 +153,17 @@ TAMPERINGS = {
         "typeof stash",
         "undefined",
     ),
+    "the global object's prototype, swapped": (
+        "Object.setPrototypeOf(globalThis, Object.assign("
+        "Object.create(Object.getPrototypeOf(globalThis)), { stash: 'secret' }))",
+        "typeof stash",
+        "undefined",
+    ),
+    "the global object, made non-extensible": (
+        "Object.preventExtensions(globalThis)",
+        "String(Object.isExtensible(globalThis))",
+        "true",
+    ),
     "strict code adding to Array.prototype": (
         "(() => { 'use strict'; Array.prototype.stash = 'secret'; })()",
         "String([].stash)",
@@ -167,7 +178,14 @@ TAMPERINGS = {
 # RegExp.prototype is not frozen (V8's fast regular expressions need its original
 # shape): changing it taints the isolate, which is replaced. Error is not frozen either,
 # but what a run changes on it is put back.
-REPLACES_THE_ISOLATE = {"RegExp.prototype.exec replaced", "RegExp.prototype, a property added"}
+# Nor can a swapped prototype of the global object, or a global object made
+# non-extensible, be undone safely: the isolate is replaced.
+REPLACES_THE_ISOLATE = {
+    "RegExp.prototype.exec replaced",
+    "RegExp.prototype, a property added",
+    "the global object's prototype, swapped",
+    "the global object, made non-extensible",
+}
 CLEAR_REFUSAL = re.compile(
     r"frozen in Source Functions|not extensible|Cannot redefine property|read only|Cannot delete"
 )

@@ -29,6 +29,14 @@ def test_replaced_globals_are_put_back():
     pool.close()
 
 
+def test_a_created_global_is_gone_even_when_the_run_deleted_another():
+    pool = IsolatePool()
+    code = "async function onRequest() { const seen = typeof leak + ' ' + typeof atob; delete globalThis.atob; globalThis.leak = 1; Segment.track({ userId: 'u', event: seen }) }"
+    events = [pool.run("delete-and-create", code, REQ).events[0]["event"] for _ in range(3)]
+    assert events == ["undefined function"] * 3
+    pool.close()
+
+
 def test_different_versions_never_share_an_isolate(isolates_made):
     made = isolates_made
     pool = IsolatePool(max_isolates=4, isolation="inline")
@@ -74,6 +82,16 @@ def test_batch_runs_many_requests_and_isolates_each():
     assert {r.events[0]["event"] for r in results} == {"fresh"}
     assert results[7].events[0]["userId"] == "u7"
     pool.close()
+
+
+def test_each_execution_of_a_batch_has_its_own_random_source(pool):
+    code = "async function onRequest() { Segment.track({ userId: 'u', event: 'e', properties: { id: crypto.randomUUID(), hex: crypto.randomBytes(16).toString('hex') } }) }"
+    invocations = [Invocation(normalize_request(REQ), {}, f"r{i}") for i in range(20)]
+    seen = [r.events[0]["properties"] for r in pool.run_batch("random", code, invocations)]
+    again = [r.events[0]["properties"] for r in pool.run_batch("random", code, invocations)]
+    values = [p["id"] for p in seen + again] + [p["hex"] for p in seen + again]
+    assert len(set(values)) == len(values) == 80
+    assert all(len(p["hex"]) == 32 for p in seen)
 
 
 def test_batch_with_a_hostile_request_blames_only_it():

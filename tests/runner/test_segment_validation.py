@@ -1,7 +1,10 @@
 # ruff: noqa: E501  (JavaScript sources and payloads read better unwrapped)
+import uuid
+
 import pytest
 
 from runner import run
+from runner.result import MESSAGE_ID_NAMESPACE, message_id
 
 REQ = {"body": {}}
 
@@ -57,6 +60,40 @@ def test_message_over_32_kb_is_rejected():
     assert "limit is 32 KB" in result.error["message"]
 
 
+@pytest.mark.parametrize(
+    "text, count, over",
+    [
+        ("x", 0, 0),
+        ("x", 0, 1),
+        ("€", 10_000, 0),
+        ("€", 10_000, 1),
+        ("😀", 8_000, 0),
+        ("😀", 8_000, 1),
+    ],
+)
+def test_message_size_counts_utf8_bytes(text, count, over):
+    # {"collection":"c","id":"1","properties":{"s":""}} is 49 bytes; "€" is 3 bytes of
+    # UTF-8, "😀" 4 (two UTF-16 units): a message of exactly 32 KB passes, one more byte fails.
+    filler = 32 * 1024 + over - 49 - len(text.encode()) * count
+    result = emit(
+        f"Segment.set({{ collection: 'c', id: '1', properties: {{ s: 'x'.repeat({filler}) + '{text}'.repeat({count}) }} }})"
+    )
+    if over:
+        assert "the message is 32769 bytes; the limit is 32 KB" in result.error["message"]
+    else:
+        assert result.error is None and len(result.objects) == 1
+
+
+def test_a_message_is_what_it_was_when_emitted():
+    result = emit(
+        "const properties = { n: 1 }; const traits = { t: 1 };"
+        "Segment.track({ userId: 'u', event: 'e', properties }); properties.n = 2; properties.added = true;"
+        "Segment.set({ collection: 'c', id: 1, properties: traits }); traits.t = 2;"
+    )
+    assert result.events[0]["properties"] == {"n": 1}
+    assert result.objects == [{"collection": "c", "id": "1", "properties": {"t": 1}}]
+
+
 def test_copied_fields_and_defaults():
     result = emit("""
       Segment.identify({ userId: 'u', traits: { a: 1 }, junk: 1, integrations: { All: false } });
@@ -89,6 +126,24 @@ def test_message_ids_are_deterministic_per_execution():
     assert [e["messageId"] for e in first] == [e["messageId"] for e in again]
     assert first[0]["messageId"] != first[1]["messageId"] != other[1]["messageId"]
     assert run(code, REQ).events[0]["messageId"] != run(code, REQ).events[0]["messageId"]
+
+
+def test_message_ids_are_pinned():
+    # Stored events and their replays rely on these ids never changing.
+    code = "async function onRequest() { Segment.track({ userId: 'u', event: 'a' }); Segment.track({ userId: 'u', event: 'b' }) }"
+    events = run(code, REQ, execution_id="exec-1").events
+    assert [e["messageId"] for e in events] == [
+        "2ef5e124-57cd-53d1-9fc0-afd006c2e2ff",
+        "ac327ac4-4fe5-5e7e-8909-1240e7ec5802",
+    ]
+    assert message_id("evt_123", 0) == "3f30a10f-866f-5c26-8215-2700bada998b"
+
+
+@pytest.mark.parametrize("execution_id", ["exec-1", "", "évènement-€-😀", "x" * 300, "a:b:7"])
+def test_message_id_is_uuid5_of_execution_and_index(execution_id):
+    for index in (0, 1, 12, 1000):
+        expected = uuid.uuid5(MESSAGE_ID_NAMESPACE, f"{execution_id}:{index}")
+        assert message_id(execution_id, index) == str(expected)
 
 
 def test_nothing_is_sent_when_the_function_fails():

@@ -31,6 +31,7 @@ const holders = [];
 const keys = [];
 const values = [];
 let notGuarded = null;
+let globalPrototype = null;
 
 function push(list, value) {
   defineProperty(list, list.length, { value, writable: true, enumerable: true, configurable: true });
@@ -102,6 +103,7 @@ function guard(obj) {
 // `preludeGlobals`: the names of the globals the prelude defined.
 export function takeSnapshot(preludeGlobals) {
   notGuarded = lockIntrinsics(preludeGlobals); // built-ins are locked, never guarded
+  globalPrototype = getPrototypeOf(globalThis);
   const all = ownKeys(globalThis);
   for (let i = 0; i < all.length; i++) rememberGlobal(all[i]);
   onGlobalLoaded(rememberGlobal);
@@ -122,17 +124,19 @@ function restoreGlobal(key, before) {
 
 function restoreGlobals() {
   let clean = true;
-  const now = ownKeys(globalThis);
-  if (now.length !== globalKeys.length) {
-    for (let i = 0; i < now.length; i++) {
-      if (!globalIndex.has(now[i]) && !deleteProperty(globalThis, now[i])) clean = false;
-    }
-  }
   for (let i = 0; i < globalKeys.length; i++) {
     const before = globalBefore[i];
     // Reading a data property is cheap; only accessors and changed values need a descriptor.
     if (isDataProperty(before) && globalThis[globalKeys[i]] === before.value) continue;
     clean = restoreGlobal(globalKeys[i], before) && clean;
+  }
+  // Counted once the deleted globals are back, so that a run that deleted one global and
+  // created another does not keep the one it created.
+  const now = ownKeys(globalThis);
+  if (now.length !== globalKeys.length) {
+    for (let i = 0; i < now.length; i++) {
+      if (!globalIndex.has(now[i]) && !deleteProperty(globalThis, now[i])) clean = false;
+    }
   }
   return clean;
 }
@@ -165,10 +169,18 @@ function restoreGuarded() {
   return clean;
 }
 
+// A name a function does not declare is looked up on the global object's prototype
+// chain: a run that swapped the prototype, or froze the global object, would reach the
+// next run. Neither can be undone safely, so the isolate is thrown away.
+function globalObjectIntact() {
+  return isExtensible(globalThis) && getPrototypeOf(globalThis) === globalPrototype;
+}
+
 // Returns false when the isolate must not run anything else.
 export function resetAfterExecution() {
   try {
-    const clean = restoreGlobals() && restoreGuarded() && resetWatchedIntrinsics();
+    const clean = globalObjectIntact() && restoreGlobals() && restoreGuarded()
+      && resetWatchedIntrinsics();
     resetRegExpStatics();
     return clean;
   } catch (err) {
@@ -180,7 +192,8 @@ export function resetAfterExecution() {
 // have run after its reset.
 export function resetIdleIntrinsics() {
   try {
-    return resetWatchedIntrinsics();
+    resetRegExpStatics();
+    return globalObjectIntact() && resetWatchedIntrinsics();
   } catch (err) {
     return false;
   }

@@ -66,6 +66,12 @@ function describeError(err) {
   return { name: 'Error', message, stack: `Error: ${message}` };
 }
 
+function jsonList(texts) {
+  let list = '';
+  for (let i = 0; i < texts.length; i++) list += (i ? ',' : '') + texts[i];
+  return '[' + list + ']';
+}
+
 function finish(execution, error) {
   execution.settled = true;
   execution.timers.clear();
@@ -75,14 +81,13 @@ function finish(execution, error) {
   if (!resetAfterExecution()) tainted = true;
   // Serialised now, while the runtime is known clean (or tainted by this very execution):
   // a later execution that poisons JSON (a toJSON on a prototype) cannot touch it.
-  const report = stringify({
-    index: execution.index,
-    events: error ? [] : execution.events,
-    objects: error ? [] : execution.objects,
-    logs: execution.logs,
-    error,
-    durationMs: Date.now() - execution.startedAt,
-  });
+  // Events and objects are JSON already (segment.js): joined by hand, not parsed again.
+  const report = '{"index":' + execution.index
+    + ',"events":' + jsonList(error ? [] : execution.events)
+    + ',"objects":' + jsonList(error ? [] : execution.objects)
+    + ',"logs":' + stringify(execution.logs)
+    + ',"error":' + stringify(error)
+    + ',"durationMs":' + stringify(Date.now() - execution.startedAt) + '}';
   batch.done[batch.done.length] = report;
   // An execution that waited on fetches or timers ends its kick, so its result reaches
   // Python before anything else runs.

@@ -5,8 +5,7 @@ import { ValidationError } from './errors.js';
 import { activeExecution } from './state.js';
 
 // Captured so a function that replaces JSON or Array.prototype.push cannot break the batch.
-const { parse, stringify } = JSON;
-const copy = (value) => parse(stringify(value));
+const { stringify } = JSON;
 const append = (list, value) => { list[list.length] = value; };
 
 const MAX_MESSAGE_BYTES = 32 * 1024;
@@ -65,11 +64,16 @@ function checkShape(call, type, message) {
   }
 }
 
-function checkSize(call, message) {
-  const bytes = utf8Length(stringify(message));
+// Returns the message as JSON: what the execution's report carries, so a later change to
+// the objects the function passed in does not reach it (and it is serialised only once).
+function checkedJson(call, message) {
+  const text = stringify(message);
+  // A UTF-16 unit is at most 3 bytes of UTF-8: short texts need no counting.
+  const bytes = text.length * 3 <= MAX_MESSAGE_BYTES ? 0 : utf8Length(text);
   if (bytes > MAX_MESSAGE_BYTES) {
     fail(call, `the message is ${bytes} bytes; the limit is 32 KB`);
   }
+  return text;
 }
 
 function copyFields(type, message) {
@@ -82,17 +86,15 @@ function copyFields(type, message) {
   return out;
 }
 
-// Validate one event call and return the message to send.
+// Validate one event call and return the message to send, as JSON.
 export function buildEvent(type, message, call = `Segment.${type}()`) {
   if (!isPlainObject(message)) fail(call, 'expects an object argument');
   checkIdentity(call, type, message);
   checkShape(call, type, message);
-  const out = copyFields(type, message);
-  checkSize(call, out);
-  return out;
+  return checkedJson(call, copyFields(type, message));
 }
 
-// Validate one `Segment.set()` call and return the object to upsert.
+// Validate one `Segment.set()` call and return the object to upsert, as JSON.
 export function buildObject(message, call = 'Segment.set()') {
   if (!isPlainObject(message)) fail(call, 'expects an object argument');
   if (isMissing(message.collection) || typeof message.collection !== 'string') {
@@ -101,15 +103,14 @@ export function buildObject(message, call = 'Segment.set()') {
   if (isMissing(message.id)) fail(call, '"id" is required');
   if (!isPlainObject(message.properties)) fail(call, '"properties" is required and must be an object');
   const out = { collection: message.collection, id: String(message.id), properties: message.properties };
-  checkSize(call, out);
-  return out;
+  return checkedJson(call, out);
 }
 
 function emitter(type) {
   return function (message) {
     const event = buildEvent(type, message);
     const execution = activeExecution();
-    if (execution) append(execution.events, copy(event));
+    if (execution) append(execution.events, event);
   };
 }
 
@@ -123,11 +124,12 @@ export const Segment = Object.freeze({
   set(message) {
     const object = buildObject(message);
     const execution = activeExecution();
-    if (execution) append(execution.objects, copy(object));
+    if (execution) append(execution.objects, object);
   },
 });
 
 // The legacy interface returns `{events, objects}`; they go through the same checks.
+// Events and objects are kept as JSON texts (see checkedJson).
 export function collectLegacyOutput(output) {
   const result = { events: [], objects: [] };
   if (output === undefined || output === null) return result;
@@ -140,10 +142,10 @@ export function collectLegacyOutput(output) {
     const call = `processEvents() events[${i}]`;
     const type = event && event.type;
     if (!EVENT_TYPES.includes(type)) fail(call, `"type" must be one of ${EVENT_TYPES.join(', ')}`);
-    append(result.events, copy(buildEvent(type, event, call)));
+    append(result.events, buildEvent(type, event, call));
   });
   objects.forEach((object, i) => {
-    append(result.objects, copy(buildObject(object, `processEvents() objects[${i}]`)));
+    append(result.objects, buildObject(object, `processEvents() objects[${i}]`));
   });
   return result;
 }
