@@ -98,14 +98,7 @@ def capture_store(*, token: str, webhook: IncomingWebhook) -> Capture:
     if catcher is None:
         raise CatcherNotFound("No function catches requests at this URL.")
     with transaction.atomic():
-        capture = Capture.objects.create(
-            function_id=catcher.function_id,
-            method=webhook.method,
-            path=webhook.path,
-            query_string=webhook.query_string,
-            headers=webhook.headers,
-            raw_body=webhook.body,
-        )
+        capture = Capture.objects.create(function_id=catcher.function_id, **webhook.row())
         _trim(catcher.function_id)
         transaction.on_commit(lambda: publish_capture(capture), robust=True)
     return capture

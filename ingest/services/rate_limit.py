@@ -21,10 +21,6 @@ LEASES_PER_WINDOW = 20
 _MAX_WINDOWS = 10_000  # past this many sources seen, windows of past seconds are dropped
 
 
-class RateLimitExceeded(Exception):
-    pass
-
-
 @dataclass
 class _Window:
     second: int
@@ -37,18 +33,18 @@ _windows: dict[int, _Window] = {}
 _lock = threading.Lock()
 
 
-def check_rate(source_id: int) -> None:
-    """Count one webhook for the source; raises RateLimitExceeded past the limit."""
+def admits(source_id: int) -> bool:
+    """Count one webhook for the source; False past the limit."""
     limit = settings.WEBHOOK_RATE_LIMIT_PER_SECOND
     if limit <= 0:
-        return
+        return True
     second = int(time.time())
     with _lock:
         window = _window(source_id, second)
         if _use(window):
-            return
+            return True
         if window.exhausted:
-            raise RateLimitExceeded
+            return False
     # Outside the lock: a slow cache must not hold up the webhooks of other sources.
     size = max(1, limit // LEASES_PER_WINDOW)
     granted = _lease(f"webhook-rate:{source_id}:{second}", size, limit)
@@ -56,9 +52,7 @@ def check_rate(source_id: int) -> None:
         window = _window(source_id, second)
         window.granted += granted
         window.exhausted = window.exhausted or granted < size
-        if _use(window):
-            return
-    raise RateLimitExceeded
+        return _use(window)
 
 
 def _use(window: _Window) -> bool:

@@ -13,7 +13,7 @@ from django.db import transaction
 from catalog.models import Source
 from ingest import dispatch
 from ingest.models import IngestEvent
-from ingest.services.rate_limit import RateLimitExceeded, check_rate
+from ingest.services import rate_limit
 
 logger = logging.getLogger(__name__)
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -53,6 +53,16 @@ class IncomingWebhook:
     headers: dict[str, str]
     body: bytes
 
+    def row(self) -> dict:
+        """The request as the fields of a stored row (an ingest event, a capture)."""
+        return {
+            "method": self.method,
+            "path": self.path,
+            "query_string": self.query_string,
+            "headers": self.headers,
+            "raw_body": self.body,
+        }
+
 
 def check_payload_size(size: int) -> None:
     """The one rule for webhook bodies, used by the ASGI guard and the view alike."""
@@ -65,6 +75,9 @@ def is_token_shaped(token: str) -> bool:
     """Tokens are URL-safe base64; anything else (a NUL byte, say) is unknown, not a
     question for the database."""
     return bool(_TOKEN_SHAPE.fullmatch(token))
+
+
+SOURCE_LOOKUP_TTL_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -115,7 +128,6 @@ def _target_for_token(token: str) -> _Target | None:
     return _Target(*found) if found else None
 
 
-SOURCE_LOOKUP_TTL_S = 2.0
 source_lookup = _SourceLookup()
 
 
@@ -133,19 +145,11 @@ def webhook_accept(*, token: str, webhook: IncomingWebhook) -> IngestEvent:
     propagate so the caller can answer 503 (nothing is half-written: one INSERT)."""
     check_payload_size(len(webhook.body))
     target = _target(token)
-    try:
-        check_rate(target.source_id)
-    except RateLimitExceeded:
-        raise RateLimited("Too many requests for this source; slow down.", retry_after=1) from None
+    if not rate_limit.admits(target.source_id):
+        raise RateLimited("Too many requests for this source; slow down.", retry_after=1)
     # One INSERT, committed by itself (no transaction around it: one round trip).
     event = IngestEvent.objects.create(
-        source_id=target.source_id,
-        version_id=target.version_id,
-        method=webhook.method,
-        path=webhook.path,
-        query_string=webhook.query_string,
-        headers=webhook.headers,
-        raw_body=webhook.body,
+        source_id=target.source_id, version_id=target.version_id, **webhook.row()
     )
     # robust: the row is durable; the sweep queues it if this fails.
     transaction.on_commit(lambda: dispatch.queue_soon(event.pk), robust=True)
