@@ -13,7 +13,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from functions_ide.routing import websocket_urlpatterns  # noqa: E402
-from ingest.asgi import WebhookBodyLimit  # noqa: E402
+from ingest.receive.asgi import WebhookBodyLimit  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

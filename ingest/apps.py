@@ -16,7 +16,7 @@ class IngestConfig(AppConfig):
 def _forget_sources(**kwargs) -> None:
     from django.db import transaction
 
-    from ingest.services.receive import source_lookup
+    from ingest.receive import source_lookup
 
     # Again once committed: another thread may have looked the old row up meanwhile.
     source_lookup.forget()

@@ -21,7 +21,7 @@ from catalog import policy
 from catalog.models import Function
 from catalog.services.audit import audit_record
 from ingest.models import Capture, Catcher
-from ingest.services.receive import (
+from ingest.receive import (
     IncomingWebhook,
     WebhookRefused,
     check_payload_size,

@@ -1,4 +1,5 @@
-"""Celery tasks of the ingest app: each takes ids and calls one service."""
+"""Celery tasks of the ingest app: each takes ids and calls one service. They are
+queued by name through ingest.queue, never called from the stages."""
 
 from celery import shared_task
 from django.db import DatabaseError
@@ -25,11 +26,9 @@ def execute_batch(ingest_event_ids: list[int]) -> None:
     services.ingest_events_execute(ingest_event_ids=ingest_event_ids)
 
 
-@shared_task(name="ingest.forward", bind=True, ignore_result=True)
-def forward(self, ingest_event_id: int) -> None:
-    attempt = self.request.retries + 1
-    if services.ingest_event_forward(ingest_event_id=ingest_event_id, attempt=attempt) == "retry":
-        raise self.retry(countdown=services.backoff_seconds(attempt), max_retries=None)
+@shared_task(name="ingest.forward", ignore_result=True)
+def forward(ingest_event_id: int, attempt: int = 1) -> None:
+    services.ingest_event_deliver(ingest_event_id=ingest_event_id, attempt=attempt)
 
 
 @shared_task(name="ingest.sweep", ignore_result=True)

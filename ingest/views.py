@@ -6,8 +6,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from functions_ide import metrics
-from ingest import catcher, services
+from ingest import catcher, metrics, receive, services
 
 logger = logging.getLogger(__name__)
 
@@ -20,35 +19,13 @@ def _error(status: int, message: str, **headers: str) -> JsonResponse:
 
 
 def incoming_webhook(request: HttpRequest) -> services.IncomingWebhook:
-    headers = {
-        name: value
-        for name, value in request.headers.items()
-        if name.lower() not in services.DROPPED_HEADERS
-    }
-    return services.IncomingWebhook(
+    return services.IncomingWebhook.from_raw_headers(
         method=request.method,
         path=request.path,
         query_string=request.META.get("QUERY_STRING", ""),
-        headers=headers,
+        headers=request.headers.items(),
         body=request.body,
     )
-
-
-def answer_webhook(token: str, webhook: services.IncomingWebhook) -> tuple[int, dict, dict]:
-    """What the sender of a webhook hears: (status, JSON body, headers). Shared by this
-    view and the ASGI fast path of ingest/asgi.py."""
-    try:
-        event = services.webhook_accept(token=token, webhook=webhook)
-    except services.WebhookRefused as refused:
-        metrics.webhook_refused(metrics.reason_for_status(refused.status))
-        extra = {"Retry-After": str(refused.retry_after)} if refused.retry_after else {}
-        return refused.status, {"error": str(refused)}, extra
-    except DatabaseError:
-        metrics.webhook_refused("unavailable")
-        logger.exception("webhook not accepted: the database is unavailable")
-        return 503, {"error": "Temporarily unavailable; please retry."}, {"Retry-After": "5"}
-    metrics.webhook_accepted()
-    return 200, {"id": event.pk}, {}
 
 
 @csrf_exempt
@@ -61,7 +38,7 @@ def receive_webhook(request: HttpRequest, token: str) -> JsonResponse:
     except services.WebhookRefused as refused:
         metrics.webhook_refused("too_large")
         return _error(refused.status, str(refused))
-    status, body, headers = answer_webhook(token, incoming_webhook(request))
+    status, body, headers = receive.answer_webhook(token, incoming_webhook(request))
     response = JsonResponse(body, status=status)
     for name, value in headers.items():
         response[name] = value

@@ -95,7 +95,7 @@ def test_the_webhook_endpoint_never_fails(
 ):
     path = hook_path(source, token)
     before = IngestEvent.objects.count()
-    with mock.patch("ingest.dispatch.queue_soon"):
+    with mock.patch("ingest.queue.execute_soon"):
         response = Client().generic(
             method,
             f"{path}?{quote(query, safe='=&')}",
@@ -164,7 +164,7 @@ def test_the_asgi_guard_and_endpoint_never_fail(source, token, body, length, chu
     communicator = HttpCommunicator(
         application, "POST", hook_path(source, token), body=body, headers=raw_headers
     )
-    with mock.patch("ingest.dispatch.queue_soon"):
+    with mock.patch("ingest.queue.execute_soon"):
         response = async_to_sync(communicator.get_response)(timeout=10)
 
     assert response["status"] < 500, response["body"][:300]

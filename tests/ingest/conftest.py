@@ -4,13 +4,12 @@ import pytest
 @pytest.fixture
 def no_queue():
     """Nothing reaches the broker: tests call the services themselves. Yields the mock of
-    execute.apply_async, through which retries are scheduled."""
+    ingest.queue.retry, through which retries are scheduled."""
     from unittest import mock
 
     with (
-        mock.patch("ingest.dispatch.queue_soon"),
-        mock.patch("ingest.tasks.execute_batch.delay"),
-        mock.patch("ingest.tasks.execute.apply_async") as retries,
-        mock.patch("ingest.tasks.forward.delay"),
+        mock.patch("ingest.queue.broker"),
+        mock.patch("ingest.queue.execute_soon"),
+        mock.patch("ingest.queue.retry") as retries,
     ):
         yield retries

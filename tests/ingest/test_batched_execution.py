@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ingest import runtime, services
+from ingest import services
+from ingest.execute import runtime
 from ingest.models import (
     Execution,
     Forwarding,
@@ -19,7 +20,7 @@ from ingest.models import (
     StoredEvent,
     WarehouseObject,
 )
-from ingest.services.execute import batch_size
+from ingest.execute import batch_size
 from tests.factories import SourceFactory
 from tests.ingest.helpers import (
     STRIPE_CHARGE,
@@ -57,7 +58,7 @@ def runs():
         calls.append((version.pk, len(invocations)))
         return real(version=version, invocations=invocations)
 
-    with mock.patch("ingest.runtime.execute", side_effect=spy):
+    with mock.patch("ingest.execute.runtime.execute", side_effect=spy):
         yield calls
 
 
@@ -178,7 +179,7 @@ def test_retries_and_dead_letters_in_a_batch_are_decided_one_by_one(
     statuses = {e.ingest_event_id: e.status for e in executions}
     assert [statuses[i] for i in ids] == ["retrying", "failed", "succeeded"]
     no_queue.assert_called_once()  # the retry of the first, with its backoff
-    assert no_queue.call_args.args[0] == (ids[0],) and no_queue.call_args.kwargs["countdown"] > 0
+    assert no_queue.call_args.args == (ids[0],) and no_queue.call_args.kwargs["in_s"] > 0
 
 
 def test_forwards_are_queued_for_events_that_produced_something(
@@ -191,7 +192,7 @@ def test_forwards_are_queued_for_events_that_produced_something(
     )
     ids = accept_many(client, source, 3) + accept_many(client, other, 1)
     with (
-        mock.patch("ingest.tasks.forward.delay") as forwarded,
+        mock.patch("ingest.queue.deliver") as forwarded,
         django_capture_on_commit_callbacks(execute=True),
     ):
         services.ingest_events_execute(ingest_event_ids=ids)
@@ -210,7 +211,7 @@ def test_a_run_that_outlived_its_claim_records_nothing(client):
         IngestEvent.objects.filter(pk=taken).update(claim=uuid.uuid4())  # another worker's
         return outcomes
 
-    with mock.patch("ingest.runtime.execute", side_effect=slow):
+    with mock.patch("ingest.execute.runtime.execute", side_effect=slow):
         executions = services.ingest_events_execute(ingest_event_ids=[taken, kept])
     assert [e.ingest_event_id for e in executions] == [kept]
     assert not Execution.objects.filter(ingest_event_id=taken).exists()
@@ -229,7 +230,7 @@ def test_a_source_deleted_mid_batch_costs_only_its_own_events(client):
         other.delete()
         return outcomes
 
-    with mock.patch("ingest.runtime.execute", side_effect=deleting):
+    with mock.patch("ingest.execute.runtime.execute", side_effect=deleting):
         executions = services.ingest_events_execute(ingest_event_ids=[kept, gone])
     assert [e.ingest_event_id for e in executions] == [kept]
     assert IngestEvent.objects.get(pk=kept).status == Status.SUCCEEDED
@@ -239,7 +240,7 @@ def test_settings_that_cannot_be_read_fail_the_run_not_the_claim(client):
     source = source_running(TRACK_AND_SET)
     ids = accept_many(client, source, 2)
     with mock.patch(
-        "ingest.services.execute.source_runtime_settings", side_effect=ValueError("bad key")
+        "ingest.execute.source_runtime_settings", side_effect=ValueError("bad key")
     ):
         executions = services.ingest_events_execute(ingest_event_ids=ids)
     assert [e.error["name"] for e in executions] == ["InfrastructureError"] * 2

@@ -89,6 +89,6 @@ def test_bodies_over_the_limit_are_413(client, token, settings):
 
 
 def test_the_asgi_guard_caps_the_test_url_too():
-    from ingest.asgi import WebhookBodyLimit
+    from ingest.receive.asgi import WebhookBodyLimit
 
     assert "/hooks/test/abc".startswith(WebhookBodyLimit(None).prefix)

@@ -64,7 +64,7 @@ def test_replay_all_against_the_pinned_version(client, source, owner_api):
 def test_replay_is_queued_on_commit(client, source, owner_api, django_capture_on_commit_callbacks):
     event_id = dead_letter(client, source)
     with (
-        mock.patch("ingest.tasks.execute_batch.delay") as queued,
+        mock.patch("ingest.queue.execute") as queued,
         django_capture_on_commit_callbacks(execute=True),
     ):
         owner_api.post(url(source, "replay/"), {"ids": [event_id]}, format="json")

@@ -95,7 +95,7 @@ def test_retried_errors_schedule_another_attempt(client, error, no_queue, settin
     settings.RETRY_BACKOFF_BASE_S = 4
     source = source_running(throwing(error))
     event_id = accept(client, source)
-    with mock.patch("ingest.services.execute.transaction.on_commit", lambda f, robust: f()):
+    with mock.patch("ingest.record.transaction.on_commit", lambda f, robust: f()):
         execution = services.ingest_event_execute(ingest_event_id=event_id)
     event = IngestEvent.objects.get(pk=event_id)
     assert execution.status == Execution.Status.RETRYING
@@ -104,7 +104,7 @@ def test_retried_errors_schedule_another_attempt(client, error, no_queue, settin
     delay = (event.next_attempt_at - timezone.now()).total_seconds()
     assert 1.5 < delay <= 4
     (args, kwargs) = no_queue.call_args
-    assert args == ((event_id,),) and 2 <= kwargs["countdown"] <= 4
+    assert args == (event_id,) and 2 <= kwargs["in_s"] <= 4
     assert not StoredEvent.objects.exists()
 
 
@@ -153,7 +153,7 @@ def test_five_failed_attempts_make_a_dead_letter(client):
 def test_an_infrastructure_failure_is_recorded_and_retried(client):
     source = source_running(TRACK_AND_SET)
     event_id = accept(client, source)
-    with mock.patch("ingest.runtime.execute", side_effect=RuntimeError("V8 crashed")):
+    with mock.patch("ingest.execute.runtime.execute", side_effect=RuntimeError("V8 crashed")):
         execution = services.ingest_event_execute(ingest_event_id=event_id)
     assert execution.status == Execution.Status.RETRYING
     assert execution.error["name"] == "InfrastructureError"
@@ -177,10 +177,10 @@ def test_console_logs_errors_and_settings_reach_the_execution(client):
 
 def test_the_backoff_grows_and_is_capped(settings):
     settings.RETRY_BACKOFF_BASE_S, settings.RETRY_BACKOFF_CAP_S = 2, 10
-    with mock.patch("ingest.services.execute.random.uniform", return_value=1.0):
+    with mock.patch("ingest.queue.random.uniform", return_value=1.0):
         delays = [services.backoff_seconds(n) for n in range(1, 6)]
     assert delays == [2, 4, 8, 10, 10]
-    with mock.patch("ingest.services.execute.random.uniform", return_value=0.5):
+    with mock.patch("ingest.queue.random.uniform", return_value=0.5):
         assert services.backoff_seconds(1) == 1
 
 

@@ -56,7 +56,7 @@ def executed(client, collector):
     """An ingest event whose run stored one event and one object, forwarding on."""
     source = source_running(TRACK_AND_SET)
     Forwarding.objects.create(workspace=source.workspace, endpoint=collector.url, write_key="wk_1")
-    with mock.patch("ingest.dispatch.queue_soon"), mock.patch("ingest.tasks.forward.delay"):
+    with mock.patch("ingest.queue.execute_soon"), mock.patch("ingest.queue.deliver"):
         event_id = post_webhook(client, source).json()["id"]
         services.ingest_event_execute(ingest_event_id=event_id)
     return event_id

@@ -45,7 +45,7 @@ def logged_in(cli, live_server, owner, workspace):
 def executed(client, source, times=1):
     from unittest import mock
 
-    with mock.patch("ingest.dispatch.queue_soon"), mock.patch("ingest.tasks.forward.delay"):
+    with mock.patch("ingest.queue.execute_soon"), mock.patch("ingest.queue.deliver"):
         for _ in range(times):
             services.ingest_event_execute(ingest_event_id=post_webhook(client, source).json()["id"])
 
@@ -73,7 +73,7 @@ def test_replay_all(logged_in, client, workspace):
     executed(client, bad, times=2)
     from unittest import mock
 
-    with mock.patch("ingest.dispatch.queue_soon"):
+    with mock.patch("ingest.queue.execute_soon"):
         done = logged_in("replay", "--source", "broken", "--all")
     assert done.returncode == 0, done.stderr
     assert "Replaying 2 dead letter(s)" in done.stdout

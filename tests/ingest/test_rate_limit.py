@@ -7,8 +7,8 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 
-from ingest.services import rate_limit
-from ingest.services.rate_limit import admits
+from ingest.receive import rate_limit
+from ingest.receive.rate_limit import admits
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def second(monkeypatch):
     """A fixed second of the clock, and a clean slate of windows."""
     monkeypatch.setattr(rate_limit, "_windows", {})
     now = 1_800_000_000 + id(monkeypatch) % 1_000_000
-    with mock.patch("ingest.services.rate_limit.time.time", return_value=float(now)):
+    with mock.patch("ingest.receive.rate_limit.time.time", return_value=float(now)):
         yield now
     cache.delete_many([f"webhook-rate:{source}:{now}" for source in range(1, 4)])
 
@@ -56,7 +56,7 @@ def test_without_the_cache_webhooks_are_still_admitted(second, settings):
 def test_a_new_second_opens_a_new_window(second, settings):
     settings.WEBHOOK_RATE_LIMIT_PER_SECOND = 2
     assert admitted(1, 3) == 2
-    with mock.patch("ingest.services.rate_limit.time.time", return_value=float(second + 1)):
+    with mock.patch("ingest.receive.rate_limit.time.time", return_value=float(second + 1)):
         assert admitted(1, 3) == 2
     cache.delete(f"webhook-rate:1:{second + 1}")
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.services import source_update
 from ingest.models import IngestEvent
-from ingest.services import receive
+from ingest.receive import sources as receive
 from tests.factories import member
 from tests.ingest.helpers import deploy_new_version, post_webhook, source_running
 
@@ -57,11 +57,11 @@ def test_a_new_pinned_version_gets_the_next_webhook(client, source):
 
 
 def test_a_lookup_is_forgotten_after_its_interval(client, source):
-    with mock.patch("ingest.services.receive.time.monotonic", return_value=1000.0):
+    with mock.patch("ingest.receive.sources.time.monotonic", return_value=1000.0):
         post_webhook(client, source)
     later = 1000.0 + receive.SOURCE_LOOKUP_TTL_S
     with (
-        mock.patch("ingest.services.receive.time.monotonic", return_value=later),
+        mock.patch("ingest.receive.sources.time.monotonic", return_value=later),
         CaptureQueriesContext(connection) as queries,
     ):
         assert post_webhook(client, source).status_code == 200
@@ -69,8 +69,8 @@ def test_a_lookup_is_forgotten_after_its_interval(client, source):
 
 
 def test_the_lookup_is_bounded():
-    lookup = receive._SourceLookup(size=3)
-    with mock.patch.object(receive, "_target_for_token", return_value=None):
+    lookup = receive.SourceLookup(size=3)
+    with mock.patch.object(receive, "target_for_token", return_value=None):
         for n in range(10):
             lookup.get(f"token-{n}")
     assert list(lookup._entries) == ["token-7", "token-8", "token-9"]

@@ -20,7 +20,7 @@ def source():
 
 
 def accept(client, source) -> int:
-    with mock.patch("ingest.dispatch.queue_soon"):
+    with mock.patch("ingest.queue.execute_soon"):
         return post_webhook(client, source).json()["id"]
 
 
@@ -34,7 +34,7 @@ def test_the_sweep_queues_lost_and_abandoned_events(client, source, settings):
     fresh = accept(client, source)  # its task is on its way
     running = accept(client, source)  # a worker is on it right now
     IngestEvent.objects.filter(pk=running).update(status=Status.RUNNING, claimed_at=timezone.now())
-    with mock.patch("ingest.tasks.execute_batch.delay") as queued:
+    with mock.patch("ingest.queue.execute") as queued:
         swept = services.ingest_events_sweep()
     assert sorted(swept) == sorted([lost, abandoned])
     queued.assert_called_once()
@@ -44,7 +44,7 @@ def test_the_sweep_queues_lost_and_abandoned_events(client, source, settings):
 
 def test_a_swept_event_runs_once_even_if_its_old_task_shows_up(client, source):
     event_id = accept(client, source)
-    with mock.patch("ingest.tasks.forward.delay"):
+    with mock.patch("ingest.queue.deliver"):
         first = services.ingest_event_execute(ingest_event_id=event_id)
         again = services.ingest_event_execute(ingest_event_id=event_id)
     assert first.status == "succeeded" and again is None
@@ -53,7 +53,7 @@ def test_a_swept_event_runs_once_even_if_its_old_task_shows_up(client, source):
 def test_retention_deletes_old_finished_events_only(client, source, settings):
     settings.RETENTION_DAYS = 30
     old, recent, old_pending = (accept(client, source) for _ in range(3))
-    with mock.patch("ingest.tasks.forward.delay"):
+    with mock.patch("ingest.queue.deliver"):
         services.ingest_event_execute(ingest_event_id=old)
         services.ingest_event_execute(ingest_event_id=recent)
     ago = timezone.now() - timedelta(days=31)
@@ -72,10 +72,10 @@ def test_unsent_events_of_a_forwarding_workspace_are_forwarded_again(client, sou
         workspace=source.workspace, endpoint="http://127.0.0.1:9", write_key="k"
     )
     event_id = accept(client, source)
-    with mock.patch("ingest.tasks.forward.delay"):
+    with mock.patch("ingest.queue.deliver"):
         services.ingest_event_execute(ingest_event_id=event_id)  # its forward task is lost
     StoredEvent.objects.update(received_at=timezone.now() - timedelta(minutes=5))
-    with mock.patch("ingest.tasks.forward.delay") as queued:
+    with mock.patch("ingest.queue.deliver") as queued:
         assert services.forwards_sweep() == [event_id]
     queued.assert_called_once_with(event_id)
     StoredEvent.objects.update(sent_at=timezone.now())

@@ -35,7 +35,7 @@ async def test_an_accepted_webhook_is_stored_with_its_headers_and_query():
     from channels.db import database_sync_to_async
 
     src = await database_sync_to_async(source)()
-    with mock.patch("ingest.dispatch.queue_soon"):
+    with mock.patch("ingest.queue.execute_soon"):
         status, headers, body = await post(
             f"/hooks/{src.webhook_token}?from=stripe",
             json.dumps(STRIPE_CHARGE).encode(),
@@ -63,8 +63,8 @@ async def test_the_rate_limit_and_the_database_outage_answers(settings):
     src = await database_sync_to_async(source)()
     settings.WEBHOOK_RATE_LIMIT_PER_SECOND = 1
     with (
-        mock.patch("ingest.dispatch.queue_soon"),
-        mock.patch("ingest.services.rate_limit.time.time", return_value=1_700_000_000.0),
+        mock.patch("ingest.queue.execute_soon"),
+        mock.patch("ingest.receive.rate_limit.time.time", return_value=1_700_000_000.0),
     ):
         assert (await post(f"/hooks/{src.webhook_token}", b"{}"))[0] == 200
         status, headers, _ = await post(f"/hooks/{src.webhook_token}", b"{}")

@@ -2,7 +2,7 @@
 
 import json
 
-from ingest.asgi import WebhookBodyLimit
+from ingest.receive.asgi import WebhookBodyLimit
 
 LIMIT = 2 * 1024 * 1024
 

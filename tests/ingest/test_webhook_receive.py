@@ -17,7 +17,7 @@ def source():
 
 
 def test_an_accepted_webhook_is_stored_before_the_answer(client, source):
-    with mock.patch("ingest.dispatch.queue_soon") as queued:
+    with mock.patch("ingest.queue.execute_soon") as queued:
         response = post_webhook(
             client, source, query="from=stripe&x=1", HTTP_STRIPE_SIGNATURE="t=1,v1=abc"
         )
@@ -33,7 +33,7 @@ def test_an_accepted_webhook_is_stored_before_the_answer(client, source):
 
 def test_the_execution_is_queued_on_commit(client, source, django_capture_on_commit_callbacks):
     with (
-        mock.patch("ingest.dispatch.queue_soon") as queued,
+        mock.patch("ingest.queue.execute_soon") as queued,
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = post_webhook(client, source)
@@ -80,7 +80,7 @@ def test_a_body_of_exactly_2_mb_is_accepted(client, source):
 
 def test_past_the_rate_limit_the_sender_gets_429(client, source, settings):
     settings.WEBHOOK_RATE_LIMIT_PER_SECOND = 3
-    with mock.patch("ingest.services.rate_limit.time.time", return_value=1_700_000_000.0):
+    with mock.patch("ingest.receive.rate_limit.time.time", return_value=1_700_000_000.0):
         answers = [post_webhook(client, source).status_code for _ in range(5)]
         refused = post_webhook(client, source)
     assert answers == [200, 200, 200, 429, 429]
@@ -91,7 +91,7 @@ def test_past_the_rate_limit_the_sender_gets_429(client, source, settings):
 def test_the_rate_limit_is_per_source(client, source, settings):
     settings.WEBHOOK_RATE_LIMIT_PER_SECOND = 1
     other = source_running("async function onRequest() {}")
-    with mock.patch("ingest.services.rate_limit.time.time", return_value=1_700_000_100.0):
+    with mock.patch("ingest.receive.rate_limit.time.time", return_value=1_700_000_100.0):
         assert post_webhook(client, source).status_code == 200
         assert post_webhook(client, other).status_code == 200
         assert post_webhook(client, source).status_code == 429

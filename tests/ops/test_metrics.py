@@ -158,14 +158,14 @@ def test_a_database_that_does_not_answer_still_gives_a_scrape(client, monkeypatc
 
 
 def test_warm_isolates_of_the_pool_in_this_process(client, monkeypatch):
-    import ingest.runtime
     import runner
+    from ingest.execute import runtime
 
     pool = runner.IsolatePool(max_isolates=4)
     code = "async function onRequest() {}"
     for key in ("version-1", "version-2", "version-3"):
         pool.run(key, code, {"body": {}})
-    monkeypatch.setattr(ingest.runtime, "_pool", pool)
+    monkeypatch.setattr(runtime, "_pool", pool)
     try:
         assert value(scrape(client), "sfi_warm_isolates") == 3
     finally:

@@ -137,7 +137,7 @@ def test_webhooks_are_never_csrf_checked(world, logged_in):
 
     client = session_client(world) if logged_in else Client(enforce_csrf_checks=True)
     source = world["source"]
-    with mock.patch("ingest.dispatch.queue_soon"):
+    with mock.patch("ingest.queue.execute_soon"):
         hook = client.post(f"/hooks/{source.webhook_token}", "{}", content_type="application/json")
     assert hook.status_code == 200
     from ingest import catcher

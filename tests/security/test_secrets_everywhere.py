@@ -20,7 +20,7 @@ from django.utils import timezone
 from catalog import tasks
 from catalog.models import AuditEntry, Role
 from catalog.services import invite_create
-from ingest import runtime
+from ingest.execute import runtime
 from ingest.models import Forwarding, IngestEvent
 from ingest.services import ingest_event_execute
 from tests.catalog.helpers import API, API_KEY, REGION, connect, create_function, deploy
@@ -102,7 +102,7 @@ def flow(owner, owner_api, workspace, caplog):
 def _receive_and_execute(source: dict, ran_with: list) -> int:
     """A webhook in; its first execution retries, the second fails: a dead letter."""
     token = source["webhook_url"].rsplit("/", 1)[1]
-    with mock.patch("ingest.dispatch.queue_soon"):
+    with mock.patch("ingest.queue.execute_soon"):
         response = Client().post(f"/hooks/{token}", '{"id": 1}', content_type="application/json")
     event_id = response.json()["id"]
 
@@ -120,7 +120,7 @@ def _receive_and_execute(source: dict, ran_with: list) -> int:
 
     with (
         mock.patch.object(runtime, "execute", side_effect=run),
-        mock.patch("ingest.tasks.execute.apply_async"),
+        mock.patch("ingest.queue.retry"),
     ):
         ingest_event_execute(ingest_event_id=event_id)
         # the last attempt, and it is due

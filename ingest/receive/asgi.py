@@ -3,7 +3,7 @@
 It refuses oversized bodies while they stream in, before Django buffers them: by
 Content-Length at once, and by counting what arrives. And it answers a source's webhook
 (`POST /hooks/<token>`) itself: the same service and the same answers as the Django view
-(ingest.views.answer_webhook), without the page middleware and URL routing that a sender
+(ingest.receive.answer), without the page middleware and URL routing that a sender
 never needs, in a pooled thread — the accept path is the product's hottest."""
 
 import json
@@ -12,13 +12,9 @@ import re
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
-from functions_ide import metrics
-from ingest.services.receive import (
-    DROPPED_HEADERS,
-    IncomingWebhook,
-    PayloadTooLarge,
-    check_payload_size,
-)
+from ingest import metrics
+from ingest.receive.accept import IncomingWebhook, PayloadTooLarge, check_payload_size
+from ingest.receive.answer import answer_webhook
 
 _SOURCE_WEBHOOK = re.compile(r"^/hooks/(?!test/)([^/]+)$")
 
@@ -47,8 +43,6 @@ class WebhookBodyLimit:
 
 
 def _answer(token: str, webhook: IncomingWebhook) -> tuple[int, dict, dict]:
-    from ingest.views import answer_webhook
-
     # What Django's request_started/request_finished do for a view: the thread's
     # database connection goes back to the pool once the answer is known.
     close_old_connections()
@@ -59,19 +53,11 @@ def _answer(token: str, webhook: IncomingWebhook) -> tuple[int, dict, dict]:
 
 
 def _incoming(scope, body: bytes) -> IncomingWebhook:
-    """The request as Django's view would see it: header names as in request.headers."""
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in scope.get("headers", []):
-        name = raw_name.decode("latin-1").replace("_", "-").title()
-        if name.lower() in DROPPED_HEADERS:
-            continue
-        value = raw_value.decode("latin-1")
-        headers[name] = f"{headers[name]},{value}" if name in headers else value
-    return IncomingWebhook(
+    return IncomingWebhook.from_raw_headers(
         method="POST",
         path=scope["path"],
         query_string=scope.get("query_string", b"").decode("latin-1"),
-        headers=headers,
+        headers=[(n.decode("latin-1"), v.decode("latin-1")) for n, v in scope.get("headers", [])],
         body=body,
     )
 

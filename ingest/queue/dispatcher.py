@@ -1,46 +1,31 @@
-"""Queuing executions of ingest events with the broker, many events per task.
+"""Batching what the accept path queues, many events per task.
 
 A task costs the accept path a broker round trip and a worker its bookkeeping, so under
 load the webhooks accepted close together share one task, and run as one batch
-(ingest.services.execute). After a quiet moment a webhook is queued at once: batching
-adds no latency when there is no load.
-
-An id waiting here is not durable, and needs not be: its ingest event is in the
-database, pending, and the sweep queues it if this process dies first."""
+(ingest.execute). After a quiet moment a webhook is queued at once: batching adds no
+latency when there is no load."""
 
 import atexit
 import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
 
-def queue(ingest_event_ids: Sequence[int]) -> None:
-    """Queue these ingest events now, at most INGEST_BATCH_MAX per task."""
-    from ingest import tasks
-
-    size = settings.INGEST_BATCH_MAX
-    for start in range(0, len(ingest_event_ids), size):
-        tasks.execute_batch.delay(list(ingest_event_ids[start : start + size]))
-
-
-def queue_soon(ingest_event_id: int) -> None:
-    """Queue an accepted webhook's event, with others accepted at about the same time."""
-    _dispatcher.add(ingest_event_id)
-
-
-class _Dispatcher:
+class Dispatcher:
     """One thread per process publishes what the accept path adds."""
 
-    def __init__(self) -> None:
+    def __init__(self, publish: Callable[[Sequence[int]], None]) -> None:
+        self._publish = publish
         self._reset()
         # A forked child inherits neither the thread nor a usable lock.
         os.register_at_fork(after_in_child=self._reset)
+        atexit.register(self.flush)
 
     def _reset(self) -> None:
         self._lock = threading.Lock()
@@ -78,13 +63,9 @@ class _Dispatcher:
             return
         self._last_publish = time.monotonic()
         try:
-            queue(ids)
+            self._publish(ids)
         except Exception:
             logger.warning(
                 "%d ingest events not queued (the broker is unavailable); the sweep will",
                 len(ids),
             )
-
-
-_dispatcher = _Dispatcher()
-atexit.register(_dispatcher.flush)

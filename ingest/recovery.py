@@ -7,22 +7,25 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ingest import dispatch
-from ingest.models import Delivery, Execution, IngestEvent, StoredEvent
-from ingest.services.execute import claim_timeout
+from catalog import access, policy
+from ingest import deliver, queue
+from ingest.execute import claim_timeout
+from ingest.models import Execution, IngestEvent
 
 Status = IngestEvent.Status
 
 
 def dead_letters_replay(
-    *, source, ingest_event_ids: list[int] | None, version: str = "pinned"
+    *, actor, source, ingest_event_ids: list[int] | None, version: str = "pinned"
 ) -> list[int]:
-    """Queue dead letters of a source again, all of them when ids is None.
+    """Queue dead letters of a source again, all of them when ids is None; the actor
+    must be allowed to replay (PermissionDenied otherwise).
 
     `version` is "pinned" (the source's pinned version) or "deployed" (the function's
     deployed version). Each replay starts a fresh round of attempts, recorded as
     executions marked as replays. Returns the ids queued; ids that are not dead
     letters of this source are ignored."""
+    policy.ensure(access.can_replay(actor, source), "Your role does not allow replays.")
     if version not in ("pinned", "deployed"):
         raise ValueError('version must be "pinned" or "deployed".')
     version_id = source.version_id if version == "pinned" else source.function.deployed_version_id
@@ -40,7 +43,7 @@ def dead_letters_replay(
             finished_at=None,
         )
         # robust: a broker hiccup must not undo the replay; the sweep queues them.
-        transaction.on_commit(lambda: dispatch.queue(ids), robust=True)
+        transaction.on_commit(lambda: queue.execute(ids), robust=True)
     return ids
 
 
@@ -58,32 +61,8 @@ def ingest_events_sweep() -> list[int]:
     IngestEvent.objects.filter(pk__in=ids, status__in=[Status.PENDING, Status.RETRYING]).update(
         next_attempt_at=now
     )
-    dispatch.queue(ids)
-    forwards_sweep()
-    return ids
-
-
-def forwards_sweep() -> list[int]:
-    """Queue forwarding again for stored events left unsent (the task that should have
-    sent them was lost), skipping events whose delivery is in progress or gave up."""
-    from ingest import tasks
-
-    now = timezone.now()
-    quiet_since = now - timedelta(seconds=settings.SWEEP_GRACE_S + settings.RETRY_BACKOFF_CAP_S)
-    unsent = (
-        StoredEvent.objects.filter(
-            sent_at__isnull=True,
-            received_at__lt=now - timedelta(seconds=settings.SWEEP_GRACE_S),
-            source__workspace__forwarding__enabled=True,
-        )
-        .exclude(ingest_event__deliveries__status=Delivery.Status.FAILED)
-        .exclude(ingest_event__deliveries__created_at__gte=quiet_since)
-        .values_list("ingest_event_id", flat=True)
-        .distinct()
-    )
-    ids = [pk for pk in unsent[: settings.SWEEP_BATCH] if pk is not None]
-    for pk in ids:
-        tasks.forward.delay(pk)
+    queue.execute(ids)
+    deliver.forwards_sweep()
     return ids
 
 

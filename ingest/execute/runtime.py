@@ -1,7 +1,8 @@
-"""The one place the ingest app talks to the runner: a warm isolate pool per worker
-process, created lazily so V8 starts in the process that runs code (never in a
-Celery parent that forks afterwards)."""
+"""The one place ingest talks to the runner: a warm isolate pool per worker process,
+created lazily so V8 starts in the process that runs code (never in a Celery parent
+that forks afterwards)."""
 
+import logging
 import threading
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.conf import settings
 import runner
 from ingest.models import IngestEvent
 
+logger = logging.getLogger(__name__)
 # What an attempt produced: the runner's result, or one made here for failures of ours.
 Outcome = runner.Result
 
@@ -25,6 +27,12 @@ def pool():
                 allow_private_network=settings.RUNNER_ALLOW_PRIVATE_NETWORK,
             )
         return _pool
+
+
+def warm_isolates() -> int:
+    """The warm isolates this process keeps (0 before it ran a function)."""
+    with _pool_lock:
+        return _pool.idle_count() if _pool is not None else 0
 
 
 def request_of(event: IngestEvent) -> dict:
@@ -52,6 +60,16 @@ def execute(*, version, invocations: list[runner.Invocation]) -> list[Outcome]:
         legacy=version.is_legacy,
         timeout_ms=settings.RUNNER_TIMEOUT_MS,
     )
+
+
+def invocation_failure(event: IngestEvent, exc: Exception) -> Outcome:
+    """The outcome of an event whose invocation could not be built: its request does
+    not fit the runner (the sender's, not retried), or its source's settings could not
+    be read (ours, retried)."""
+    if isinstance(exc, runner.RequestFormatError):
+        return Outcome(error={"name": "RequestFormatError", "message": str(exc), "stack": ""})
+    logger.exception("ingest event %s could not be prepared for its run", event.pk)
+    return infrastructure_failure(exc)
 
 
 def infrastructure_failure(exc: Exception) -> Outcome:

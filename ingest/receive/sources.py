@@ -1,0 +1,65 @@
+"""Which source a webhook token belongs to, as the accept path needs it.
+
+A sender posting many webhooks costs the database one query per token and interval,
+not one per webhook: each process remembers its answers for SOURCE_LOOKUP_TTL_S. A
+change to any source forgets everything this process remembered (see ingest.apps);
+other processes see it within the interval. Unknown tokens are remembered too, so a
+disabled source answers exactly like a token that never existed, in the same time."""
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+
+from cachetools import TTLCache
+
+from catalog.models import Source
+
+SOURCE_LOOKUP_TTL_S = 2.0
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the accept path needs of a source."""
+
+    source_id: int
+    version_id: int
+    enabled: bool
+
+
+def is_token_shaped(token: str) -> bool:
+    """Tokens are URL-safe base64; anything else (a NUL byte, say) is unknown, not a
+    question for the database."""
+    return bool(_TOKEN_SHAPE.fullmatch(token))
+
+
+class SourceLookup:
+    def __init__(self, size: int = 10_000) -> None:
+        # The timer is looked up at each call, so tests can move the clock.
+        self._entries: TTLCache = TTLCache(
+            maxsize=size, ttl=SOURCE_LOOKUP_TTL_S, timer=lambda: time.monotonic()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Target | None:
+        with self._lock:
+            if token in self._entries:
+                return self._entries[token]
+        target = target_for_token(token)
+        with self._lock:
+            self._entries[token] = target
+        return target
+
+    def forget(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def target_for_token(token: str) -> Target | None:
+    row = Source.objects.filter(webhook_token=token).values_list("id", "version_id", "enabled")
+    found = row.first()
+    return Target(*found) if found else None
+
+
+source_lookup = SourceLookup()

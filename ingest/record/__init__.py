@@ -1,0 +1,181 @@
+"""The record stage: what an attempt produced, kept in one transaction.
+
+An Execution row per attempt; on success its events in the event store and its objects
+in the object store; on failure a retry at its time or a dead letter. Once committed,
+retries go to the queue stage, output to the deliver stage, and the live debugger
+hears of it. Only attempts still under this worker's claim are recorded, so nothing is
+recorded twice."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import DataError, IntegrityError, connection, transaction
+from django.utils import timezone
+
+import runner
+from ingest import deliver, live, queue
+from ingest.models import Execution, IngestEvent
+from ingest.queue import backoff_seconds
+from ingest.record.retries import MAX_ATTEMPTS, is_retried
+from ingest.record.stores import UnstorableOutput, store_events, upsert_objects, without_nul
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "Attempt",
+    "attempts_record",
+    "backoff_seconds",
+    "is_retried",
+    "relaxed_commit",
+]
+
+logger = logging.getLogger(__name__)
+Status = IngestEvent.Status
+
+
+@dataclass
+class Attempt:
+    """One run of an ingest event: what the runner (or the platform) made of it."""
+
+    event: IngestEvent
+    outcome: runner.Result
+    started_at: datetime
+    status: str = ""
+    retry_in: float = 0.0
+
+
+def attempts_record(attempts: list[Attempt], *, alone: bool = False) -> list[Execution]:
+    """Record attempts together; when one output the stores refuse (or a row that went
+    away meanwhile) rolls the batch back, each is recorded on its own so only that one
+    is affected."""
+    try:
+        return _record(attempts)
+    except (UnstorableOutput, DataError, IntegrityError) as exc:
+        if not alone and len(attempts) > 1:
+            return [e for attempt in attempts for e in attempts_record([attempt], alone=True)]
+        # Rolled back; record why instead, or the event would stay claimed and come
+        # back as a lost worker.
+        attempts[0].outcome = _unstorable(attempts[0].outcome, exc)
+        return _record(attempts)
+
+
+def _unstorable(outcome: runner.Result, exc: Exception) -> runner.Result:
+    """A run whose output the stores refused: not retried (it would be refused again),
+    its console logs kept for the function's author."""
+    reason = (
+        str(exc)
+        if isinstance(exc, UnstorableOutput)
+        else "it holds a value the database cannot keep (a NUL character, or a text too long)."
+    )
+    return runner.Result(
+        logs=outcome.logs,
+        fetches=outcome.fetches,
+        duration_ms=outcome.duration_ms,
+        error={
+            "name": "OutputNotStored",
+            "message": f"The function ran, but its output could not be stored: {reason}",
+            "stack": "",
+        },
+    )
+
+
+def _verdict(attempt: Attempt) -> str:
+    if attempt.outcome.error is None:
+        return Execution.Status.SUCCEEDED
+    if is_retried(attempt.outcome.error) and attempt.event.attempts < MAX_ATTEMPTS:
+        return Execution.Status.RETRYING
+    return Execution.Status.FAILED
+
+
+@transaction.atomic
+def _record(attempts: list[Attempt]) -> list[Execution]:
+    relaxed_commit()
+    attempts = _still_claimed(attempts)
+    for attempt in attempts:
+        attempt.status = _verdict(attempt)
+    succeeded = [a for a in attempts if a.status == Execution.Status.SUCCEEDED]
+    store_events([(a.event, a.outcome.events) for a in succeeded])
+    upsert_objects([(a.event, item) for a in succeeded for item in a.outcome.objects])
+    _finish([a.event for a in succeeded], Status.SUCCEEDED)
+    _finish([a.event for a in attempts if a.status == Execution.Status.FAILED], Status.FAILED)
+    retrying = [a for a in attempts if a.status == Execution.Status.RETRYING]
+    for attempt in retrying:
+        attempt.retry_in = _schedule_retry(attempt.event)
+    executions = Execution.objects.bulk_create([_execution(a) for a in attempts])
+    produced = [a.event for a in succeeded if a.outcome.events or a.outcome.objects]
+    # robust, and apart: a broker hiccup must not skip the rest (the sweeps catch up).
+    transaction.on_commit(lambda: _queue_retries(retrying), robust=True)
+    transaction.on_commit(lambda: deliver.ingest_events_produced(produced), robust=True)
+    transaction.on_commit(lambda: live.publish_executions(executions), robust=True)
+    return executions
+
+
+def _still_claimed(attempts: list[Attempt]) -> list[Attempt]:
+    """The attempts whose events are still claimed by this worker, locked until the
+    record commits. An event is not if its claim expired and the sweep handed it to
+    another worker (this run took longer than a claim lasts), or if it was deleted with
+    its source meanwhile: its results are dropped, so no event is recorded twice."""
+    ids = [a.event.pk for a in attempts]
+    claims = {a.event.claim for a in attempts}
+    mine = set(
+        IngestEvent.objects.select_for_update()
+        .filter(pk__in=ids, claim__in=claims, status=Status.RUNNING)
+        .values_list("pk", flat=True)
+    )
+    if len(mine) < len(ids):
+        logger.warning("ingest events %s were taken by another worker", sorted(set(ids) - mine))
+    return [a for a in attempts if a.event.pk in mine]
+
+
+def _execution(attempt: Attempt) -> Execution:
+    event, outcome = attempt.event, attempt.outcome
+    succeeded = attempt.status == Execution.Status.SUCCEEDED
+    return Execution(
+        ingest_event=event,
+        source_id=event.source_id,
+        version_id=event.version_id,
+        attempt=event.attempts,
+        is_replay=event.replays > 0,
+        started_at=attempt.started_at,
+        duration_ms=outcome.duration_ms,
+        status=attempt.status,
+        logs=without_nul(outcome.logs),
+        error=without_nul(outcome.error),
+        fetches=without_nul(outcome.fetches),
+        event_count=len(outcome.events) if succeeded else 0,
+        object_count=len(outcome.objects) if succeeded else 0,
+    )
+
+
+def _finish(events: list[IngestEvent], status: str) -> None:
+    if not events:
+        return
+    now = timezone.now()
+    IngestEvent.objects.filter(pk__in=[e.pk for e in events]).update(status=status, finished_at=now)
+    for event in events:
+        event.status, event.finished_at = status, now
+
+
+def _schedule_retry(event: IngestEvent) -> float:
+    delay = backoff_seconds(event.attempts)
+    event.status = Status.RETRYING
+    event.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+    event.save(update_fields=["status", "next_attempt_at"])
+    return delay
+
+
+def _queue_retries(retrying: list[Attempt]) -> None:
+    for attempt in retrying:
+        queue.retry(attempt.event.pk, in_s=attempt.retry_in)
+
+
+def relaxed_commit() -> None:
+    """Let PostgreSQL acknowledge this transaction's commit before it is on disk.
+
+    Safe for the worker's own writes (a claim, an execution's results): if the
+    database crashes and loses them, the event is still pending or claimed, and the
+    sweep runs it again with the same message ids. The webhook's own row is never
+    written this way: the sender's 2xx promises it is durable."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")

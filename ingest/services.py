@@ -1,0 +1,55 @@
+"""The services of the ingest app, by stage, for its views, tasks and consumers.
+
+A webhook's way through the product: receive → queue → execute → record → deliver
+(docs/ingest.md). Each stage is a package of its own; this module only gathers their
+public functions, and the recovery of what a lost task or a failure left behind."""
+
+from ingest.deliver import (
+    Transport,
+    TransportError,
+    forwards_sweep,
+    ingest_event_deliver,
+    ingest_event_forward,
+)
+from ingest.execute import batch_size, claim_timeout, ingest_event_execute, ingest_events_execute
+from ingest.receive import (
+    DROPPED_HEADERS,
+    IncomingWebhook,
+    PayloadTooLarge,
+    RateLimited,
+    SourceNotFound,
+    WebhookRefused,
+    check_payload_size,
+    webhook_accept,
+)
+from ingest.record import MAX_ATTEMPTS, backoff_seconds, is_retried
+from ingest.record.stores import store_events, upsert_objects
+from ingest.recovery import dead_letters_replay, ingest_events_sweep, retention_cleanup
+
+__all__ = [
+    "DROPPED_HEADERS",
+    "MAX_ATTEMPTS",
+    "IncomingWebhook",
+    "PayloadTooLarge",
+    "RateLimited",
+    "SourceNotFound",
+    "Transport",
+    "TransportError",
+    "WebhookRefused",
+    "backoff_seconds",
+    "batch_size",
+    "check_payload_size",
+    "claim_timeout",
+    "dead_letters_replay",
+    "forwards_sweep",
+    "ingest_event_deliver",
+    "ingest_event_execute",
+    "ingest_event_forward",
+    "ingest_events_execute",
+    "ingest_events_sweep",
+    "is_retried",
+    "retention_cleanup",
+    "store_events",
+    "upsert_objects",
+    "webhook_accept",
+]
