@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ingest import services
-from ingest.execute import runtime
+from ingest.execute import batch_size, runtime
 from ingest.models import (
     Execution,
     Forwarding,
@@ -20,7 +20,6 @@ from ingest.models import (
     StoredEvent,
     WarehouseObject,
 )
-from ingest.execute import batch_size
 from tests.factories import SourceFactory
 from tests.ingest.helpers import (
     STRIPE_CHARGE,
@@ -239,9 +238,7 @@ def test_a_source_deleted_mid_batch_costs_only_its_own_events(client):
 def test_settings_that_cannot_be_read_fail_the_run_not_the_claim(client):
     source = source_running(TRACK_AND_SET)
     ids = accept_many(client, source, 2)
-    with mock.patch(
-        "ingest.execute.source_runtime_settings", side_effect=ValueError("bad key")
-    ):
+    with mock.patch("ingest.execute.source_runtime_settings", side_effect=ValueError("bad key")):
         executions = services.ingest_events_execute(ingest_event_ids=ids)
     assert [e.error["name"] for e in executions] == ["InfrastructureError"] * 2
     assert set(IngestEvent.objects.values_list("status", flat=True)) == {Status.RETRYING}
