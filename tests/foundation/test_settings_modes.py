@@ -28,12 +28,14 @@ print(json.dumps({
 CLEARED = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SETTINGS_ENCRYPTION_KEY", "DEBUG")
 
 
-def settings_under(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
+def settings_under(
+    env: dict[str, str], tmp_path: Path, probe: str = PROBE
+) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in CLEARED}
     base.update({"DJANGO_SETTINGS_MODULE": "functions_ide.settings", "DATA_DIR": str(tmp_path)})
     base.update(env)
     return subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=base, capture_output=True, text=True
+        [sys.executable, "-c", probe], cwd=ROOT, env=base, capture_output=True, text=True
     )
 
 
