@@ -104,7 +104,6 @@ def test_a_worker_that_does_not_answer_in_time_is_a_504(
     assert "did not finish in time" in response.json()["detail"]
 
 
-@pytest.mark.skipif(not hasattr(runner, "run"), reason="runner.run does not exist yet")
 def test_the_real_sandbox_runs_the_draft(owner_api, celery_worker):
     code = """
 async function onRequest(request, settings) {
