@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Read before django.setup(): django-cryptography replaces CRYPTOGRAPHY_KEY with the
@@ -92,6 +94,7 @@ def test_debug_only_when_asked(tmp_path):
     assert read({"DEBUG": "1"}, tmp_path)["debug"] is True
 
 
+@pytest.mark.slow
 def test_check_deploy_is_clean_in_production(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in CLEARED}
     env.update(

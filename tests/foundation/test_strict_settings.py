@@ -1,11 +1,15 @@
 """A setting the environment spells wrong stops the start with a sentence naming the
 variable and what it accepts, instead of quietly falling back to a default."""
 
+import runpy
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from functions_ide.env import envbool, envfloat, envint
-from tests.foundation.test_settings_modes import read, settings_under
+from tests.foundation.test_settings_modes import CLEARED, ROOT, settings_under
+
+SETTINGS_FILE = ROOT / "functions_ide" / "settings.py"
 
 
 @pytest.mark.parametrize(
@@ -93,38 +97,59 @@ def test_https_typo_stops_the_start(tmp_path):
     assert "ImproperlyConfigured: HTTPS='Yes1' is not a yes/no value" in done.stderr
 
 
-def test_https_yes_makes_cookies_secure(tmp_path):
-    probe = {"HTTPS": "Yes", "DEBUG": "off"}
-    assert read(probe, tmp_path)["debug"] is False
-    done = settings_under(
-        probe,
-        tmp_path,
-        probe="from django.conf import settings; "
-        "print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)",
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True", "True"]
+@pytest.fixture
+def load_settings(monkeypatch, tmp_path):
+    """load_settings(**env) -> the names functions_ide/settings.py defines under that
+    environment, executed afresh in this process (no Django set-up: just the reading)."""
+
+    given: set[str] = set()
+
+    def load(**env: str) -> dict:
+        for name in {*CLEARED, *given}:  # each call starts from a clean environment
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("DATA_DIR", str(tmp_path))
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        given.update(env)
+        return runpy.run_path(str(SETTINGS_FILE))
+
+    return load
+
+
+def test_https_yes_makes_cookies_secure(load_settings):
+    conf = load_settings(HTTPS=" Yes ", DEBUG="off")
+    assert conf["DEBUG"] is False
+    assert conf["SESSION_COOKIE_SECURE"] is True and conf["CSRF_COOKIE_SECURE"] is True
+    assert "SESSION_COOKIE_SECURE" not in load_settings(HTTPS="no")
 
 
 @pytest.mark.parametrize(
     ("name", "raw"),
     [
         ("WEBHOOK_MAX_BYTES", "0"),
+        ("WEBHOOK_RATE_LIMIT_PER_SECOND", "-1"),
         ("INGEST_BATCH_MAX", "many"),
+        ("INGEST_DISPATCH_LINGER_MS", "5000"),
         ("SWEEP_INTERVAL_S", "0"),
         ("RETENTION_DAYS", "-1"),
         ("CELERY_EMBEDDED_CONCURRENCY", "0"),
-        ("DB_POOL_SIZE", "0"),
+        ("INVITE_EXPIRY_HOURS", "1.5"),
+        ("DEBUG", "maybe"),
     ],
 )
-def test_project_settings_have_ranges(tmp_path, name, raw):
-    env = {name: raw}
-    if name == "DB_POOL_SIZE":  # read only for PostgreSQL
-        env.update(
-            DATABASE_URL="postgres://app@db.internal/ide",
-            SECRET_KEY="k" * 60,
-            SETTINGS_ENCRYPTION_KEY="e" * 40,
-        )
-    done = settings_under(env, tmp_path)
-    assert done.returncode != 0
-    assert f"ImproperlyConfigured: {name}={raw!r} " in done.stderr
+def test_project_settings_have_ranges(load_settings, name, raw):
+    with pytest.raises(ImproperlyConfigured, match=f"^{name}={raw!r} "):
+        load_settings(**{name: raw})
+
+
+def test_database_pool_settings_have_ranges(load_settings):
+    production = {
+        "DATABASE_URL": "postgres://app@db.internal/ide",
+        "SECRET_KEY": "k" * 60,
+        "SETTINGS_ENCRYPTION_KEY": "e" * 40,
+    }
+    assert load_settings(**production)["DATABASES"]["default"]["OPTIONS"]["pool"]["max_size"] == 10
+    with pytest.raises(ImproperlyConfigured, match="^DB_POOL_SIZE='0' is out of range"):
+        load_settings(**production, DB_POOL_SIZE="0")
+    with pytest.raises(ImproperlyConfigured, match="^DB_POOL_TIMEOUT='never' is not a number"):
+        load_settings(**production, DB_POOL_TIMEOUT="never")

@@ -62,6 +62,7 @@ def test_a_huge_split_is_a_memory_limit_error():
     assert run(OK, REQ).events[0]["event"] == "ok"
 
 
+@pytest.mark.slow
 def test_a_crash_in_a_batch_fails_only_the_culprit(sandboxed):
     code = "async function onRequest(r) { if (r.json().bomb) 'x'.repeat(2 ** 29 - 30).split(''); Segment.track({ userId: 'u', event: 'ok' }) }"
     invocations = [
@@ -107,6 +108,7 @@ def test_a_sandbox_killed_from_outside_mid_run(sandboxed):
     assert sandboxed.run("after", OK, REQ).events[0]["event"] == "ok"
 
 
+@pytest.mark.slow
 def test_a_sandbox_that_stops_answering_is_killed_at_the_deadline(sandboxed):
     thread, outcome = run_in_thread(
         sandboxed, "stuck", "async function onRequest() { for (;;) {} }", REQ, timeout_ms=50
