@@ -1,4 +1,5 @@
 # The two commands of the README are `make run` and `make test`; CI calls `.ci/run`.
+# `make test-fast` is the edit loop: the suite without the browser, fault and slow tests.
 PYTHON ?= python3
 PORT ?= 8000
 HOST ?= 127.0.0.1
@@ -8,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Webhook URLs shown in the product point at the address it is served on.
 export PUBLIC_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint format check-chromium frontend migrate seed worker beat bench-runner bench-e2e clean
+.PHONY: run test test-fast lint lint-python lint-js celery-adapter-report format check-chromium frontend migrate seed worker beat bench-runner bench-e2e clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,9 +46,20 @@ check-chromium:
 	@test -x $(CHROMIUM) || { echo "The browser tests need Debian's Chromium at $(CHROMIUM)."; \
 	  echo "Install it with:  sudo apt-get update && sudo apt-get install -y chromium"; exit 1; }
 
-lint: $(VENV)/.installed
+lint: lint-python lint-js
+
+# ruff, then the import contracts of pyproject.toml (ARCHITECTURE.md's package table).
+lint-python: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
+
+lint-js: node_modules/.installed
+	npx --no-install eslint frontend/src frontend/build.mjs runner/js/build.mjs eslint.config.js
+
+# After a Celery upgrade: what functions_ide/celery_adapter.py would need to say.
+celery-adapter-report: $(VENV)/.installed
+	$(BIN)/python -c "from functions_ide.celery_adapter import report; report()"
 
 format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
@@ -56,6 +68,10 @@ format: $(VENV)/.installed
 test: $(VENV)/.installed frontend check-chromium lint
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# No browser, no live servers or fault injection, nothing marked slow; no lint either.
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -q -m "not browser and not slow and not integration" $(PYTEST_ARGS)
 
 bench-runner: $(VENV)/.installed
 	$(BIN)/python bench/runner_bench.py

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_safe
 
 from catalog import access, policy, selectors
 from catalog.models import Function, Role
-from frontend import stats
 from ingest import selectors as ingest_selectors
 
 
@@ -191,7 +190,7 @@ def source_stats(request, ws: str, slug: str):
     """Executions and errors per hour over the last 24 hours, for the source's chart."""
     workspace = access.workspace_for_user(request.user, ws)
     source = access.source_for_user(request.user, workspace, slug)
-    return JsonResponse({"hours": stats.hourly(ingest_selectors.executions_of(source))})
+    return JsonResponse({"hours": ingest_selectors.hourly_execution_counts(source, hours=24)})
 
 
 @login_required

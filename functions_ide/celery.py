@@ -5,7 +5,8 @@ import logging
 import os
 
 from celery import Celery, signals
-from celery.worker.consumer.consumer import Consumer
+
+from functions_ide import celery_adapter
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "functions_ide.settings")
 
@@ -38,20 +39,15 @@ def _freeze_startup_objects(**kwargs) -> None:
     gc.freeze()
 
 
-def _survive_connection_close(consumer_class) -> None:
-    """After losing the broker, Celery 5.7 closes the lost connection before it
-    reconnects, and with Redis the close itself can fail (AttributeError: the channel's
-    pool is already gone), which stops the worker for good. The consumer has let go of
-    that connection by then, so it reconnects as usual once the failure is ignored."""
-    lost = consumer_class.on_connection_error_after_connected
-
-    def on_connection_error_after_connected(self, exc):
-        try:
-            lost(self, exc)
-        except AttributeError:
-            logging.getLogger(__name__).warning("the lost broker connection did not close cleanly")
-
-    consumer_class.on_connection_error_after_connected = on_connection_error_after_connected
+@signals.worker_init.connect
+def _check_celery_adapter(**kwargs) -> None:
+    """A worker runs only on the Celery its adaptations were checked with. Celery logs
+    and swallows a signal handler's exception, so this one ends the process."""
+    try:
+        celery_adapter.ensure_compatible()
+    except celery_adapter.CeleryIncompatible as exc:
+        logging.getLogger(__name__).critical("%s", exc)
+        raise SystemExit(f"The worker cannot start. {exc}") from None
 
 
-_survive_connection_close(Consumer)
+celery_adapter.survive_connection_close()

@@ -7,9 +7,9 @@ so the worker is told not to install any.
 
 import threading
 
-from celery._state import _set_task_join_will_block
 from celery.worker import WorkController
 
+from functions_ide import celery_adapter
 from functions_ide.celery import app
 
 QUEUES = ("default", "interactive")
@@ -18,9 +18,8 @@ QUEUES = ("default", "interactive")
 class EmbeddedWorkController(WorkController):
     def on_consumer_ready(self, consumer) -> None:
         super().on_consumer_ready(consumer)
-        # The pool marks the whole process as "inside a task", but here the web
-        # server shares the process and must be able to wait for a task's result.
-        _set_task_join_will_block(False)
+        # The web server shares this process and must be able to wait for a result.
+        celery_adapter.allow_result_waits_in_this_process()
         self.ready.set()
 
 

@@ -165,7 +165,7 @@ CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 # The in-process broker is polled; a short interval keeps webhook-to-event latency low.
 CELERY_BROKER_TRANSPORT_OPTIONS = {} if REDIS_URL else {"polling_interval": 0.02}
 CELERY_EMBEDDED_WORKER = envbool("CELERY_EMBEDDED_WORKER", EMBEDDED)
-CELERY_EMBEDDED_CONCURRENCY = envint("CELERY_EMBEDDED_CONCURRENCY", 2)
+CELERY_EMBEDDED_CONCURRENCY = envint("CELERY_EMBEDDED_CONCURRENCY", 2, min=1, max=64)
 
 # --- static files -------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -212,27 +212,27 @@ RUNNER_TIMEOUT_MS = envint("RUNNER_TIMEOUT_MS", 1000)
 RUNNER_POOL_MAX_ISOLATES = envint("RUNNER_POOL_MAX_ISOLATES", 64)
 # Lets functions fetch loopback and private addresses: for tests and trusted networks only.
 RUNNER_ALLOW_PRIVATE_NETWORK = envbool("RUNNER_ALLOW_PRIVATE_NETWORK", False)
-WEBHOOK_MAX_BYTES = envint("WEBHOOK_MAX_BYTES", 2 * 1024 * 1024)
-WEBHOOK_RATE_LIMIT_PER_SECOND = envint("WEBHOOK_RATE_LIMIT_PER_SECOND", 1000)
-RETRY_BACKOFF_BASE_S = envfloat("RETRY_BACKOFF_BASE_S", 2.0)
-RETRY_BACKOFF_CAP_S = envfloat("RETRY_BACKOFF_CAP_S", 300.0)
-SWEEP_INTERVAL_S = envfloat("SWEEP_INTERVAL_S", 30.0)
-SWEEP_GRACE_S = envfloat("SWEEP_GRACE_S", 60.0)
-SWEEP_BATCH = envint("SWEEP_BATCH", 1000)
+WEBHOOK_MAX_BYTES = envint("WEBHOOK_MAX_BYTES", 2 * 1024 * 1024, min=1024, max=100 * 1024 * 1024)
+WEBHOOK_RATE_LIMIT_PER_SECOND = envint("WEBHOOK_RATE_LIMIT_PER_SECOND", 1000, min=0, max=10_000_000)
+RETRY_BACKOFF_BASE_S = envfloat("RETRY_BACKOFF_BASE_S", 2.0, min=0.001, max=3600.0)
+RETRY_BACKOFF_CAP_S = envfloat("RETRY_BACKOFF_CAP_S", 300.0, min=0.001, max=86400.0)
+SWEEP_INTERVAL_S = envfloat("SWEEP_INTERVAL_S", 30.0, min=0.1, max=86400.0)
+SWEEP_GRACE_S = envfloat("SWEEP_GRACE_S", 60.0, min=0.0, max=86400.0)
+SWEEP_BATCH = envint("SWEEP_BATCH", 1000, min=1, max=100_000)
 # A claimed event whose worker is silent for its time limit plus this margin is lost.
-CLAIM_MARGIN_S = envfloat("CLAIM_MARGIN_S", 30.0)
+CLAIM_MARGIN_S = envfloat("CLAIM_MARGIN_S", 30.0, min=0.0, max=3600.0)
 # Under load, webhooks accepted within this many milliseconds of each other are queued
 # as one task and run as one batch (at most INGEST_BATCH_MAX events of a version);
 # a webhook that arrives after a quiet moment is queued at once.
-INGEST_DISPATCH_LINGER_MS = envfloat("INGEST_DISPATCH_LINGER_MS", 15.0)
-INGEST_BATCH_MAX = envint("INGEST_BATCH_MAX", 50)
-RETENTION_DAYS = envint("RETENTION_DAYS", 30)
+INGEST_DISPATCH_LINGER_MS = envfloat("INGEST_DISPATCH_LINGER_MS", 15.0, min=0.0, max=1000.0)
+INGEST_BATCH_MAX = envint("INGEST_BATCH_MAX", 50, min=1, max=1000)
+RETENTION_DAYS = envint("RETENTION_DAYS", 30, min=1, max=3650)
 
 # --- catalog --------------------------------------------------------------------
 # How long an invite link to set a password stays usable.
-INVITE_EXPIRY_HOURS = envint("INVITE_EXPIRY_HOURS", 72)
+INVITE_EXPIRY_HOURS = envint("INVITE_EXPIRY_HOURS", 72, min=1, max=24 * 90)
 # A test run waits for its worker up to RUNNER_TIMEOUT_MS plus this margin.
-TEST_RUN_MARGIN_S = envfloat("TEST_RUN_MARGIN_S", 10.0)
+TEST_RUN_MARGIN_S = envfloat("TEST_RUN_MARGIN_S", 10.0, min=0.0, max=600.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BYTES + 64 * 1024
 
 CELERY_BEAT_SCHEDULE = {
@@ -253,7 +253,7 @@ if envbool("HTTPS", False):
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000, min=0, max=2 * 365 * 86400)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     # Load balancers probe health over plain HTTP inside the network.

@@ -255,3 +255,18 @@ class CaptureView(FunctionView):
         capture = self.capture(self.function(ws, function_id, test=True), capture_id)
         catcher.capture_delete(capture=capture, actor=request.user)
         return Response(status=204)
+
+
+class ExecutionLogView(SourceView):
+    """One execution with its console output, error and fetch calls: the page opens an
+    execution's details with this instead of searching the newest hundred."""
+
+    @extend_schema(
+        summary="One execution of a source: its logs, error and fetch calls",
+        responses=ExecutionOutput,
+    )
+    def get(self, request, ws: str, slug: str, execution_id: int):
+        execution = selectors.execution_of(self.source(slug), execution_id)
+        if execution is None:
+            raise Http404("No such execution in this source.")
+        return Response(ExecutionOutput(execution).data)

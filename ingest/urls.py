@@ -7,6 +7,7 @@ function = "workspaces/<slug:ws>/functions/<int:function_id>/"
 
 api_urlpatterns = [
     path(source + "logs/", api.LogsView.as_view(), name="source-logs"),
+    path(source + "logs/<int:execution_id>/", api.ExecutionLogView.as_view(), name="source-log"),
     path(source + "events/", api.EventsView.as_view(), name="source-events"),
     path(source + "objects/", api.ObjectsView.as_view(), name="source-objects"),
     path(source + "dead-letters/", api.DeadLettersView.as_view(), name="source-dead-letters"),

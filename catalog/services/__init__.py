@@ -33,12 +33,13 @@ from catalog.services.sources import (
     source_update,
     source_upgrade,
 )
-from catalog.services.test_runs import function_test_run, normalize_request
+from catalog.services.test_runs import code_test_run, function_test_run, normalize_request
 
 __all__ = [
     "Deployment",
     "MemberAdded",
     "audit_record",
+    "code_test_run",
     "function_create",
     "function_delete",
     "function_deploy",

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 
 from catalog import policy
 from catalog.errors import TestRunFailed
-from catalog.models import Function, FunctionVersion, Interface
-from catalog.setting_schema import check_value, merge_values
+from catalog.models import Function, FunctionVersion, Interface, Workspace
+from catalog.setting_schema import check_value, clean_definitions, merge_values
 
 
 def normalize_request(request) -> dict:
@@ -40,13 +40,7 @@ def function_test_run(
     are only used for this run. Runs on the `interactive` queue, never in the web
     process; waits up to the runner's limit plus a margin.
     """
-    from catalog.tasks import run_function_test, seal
-
-    membership = policy.membership_of(actor, function.workspace)
-    policy.ensure(
-        policy.can_test_functions(membership),
-        "Only workspace owners and source admins may run functions.",
-    )
+    membership = _ensure_may_run(actor, function.workspace)
     # Code of one's own would read the stored test secrets (console.log(settings.x)),
     # and only those who may edit the function may see what its secrets are for.
     if code is not None and code != function.draft_code:
@@ -59,7 +53,43 @@ def function_test_run(
     else:
         code = function.draft_code if code is None else code
         definitions, interface = function.draft_settings, function.interface
-    values = _test_values(function, definitions, settings or {})
+    stored = {**function.test_values, **function.test_secrets}
+    values = _test_values(stored, definitions, settings or {})
+    return _run_in_worker(code, request, values, interface)
+
+
+def code_test_run(
+    *,
+    workspace: Workspace,
+    actor,
+    code: str,
+    request: dict,
+    definitions: list | None = None,
+    interface: str = Interface.ON_REQUEST,
+    settings: dict | None = None,
+) -> dict:
+    """Run code no function holds yet (the editor of a new function, before Configure).
+
+    Nothing is stored and no stored value is read: the setting values are `settings`,
+    checked against `definitions`. Same permission, queue and wait as function_test_run.
+    """
+    _ensure_may_run(actor, workspace)
+    values = _test_values({}, clean_definitions(definitions or []), settings or {})
+    return _run_in_worker(code, request, values, interface)
+
+
+def _ensure_may_run(actor, workspace: Workspace):
+    membership = policy.membership_of(actor, workspace)
+    policy.ensure(
+        policy.can_test_functions(membership),
+        "Only workspace owners and source admins may run functions.",
+    )
+    return membership
+
+
+def _run_in_worker(code: str, request, values: dict, interface: str) -> dict:
+    from catalog.tasks import run_function_test, seal
+
     timeout_ms = django_settings.RUNNER_TIMEOUT_MS
     pending = run_function_test.apply_async(
         args=[
@@ -84,7 +114,7 @@ def function_test_run(
         pending.forget()
 
 
-def _test_values(function: Function, definitions: list[dict], overrides: dict) -> dict:
+def _test_values(stored: dict, definitions: list[dict], overrides: dict) -> dict:
     """Stored test values plus overrides; types checked for the settings defined.
 
     Names the definitions lack are passed through: the editor may run unsaved code
@@ -92,7 +122,7 @@ def _test_values(function: Function, definitions: list[dict], overrides: dict) -
     """
     if not isinstance(overrides, dict):
         raise ValidationError({"settings": "Setting values must be an object."})
-    values = merge_values({**function.test_values, **function.test_secrets}, overrides)
+    values = merge_values(stored, overrides)
     errors = {}
     for definition in definitions:
         value = values.get(definition["name"])

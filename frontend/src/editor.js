@@ -2,8 +2,7 @@
 // webhook), settings and their test values, Configure / Save / Save & Deploy, versions
 // with a diff and restore. Everything goes through the REST API; the server decides.
 import { api, allPages, wsApi } from "./lib/api.js";
-import { $, $$, h, formatTime, openDialog, pageData, showErrors, toast, wireCopyButtons, wireTabs } from "./lib/dom.js";
-import { liveSocket } from "./lib/live.js";
+import { $, $$, h, openDialog, pageData, showErrors, toast, wireCopyButtons, wireTabs } from "./lib/dom.js";
 import { monaco, setSettingDefinitions, setupMonaco } from "./lib/monaco.js";
 import { initSettingsPanel } from "./editor/settings-panel.js";
 import { renderResult, errorLocation } from "./editor/results.js";
@@ -26,7 +25,6 @@ const state = {
   samples: [],
   running: false,
 };
-window.sourceFunctionsEditor = state; // for debugging in the console
 
 const codeModel = monaco.editor.createModel("", "javascript", monaco.Uri.parse("file:///function.js"));
 const editor = monaco.editor.create($("#code"), {

@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.waiting import wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PG = ("127.0.0.1", 5432)
@@ -208,6 +210,25 @@ class Stack:
             parts.append(f"--- {process.log_name} (exit {process.poll()}) ---\n" + "\n".join(tail))
         return "\n".join(parts)
 
+    def settled(self) -> bool:
+        """Nothing is left to run: no ingest event is pending or running, and no task
+        waits in the broker. A duplicate would have been stored by now."""
+        import psycopg
+        import redis
+
+        url = f"postgresql://postgres@127.0.0.1:{PG[1]}/{self.name}"
+        with psycopg.connect(url) as db:
+            [busy] = db.execute(
+                "SELECT count(*) FROM ingest_ingestevent WHERE status IN ('pending', 'running')"
+            ).fetchone()
+        broker = redis.Redis.from_url(self.env["REDIS_URL"])
+        queued = sum(
+            broker.llen(key)
+            for queue in ("default", "interactive")
+            for key in broker.scan_iter(match=f"{queue}*", _type="list")
+        )
+        return busy == 0 and queued == 0
+
     # --- talking to it ----------------------------------------------------------------
 
     def _answers(self) -> bool:
@@ -225,12 +246,7 @@ class Stack:
 
     @staticmethod
     def wait_until(predicate, *, timeout: float = 60.0, what: str = "a condition") -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        wait_until(predicate, timeout, interval=0.2, what=what)
 
 
 def connect_source(api: httpx.Client, code: str, name: str = "Orders") -> dict:

@@ -41,6 +41,10 @@ class Sender(threading.Thread):
                     status = 0
                 self.answers[n] = status
 
+    def under_way(self, seconds: float = 3.0) -> bool:
+        """The first `seconds` of load have been sent and answered."""
+        return len(self.answers) >= self.rate * seconds
+
     def accepted(self) -> list[int]:
         return sorted(n for n, status in self.answers.items() if status == 200)
 
@@ -66,7 +70,7 @@ def assert_each_accepted_stored_once(stack: Stack, api, source, sender: Sender) 
         )
     except AssertionError as timed_out:
         raise AssertionError(f"{timed_out}\n{stack.diagnosis()}") from None
-    time.sleep(2)  # a duplicate would show up now
+    stack.wait_until(stack.settled, timeout=60, what="nothing left to run")
     stored = stored_numbers(api, source["slug"])
     assert len(stored) == len(set(stored)), "an event was stored twice"
     assert set(accepted) <= set(stored), "an accepted webhook was lost"
@@ -108,7 +112,7 @@ def test_redis_restarted_under_load(make_stack):
     api, source = started(stack)
     sender = Sender(source["webhook_url"])
     sender.start()
-    time.sleep(3)
+    stack.wait_until(sender.under_way, timeout=30, what="load before the outage")
     stack.restart_redis(down_for=2)  # queued tasks and results are gone with it
     sender.join()
     assert set(sender.answers.values()) <= {200, 503}
@@ -122,9 +126,13 @@ def test_postgresql_unavailable_for_a_few_seconds(make_stack):
         api, source = started(stack)
         sender = Sender(source["webhook_url"])
         sender.start()
-        time.sleep(3)
+        stack.wait_until(sender.under_way, timeout=30, what="load before the outage")
         proxy.cut()
-        time.sleep(3)
+        stack.wait_until(
+            lambda: 503 in list(sender.answers.values()),
+            timeout=30,
+            what="the accept path to notice the outage (a 503)",
+        )
         proxy.restore()
         sender.join()
         refused = [n for n, status in sender.answers.items() if status == 503]
@@ -140,7 +148,7 @@ def test_daphne_restarted(make_stack):
     api, source = started(stack)
     sender = Sender(source["webhook_url"])
     sender.start()
-    time.sleep(3)
+    stack.wait_until(sender.under_way, timeout=30, what="load before the outage")
     server = next(p for p in stack.processes if p.log_name == "daphne")
     stack.kill(server)
     stack.processes.remove(server)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Read before django.setup(): django-cryptography replaces CRYPTOGRAPHY_KEY with the
@@ -28,12 +30,14 @@ print(json.dumps({
 CLEARED = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SETTINGS_ENCRYPTION_KEY", "DEBUG")
 
 
-def settings_under(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
+def settings_under(
+    env: dict[str, str], tmp_path: Path, probe: str = PROBE
+) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in CLEARED}
     base.update({"DJANGO_SETTINGS_MODULE": "functions_ide.settings", "DATA_DIR": str(tmp_path)})
     base.update(env)
     return subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=base, capture_output=True, text=True
+        [sys.executable, "-c", probe], cwd=ROOT, env=base, capture_output=True, text=True
     )
 
 
@@ -90,6 +94,7 @@ def test_debug_only_when_asked(tmp_path):
     assert read({"DEBUG": "1"}, tmp_path)["debug"] is True
 
 
+@pytest.mark.slow
 def test_check_deploy_is_clean_in_production(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in CLEARED}
     env.update(

@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from catalog.models import Function, Interface
 from tests.factories import PASSWORD, SourceFactory, deployed_function
 
 pytestmark = pytest.mark.django_db
@@ -57,13 +58,16 @@ def test_scratch_run_uses_the_test_run_service(client, owner):
         "fetches": [],
         "duration_ms": 1,
     }
-    with mock.patch("catalog.services.function_test_run", return_value=result) as run:
+    with mock.patch("catalog.services.code_test_run", return_value=result) as run:
         response = client.post(SCRATCH, BODY, content_type="application/json")
     assert response.status_code == 200, response.content
     assert response.json() == result
     kwargs = run.call_args.kwargs
     assert kwargs["code"] == BODY["code"] and kwargs["settings"] == {"apiKey": "k"}
-    assert kwargs["function"].pk is None  # nothing is written
+    assert (
+        kwargs["definitions"] == BODY["definitions"] and kwargs["interface"] == Interface.ON_REQUEST
+    )
+    assert not Function.objects.exists()  # nothing is written
 
 
 def test_scratch_run_refuses_members_and_bad_definitions(client, owner, member_user):
@@ -75,3 +79,38 @@ def test_scratch_run_refuses_members_and_bad_definitions(client, owner, member_u
     response = client.post(SCRATCH, bad, content_type="application/json")
     assert response.status_code == 400
     assert "settings[0].name" in response.json()["errors"]
+
+
+def test_a_member_is_refused_before_anything_is_checked(client, member_user):
+    client.login(username=member_user.username, password=PASSWORD)
+    bad = {**BODY, "definitions": [{"name": "1bad"}]}
+    response = client.post(SCRATCH, bad, content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["detail"] == "Only workspace owners and source admins may run functions."
+
+
+def test_scratch_run_runs_the_code_in_a_worker(client, source_admin, celery_worker):
+    code = """
+async function onRequest(request, settings) {
+  console.log('key', settings.apiKey);
+  Segment.track({ event: 'Tried', userId: request.json().user });
+}
+"""
+    client.login(username=source_admin.username, password=PASSWORD)
+    body = {**BODY, "code": code, "request": {"payload": {"body": {"user": "u1"}}}}
+    response = client.post(SCRATCH, body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    result = response.json()
+    assert result["error"] is None
+    assert [(e["event"], e["userId"]) for e in result["events"]] == [("Tried", "u1")]
+    assert result["logs"][0]["message"] == "key k"
+    assert not Function.objects.exists()
+
+
+def test_scratch_run_checks_values_against_the_definitions(client, owner):
+    client.login(username=owner.username, password=PASSWORD)
+    body = {**BODY, "definitions": [{"name": "retries", "type": "boolean"}]}
+    body["settings"] = {"retries": "three"}
+    response = client.post(SCRATCH, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "settings.retries" in response.json()["errors"]

@@ -2,11 +2,11 @@
 waiting for the worker."""
 
 import json
-import time
 
 from catalog.models import Source
 from ingest.models import IngestEvent
 from tests.factories import FunctionVersionFactory, SourceFactory, deployed_function
+from tests.waiting import wait_until
 
 STRIPE_CHARGE = {
     "id": "evt_1NG8Du2eZvKYlo2CUI79vXWy",
@@ -58,13 +58,7 @@ def post_webhook(client, source: Source, body=STRIPE_CHARGE, *, query: str = "",
 
 def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05):
     """Poll until predicate() is truthy (work happens on another thread or process)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"gave up waiting after {timeout} s")
+    return wait_until(predicate, timeout, interval=interval)
 
 
 def finished(event_id: int) -> bool:

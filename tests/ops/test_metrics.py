@@ -201,6 +201,7 @@ if os.environ.get("SCRAPE"):
 """
 
 
+@pytest.mark.slow
 def test_multiprocess_mode_adds_up_every_process(tmp_path):
     """Two processes count; a third scrapes their sum from PROMETHEUS_MULTIPROC_DIR."""
     shared = tmp_path / "prom"

@@ -41,6 +41,7 @@ def assert_clear(error: dict) -> None:
     assert error["line"] is None
 
 
+@pytest.mark.slow  # V8 takes ~20 s to grow the array until it aborts
 def test_the_array_bomb_kills_only_its_sandbox(sandboxed):
     assert sandboxed.run("other", OK, REQ).error is None  # a warm isolate of another version
     first_child = sandboxed.sandbox_pids()
@@ -61,6 +62,7 @@ def test_a_huge_split_is_a_memory_limit_error():
     assert run(OK, REQ).events[0]["event"] == "ok"
 
 
+@pytest.mark.slow
 def test_a_crash_in_a_batch_fails_only_the_culprit(sandboxed):
     code = "async function onRequest(r) { if (r.json().bomb) 'x'.repeat(2 ** 29 - 30).split(''); Segment.track({ userId: 'u', event: 'ok' }) }"
     invocations = [
@@ -106,6 +108,7 @@ def test_a_sandbox_killed_from_outside_mid_run(sandboxed):
     assert sandboxed.run("after", OK, REQ).events[0]["event"] == "ok"
 
 
+@pytest.mark.slow
 def test_a_sandbox_that_stops_answering_is_killed_at_the_deadline(sandboxed):
     thread, outcome = run_in_thread(
         sandboxed, "stuck", "async function onRequest() { for (;;) {} }", REQ, timeout_ms=50

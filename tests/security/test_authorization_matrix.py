@@ -22,7 +22,7 @@ from catalog import tasks
 from catalog.models import Role
 from catalog.services import token_create
 from functions_ide.routing import websocket_urlpatterns
-from ingest.models import Capture, IngestEvent
+from ingest.models import Capture, Execution, IngestEvent
 from tests.factories import (
     MembershipFactory,
     SourceFactory,
@@ -103,6 +103,7 @@ EXPECTED = {
     "catalog:audit-list": Api({"get": OWNERS}),
     # --- ingest API ---------------------------------------------------------------
     "source-logs": Api({"get": READERS}),
+    "source-log": Api({"get": READERS}),
     "source-events": Api({"get": READERS}),
     "source-objects": Api({"get": READERS}),
     "source-dead-letters": Api({"get": READERS}),
@@ -244,6 +245,14 @@ def world(db, monkeypatch):
     target.save(update_fields=["password"])
     tokens = {role: token_create(workspace=acme, user=users[role])[0] for role in READERS}
     monkeypatch.setattr(tasks.run_function_test, "apply_async", _FakeRun.send)
+    dead_letter = IngestEvent.objects.create(
+        source=source,
+        version=source.version,
+        method="POST",
+        path="/hooks/x",
+        raw_body=b"{}",
+        status=IngestEvent.Status.FAILED,
+    )
     return {
         "users": users,
         "both": both,
@@ -259,16 +268,21 @@ def world(db, monkeypatch):
             "capture_id": _capture(foreign_function).pk,
             "member_id": users[OUTSIDER].memberships.get().pk,
             "token_id": token_create(workspace=other, user=users[OUTSIDER])[0].pk,
+            "execution_id": _execution(foreign_source).pk,
         },
-        "dead_letter": IngestEvent.objects.create(
-            source=source,
-            version=source.version,
-            method="POST",
-            path="/hooks/x",
-            raw_body=b"{}",
-            status=IngestEvent.Status.FAILED,
-        ),  # fmt: skip
+        "dead_letter": dead_letter,
+        "execution": _execution(source, dead_letter),
     }
+
+
+def _execution(source, ingest_event=None) -> Execution:
+    ingest_event = ingest_event or IngestEvent.objects.create(
+        source=source, version=source.version, method="POST", path="/hooks/x", raw_body=b"{}"
+    )
+    return Execution.objects.create(
+        ingest_event=ingest_event, source=source, version=source.version, attempt=1,
+        started_at=ingest_event.received_at, duration_ms=1.0, status="failed",
+    )  # fmt: skip
 
 
 def _capture(function) -> Capture:
@@ -300,6 +314,7 @@ def url_of(world: dict, name: str, principal: str, *, foreign: bool = False) -> 
         "member_id": world["target"].pk,
         "token_id": world["tokens"].get(principal, world["tokens"][OWNER]).pk,
         "token": "not-a-real-token",
+        "execution_id": world["execution"].pk,
     }
     if foreign:
         values.update({k: v for k, v in world["foreign"].items() if k in route.kwargs})
@@ -369,7 +384,7 @@ def test_a_bearer_token_of_another_workspace_reaches_nothing_here(world, name, m
     )  # fmt: skip
 
 
-OBJECT_KWARGS = {"function_id", "slug", "capture_id", "member_id", "token_id"}
+OBJECT_KWARGS = {"function_id", "slug", "capture_id", "member_id", "token_id", "execution_id"}
 
 
 @pytest.mark.parametrize(

@@ -197,7 +197,7 @@ def _url(flow: dict, user, name: str) -> str:
     from django.urls import reverse
 
     from catalog.models import AccessToken, Membership
-    from ingest.models import Capture
+    from ingest.models import Capture, Execution
 
     function_id = flow["function"]["id"]
     values = {
@@ -210,5 +210,10 @@ def _url(flow: dict, user, name: str) -> str:
         )[0].pk,
         "member_id": Membership.objects.filter(user=user).first().pk,
         "token_id": AccessToken.objects.filter(user=user).first().pk,
+        # the first execution: the one with console output and a fetch call
+        "execution_id": Execution.objects.filter(source__slug=flow["source"]["slug"])
+        .order_by("pk")
+        .first()
+        .pk,
     }
     return reverse(name, kwargs={k: values[k] for k in matrix.ROUTES[name].kwargs})

@@ -26,12 +26,12 @@ export async function api(method, path, body) {
   let response;
   try {
     response = await fetch(path, options);
-  } catch (error) {
+  } catch {
     throw new ApiError(0, { detail: "The server could not be reached. Check your connection and try again." });
   }
   if (response.status === 204) return null;
   const text = await response.text();
-  let data = null;
+  let data;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {

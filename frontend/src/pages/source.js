@@ -15,6 +15,13 @@ export function initSource() {
   const refreshEvents = () => loadEvents(path);
   const refreshDeadLetters = () => loadDeadLetters(data, path);
   const refreshChart = () => loadChart(data);
+  // A burst of executions (a sender's batch, a replay of all dead letters) arrives as a
+  // burst of messages: refetch the events, chart and dead letters once it has passed.
+  const afterBurst = debounce(REFRESH_AFTER_MS, REFRESH_AT_LEAST_EVERY_MS, (failed) => {
+    refreshEvents();
+    refreshChart();
+    if (failed) refreshDeadLetters();
+  });
 
   const addExecution = (execution, { prepend }) => {
     const known = executions.get(execution.id);
@@ -42,11 +49,34 @@ export function initSource() {
     onMessage(message) {
       if (message.type !== "execution") return;
       addExecution(message.execution, { prepend: true });
-      refreshEvents();
-      refreshChart();
-      if (message.execution.status === "failed") refreshDeadLetters();
+      afterBurst(message.execution.status === "failed");
     },
   });
+}
+
+const REFRESH_AFTER_MS = 300;
+const REFRESH_AT_LEAST_EVERY_MS = 2000; // under a steady stream, still refresh now and then
+
+// fn runs once calls pause for `wait` ms (or `maxWait` after the first call of a burst);
+// it gets true if any call of the burst passed true.
+function debounce(wait, maxWait, fn) {
+  let timer = null;
+  let first = 0;
+  let flag = false;
+  const fire = () => {
+    clearTimeout(timer);
+    first = 0;
+    const seen = flag;
+    flag = false;
+    fn(seen);
+  };
+  return (value) => {
+    flag = flag || Boolean(value);
+    first = first || Date.now();
+    clearTimeout(timer);
+    if (Date.now() - first >= maxWait) fire();
+    else timer = setTimeout(fire, wait);
+  };
 }
 
 function wireControls(data, path) {
@@ -126,8 +156,12 @@ function executionRow(execution, path) {
     }
     let full = execution;
     if (!("logs" in execution)) {
-      const list = await api("GET", path("logs/?limit=100"));
-      full = list.find((e) => e.id === execution.id) || execution;
+      try {
+        full = await api("GET", path(`logs/${execution.id}/`));
+      } catch (error) {
+        toast(error.message, "error");
+        return;
+      }
     }
     row.after(h("tr", { class: "execution-detail" }, h("td", { colspan: 7 }, executionDetail(full))));
     row.setAttribute("aria-expanded", "true");
