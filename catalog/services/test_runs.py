@@ -68,6 +68,7 @@ def function_test_run(
             seal(values),
             interface == Interface.LEGACY,
             timeout_ms,
+            _secret_names(function, definitions),
         ],
         queue="interactive",
     )
@@ -82,6 +83,13 @@ def function_test_run(
         raise TestRunFailed(f"The test run failed in the worker: {type(exc).__name__}.") from None
     finally:
         pending.forget()
+
+
+def _secret_names(function: Function, definitions: list[dict]) -> list[str]:
+    """The settings whose values the run's output must not show: the encrypted ones,
+    and the stored test secrets (of settings the draft may no longer define)."""
+    names = {d["name"] for d in definitions if d["encrypted"]} | set(function.test_secrets)
+    return sorted(names)
 
 
 def _test_values(function: Function, definitions: list[dict], overrides: dict) -> dict:
