@@ -33,7 +33,7 @@ from typing import Any
 from runner.engine import EngineError, Isolate, IsolateOutOfMemory, IsolateTimeout
 from runner.fetch import FetchSession
 from runner.limits import Limits
-from runner.redact import redact_result
+from runner.redact import Redactor, redactor
 from runner.request import query_parameters
 from runner.result import Invocation, Result, fill_message_ids, limit_error, user_error
 
@@ -67,6 +67,8 @@ class _Batch:
     sessions: dict[int, FetchSession] = field(default_factory=dict)
     careful: bool = False
     progress: Callable[[list[tuple[int, Result]]], None] | None = None
+    # Per settings object and secret names: the executions of one source share both.
+    redactors: dict[tuple[int, tuple[str, ...]], Redactor | None] = field(default_factory=dict)
 
     @property
     def timeout_s(self) -> float:
@@ -314,5 +316,15 @@ def _result(batch: _Batch, index: int, done: dict[str, Any]) -> Result:
     invocation = batch.invocations[index]
     fill_message_ids(result.events, invocation.execution_id)
     if invocation.secret_names:
-        redact_result(result, invocation.settings, invocation.secret_names)
+        _redact(batch, invocation, result)
     return result
+
+
+def _redact(batch: _Batch, invocation: Invocation, result: Result) -> None:
+    # Keyed by identity: the batch holds its invocations, so no id is reused meanwhile.
+    key = (id(invocation.settings), invocation.secret_names)
+    if key not in batch.redactors:
+        batch.redactors[key] = redactor(invocation.settings, invocation.secret_names)
+    found = batch.redactors[key]
+    if found is not None:
+        found.result(result)

@@ -3,7 +3,7 @@
 A function reads its instance's encrypted settings in clear (it must, to call an API),
 and they end up in what the execution log keeps: the message and stack of an error (a
 failed fetch names its URL, `?api_key=...`), console output, fetch records. Every such
-text goes through `redact_result`, called where a Result is made from the report of an
+text goes through a Redactor, applied where a Result is made from the report of an
 execution (runner.executor._result), so no output escapes it. Each secret becomes
 `[secret <name>]`.
 
@@ -30,37 +30,38 @@ from urllib.parse import quote, quote_plus
 from runner.result import Result
 
 MIN_PART_CHARS = 6
+# Fields of errors, log lines and fetch records that the runner writes, not the function.
+_NOT_TEXT = frozenset({"level", "method"})
 
 
-def redact_result(result: Result, settings: dict[str, Any], secret_names: Sequence[str]) -> None:
-    """Replace the secret values of `settings` in the result's error, logs and fetch
-    records (in place)."""
+class Redactor:
+    """The secrets of one set of settings, ready to take out of results."""
+
+    def __init__(self, pattern: re.Pattern[str], names: dict[str, str]) -> None:
+        self._pattern = pattern
+        self._names = names
+
+    def text(self, text: str) -> str:
+        return self._pattern.sub(lambda match: f"[secret {self._names[match.group()]}]", text)
+
+    def result(self, result: Result) -> None:
+        """Replace the secrets in the result's error, logs and fetch records (in place:
+        the result was just made from the execution's report, nothing else holds them)."""
+        for record in (result.error, *result.logs, *result.fetches):
+            for key, value in (record or {}).items():
+                if isinstance(value, str) and key not in _NOT_TEXT:
+                    record[key] = self.text(value)
+
+
+def redactor(settings: dict[str, Any], secret_names: Sequence[str]) -> Redactor | None:
+    """The Redactor of the settings named secret; None when they have no value to hide."""
     secrets = tuple(
         (name, json.dumps(settings[name]))
         for name in dict.fromkeys(secret_names)
         if name in settings
     )
     pattern, names = _matcher(secrets)
-    if pattern is None:
-        return
-
-    def redact(text: str) -> str:
-        return pattern.sub(lambda match: f"[secret {names[match.group()]}]", text)
-
-    if result.error is not None:
-        result.error = _redacted(result.error, redact)
-    result.logs = _redacted(result.logs, redact)
-    result.fetches = _redacted(result.fetches, redact)
-
-
-def _redacted(value: Any, redact: Any) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {key: _redacted(item, redact) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_redacted(item, redact) for item in value]
-    return value
+    return None if pattern is None else Redactor(pattern, names)
 
 
 @lru_cache(maxsize=64)

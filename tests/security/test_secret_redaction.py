@@ -145,6 +145,16 @@ def test_a_thrown_secret_is_redacted_from_message_and_stack(pool):
     assert "function.js:2" in result.error["stack"]  # the stack still says where
 
 
+def test_a_thrown_object_naming_the_secret_is_redacted(pool):
+    code = "async function onRequest(request, settings) { throw { name: settings.apiKey, message: settings.apiKey + '?' }; }"
+    result = execute(pool, code)
+    assert (result.error["name"], result.error["message"]) == (
+        "[secret apiKey]",
+        "[secret apiKey]?",
+    )
+    assert SECRET not in recorded(result)
+
+
 def test_fetch_records_show_no_secret(pool, server):
     code = f"""async function onRequest(request, settings) {{
       await fetch('{server}/hooks/' + settings.apiKey.slice(0, 8) + '/' + encodeURIComponent(settings.apiKey));
