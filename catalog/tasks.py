@@ -5,6 +5,8 @@ import dataclasses
 import json
 
 from celery import shared_task
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django_cryptography.utils.crypto import FernetBytes
 
 # A sealed setting bundle older than this is refused (it was queued for a run whose
@@ -23,17 +25,35 @@ def unseal(sealed: str) -> dict:
 
 @shared_task(name="catalog.run_function_test", acks_late=False)
 def run_function_test(
-    code: str, request: dict, sealed_settings: str, legacy: bool, timeout_ms: int
+    code: str,
+    request: dict,
+    sealed_settings: str,
+    legacy: bool,
+    timeout_ms: int,
+    secret_names: list[str] | None = None,
 ) -> dict:
-    """Run code once in the sandbox and return the runner's result as a dict.
+    """Run code once in the sandbox and return the runner's result (Result.to_dict()).
 
     Unlike other tasks this one takes the code itself, not an id: the editor runs
     unsaved drafts, so there is nothing in the database to read. Not acknowledged
-    late: a test run whose worker died is not worth running again.
+    late: a test run whose worker died is not worth running again. The values of the
+    settings named in `secret_names` (the encrypted ones) are redacted from the result.
     """
     import runner
 
     result = runner.run(
-        code, request, unseal(sealed_settings), legacy=legacy, timeout_ms=timeout_ms
+        code,
+        request,
+        unseal(sealed_settings),
+        legacy=legacy,
+        limits=_limits(timeout_ms),
+        secret_names=secret_names or (),
     )
-    return dataclasses.asdict(result) if dataclasses.is_dataclass(result) else dict(result)
+    return result.to_dict()
+
+
+def _limits(timeout_ms: int):
+    """The configured limits, with the time limit the caller waits for."""
+    if settings.RUNNER_LIMITS is None:
+        raise ImproperlyConfigured("a runner limit is out of range: see `manage.py check`")
+    return dataclasses.replace(settings.RUNNER_LIMITS, timeout_ms=timeout_ms)

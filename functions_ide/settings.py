@@ -20,6 +20,7 @@ from functions_ide.env import (
     envstr,
     local_secrets,
 )
+from runner.limits import DEFAULT_LIMITS, LimitError, Limits
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(envstr("DATA_DIR", str(BASE_DIR / ".local")))
@@ -207,12 +208,42 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# --- runner and ingest limits -----------------------------------------------------
-RUNNER_TIMEOUT_MS = envint("RUNNER_TIMEOUT_MS", 1000)
+# --- runner limits ------------------------------------------------------------------
+# What one execution may use and emit: one runner.Limits, RUNNER_LIMITS, from these
+# variables (defaults and allowed ranges in runner/limits.py and docs/runner.md). A value
+# out of range leaves RUNNER_LIMITS None, and the system check functions_ide.checks
+# refuses to start, naming the variable and its range.
+RUNNER_TIMEOUT_MS = envint("RUNNER_TIMEOUT_MS", DEFAULT_LIMITS.timeout_ms)
+RUNNER_HEAP_MB = envint("RUNNER_HEAP_MB", DEFAULT_LIMITS.heap_mb)
+# The one request limit: the webhook receiver refuses a bigger body, the runner too.
+WEBHOOK_MAX_BYTES = envint("WEBHOOK_MAX_BYTES", DEFAULT_LIMITS.request_bytes)
+RUNNER_MAX_EVENTS = envint("RUNNER_MAX_EVENTS", DEFAULT_LIMITS.events)
+RUNNER_MAX_OBJECTS = envint("RUNNER_MAX_OBJECTS", DEFAULT_LIMITS.objects)
+RUNNER_MAX_CONSOLE_LINES = envint("RUNNER_MAX_CONSOLE_LINES", DEFAULT_LIMITS.console_lines)
+RUNNER_MAX_CONSOLE_BYTES = envint("RUNNER_MAX_CONSOLE_BYTES", DEFAULT_LIMITS.console_bytes)
+RUNNER_MAX_FETCH_CALLS = envint("RUNNER_MAX_FETCH_CALLS", DEFAULT_LIMITS.fetch_calls)
+# Which variable sets which field of runner.Limits.
+RUNNER_LIMIT_VARIABLES = {
+    "timeout_ms": "RUNNER_TIMEOUT_MS",
+    "heap_mb": "RUNNER_HEAP_MB",
+    "request_bytes": "WEBHOOK_MAX_BYTES",
+    "events": "RUNNER_MAX_EVENTS",
+    "objects": "RUNNER_MAX_OBJECTS",
+    "console_lines": "RUNNER_MAX_CONSOLE_LINES",
+    "console_bytes": "RUNNER_MAX_CONSOLE_BYTES",
+    "fetch_calls": "RUNNER_MAX_FETCH_CALLS",
+}
+try:
+    RUNNER_LIMITS: Limits | None = Limits(
+        **{field: globals()[variable] for field, variable in RUNNER_LIMIT_VARIABLES.items()}
+    )
+except LimitError:
+    RUNNER_LIMITS = None  # functions_ide.checks says which variable is out of range
+
+# --- runner and ingest -------------------------------------------------------------
 RUNNER_POOL_MAX_ISOLATES = envint("RUNNER_POOL_MAX_ISOLATES", 64)
 # Lets functions fetch loopback and private addresses: for tests and trusted networks only.
 RUNNER_ALLOW_PRIVATE_NETWORK = envbool("RUNNER_ALLOW_PRIVATE_NETWORK", False)
-WEBHOOK_MAX_BYTES = envint("WEBHOOK_MAX_BYTES", 2 * 1024 * 1024, min=1024, max=100 * 1024 * 1024)
 WEBHOOK_RATE_LIMIT_PER_SECOND = envint("WEBHOOK_RATE_LIMIT_PER_SECOND", 1000, min=0, max=10_000_000)
 RETRY_BACKOFF_BASE_S = envfloat("RETRY_BACKOFF_BASE_S", 2.0, min=0.001, max=3600.0)
 RETRY_BACKOFF_CAP_S = envfloat("RETRY_BACKOFF_CAP_S", 300.0, min=0.001, max=86400.0)

@@ -17,13 +17,13 @@ every process and the scrape adds them up (prometheus-client's multiprocess mode
 
 import os
 import threading
+from collections.abc import Callable
 
 from django.db import DatabaseError
 from django.db.models import Count, Max, Q, Sum
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
-from ingest.execute import runtime
 from ingest.models import Execution, IngestEvent
 
 PREFIX = "sfi"
@@ -113,15 +113,22 @@ def multiprocess_dir() -> str:
 
 class WarmIsolatesCollector:
     """The warm isolates of the runner pool of this process, if it has one (the embedded
-    worker thread runs in the server process; separate workers are not visible here)."""
+    worker thread runs in the server process; separate workers are not visible here).
+    The execute stage says how to count them (count_warm_isolates_with)."""
+
+    count: Callable[[], int] = staticmethod(lambda: 0)
 
     def collect(self):
         gauge = GaugeMetricFamily(
             f"{PREFIX}_warm_isolates",
             "Warm V8 isolates kept by the runner pool of this process.",
         )
-        gauge.add_metric([], float(runtime.warm_isolates()))
+        gauge.add_metric([], float(self.count()))
         yield gauge
+
+
+def count_warm_isolates_with(count: Callable[[], int]) -> None:
+    WarmIsolatesCollector.count = staticmethod(count)
 
 
 LOCAL.register(WarmIsolatesCollector())

@@ -1,18 +1,23 @@
 """The sandbox that runs Source Functions: V8 isolates via mini-racer, no Django.
 
-    from runner import run
-    result = run(code, {"body": {"type": "charge"}}, {"apiKey": "..."})
+    from runner import Limits, run
+    result = run(code, {"body": {"type": "charge"}}, {"apiKey": "..."},
+                 limits=Limits(timeout_ms=2000), secret_names=["apiKey"])
+    result.to_dict()  # the JSON the CLI prints
 
 Workers keep warm isolates with an IsolatePool (see runner.pool for the reuse policy).
+What an execution may use and emit is one runner.Limits (runner.limits).
 """
 
 from runner.engine import EngineError, IsolateOutOfMemory, IsolateTimeout
 from runner.executor import CompileError
+from runner.limits import DEFAULT_LIMITS, LimitError, Limits
 from runner.pool import MAX_TIMEOUT_MS, IsolatePool, run
 from runner.request import MAX_BODY_BYTES, RequestFormatError, load_request_file, normalize_request
 from runner.result import Invocation, Result
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "MAX_BODY_BYTES",
     "MAX_TIMEOUT_MS",
     "CompileError",
@@ -21,6 +26,8 @@ __all__ = [
     "IsolateOutOfMemory",
     "IsolatePool",
     "IsolateTimeout",
+    "LimitError",
+    "Limits",
     "RequestFormatError",
     "Result",
     "load_request_file",

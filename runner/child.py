@@ -7,10 +7,11 @@ process (V8 aborting on a huge allocation, the kernel's OOM killer, a signal) ki
 the executions it was running: the parent sees the pipe close and starts a new one.
 
 Frames in: {"op": "run", "key", "code", "invocations": [[request, settings,
-execution_id], ...], "legacy", "timeout_ms"}. Frames out: {"ready": pid} once, then per
-run any number of {"done": [[index, result], ...]} (batches report as they go, so a
-crash loses only what was not reported) and one {"results": [[index, result], ...],
-"idle": n} or {"raise": [type, message], "idle": n}.
+execution_id, secret_names], ...], "legacy", "limits"} (limits as Limits.to_dict()).
+Frames out: {"ready": pid} once, then per run any number of {"done": [[index, result],
+...]} (batches report as they go, so a crash loses only what was not reported) and one
+{"results": [[index, result], ...], "idle": n} or {"raise": [type, message], "idle": n};
+each result is Result.to_dict().
 """
 
 from __future__ import annotations
@@ -22,23 +23,9 @@ import sys
 from typing import Any
 
 from runner import wire
+from runner.limits import Limits
 from runner.pool import InlinePool
 from runner.result import Invocation, Result
-
-
-def result_to_wire(result: Result) -> dict[str, Any]:
-    return {
-        "events": result.events,
-        "objects": result.objects,
-        "logs": result.logs,
-        "error": result.error,
-        "fetches": result.fetches,
-        "duration_ms": result.duration_ms,
-    }
-
-
-def result_from_wire(data: dict[str, Any]) -> Result:
-    return Result(**data)
 
 
 def _private_pipes() -> tuple[int, int]:
@@ -53,11 +40,11 @@ def _private_pipes() -> tuple[int, int]:
 
 
 def _run(pool: InlinePool, message: dict[str, Any], out: int) -> dict[str, Any]:
-    invocations = [Invocation(r, s, e) for r, s, e in message["invocations"]]
+    invocations = [Invocation(r, s, e, tuple(n)) for r, s, e, n in message["invocations"]]
     streamed: set[int] = set()
 
     def progress(done: list[tuple[int, Result]]) -> None:
-        wire.send(out, {"done": [[i, result_to_wire(r)] for i, r in done]})
+        wire.send(out, {"done": [[i, r.to_dict()] for i, r in done]})
         streamed.update(i for i, _ in done)
 
     results = pool.run_batch(
@@ -65,10 +52,10 @@ def _run(pool: InlinePool, message: dict[str, Any], out: int) -> dict[str, Any]:
         message["code"],
         invocations,
         legacy=message["legacy"],
-        timeout_ms=message["timeout_ms"],
+        limits=Limits(**message["limits"]),
         progress=progress if len(invocations) > 1 else None,
     )
-    rest = [[i, result_to_wire(r)] for i, r in enumerate(results) if i not in streamed]
+    rest = [[i, r.to_dict()] for i, r in enumerate(results) if i not in streamed]
     return {"results": rest}
 
 

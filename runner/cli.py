@@ -1,5 +1,8 @@
 """`python -m runner run FUNCTION.js --request REQUEST.json [--settings S.json] [--legacy]
-[--timeout-ms N]`: prints one JSON object (the Result) on stdout.
+[--timeout-ms N] [--secret NAME ...]`: prints one JSON object (the Result) on stdout.
+
+`--secret NAME` (repeatable) marks a setting as secret: its value is redacted from the
+error, logs and fetch records, as for an encrypted setting of an instance.
 
 Exit status: 0 when the function returned, 1 when it failed, 2 for a usage error.
 RUNNER_ALLOW_PRIVATE_NETWORK=1 lets fetch reach private and loopback addresses.
@@ -12,7 +15,8 @@ import json
 import os
 import sys
 
-from runner.pool import MAX_TIMEOUT_MS, run
+from runner.limits import Limits
+from runner.pool import run
 from runner.request import RequestFormatError, load_request_file
 
 
@@ -31,7 +35,14 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--request", required=True, metavar="REQUEST.json")
     run_cmd.add_argument("--settings", metavar="SETTINGS.json")
     run_cmd.add_argument("--legacy", action="store_true", help="exports.processEvents interface")
-    run_cmd.add_argument("--timeout-ms", type=int, default=1000)
+    run_cmd.add_argument("--timeout-ms", type=int, default=Limits().timeout_ms)
+    run_cmd.add_argument(
+        "--secret",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a setting whose value is secret: redacted from errors, logs and fetch records",
+    )
     return parser
 
 
@@ -42,8 +53,9 @@ def _usage_error(message: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if not 1 <= args.timeout_ms <= MAX_TIMEOUT_MS:
-        return _usage_error(f"--timeout-ms must be between 1 and {MAX_TIMEOUT_MS}")
+    problem = Limits.problem("timeout_ms", args.timeout_ms)
+    if problem:
+        return _usage_error(f"--timeout-ms: {problem}")
     try:
         with open(args.function, encoding="utf-8") as handle:
             code = handle.read()
@@ -56,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         return _usage_error(str(exc))
     if not isinstance(settings, dict):
         return _usage_error("the settings file must hold a JSON object")
+    unknown = [name for name in args.secret if name not in settings]
+    if unknown:
+        return _usage_error(f"--secret {unknown[0]}: the settings have no {unknown[0]!r}")
     allow_private = os.environ.get("RUNNER_ALLOW_PRIVATE_NETWORK") == "1"
     result = run(
         code,
@@ -64,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         legacy=args.legacy,
         timeout_ms=args.timeout_ms,
         allow_private_network=allow_private,
+        secret_names=args.secret,
     )
     sys.stdout.write(json.dumps(result.to_dict()) + "\n")
     return 1 if result.error else 0

@@ -32,6 +32,8 @@ from typing import Any
 
 from runner.engine import EngineError, Isolate, IsolateOutOfMemory, IsolateTimeout
 from runner.fetch import FetchSession
+from runner.limits import Limits
+from runner.redact import Redactor, redactor
 from runner.request import query_parameters
 from runner.result import Invocation, Result, fill_message_ids, limit_error, user_error
 
@@ -59,12 +61,18 @@ class _Batch:
     invocations: Sequence[Invocation]
     code: str
     legacy: bool
-    timeout_s: float
+    limits: Limits
     allow_private_network: bool
     results: dict[int, Result] = field(default_factory=dict)
     sessions: dict[int, FetchSession] = field(default_factory=dict)
     careful: bool = False
     progress: Callable[[list[tuple[int, Result]]], None] | None = None
+    # Per settings object and secret names: the executions of one source share both.
+    redactors: dict[tuple[int, tuple[str, ...]], Redactor | None] = field(default_factory=dict)
+
+    @property
+    def timeout_s(self) -> float:
+        return self.limits.timeout_ms / 1000
 
     def unreported(self) -> list[int]:
         return [i for i in range(len(self.invocations)) if i not in self.results]
@@ -85,7 +93,7 @@ def run_batch(
     *,
     code: str,
     legacy: bool,
-    timeout_ms: int,
+    limits: Limits,
     allow_private_network: bool,
     progress: Callable[[list[tuple[int, Result]]], None] | None = None,
 ) -> list[Result]:
@@ -93,7 +101,7 @@ def run_batch(
 
     `progress`, when given, is told the results each V8 call finished, as they come.
     """
-    batch = _Batch(invocations, code, legacy, timeout_ms / 1000, allow_private_network)
+    batch = _Batch(invocations, code, legacy, limits, allow_private_network)
     batch.progress = progress
     batch.careful = len(invocations) == 1
     while batch.unreported():
@@ -142,6 +150,7 @@ def _steps(isolate: Isolate, batch: _Batch, indices: list[int]) -> bool:
         "items": [_item(batch, i, seeds[32 * k : 32 * k + 32]) for k, i in enumerate(indices)],
         "sliceMs": SLICE_MS,
         "maxStarts": 1 if batch.careful else 1_000_000,
+        "limits": batch.limits.output_caps(),
     }
     kick = f"__runner.start({json.dumps(spec)})"
     budget, waiting_for = batch.timeout_s + SLICE_MS / 1000, None
@@ -240,7 +249,9 @@ def _wait(batch: _Batch, index: int, current: dict[str, Any]) -> tuple[str, floa
     session = batch.sessions.get(index)
     if session is None:
         session = batch.sessions[index] = FetchSession(
-            deadline=exec_deadline, allow_private_network=batch.allow_private_network
+            deadline=exec_deadline,
+            allow_private_network=batch.allow_private_network,
+            max_calls=batch.limits.fetch_calls,
         )
     futures = session.in_flight + [session.submit(message) for message in current["outbox"]]
     timer = current["nextTimerMs"]
@@ -285,6 +296,8 @@ def _item(batch: _Batch, index: int, seed: str) -> dict[str, Any]:
 
 
 def _result(batch: _Batch, index: int, done: dict[str, Any]) -> Result:
+    """The Result of a report: every execution's output passes here, and only here are
+    the secrets of its settings taken out of what it recorded."""
     session = batch.sessions.pop(index, None)
     if session is not None:
         session.close()
@@ -300,5 +313,18 @@ def _result(batch: _Batch, index: int, done: dict[str, Any]) -> Result:
         if "line" not in error:
             error = user_error(error, legacy=batch.legacy, code=batch.code)
         result.error, result.events, result.objects = error, [], []
-    fill_message_ids(result.events, batch.invocations[index].execution_id)
+    invocation = batch.invocations[index]
+    fill_message_ids(result.events, invocation.execution_id)
+    if invocation.secret_names:
+        _redact(batch, invocation, result)
     return result
+
+
+def _redact(batch: _Batch, invocation: Invocation, result: Result) -> None:
+    # Keyed by identity: the batch holds its invocations, so no id is reused meanwhile.
+    key = (id(invocation.settings), invocation.secret_names)
+    if key not in batch.redactors:
+        batch.redactors[key] = redactor(invocation.settings, invocation.secret_names)
+    found = batch.redactors[key]
+    if found is not None:
+        found.result(result)

@@ -21,10 +21,11 @@ from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from runner.limits import DEFAULT_LIMITS
 from runner.netguard import BlockedAddress, resolve
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
-MAX_FETCHES_PER_EXECUTION = 50
+MAX_FETCHES_PER_EXECUTION = DEFAULT_LIMITS.fetch_calls
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 CROSS_ORIGIN_DROPPED = {"authorization", "www-authenticate", "cookie", "cookie2"}
 
@@ -73,16 +74,23 @@ def recorded_url(url: str) -> str:
 class FetchSession:
     """The fetches of one execution: started on demand, all closed when it ends."""
 
-    def __init__(self, *, deadline: float, allow_private_network: bool) -> None:
+    def __init__(
+        self,
+        *,
+        deadline: float,
+        allow_private_network: bool,
+        max_calls: int = MAX_FETCHES_PER_EXECUTION,
+    ) -> None:
         self.deadline = deadline
         self.allow_private = allow_private_network
+        self.max_calls = max_calls
         self.records: list[dict[str, Any]] = []
         self.refused = 0
         self.in_flight: list[concurrent.futures.Future[dict[str, Any]]] = []
         self._client: httpx.AsyncClient | None = None
 
     def submit(self, message: dict[str, Any]) -> concurrent.futures.Future[dict[str, Any]]:
-        if len(self.records) >= MAX_FETCHES_PER_EXECUTION:
+        if len(self.records) >= self.max_calls:
             return self._refuse(message)
         record = {
             "method": message["method"],
@@ -104,15 +112,13 @@ class FetchSession:
             "duration_ms": 0.0,
             "refused": self.refused,
             "error": f"{self.refused} more fetch calls refused: over "
-            f"{MAX_FETCHES_PER_EXECUTION} per execution",
+            f"{self.max_calls} per execution",
         }
         return [*self.records, summary]
 
     def _refuse(self, message: dict[str, Any]) -> concurrent.futures.Future[dict[str, Any]]:
         self.refused += 1
-        answer = _error(
-            f"request to {message['url']} refused: over {MAX_FETCHES_PER_EXECUTION} fetch calls"
-        )
+        answer = _error(f"request to {message['url']} refused: over {self.max_calls} fetch calls")
         answer["id"] = message["id"]
         future: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
         future.set_result(answer)

@@ -26,22 +26,29 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from runner.engine import Isolate, ScriptError
 from runner.executor import CompileError, run_batch
+from runner.limits import DEFAULT_LIMITS, Limits
 from runner.request import normalize_request
 from runner.result import Invocation, Result, syntax_error
 from runner.sandbox import ProcessPool
 
-MAX_TIMEOUT_MS = 10_000
+MAX_TIMEOUT_MS = Limits.bounds("timeout_ms")[1]
 HEAP_CHECK_EVERY = 16
 ISOLATIONS = ("process", "inline")
 
 
-def _check_timeout(timeout_ms: int) -> None:
-    if not 1 <= timeout_ms <= MAX_TIMEOUT_MS:
-        raise ValueError(f"timeout_ms must be between 1 and {MAX_TIMEOUT_MS}")
+def call_limits(default: Limits, limits: Limits | None, timeout_ms: int | None) -> Limits:
+    """The limits of one call: `limits`, else the pool's; `timeout_ms` (the argument
+    callers used before Limits existed) replaces the time limit. LimitError when out
+    of range."""
+    chosen = default if limits is None else limits
+    if not isinstance(chosen, Limits):
+        raise TypeError(f"limits must be a runner.Limits, not {type(chosen).__name__}")
+    return chosen if timeout_ms is None else replace(chosen, timeout_ms=timeout_ms)
 
 
 def _install_script(code: str, legacy: bool) -> str:
@@ -66,12 +73,12 @@ class InlinePool:
         *,
         max_isolates: int = 8,
         max_memory_mb: int = 512,
-        heap_limit_mb: int = 128,
+        heap_limit_mb: int = DEFAULT_LIMITS.heap_mb,
         allow_private_network: bool = False,
     ) -> None:
         self.max_isolates = max_isolates
         self.max_memory_bytes = max_memory_mb * 1024 * 1024
-        self.heap_limit_bytes = heap_limit_mb * 1024 * 1024
+        self.limits = replace(DEFAULT_LIMITS, heap_mb=heap_limit_mb)
         self.allow_private_network = allow_private_network
         self._idle: OrderedDict[int, tuple[tuple, Isolate]] = OrderedDict()
         self._heap: dict[int, int] = {}
@@ -85,19 +92,22 @@ class InlinePool:
         invocations: Sequence[Invocation],
         *,
         legacy: bool = False,
-        timeout_ms: int = 1000,
+        limits: Limits | None = None,
+        timeout_ms: int | None = None,
         progress: Callable[[list[tuple[int, Result]]], None] | None = None,
     ) -> list[Result]:
         """Run many queued requests of one version, in as few V8 calls as possible."""
-        _check_timeout(timeout_ms)
-        key = (version_key, hashlib.sha256(code.encode()).hexdigest(), legacy)
+        limits = call_limits(self.limits, limits, timeout_ms)
+        # An isolate's heap is fixed when it is made: a call with another heap limit
+        # gets isolates of its own.
+        key = (version_key, hashlib.sha256(code.encode()).hexdigest(), legacy, limits.heap_mb)
         return run_batch(
             lambda: self._checkout(key, code, legacy),
             lambda iso, ok: self._checkin(key, iso, ok),
             invocations,
             code=code,
             legacy=legacy,
-            timeout_ms=timeout_ms,
+            limits=limits,
             allow_private_network=self.allow_private_network,
             progress=progress,
         )
@@ -122,10 +132,10 @@ class InlinePool:
                 if self._idle[ident][0] == key:
                     self._heap.pop(ident, None)
                     return self._idle.pop(ident)[1]
-        return self._new_isolate(code, legacy)
+        return self._new_isolate(code, legacy, key[3])
 
-    def _new_isolate(self, code: str, legacy: bool) -> Isolate:
-        isolate = Isolate(max_memory_bytes=self.heap_limit_bytes)
+    def _new_isolate(self, code: str, legacy: bool, heap_mb: int) -> Isolate:
+        isolate = Isolate(max_memory_bytes=heap_mb * 1024 * 1024)
         try:
             isolate.eval(_install_script(code, legacy), timeout_s=5)
         except ScriptError as exc:
@@ -167,22 +177,28 @@ class IsolatePool:
         *,
         max_isolates: int = 8,
         max_memory_mb: int = 512,
-        heap_limit_mb: int = 128,
+        limits: Limits | None = None,
+        heap_limit_mb: int | None = None,
         allow_private_network: bool = False,
         isolation: str = "process",
         max_processes: int = 4,
     ) -> None:
         """Bounds on isolates and memory hold per process that runs code (each sandbox
         process of a "process" pool keeps its own warm isolates); `max_processes` caps
-        the sandboxes, hence the executions that run at the same time."""
+        the sandboxes, hence the executions that run at the same time. `limits` are
+        those of a call that gives none (`heap_limit_mb`, the older argument, replaces
+        their heap)."""
         if isolation not in ISOLATIONS:
             raise ValueError(f"isolation must be one of {ISOLATIONS}")
         self.isolation = isolation
         self.allow_private_network = allow_private_network
+        self.limits = call_limits(DEFAULT_LIMITS, limits, None)
+        if heap_limit_mb is not None:
+            self.limits = replace(self.limits, heap_mb=heap_limit_mb)
         config = {
             "max_isolates": max_isolates,
             "max_memory_mb": max_memory_mb,
-            "heap_limit_mb": heap_limit_mb,
+            "heap_limit_mb": self.limits.heap_mb,
             "allow_private_network": allow_private_network,
         }
         self._backend: InlinePool | ProcessPool = (
@@ -199,14 +215,22 @@ class IsolatePool:
         settings: dict[str, Any] | None = None,
         *,
         legacy: bool = False,
-        timeout_ms: int = 1000,
+        limits: Limits | None = None,
+        timeout_ms: int | None = None,
         execution_id: str | None = None,
+        secret_names: Sequence[str] = (),
     ) -> Result:
-        """Run one request (either accepted form) through a version of a function."""
-        invocation = Invocation(normalize_request(request), settings or {}, execution_id)
-        return self.run_batch(
-            version_key, code, [invocation], legacy=legacy, timeout_ms=timeout_ms
-        )[0]
+        """Run one request (either accepted form) through a version of a function.
+        The values of the settings named in `secret_names` never appear in what the
+        result records (see runner.redact)."""
+        limits = call_limits(self.limits, limits, timeout_ms)
+        invocation = Invocation(
+            normalize_request(request, max_bytes=limits.request_bytes),
+            settings or {},
+            execution_id,
+            tuple(secret_names),
+        )
+        return self.run_batch(version_key, code, [invocation], legacy=legacy, limits=limits)[0]
 
     def run_batch(
         self,
@@ -215,16 +239,15 @@ class IsolatePool:
         invocations: Sequence[Invocation],
         *,
         legacy: bool = False,
-        timeout_ms: int = 1000,
+        limits: Limits | None = None,
+        timeout_ms: int | None = None,
     ) -> list[Result]:
         """Run many queued requests of one version, in as few V8 calls as possible.
 
         Each invocation's request must already be normalised (runner.normalize_request).
         """
-        _check_timeout(timeout_ms)
-        return self._backend.run_batch(
-            version_key, code, invocations, legacy=legacy, timeout_ms=timeout_ms
-        )
+        limits = call_limits(self.limits, limits, timeout_ms)
+        return self._backend.run_batch(version_key, code, invocations, legacy=legacy, limits=limits)
 
     def idle_count(self) -> int:
         """Warm isolates kept (in the idle sandbox processes, for a "process" pool)."""
@@ -249,9 +272,11 @@ def run(
     settings: dict[str, Any] | None = None,
     *,
     legacy: bool = False,
-    timeout_ms: int = 1000,
+    limits: Limits | None = None,
+    timeout_ms: int | None = None,
     execution_id: str | None = None,
     allow_private_network: bool = False,
+    secret_names: Sequence[str] = (),
 ) -> Result:
     """Run a function once on a request (either accepted form) in a fresh isolate."""
     pool = _private_one_shot if allow_private_network else _one_shot
@@ -261,6 +286,8 @@ def run(
         request,
         settings,
         legacy=legacy,
+        limits=limits,
         timeout_ms=timeout_ms,
         execution_id=execution_id,
+        secret_names=secret_names,
     )

@@ -19,7 +19,11 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-MAX_BODY_BYTES = 2 * 1024 * 1024
+from runner.limits import DEFAULT_LIMITS
+
+# The default of Limits.request_bytes: the one request limit (WEBHOOK_MAX_BYTES in the
+# Django settings is the same value).
+MAX_BODY_BYTES = DEFAULT_LIMITS.request_bytes
 SAMPLE_URL = "https://localhost/"
 
 
@@ -27,8 +31,9 @@ class RequestFormatError(ValueError):
     """A request file or object that is in neither accepted form."""
 
 
-def normalize_request(obj: Any) -> dict[str, Any]:
-    """Return ``{"method", "url", "headers", "raw_body"}`` for either request form."""
+def normalize_request(obj: Any, *, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """Return ``{"method", "url", "headers", "raw_body"}`` for either request form;
+    RequestFormatError for a body over `max_bytes` (Limits.request_bytes)."""
     if not isinstance(obj, dict):
         raise RequestFormatError("a request must be a JSON object")
     if _is_normalized(obj):
@@ -39,8 +44,8 @@ def normalize_request(obj: Any) -> dict[str, Any]:
             '[name, value] pairs) and "raw_body" (a string); use "body" or "rawBody" otherwise'
         )
     if "payload" in obj and not ({"url", "method", "rawBody", "body"} & obj.keys()):
-        return _from_sample(obj["payload"])
-    return _from_project_form(obj)
+        return _from_sample(obj["payload"], max_bytes)
+    return _from_project_form(obj, max_bytes)
 
 
 def _is_normalized(obj: dict[str, Any]) -> bool:
@@ -51,7 +56,7 @@ def _is_normalized(obj: dict[str, Any]) -> bool:
     )
 
 
-def _from_project_form(obj: dict[str, Any]) -> dict[str, Any]:
+def _from_project_form(obj: dict[str, Any], max_bytes: int) -> dict[str, Any]:
     if "body" in obj and "rawBody" in obj:
         raise RequestFormatError('give either "body" (JSON) or "rawBody" (a string), not both')
     raw_body = obj.get("rawBody")
@@ -64,10 +69,11 @@ def _from_project_form(obj: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(method, str) or not isinstance(url, str):
         raise RequestFormatError('"method" and "url" must be strings')
     _check_url(url)
-    return _checked(method.upper(), url, _header_pairs(obj.get("headers", {})), raw_body)
+    headers = _header_pairs(obj.get("headers", {}))
+    return _checked(method.upper(), url, headers, raw_body, max_bytes)
 
 
-def _from_sample(payload: Any) -> dict[str, Any]:
+def _from_sample(payload: Any, max_bytes: int) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise RequestFormatError('"payload" must be an object with "body" and "headers"')
     body = payload.get("body")
@@ -77,7 +83,8 @@ def _from_sample(payload: Any) -> dict[str, Any]:
         raise RequestFormatError('"queryParameters" must be an object')
     pairs = [(k, v) for k, vs in query.items() for v in (vs if isinstance(vs, list) else [vs])]
     url = SAMPLE_URL + ("?" + urlencode([(k, str(v)) for k, v in pairs]) if pairs else "")
-    return _checked("POST", url, _header_pairs(payload.get("headers") or {}), raw_body)
+    headers = _header_pairs(payload.get("headers") or {})
+    return _checked("POST", url, headers, raw_body, max_bytes)
 
 
 def _header_pairs(headers: Any) -> list[list[str]]:
@@ -99,10 +106,12 @@ def _check_url(url: str) -> None:
         raise RequestFormatError(f'"url" must be an absolute http(s) URL, got {url!r}')
 
 
-def _checked(method: str, url: str, headers: list[list[str]], raw_body: str) -> dict[str, Any]:
+def _checked(
+    method: str, url: str, headers: list[list[str]], raw_body: str, max_bytes: int
+) -> dict[str, Any]:
     size = len(raw_body.encode("utf-8"))
-    if size > MAX_BODY_BYTES:
-        raise RequestFormatError(f"the body is {size} bytes; the limit is 2 MB")
+    if size > max_bytes:
+        raise RequestFormatError(f"the body is {size:,} bytes; the limit is {max_bytes:,} bytes")
     return {"method": method, "url": url, "headers": headers, "raw_body": raw_body}
 
 

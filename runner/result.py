@@ -53,11 +53,16 @@ FROZEN_BUILTIN_HINT = (
 
 @dataclass
 class Invocation:
-    """One request to run through a function, with the instance's settings."""
+    """One request to run through a function, with the instance's settings.
+
+    `secret_names` names the settings whose values are secret (encrypted settings): they
+    are redacted from everything the result records but the events and objects.
+    """
 
     request: dict[str, Any]
     settings: dict[str, Any] = field(default_factory=dict)
     execution_id: str | None = None
+    secret_names: tuple[str, ...] = ()
 
 
 @dataclass
@@ -71,7 +76,14 @@ class Result:
     fetches: list[dict[str, Any]] = field(default_factory=list)
     duration_ms: float = 0.0
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Result:
+        """The Result that `to_dict` gave (across the sandbox's pipe, or a task's result)."""
+        return cls(**data)
+
     def to_dict(self) -> dict[str, Any]:
+        """The one serialised form: what the CLI prints, the sandbox sends its parent and
+        a test run returns (JSON-ready, the shape of ARCHITECTURE.md)."""
         return {
             "events": self.events,
             "objects": self.objects,

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from runner import wire
+from runner.limits import Limits
 from runner.result import Invocation, Result, limit_error
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ class Sandbox:
             while True:
                 answer = self._reader.read(deadline)
                 for index, data in answer.get("done", answer.get("results", [])):
-                    results[index] = Result(**data)
+                    results[index] = Result.from_dict(data)
                 if "idle" in answer:
                     self.idle = answer["idle"]
                     self._remember(message["key"])
@@ -109,7 +110,7 @@ class Sandbox:
             raise _Lost(self._crash_error()) from None
         except wire.Silent:
             self.kill()
-            raise _Lost(_stuck_error(message["timeout_ms"])) from None
+            raise _Lost(_stuck_error(message["limits"]["timeout_ms"])) from None
         if "raise" in answer:
             kind, text = answer["raise"]
             raise RuntimeError(f"{kind}: {text}")
@@ -185,10 +186,10 @@ def _stuck_error(timeout_ms: int) -> dict[str, Any]:
     )
 
 
-def hard_deadline(count: int, timeout_ms: int) -> float:
-    """Each execution may legitimately use about twice its limit (its run, then the
-    end of pending work), and a batch re-runs executions after a limit was hit."""
-    return time.monotonic() + count * (2 * timeout_ms / 1000 + 0.1) + HARD_MARGIN_S
+def hard_deadline(count: int, limits: Limits) -> float:
+    """When a call of `count` executions is surely stuck: the batch's own worst case
+    (Limits.batch_deadline_s) plus the margin."""
+    return time.monotonic() + limits.batch_deadline_s(count) + HARD_MARGIN_S
 
 
 class ProcessPool:
@@ -214,20 +215,22 @@ class ProcessPool:
         invocations: Sequence[Invocation],
         *,
         legacy: bool,
-        timeout_ms: int,
+        limits: Limits,
     ) -> list[Result]:
         results: dict[int, Result] = {}
         message = {
             "key": version_key,
             "code": code,
-            "invocations": [[i.request, i.settings, i.execution_id] for i in invocations],
+            "invocations": [
+                [i.request, i.settings, i.execution_id, list(i.secret_names)] for i in invocations
+            ],
             "legacy": legacy,
-            "timeout_ms": timeout_ms,
+            "limits": limits.to_dict(),
         }
         try:
-            self._call(message, hard_deadline(len(invocations), timeout_ms), results)
+            self._call(message, hard_deadline(len(invocations), limits), results)
         except _Lost as lost:
-            self._blame(version_key, code, invocations, legacy, timeout_ms, results, lost)
+            self._blame(version_key, code, invocations, legacy, limits, results, lost)
         return [results[i] for i in range(len(invocations))]
 
     def _blame(
@@ -236,7 +239,7 @@ class ProcessPool:
         code: str,
         invocations: Sequence[Invocation],
         legacy: bool,
-        timeout_ms: int,
+        limits: Limits,
         results: dict[int, Result],
         lost: _Lost,
     ) -> None:
@@ -248,7 +251,7 @@ class ProcessPool:
             return
         for index in missing:
             results[index] = self.run_batch(
-                key, code, [invocations[index]], legacy=legacy, timeout_ms=timeout_ms
+                key, code, [invocations[index]], legacy=legacy, limits=limits
             )[0]
 
     def _call(self, message: dict[str, Any], deadline: float, results: dict[int, Result]) -> None:

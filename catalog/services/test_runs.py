@@ -55,7 +55,8 @@ def function_test_run(
         definitions, interface = function.draft_settings, function.interface
     stored = {**function.test_values, **function.test_secrets}
     values = _test_values(stored, definitions, settings or {})
-    return _run_in_worker(code, request, values, interface)
+    secret_names = _secret_names(definitions, function.test_secrets)
+    return _run_in_worker(code, request, values, interface, secret_names)
 
 
 def code_test_run(
@@ -74,8 +75,9 @@ def code_test_run(
     checked against `definitions`. Same permission, queue and wait as function_test_run.
     """
     _ensure_may_run(actor, workspace)
-    values = _test_values({}, clean_definitions(definitions or []), settings or {})
-    return _run_in_worker(code, request, values, interface)
+    definitions = clean_definitions(definitions or [])
+    values = _test_values({}, definitions, settings or {})
+    return _run_in_worker(code, request, values, interface, _secret_names(definitions, {}))
 
 
 def _ensure_may_run(actor, workspace: Workspace):
@@ -87,7 +89,9 @@ def _ensure_may_run(actor, workspace: Workspace):
     return membership
 
 
-def _run_in_worker(code: str, request, values: dict, interface: str) -> dict:
+def _run_in_worker(
+    code: str, request, values: dict, interface: str, secret_names: list[str]
+) -> dict:
     from catalog.tasks import run_function_test, seal
 
     timeout_ms = django_settings.RUNNER_TIMEOUT_MS
@@ -98,6 +102,7 @@ def _run_in_worker(code: str, request, values: dict, interface: str) -> dict:
             seal(values),
             interface == Interface.LEGACY,
             timeout_ms,
+            secret_names,
         ],
         queue="interactive",
     )
@@ -112,6 +117,13 @@ def _run_in_worker(code: str, request, values: dict, interface: str) -> dict:
         raise TestRunFailed(f"The test run failed in the worker: {type(exc).__name__}.") from None
     finally:
         pending.forget()
+
+
+def _secret_names(definitions: list[dict], test_secrets: dict) -> list[str]:
+    """The settings whose values the run's output must not show: the encrypted ones,
+    and the stored test secrets (of settings the draft may no longer define)."""
+    names = {d["name"] for d in definitions if d.get("encrypted")} | set(test_secrets)
+    return sorted(names)
 
 
 def _test_values(stored: dict, definitions: list[dict], overrides: dict) -> dict:

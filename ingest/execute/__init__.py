@@ -96,10 +96,16 @@ class _Invocations:
 
     def __init__(self) -> None:
         self.built: list[runner.Invocation] = []
-        self._settings: dict[int, dict] = {}
+        self._settings: dict[int, tuple[dict, tuple[str, ...]]] = {}
 
     def add(self, event: IngestEvent) -> None:
-        if event.source_id not in self._settings:
-            self._settings[event.source_id] = source_runtime_settings(event.source)
-        settings = self._settings[event.source_id]
-        self.built.append(runner.Invocation(runtime.request_of(event), settings, str(event.pk)))
+        source = event.source
+        if source.pk not in self._settings:
+            # The secret values' names: the runner keeps their values out of its records.
+            self._settings[source.pk] = (
+                source_runtime_settings(source),
+                tuple(source.secret_values),
+            )
+        settings, secrets = self._settings[source.pk]
+        request = runtime.request_of(event)
+        self.built.append(runner.Invocation(request, settings, str(event.pk), secret_names=secrets))

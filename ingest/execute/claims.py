@@ -25,15 +25,15 @@ CLOCK_SKEW = timedelta(seconds=1)
 def claim_timeout() -> timedelta:
     """How long a claim holds before a sweep may hand the event to another worker:
     longer than a run can take, so a live run is never executed twice at once."""
-    return timedelta(milliseconds=settings.RUNNER_TIMEOUT_MS, seconds=settings.CLAIM_MARGIN_S)
+    limits = settings.RUNNER_LIMITS
+    return timedelta(milliseconds=limits.timeout_ms, seconds=settings.CLAIM_MARGIN_S)
 
 
 def batch_size() -> int:
     """How many events of one version run in one batch. Its executions run one after
-    another, each taking at most about twice its time limit (its run, then the end of
-    pending work): the last must end before its claim expires."""
-    worst_s = 2 * settings.RUNNER_TIMEOUT_MS / 1000 + 0.1
-    fits = int(claim_timeout().total_seconds() / worst_s)
+    another, each taking at most runner.Limits.worst_execution_s: the last must end
+    before its claim expires."""
+    fits = int(claim_timeout().total_seconds() / settings.RUNNER_LIMITS.worst_execution_s)
     return max(1, min(settings.INGEST_BATCH_MAX, fits))
 
 

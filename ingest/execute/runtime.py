@@ -8,6 +8,7 @@ import threading
 from django.conf import settings
 
 import runner
+from ingest import metrics
 from ingest.models import IngestEvent
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ def pool():
     with _pool_lock:
         if _pool is None:
             _pool = runner.IsolatePool(
+                limits=settings.RUNNER_LIMITS,
                 max_isolates=settings.RUNNER_POOL_MAX_ISOLATES,
                 allow_private_network=settings.RUNNER_ALLOW_PRIVATE_NETWORK,
             )
@@ -33,6 +35,9 @@ def warm_isolates() -> int:
     """The warm isolates this process keeps (0 before it ran a function)."""
     with _pool_lock:
         return _pool.idle_count() if _pool is not None else 0
+
+
+metrics.count_warm_isolates_with(warm_isolates)
 
 
 def request_of(event: IngestEvent) -> dict:
@@ -48,7 +53,7 @@ def request_of(event: IngestEvent) -> dict:
     except UnicodeDecodeError:
         # Binary bodies reach the function as latin-1 text, byte for byte.
         request["rawBody"] = raw.decode("latin-1")
-    return runner.normalize_request(request)
+    return runner.normalize_request(request, max_bytes=settings.RUNNER_LIMITS.request_bytes)
 
 
 def execute(*, version, invocations: list[runner.Invocation]) -> list[Outcome]:
@@ -58,7 +63,7 @@ def execute(*, version, invocations: list[runner.Invocation]) -> list[Outcome]:
         version.code,
         invocations,
         legacy=version.is_legacy,
-        timeout_ms=settings.RUNNER_TIMEOUT_MS,
+        limits=settings.RUNNER_LIMITS,
     )
 
 

@@ -2,7 +2,6 @@
 `interactive` queue and answers with the runner's result."""
 
 import threading
-from dataclasses import dataclass, field
 
 import pytest
 
@@ -12,16 +11,7 @@ from tests.catalog.helpers import API, API_KEY, REGION, create_function, deploy
 pytestmark = pytest.mark.django_db
 
 REQUEST = {"method": "POST", "url": "https://example.com/hook", "headers": {}, "body": {"a": 1}}
-
-
-@dataclass
-class FakeResult:
-    events: list = field(default_factory=list)
-    objects: list = field(default_factory=list)
-    logs: list = field(default_factory=list)
-    error: dict | None = None
-    fetches: list = field(default_factory=list)
-    duration_ms: float = 1.0
+FakeResult = runner.Result
 
 
 @pytest.fixture
@@ -29,10 +19,10 @@ def recording_runner(monkeypatch):
     """runner.run replaced by a recorder, to see what the worker was given."""
     calls = []
 
-    def run(code, request, settings, *, legacy=False, timeout_ms=1000, execution_id=None):
+    def run(code, request, settings, *, legacy=False, limits=None, secret_names=(), **kwargs):
         calls.append(
             {"code": code, "settings": settings, "legacy": legacy,
-             "thread": threading.current_thread().name}
+             "secret_names": list(secret_names), "thread": threading.current_thread().name}
         )  # fmt: skip
         return FakeResult(events=[{"type": "track", "event": "Ran"}])
 
@@ -59,6 +49,7 @@ def test_the_draft_runs_in_a_worker_with_test_settings(owner_api, celery_worker,
     [call] = recording_runner
     assert call["code"] == "// draft" and call["legacy"] is False
     assert call["settings"] == {"apiKey": "k-secret", "region": "us"}
+    assert call["secret_names"] == ["apiKey"]  # the encrypted setting: redacted from output
     assert call["thread"] != threading.current_thread().name  # not the web thread
 
 

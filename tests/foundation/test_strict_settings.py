@@ -126,7 +126,6 @@ def test_https_yes_makes_cookies_secure(load_settings):
 @pytest.mark.parametrize(
     ("name", "raw"),
     [
-        ("WEBHOOK_MAX_BYTES", "0"),
         ("WEBHOOK_RATE_LIMIT_PER_SECOND", "-1"),
         ("INGEST_BATCH_MAX", "many"),
         ("INGEST_DISPATCH_LINGER_MS", "5000"),

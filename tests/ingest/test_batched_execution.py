@@ -1,6 +1,7 @@
 """ingest_events_execute: events queued together run as batches, one per version, and
 each is recorded as if it had run alone."""
 
+import dataclasses
 import uuid
 from datetime import timedelta
 from unittest import mock
@@ -106,7 +107,8 @@ def old_version(event_id: int) -> int:
 
 
 def test_a_batch_is_never_larger_than_its_claims_allow(client, runs, settings):
-    settings.RUNNER_TIMEOUT_MS, settings.CLAIM_MARGIN_S = 1000, 9.0  # 10 s of claim
+    settings.RUNNER_LIMITS = dataclasses.replace(settings.RUNNER_LIMITS, timeout_ms=1000)
+    settings.CLAIM_MARGIN_S = 9.0  # 10 s of claim
     assert batch_size() == 4  # each execution may take about 2.1 s
     source = source_running(TRACK_AND_SET)
     services.ingest_events_execute(ingest_event_ids=accept_many(client, source, 10))

@@ -108,14 +108,15 @@ def test_memory_bomb_hits_the_limit_and_host_survives(pool):
     )
 
 
-def test_huge_console_output_is_cut_with_a_marker():
+def test_huge_console_output_keeps_the_first_lines_and_fails():
     result = run(
         "async function onRequest() { for (let i = 0; i < 100000; i++) console.log('line ' + i) }",
         REQ,
     )
-    assert result.error is None
+    assert result.error["name"] == "OutputLimitError"
     assert sum(len(entry["message"]) for entry in result.logs) <= 64 * 1024 + 100
-    assert result.logs[-1]["message"].startswith("[console output cut")
+    assert [entry["message"] for entry in result.logs[:-1]] == [f"line {i}" for i in range(1000)]
+    assert result.logs[-1]["message"].startswith("[1 more console line dropped")
 
 
 def test_overriding_the_runtime_does_not_fake_other_runs(pool):

@@ -22,3 +22,5 @@ export const FetchError = defineError('FetchError');
 
 // Raised by the runner itself when an execution is ended from outside.
 export const TimeoutError = defineError('TimeoutError');
+// Raised at the call that goes over a cap on an execution's output (caps.js).
+export const OutputLimitError = defineError('OutputLimitError');

@@ -9,6 +9,7 @@ import { fireDueTimers, nextTimerDelay } from './timers.js';
 import { deliverFetch } from './fetch.js';
 import { makeLegacyEvent, makeRequest } from './request.js';
 import { resetAfterExecution, resetIdleIntrinsics } from './isolation.js';
+import { grouped } from './caps.js';
 
 const stringify = JSON.stringify;
 let entryFactory = null;
@@ -24,7 +25,11 @@ class Execution {
     this.objects = [];
     this.logs = [];
     this.logBytes = 0;
-    this.logsCut = false;
+    this.caps = batch.caps;
+    this.dropped = { events: 0, objects: 0, logs: 0 };
+    this.consoleCap = null; // the console cap gone over, in words (console.js)
+    this.capErrors = {}; // per cap gone over, its OutputLimitError (caps.js)
+    this.limitError = null; // the first of them: it fails the execution
     this.timers = new Map();
     this.pending = new Map();
     this.outbox = [];
@@ -36,9 +41,13 @@ class Execution {
 
   succeed(value) {
     if (this.settled) return;
+    if (this.limitError) {
+      this.fail(this.limitError);
+      return;
+    }
     if (legacy) {
       try {
-        const output = collectLegacyOutput(value);
+        const output = collectLegacyOutput(value, this.caps);
         this.events = output.events;
         this.objects = output.objects;
       } catch (err) {
@@ -50,7 +59,7 @@ class Execution {
   }
 
   fail(err) {
-    if (!this.settled) finish(this, describeError(err));
+    if (!this.settled) finish(this, describeError(this.limitError || err));
   }
 }
 
@@ -79,6 +88,7 @@ function finish(execution, error) {
   execution.outbox = [];
   setCurrentExecution(null);
   if (!resetAfterExecution()) tainted = true;
+  noteDroppedLines(execution);
   // Serialised now, while the runtime is known clean (or tainted by this very execution):
   // a later execution that poisons JSON (a toJSON on a prototype) cannot touch it.
   // Events and objects are JSON already (segment.js): joined by hand, not parsed again.
@@ -93,6 +103,16 @@ function finish(execution, error) {
   // Python before anything else runs.
   if (execution.waited || tainted) batch.hold = true;
   pump();
+}
+
+function noteDroppedLines(execution) {
+  const count = execution.dropped.logs;
+  if (count === 0) return;
+  const lines = count === 1 ? 'line' : 'lines';
+  execution.logs[execution.logs.length] = {
+    level: 'warn',
+    message: `[${grouped(count)} more console ${lines} dropped: a function may ${execution.consoleCap}]`,
+  };
 }
 
 function invoke(item) {
@@ -148,7 +168,7 @@ export function install(factory, isLegacy) {
 export function start(spec) {
   batch = {
     items: spec.items, next: 0, done: [], sliceMs: spec.sliceMs, maxStarts: spec.maxStarts,
-    kickedAt: 0, starts: 0, hold: false,
+    caps: spec.limits, kickedAt: 0, starts: 0, hold: false,
   };
   newKick();
   pump();

@@ -1,8 +1,9 @@
 // The `Segment` module of Source Functions: each call validates a message, fills the
 // defaults and appends it to the outgoing batch of the current execution. The batch is
 // handed over only when the function returns without error.
-import { ValidationError } from './errors.js';
+import { OutputLimitError, ValidationError } from './errors.js';
 import { activeExecution } from './state.js';
+import { checkOutputRoom, grouped, ordinal } from './caps.js';
 
 // Captured so a function that replaces JSON or Array.prototype.push cannot break the batch.
 const { stringify } = JSON;
@@ -29,7 +30,7 @@ function isMissing(value) {
   return value === undefined || value === null || value === '';
 }
 
-function utf8Length(text) {
+export function utf8Length(text) {
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
@@ -107,9 +108,11 @@ export function buildObject(message, call = 'Segment.set()') {
 }
 
 function emitter(type) {
+  const call = `Segment.${type}`;
   return function (message) {
-    const event = buildEvent(type, message);
     const execution = activeExecution();
+    if (execution) checkOutputRoom(execution, 'events', call);
+    const event = buildEvent(type, message);
     if (execution) append(execution.events, event);
   };
 }
@@ -122,15 +125,22 @@ export const Segment = Object.freeze({
   screen: emitter('screen'),
   alias: emitter('alias'),
   set(message) {
-    const object = buildObject(message);
     const execution = activeExecution();
+    if (execution) checkOutputRoom(execution, 'objects', 'Segment.set');
+    const object = buildObject(message);
     if (execution) append(execution.objects, object);
   },
 });
 
-// The legacy interface returns `{events, objects}`; they go through the same checks.
-// Events and objects are kept as JSON texts (see checkedJson).
-export function collectLegacyOutput(output) {
+function checkReturned(list, cap, kind) {
+  if (list.length > cap) {
+    throw new OutputLimitError(`${ordinal(cap + 1)} ${kind.slice(0, -1)} returned by processEvents(): a function may emit at most ${grouped(cap)} ${kind} per request`);
+  }
+}
+
+// The legacy interface returns `{events, objects}`; they go through the same checks and
+// caps. Events and objects are kept as JSON texts (see checkedJson).
+export function collectLegacyOutput(output, caps) {
   const result = { events: [], objects: [] };
   if (output === undefined || output === null) return result;
   if (!isPlainObject(output)) fail('processEvents()', 'must return an object { events, objects }');
@@ -138,6 +148,8 @@ export function collectLegacyOutput(output) {
   const objects = output.objects === undefined ? [] : output.objects;
   if (!Array.isArray(events)) fail('processEvents()', '"events" must be an array');
   if (!Array.isArray(objects)) fail('processEvents()', '"objects" must be an array');
+  checkReturned(events, caps.events, 'events');
+  checkReturned(objects, caps.objects, 'objects');
   events.forEach((event, i) => {
     const call = `processEvents() events[${i}]`;
     const type = event && event.type;
