@@ -1,7 +1,9 @@
 """The event store and the object store ("warehouse tables")."""
 
+import json
 from collections.abc import Iterable
 
+from django.db import connection
 from django.utils import timezone
 
 from ingest.models import IngestEvent, ObjectChange, StoredEvent, WarehouseObject
@@ -56,29 +58,80 @@ def upsert_objects(changes: Iterable[tuple[IngestEvent, dict]]) -> None:
     """Merge each object's properties into what the workspace has: the last write
     wins per property, properties not mentioned are kept, every change is logged.
 
-    Rows are locked in one order (by collection and id) so that two workers writing
-    the same objects cannot deadlock; a stable sort keeps each object's writes in
-    the order they were made."""
-    for event, item in sorted(changes, key=lambda c: (str(c[1]["collection"]), str(c[1]["id"]))):
-        _upsert(event, item)
-
-
-def _upsert(event: IngestEvent, item: dict) -> None:
+    One statement per collection, however many objects (a function may set a thousand
+    in one run). Rows are written in one order (by collection and id) so that two
+    workers writing the same objects cannot deadlock; writes to one object within the
+    batch are merged in the order they were made."""
+    changes = list(changes)
+    merged: dict[tuple[int, str], dict[str, dict]] = {}
+    for event, item in changes:
+        key = (event.source.workspace_id, _key(item["collection"], "A collection name"))
+        object_id = _key(item["id"], "An object id")
+        objects = merged.setdefault(key, {})
+        objects[object_id] = {**objects.get(object_id, {}), **item["properties"]}
     now = timezone.now()
-    row, created = WarehouseObject.objects.select_for_update().get_or_create(
-        workspace_id=event.source.workspace_id,
-        collection=_key(item["collection"], "A collection name"),
-        object_id=_key(item["id"], "An object id"),
-        defaults={"properties": item["properties"], "created_at": now, "updated_at": now},
+    ids = {}
+    for (workspace_id, collection), objects in sorted(merged.items()):
+        rows = _upsert_collection(workspace_id, collection, dict(sorted(objects.items())), now)
+        ids.update({(workspace_id, collection, object_id): pk for object_id, pk in rows})
+    ObjectChange.objects.bulk_create(
+        ObjectChange(
+            object_id=ids[(event.source.workspace_id, str(item["collection"]), str(item["id"]))],
+            source_id=event.source_id,
+            ingest_event=event,
+            properties=item["properties"],
+            changed_at=now,
+        )
+        for event, item in changes
     )
-    if not created:
-        row.properties = {**row.properties, **item["properties"]}
-        row.updated_at = now
-        row.save(update_fields=["properties", "updated_at"])
-    ObjectChange.objects.create(
-        object=row,
-        source_id=event.source_id,
-        ingest_event=event,
-        properties=item["properties"],
-        changed_at=now,
+
+
+def _upsert_collection(workspace_id: int, collection: str, objects: dict, now) -> list:
+    """Upsert the objects of one collection; their (object id, row id) pairs."""
+    if connection.vendor == "postgresql":
+        return _merge_on_conflict(workspace_id, collection, objects, now)
+    # SQLite: one writer at a time holds the whole database, so reading the rows and
+    # writing them merged is as safe as PostgreSQL's merge in the statement.
+    existing = dict(
+        WarehouseObject.objects.filter(
+            workspace_id=workspace_id, collection=collection, object_id__in=objects
+        ).values_list("object_id", "properties")
     )
+    WarehouseObject.objects.bulk_create(
+        [
+            WarehouseObject(
+                workspace_id=workspace_id,
+                collection=collection,
+                object_id=object_id,
+                properties={**existing.get(object_id, {}), **properties},
+                created_at=now,
+                updated_at=now,
+            )
+            for object_id, properties in objects.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["workspace", "collection", "object_id"],
+        update_fields=["properties", "updated_at"],
+    )
+    return list(
+        WarehouseObject.objects.filter(
+            workspace_id=workspace_id, collection=collection, object_id__in=objects
+        ).values_list("object_id", "id")
+    )
+
+
+def _merge_on_conflict(workspace_id: int, collection: str, objects: dict, now) -> list:
+    table = WarehouseObject._meta.db_table
+    values = ", ".join(["(%s, %s, %s, %s::jsonb, %s, %s)"] * len(objects))
+    params = []
+    for object_id, properties in objects.items():
+        params += [workspace_id, collection, object_id, json.dumps(properties), now, now]
+    sql = (
+        f"INSERT INTO {table} (workspace_id, collection, object_id, properties, created_at, "
+        f"updated_at) VALUES {values} ON CONFLICT (workspace_id, collection, object_id) "
+        f"DO UPDATE SET properties = {table}.properties || EXCLUDED.properties, "
+        "updated_at = EXCLUDED.updated_at RETURNING object_id, id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()

@@ -1,6 +1,8 @@
 """Segment.set upserts objects: properties merged, last write wins, history kept."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ingest import services
 from ingest.models import ObjectChange, WarehouseObject
@@ -57,3 +59,28 @@ def test_objects_are_listed_by_collection(client, owner, workspace, api_client_f
     assert [(o["collection"], o["id"], o["properties"]) for o in accounts["results"]] == [
         ("accounts", "2", {"a": 2})
     ]
+
+
+MANY_OBJECTS = """
+async function onRequest() {
+  for (let i = 0; i < 500; i++) {
+    Segment.set({ collection: i % 2 ? 'odd' : 'even', id: String(i), properties: { n: i } });
+  }
+  Segment.set({ collection: 'even', id: '0', properties: { again: true } });
+}"""
+
+
+def test_a_thousand_objects_cost_a_statement_per_collection_not_per_object(client):
+    source = source_running(MANY_OBJECTS)
+    event_id = post_webhook(client, source).json()["id"]
+    with CaptureQueriesContext(connection) as queries:
+        services.ingest_event_execute(ingest_event_id=event_id)
+    writes = [q["sql"] for q in queries if "warehouseobject" in q["sql"].lower()]
+    # A few per collection (SQLite splits statements past its 999 parameters), not 500.
+    assert len(writes) < 20, writes
+    assert WarehouseObject.objects.count() == 500
+    assert WarehouseObject.objects.get(collection="even", object_id="0").properties == {
+        "n": 0,
+        "again": True,
+    }
+    assert ObjectChange.objects.count() == 501
