@@ -244,6 +244,10 @@ except LimitError:
 RUNNER_POOL_MAX_ISOLATES = envint("RUNNER_POOL_MAX_ISOLATES", 64)
 # Lets functions fetch loopback and private addresses: for tests and trusted networks only.
 RUNNER_ALLOW_PRIVATE_NETWORK = envbool("RUNNER_ALLOW_PRIVATE_NETWORK", False)
+# A sender has this long to send a webhook's body (then 408); at most this many bodies
+# are read at once per process (then 503): slow senders hold bounded memory.
+WEBHOOK_BODY_TIMEOUT_S = envfloat("WEBHOOK_BODY_TIMEOUT_S", 10.0, min=0.1, max=600.0)
+WEBHOOK_MAX_PENDING_BODIES = envint("WEBHOOK_MAX_PENDING_BODIES", 256, min=1, max=100_000)
 WEBHOOK_RATE_LIMIT_PER_SECOND = envint("WEBHOOK_RATE_LIMIT_PER_SECOND", 1000, min=0, max=10_000_000)
 RETRY_BACKOFF_BASE_S = envfloat("RETRY_BACKOFF_BASE_S", 2.0, min=0.001, max=3600.0)
 RETRY_BACKOFF_CAP_S = envfloat("RETRY_BACKOFF_CAP_S", 300.0, min=0.001, max=86400.0)

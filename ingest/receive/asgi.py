@@ -1,15 +1,20 @@
 """The ASGI front of the webhook URLs.
 
 It refuses oversized bodies while they stream in, before Django buffers them: by
-Content-Length at once, and by counting what arrives. And it answers a source's webhook
+Content-Length at once, and by counting what arrives. A sender gets WEBHOOK_BODY_TIMEOUT_S
+to send its body (then 408), and at most WEBHOOK_MAX_PENDING_BODIES bodies are read at
+once per process (then 503), so slow senders can hold at most that many bodies' worth of
+memory and connections. And it answers a source's webhook
 (`POST /hooks/<token>`) itself: the same service and the same answers as the Django view
 (ingest.receive.answer), without the page middleware and URL routing that a sender
 never needs, in a pooled thread — the accept path is the product's hottest."""
 
+import asyncio
 import json
 import re
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import close_old_connections
 
 from ingest import metrics
@@ -23,23 +28,44 @@ class WebhookBodyLimit:
     def __init__(self, app, prefix: str = "/hooks/") -> None:
         self.app = app
         self.prefix = prefix
+        self.pending = 0  # bodies being read now (one event loop: no lock needed)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
             return await self.app(scope, receive, send)
+        is_webhook = not scope["path"].startswith("/hooks/test/")  # captures are not webhooks
+        if self.pending >= settings.WEBHOOK_MAX_PENDING_BODIES:
+            if is_webhook:
+                metrics.webhook_refused("unavailable")
+            busy = {"error": "Too many webhooks are arriving at once; please retry."}
+            return await _respond(send, 503, busy, {"Retry-After": "1"})
         try:
-            check_payload_size(_content_length(scope))
-            body = await _read_capped(receive)
+            body = await self._read(scope, receive)
         except PayloadTooLarge as refused:
-            if not scope["path"].startswith("/hooks/test/"):  # captures are not webhooks
+            if is_webhook:
                 metrics.webhook_refused("too_large")
             return await _respond(send, 413, {"error": str(refused)})
+        except TimeoutError:
+            if is_webhook:
+                metrics.webhook_refused("too_slow")
+            timeout_s = settings.WEBHOOK_BODY_TIMEOUT_S
+            slow = {"error": f"The request body did not arrive within {timeout_s:g} s."}
+            return await _respond(send, 408, slow)
         match = _SOURCE_WEBHOOK.match(scope["path"])
         if match and scope["method"] == "POST":
             webhook = _incoming(scope, body)
             answer = await sync_to_async(_answer, thread_sensitive=False)(match[1], webhook)
             return await _respond(send, *answer)
         return await self.app(scope, _replay(body, receive), send)
+
+
+    async def _read(self, scope, receive) -> bytes:
+        check_payload_size(_content_length(scope))
+        self.pending += 1
+        try:
+            return await asyncio.wait_for(_read_capped(receive), settings.WEBHOOK_BODY_TIMEOUT_S)
+        finally:
+            self.pending -= 1
 
 
 def _answer(token: str, webhook: IncomingWebhook) -> tuple[int, dict, dict]:
@@ -107,7 +133,7 @@ async def _respond(send, status: int, body: dict, headers: dict | None = None) -
     extra = [
         (name.lower().encode(), str(value).encode()) for name, value in (headers or {}).items()
     ]
-    if status == 413:  # the rest of the body is not read: the connection cannot go on
+    if status in (408, 413, 503):  # the body is not read: the connection cannot go on
         extra.append((b"connection", b"close"))
     await send(
         {
