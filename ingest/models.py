@@ -1,12 +1,36 @@
 """What happens to a webhook after a sender POSTs it: the ingest event, each execution
 of it, the events and objects it produced, and their delivery downstream."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django_cryptography.fields import encrypt
 
 
-class IngestEvent(models.Model):
+class StoredRequest(models.Model):
+    """A request as it arrived, byte for byte: a webhook's or a capture's."""
+
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=2000)
+    query_string = models.TextField(blank=True)
+    headers = models.JSONField(default=dict)
+    raw_body = models.BinaryField()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def url(self) -> str:
+        """Path and query, as the sender asked for them."""
+        return f"{self.path}?{self.query_string}" if self.query_string else self.path
+
+    @property
+    def public_url(self) -> str:
+        """The whole URL, as the function sees it in request.url."""
+        return settings.PUBLIC_URL + self.url
+
+
+class IngestEvent(StoredRequest):
     """One accepted webhook, written before the sender gets its 2xx."""
 
     class Status(models.TextChoices):
@@ -20,11 +44,6 @@ class IngestEvent(models.Model):
     version = models.ForeignKey(
         "catalog.FunctionVersion", on_delete=models.PROTECT, related_name="+"
     )
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=2000)
-    query_string = models.TextField(blank=True)
-    headers = models.JSONField(default=dict)
-    raw_body = models.BinaryField()
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -50,10 +69,6 @@ class IngestEvent(models.Model):
     @property
     def is_dead_letter(self) -> bool:
         return self.status == self.Status.FAILED
-
-    @property
-    def url(self) -> str:
-        return f"{self.path}?{self.query_string}" if self.query_string else self.path
 
 
 class Execution(models.Model):
@@ -203,7 +218,7 @@ class Catcher(models.Model):
         return f"catcher of function {self.function_id}"
 
 
-class Capture(models.Model):
+class Capture(StoredRequest):
     """One request caught by a function's catcher (the last 50 per function are kept)."""
 
     KEEP = 50
@@ -211,11 +226,6 @@ class Capture(models.Model):
     function = models.ForeignKey(
         "catalog.Function", on_delete=models.CASCADE, related_name="captures"
     )
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=2000)
-    query_string = models.TextField(blank=True)
-    headers = models.JSONField(default=dict)
-    raw_body = models.BinaryField()
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

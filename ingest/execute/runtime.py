@@ -45,7 +45,7 @@ def request_of(event: IngestEvent) -> dict:
     raw = bytes(event.raw_body)
     request = {
         "method": event.method,
-        "url": settings.PUBLIC_URL + event.url,
+        "url": event.public_url,
         "headers": event.headers,
     }
     try:

@@ -58,7 +58,6 @@ class WebhookBodyLimit:
             return await _respond(send, *answer)
         return await self.app(scope, _replay(body, receive), send)
 
-
     async def _read(self, scope, receive) -> bytes:
         check_payload_size(_content_length(scope))
         self.pending += 1
