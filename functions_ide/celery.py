@@ -50,4 +50,17 @@ def _check_celery_adapter(**kwargs) -> None:
         raise SystemExit(f"The worker cannot start. {exc}") from None
 
 
+@signals.worker_init.connect
+def _refuse_invalid_settings(**kwargs) -> None:
+    """What `manage.py check` refuses (a runner limit out of range) stops a worker too:
+    Celery runs Django's checks but ignores their errors."""
+    from django.core import checks
+
+    errors = [e for e in checks.run_checks() if e.level >= checks.ERROR]
+    if errors:
+        text = " ".join(f"{e.msg} {e.hint or ''}".strip() for e in errors)
+        logging.getLogger(__name__).critical("%s", text)
+        raise SystemExit(f"The worker cannot start. {text}")
+
+
 celery_adapter.survive_connection_close()
