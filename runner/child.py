@@ -10,7 +10,12 @@ Frames in: {"op": "run", "key", "code", "invocations": [[request, settings,
 execution_id], ...], "legacy", "timeout_ms"}. Frames out: {"ready": pid} once, then per
 run any number of {"done": [[index, result], ...]} (batches report as they go, so a
 crash loses only what was not reported) and one {"results": [[index, result], ...],
-"idle": n} or {"raise": [type, message], "idle": n}.
+"idle": n, "rss": bytes, "replace": bool} or {"raise": [type, message], "idle": n, ...}.
+`replace` asks the parent for a fresh sandbox: a function went past the memory budget.
+
+The sandbox's memory has an OS limit (runner/memory.py), set when V8 has started. If
+Python itself runs out under it, the process says so on stderr and exits: the parent
+treats that as a crash of the sandbox (MemoryLimitError).
 """
 
 from __future__ import annotations
@@ -35,10 +40,6 @@ def result_to_wire(result: Result) -> dict[str, Any]:
         "fetches": result.fetches,
         "duration_ms": result.duration_ms,
     }
-
-
-def result_from_wire(data: dict[str, Any]) -> Result:
-    return Result(**data)
 
 
 def _private_pipes() -> tuple[int, int]:
@@ -84,9 +85,11 @@ def serve(config: dict[str, Any]) -> None:
             break  # the parent closed the pool, or died
         try:
             answer = _run(pool, message, out)
+        except MemoryError:
+            raise
         except Exception as exc:  # reported to the caller, who raises it again
             answer = {"raise": [type(exc).__name__, str(exc)]}
-        answer["idle"] = pool.idle_count()
+        answer.update(pool.health())
         wire.send(out, answer)
     pool.close()
 
@@ -98,6 +101,9 @@ def main() -> None:
         serve(json.loads(sys.argv[1]))
     except BrokenPipeError:
         pass  # the parent went away mid-answer
+    except MemoryError:
+        os.write(2, b"runner sandbox: Python ran out of memory under the sandbox limit\n")
+        os._exit(70)
 
 
 if __name__ == "__main__":

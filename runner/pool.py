@@ -28,15 +28,21 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from runner.engine import Isolate, ScriptError
+from runner.engine import EngineError, Isolate, ScriptError
 from runner.executor import CompileError, run_batch
+from runner.memory import ProcessMemory
 from runner.request import normalize_request
-from runner.result import Invocation, Result, syntax_error
+from runner.result import Invocation, Result, limit_error, syntax_error
 from runner.sandbox import ProcessPool
 
 MAX_TIMEOUT_MS = 10_000
+# Per sandbox process, beyond a started V8 (about 570 MB of address space, 85 MB
+# resident, not counted): a sandbox with 8 warm isolates uses about 150 MB of it.
+SANDBOX_MEMORY_MB = 1024
+MIN_SANDBOX_MEMORY_MB = 128
 HEAP_CHECK_EVERY = 16
 ISOLATIONS = ("process", "inline")
+LOAD_FAILED = "the function's code did not finish loading within 5 s"
 
 
 def _check_timeout(timeout_ms: int) -> None:
@@ -44,22 +50,26 @@ def _check_timeout(timeout_ms: int) -> None:
         raise ValueError(f"timeout_ms must be between 1 and {MAX_TIMEOUT_MS}")
 
 
-def _install_script(code: str, legacy: bool) -> str:
-    # The user's code starts on line 2 (result.LINE_OFFSET); each wrapper is one line.
+def _factory_script(code: str, legacy: bool) -> str:
+    """A script whose value is the function's factory: called for every execution, it
+    runs the top-level code and gives the entry point. The user's code starts on line 2
+    (result.LINE_OFFSET); each wrapper is one line. It stays sloppy code, as in Node."""
     if legacy:
-        head = (
-            "__runner.install(function () { var module = { exports: {} }; "
-            "return (function (exports, module) {"
-        )
-        tail = ";return module.exports; })(module.exports, module); }, true)"
+        head = "(function () { var module = { exports: {} }; return (function (exports, module) {"
+        tail = ";return module.exports; })(module.exports, module); })"
     else:
-        head = "__runner.install(function () {"
-        tail = ';return typeof onRequest === "function" ? onRequest : undefined; }, false)'
+        head = "(function () {"
+        tail = ';return typeof onRequest === "function" ? onRequest : undefined; })'
     return f"{head}\n{code}\n{tail}\n//# sourceURL=function.js"
 
 
 class InlinePool:
-    """Warm isolates per function version in this process, least recently used evicted."""
+    """Warm isolates per function version in this process, least recently used evicted.
+
+    `process_memory_mb` is for the sandbox process only: it puts an OS limit on this
+    whole process (runner/memory.py) once V8 has started, and counts it after every
+    V8 call.
+    """
 
     def __init__(
         self,
@@ -68,11 +78,14 @@ class InlinePool:
         max_memory_mb: int = 512,
         heap_limit_mb: int = 128,
         allow_private_network: bool = False,
+        process_memory_mb: int | None = None,
     ) -> None:
         self.max_isolates = max_isolates
         self.max_memory_bytes = max_memory_mb * 1024 * 1024
         self.heap_limit_bytes = heap_limit_mb * 1024 * 1024
         self.allow_private_network = allow_private_network
+        self._process_memory_mb = process_memory_mb
+        self.memory: ProcessMemory | None = None
         self._idle: OrderedDict[int, tuple[tuple, Isolate]] = OrderedDict()
         self._heap: dict[int, int] = {}
         self._lock = threading.Lock()
@@ -100,11 +113,22 @@ class InlinePool:
             timeout_ms=timeout_ms,
             allow_private_network=self.allow_private_network,
             progress=progress,
+            memory=self.memory,
         )
 
     def idle_count(self) -> int:
         with self._lock:
             return len(self._idle)
+
+    def health(self) -> dict[str, Any]:
+        """What the sandbox's parent needs after a call: warm isolates, resident memory,
+        and whether a function went past the memory budget (then it wants replacing)."""
+        memory = self.memory
+        return {
+            "idle": self.idle_count(),
+            "rss": memory.resident() if memory else 0,
+            "replace": bool(memory and memory.exceeded),
+        }
 
     def close(self) -> None:
         with self._lock:
@@ -126,11 +150,18 @@ class InlinePool:
 
     def _new_isolate(self, code: str, legacy: bool) -> Isolate:
         isolate = Isolate(max_memory_bytes=self.heap_limit_bytes)
+        if self._process_memory_mb is not None and self.memory is None:
+            # V8 has started: the limit counts from here (see runner/memory.py).
+            self.memory = ProcessMemory(self._process_memory_mb * 1024 * 1024)
         try:
-            isolate.eval(_install_script(code, legacy), timeout_s=5)
+            factory = isolate.eval(_factory_script(code, legacy), timeout_s=5)
+            isolate.call("installLegacy" if legacy else "install", factory, timeout_s=5)
         except ScriptError as exc:
             isolate.close()
             raise CompileError(syntax_error(str(exc), code=code)) from None
+        except EngineError:  # code that escapes its wrapper and loops or fills the heap
+            isolate.close()
+            raise CompileError(limit_error("TimeoutError", LOAD_FAILED)) from None
         return isolate
 
     def _checkin(self, key: tuple, isolate: Isolate, reusable: bool) -> None:
@@ -138,6 +169,10 @@ class InlinePool:
         if not reusable or isolate.closed or self.max_isolates == 0:
             isolate.close()
             return
+        if self.memory is not None and self.memory.heavy():
+            # Buffers of finished runs are freed only when V8 collects; an idle isolate
+            # may not for a long while, and holds them against the next runs.
+            isolate.collect_garbage()
         heap = isolate.heap_used_bytes() if isolate.runs % HEAP_CHECK_EVERY == 1 else None
         with self._lock:
             ident = id(isolate)
@@ -171,15 +206,24 @@ class IsolatePool:
         allow_private_network: bool = False,
         isolation: str = "process",
         max_processes: int = 4,
+        sandbox_memory_mb: int = SANDBOX_MEMORY_MB,
     ) -> None:
         """Bounds on isolates and memory hold per process that runs code (each sandbox
         process of a "process" pool keeps its own warm isolates); `max_processes` caps
-        the sandboxes, hence the executions that run at the same time."""
+        the sandboxes, hence the executions that run at the same time.
+
+        `sandbox_memory_mb` is the memory each sandbox process may use beyond a freshly
+        started V8, ArrayBuffers and WebAssembly memory included (an OS limit, see
+        runner/memory.py); a function past it fails with MemoryLimitError and its
+        sandbox is replaced. An "inline" pool has no such limit: it would bind the
+        caller's own process."""
         if isolation not in ISOLATIONS:
             raise ValueError(f"isolation must be one of {ISOLATIONS}")
+        if sandbox_memory_mb < MIN_SANDBOX_MEMORY_MB:
+            raise ValueError(f"sandbox_memory_mb must be at least {MIN_SANDBOX_MEMORY_MB}")
         self.isolation = isolation
         self.allow_private_network = allow_private_network
-        config = {
+        config: dict[str, Any] = {
             "max_isolates": max_isolates,
             "max_memory_mb": max_memory_mb,
             "heap_limit_mb": heap_limit_mb,
@@ -188,7 +232,9 @@ class IsolatePool:
         self._backend: InlinePool | ProcessPool = (
             InlinePool(**config)
             if isolation == "inline"
-            else ProcessPool(config, max_processes=max_processes)
+            else ProcessPool(
+                {**config, "process_memory_mb": sandbox_memory_mb}, max_processes=max_processes
+            )
         )
 
     def run(

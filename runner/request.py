@@ -11,6 +11,11 @@ and the sample form of Segment's public functions library::
 
 Both become one normalised request: ``{"method", "url", "headers", "raw_body"}`` where
 headers is a list of ``[name, value]`` pairs (array values joined with ", ").
+
+From Python (not in JSON files), ``rawBody`` may also be ``bytes``: the body exactly as
+it arrived. It is kept as bytes (``raw_body``) and counted against the body limit as
+is; the function reads it as text decoded from UTF-8 as Node's
+``Buffer.toString('utf8')`` does (each invalid sequence becomes U+FFFD).
 """
 
 from __future__ import annotations
@@ -36,7 +41,8 @@ def normalize_request(obj: Any) -> dict[str, Any]:
     if "raw_body" in obj:
         raise RequestFormatError(
             'a normalised request has exactly "method", "url", "headers" (a list of '
-            '[name, value] pairs) and "raw_body" (a string); use "body" or "rawBody" otherwise'
+            '[name, value] pairs) and "raw_body" (a string or bytes); use "body" or "rawBody" '
+            "otherwise"
         )
     if "payload" in obj and not ({"url", "method", "rawBody", "body"} & obj.keys()):
         return _from_sample(obj["payload"])
@@ -46,7 +52,7 @@ def normalize_request(obj: Any) -> dict[str, Any]:
 def _is_normalized(obj: dict[str, Any]) -> bool:
     return (
         obj.keys() == {"method", "url", "headers", "raw_body"}
-        and isinstance(obj["raw_body"], str)
+        and isinstance(obj["raw_body"], str | bytes)
         and isinstance(obj["headers"], list)
     )
 
@@ -57,7 +63,9 @@ def _from_project_form(obj: dict[str, Any]) -> dict[str, Any]:
     raw_body = obj.get("rawBody")
     if raw_body is None:
         raw_body = json.dumps(obj["body"]) if "body" in obj else ""
-    if not isinstance(raw_body, str):
+    if isinstance(raw_body, bytearray | memoryview):
+        raw_body = bytes(raw_body)
+    if not isinstance(raw_body, str | bytes):
         raise RequestFormatError('"rawBody" must be a string')
     method = obj.get("method", "POST")
     url = obj.get("url", SAMPLE_URL)
@@ -99,11 +107,27 @@ def _check_url(url: str) -> None:
         raise RequestFormatError(f'"url" must be an absolute http(s) URL, got {url!r}')
 
 
-def _checked(method: str, url: str, headers: list[list[str]], raw_body: str) -> dict[str, Any]:
-    size = len(raw_body.encode("utf-8"))
+def _checked(
+    method: str, url: str, headers: list[list[str]], raw_body: str | bytes
+) -> dict[str, Any]:
+    size = len(raw_body) if isinstance(raw_body, bytes) else _utf8_size(raw_body)
     if size > MAX_BODY_BYTES:
         raise RequestFormatError(f"the body is {size} bytes; the limit is 2 MB")
     return {"method": method, "url": url, "headers": headers, "raw_body": raw_body}
+
+
+def _utf8_size(text: str) -> int:
+    # surrogatepass: a lone surrogate (JSON allows "\ud800") counts as the 3 bytes it
+    # takes, instead of failing the count.
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def body_text(raw_body: str | bytes) -> str:
+    """The body as the function reads it: bytes decoded as Node's
+    Buffer.toString('utf8') does (an invalid sequence becomes U+FFFD)."""
+    if isinstance(raw_body, str):
+        return raw_body
+    return raw_body.decode("utf-8", "replace")
 
 
 def query_parameters(url: str) -> dict[str, str]:

@@ -12,6 +12,12 @@ a child that does not answer by then.
 
 Warm isolates stay in their child; a call prefers an idle child that ran the same
 version last, so the per-version reuse policy keeps its warm hits.
+
+Memory: each child has an OS limit on its memory (runner/memory.py). After every call it
+reports its resident memory; a child past half its budget, or one in which a function
+went past the budget, is replaced after the call (its memory may be held by idle
+isolates or fragmented). Executions of a batch a limit stopped are run again there, in
+a fresh isolate: they are reported as normal results.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from runner import wire
+from runner.executor import unreadable_input
+from runner.request import body_text
 from runner.result import Invocation, Result, limit_error
 
 logger = logging.getLogger(__name__)
@@ -43,7 +51,12 @@ STOP_WAIT_S = 2.0
 KEYS_REMEMBERED = 32
 # What V8 prints when it aborts on an allocation too large for it (a huge array, a
 # string split into too many parts, a dictionary past its biggest table).
-V8_MEMORY_ABORT = re.compile(r"out of memory|invalid (table )?size", re.IGNORECASE)
+# Under the sandbox's memory limit: a C++ allocation (bad_alloc) or Python's.
+V8_MEMORY_ABORT = re.compile(
+    r"out of memory|invalid (table )?size|bad_alloc|allocation failed", re.IGNORECASE
+)
+# Of the sandbox's budget: past it in resident memory, the sandbox is replaced.
+REPLACE_RESIDENT = 1 / 2
 ROOT = str(Path(__file__).resolve().parents[1])
 
 
@@ -62,6 +75,8 @@ class Sandbox:
         self.generation = generation
         self.keys: OrderedDict[str, None] = OrderedDict()  # versions it ran, last is newest
         self.idle = 0
+        self.rss = 0
+        self.worn = False  # a function went past the memory budget: replace after the call
         self.out_of_memory = False
         self._stderr_tail: deque[str] = deque(maxlen=20)
         env = dict(os.environ)
@@ -101,7 +116,8 @@ class Sandbox:
                 for index, data in answer.get("done", answer.get("results", [])):
                     results[index] = Result(**data)
                 if "idle" in answer:
-                    self.idle = answer["idle"]
+                    self.idle, self.rss = answer["idle"], answer.get("rss", 0)
+                    self.worn = bool(answer.get("replace"))
                     self._remember(message["key"])
                     break
         except (EOFError, OSError):
@@ -185,6 +201,32 @@ def _stuck_error(timeout_ms: int) -> dict[str, Any]:
     )
 
 
+def _wire_invocation(invocation: Invocation) -> list[Any]:
+    """A binary body travels as the text the function reads (runner.request.body_text):
+    the sandbox needs nothing else of it."""
+    request = invocation.request
+    if isinstance(request.get("raw_body"), bytes):
+        request = {**request, "raw_body": body_text(request["raw_body"])}
+    return [request, invocation.settings, invocation.execution_id]
+
+
+def _sendable(invocations: Sequence[Invocation], results: dict[int, Result]) -> list[int]:
+    """The invocations a frame can carry; one whose settings are not JSON fails alone."""
+    try:
+        json.dumps([i.settings for i in invocations])
+        return list(range(len(invocations)))
+    except (TypeError, ValueError, RecursionError):
+        pass
+    sent = []
+    for index, invocation in enumerate(invocations):
+        try:
+            json.dumps(invocation.settings)
+            sent.append(index)
+        except (TypeError, ValueError, RecursionError) as exc:
+            results[index] = Result(error=unreadable_input(exc))
+    return sent
+
+
 def hard_deadline(count: int, timeout_ms: int) -> float:
     """Each execution may legitimately use about twice its limit (its run, then the
     end of pending work), and a batch re-runs executions after a limit was hit."""
@@ -200,6 +242,8 @@ class ProcessPool:
             raise ValueError("max_processes must be at least 1")
         self.config = config
         self.max_processes = max_processes
+        budget = config.get("process_memory_mb")
+        self._replace_rss = budget * 1024 * 1024 * REPLACE_RESIDENT if budget else None
         self._idle: list[Sandbox] = []
         self._live: dict[int, Sandbox] = {}
         self._started = 0
@@ -217,17 +261,22 @@ class ProcessPool:
         timeout_ms: int,
     ) -> list[Result]:
         results: dict[int, Result] = {}
+        sent = _sendable(invocations, results)
         message = {
             "key": version_key,
             "code": code,
-            "invocations": [[i.request, i.settings, i.execution_id] for i in invocations],
+            "invocations": [_wire_invocation(invocations[i]) for i in sent],
             "legacy": legacy,
             "timeout_ms": timeout_ms,
         }
+        answers: dict[int, Result] = {}
         try:
-            self._call(message, hard_deadline(len(invocations), timeout_ms), results)
+            if sent:
+                self._call(message, hard_deadline(len(sent), timeout_ms), answers)
         except _Lost as lost:
-            self._blame(version_key, code, invocations, legacy, timeout_ms, results, lost)
+            self._blame(version_key, code, [invocations[i] for i in sent], legacy, timeout_ms,
+                        answers, lost)  # fmt: skip
+        results.update((sent[k], result) for k, result in answers.items())
         return [results[i] for i in range(len(invocations))]
 
     def _blame(
@@ -287,7 +336,12 @@ class ProcessPool:
 
     def _checkin(self, sandbox: Sandbox, alive: bool) -> None:
         with self._changed:
-            keep = alive and sandbox.generation == self._generation and self._pid == os.getpid()
+            keep = (
+                alive
+                and not self._worn(sandbox)
+                and sandbox.generation == self._generation
+                and self._pid == os.getpid()
+            )
             if keep:
                 self._idle.append(sandbox)
             else:
@@ -296,6 +350,10 @@ class ProcessPool:
             self._changed.notify()
         if not keep:
             sandbox.stop()
+
+    def _worn(self, sandbox: Sandbox) -> bool:
+        big = self._replace_rss is not None and sandbox.rss > self._replace_rss
+        return sandbox.worn or big
 
     def _forget_after_fork(self) -> None:
         """A forked copy of the host does not own its parent's sandboxes: start afresh."""

@@ -304,8 +304,9 @@ POLLUTIONS = {
     "a frozen Segment": "Object.freeze(Segment)",
     "the runner's own global": "globalThis.__runner = {}",
     "the runner's functions": (
-        "for (const k of Object.keys(__runner)) "
-        "{ try { __runner[k] = () => { throw new Error('owned'); }; } catch (e) {} }"
+        "const runner = globalThis.__runner || globalThis.__runnerHandOver || {}; "
+        "for (const k of Object.keys(runner)) "
+        "{ try { runner[k] = () => { throw new Error('owned'); }; } catch (e) {} }"
     ),
     "Object.prototype.then": "Object.prototype.then = function (r) { r('hijacked'); }",
     "Promise.prototype.then": "Promise.prototype.then = function () {}",
