@@ -1,7 +1,7 @@
 """The sandbox process: `python -m runner.child CONFIG_JSON`, started by a pool.
 
 It hosts an inline pool (the warm isolates, the fetch bridge with its network guard)
-and answers the parent's frames (runner.wire) on its stdin/stdout, one request at a
+and answers the parent's messages (runner.wire) on its stdin/stdout, one request at a
 time. V8 starts here, on the first run, never in the parent. Whatever kills this
 process (V8 aborting on a huge allocation, the kernel's OOM killer, a signal) kills only
 the executions it was running: the parent sees the pipe close and starts a new one.
@@ -53,12 +53,12 @@ def _private_pipes() -> tuple[int, int]:
     return inbound, outbound
 
 
-def _run(pool: InlinePool, message: dict[str, Any], out: int) -> dict[str, Any]:
+def _run(pool: InlinePool, message: dict[str, Any], out: wire.Writer) -> dict[str, Any]:
     invocations = [Invocation(r, s, e) for r, s, e in message["invocations"]]
     streamed: set[int] = set()
 
     def progress(done: list[tuple[int, Result]]) -> None:
-        wire.send(out, {"done": [[i, result_to_wire(r)] for i, r in done]})
+        out.send({"done": [[i, result_to_wire(r)] for i, r in done]})
         streamed.update(i for i, _ in done)
 
     results = pool.run_batch(
@@ -74,10 +74,10 @@ def _run(pool: InlinePool, message: dict[str, Any], out: int) -> dict[str, Any]:
 
 
 def serve(config: dict[str, Any]) -> None:
-    inbound, out = _private_pipes()
+    inbound, outbound = _private_pipes()
     pool = InlinePool(**config)
-    reader = wire.Reader(inbound)
-    wire.send(out, {"ready": os.getpid()})
+    reader, out = wire.Reader(inbound), wire.Writer(outbound)
+    out.send({"ready": os.getpid()})
     while True:
         try:
             message = reader.read()
@@ -90,7 +90,7 @@ def serve(config: dict[str, Any]) -> None:
         except Exception as exc:  # reported to the caller, who raises it again
             answer = {"raise": [type(exc).__name__, str(exc)]}
         answer.update(pool.health())
-        wire.send(out, answer)
+        out.send(answer)
     pool.close()
 
 

@@ -30,15 +30,21 @@ HEAVY = 1 / 2  # of the budget: worth a garbage collection before an isolate goe
 
 
 class ProcessMemory:
-    """This process's writable memory against its budget; sets the OS limit."""
+    """This process's writable memory against its budget; `start` sets the OS limit."""
 
     def __init__(self, budget_bytes: int) -> None:
         self._statm = os.open("/proc/self/statm", os.O_RDONLY)
         self.budget = budget_bytes
-        self.base = self._pages(_DATA) * PAGE
+        self.base: int | None = None
         self.exceeded = False  # set once a function went past the budget
+
+    def start(self) -> None:
+        """Once V8 has started (its first isolate exists), before any function runs."""
+        if self.base is not None:
+            return
+        self.base = self._pages(_DATA) * PAGE
         _, hard = resource.getrlimit(resource.RLIMIT_DATA)
-        limit = self.base + budget_bytes
+        limit = self.base + self.budget
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
@@ -48,6 +54,8 @@ class ProcessMemory:
 
     def used(self) -> int:
         """Bytes of writable memory beyond what the process had once V8 started."""
+        if self.base is None:
+            return 0
         return self._pages(_DATA) * PAGE - self.base
 
     def resident(self) -> int:

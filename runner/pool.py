@@ -84,8 +84,7 @@ class InlinePool:
         self.max_memory_bytes = max_memory_mb * 1024 * 1024
         self.heap_limit_bytes = heap_limit_mb * 1024 * 1024
         self.allow_private_network = allow_private_network
-        self._process_memory_mb = process_memory_mb
-        self.memory: ProcessMemory | None = None
+        self.memory = ProcessMemory(process_memory_mb * 1024 * 1024) if process_memory_mb else None
         self._idle: OrderedDict[int, tuple[tuple, Isolate]] = OrderedDict()
         self._heap: dict[int, int] = {}
         self._lock = threading.Lock()
@@ -150,9 +149,8 @@ class InlinePool:
 
     def _new_isolate(self, code: str, legacy: bool) -> Isolate:
         isolate = Isolate(max_memory_bytes=self.heap_limit_bytes)
-        if self._process_memory_mb is not None and self.memory is None:
-            # V8 has started: the limit counts from here (see runner/memory.py).
-            self.memory = ProcessMemory(self._process_memory_mb * 1024 * 1024)
+        if self.memory is not None:
+            self.memory.start()  # V8 has started: the limit counts from here
         try:
             factory = isolate.eval(_factory_script(code, legacy), timeout_s=5)
             isolate.call("installLegacy" if legacy else "install", factory, timeout_s=5)

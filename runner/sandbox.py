@@ -94,7 +94,11 @@ class Sandbox:
             target=self._read_stderr, name="runner-sandbox-stderr", daemon=True
         )
         self._stderr_reader.start()
-        self._reader = wire.Reader(self.process.stdout.fileno())
+        # The protocol's ends, owned by the wire objects (Popen's file objects let go).
+        self._writer = wire.Writer(os.dup(self.process.stdin.fileno()))
+        self._reader = wire.Reader(os.dup(self.process.stdout.fileno()))
+        self.process.stdin.close()
+        self.process.stdout.close()
         try:
             self._reader.read(time.monotonic() + SPAWN_TIMEOUT_S)
         except (EOFError, wire.Silent):
@@ -110,7 +114,7 @@ class Sandbox:
     def call(self, message: dict[str, Any], deadline: float, results: dict[int, Result]) -> None:
         """Send a run and gather its results into `results` as they are reported."""
         try:
-            wire.send(self.process.stdin.fileno(), message)
+            self._writer.send(message)
             while True:
                 answer = self._reader.read(deadline)
                 for index, data in answer.get("done", answer.get("results", [])):
@@ -139,7 +143,7 @@ class Sandbox:
     def stop(self) -> None:
         """End the child gently (EOF on its stdin), then firmly; always reap it."""
         try:
-            self.process.stdin.close()
+            self._writer.close()
         except OSError:
             pass
         try:
@@ -156,9 +160,9 @@ class Sandbox:
         self._close_pipes()
 
     def _close_pipes(self) -> None:
-        for pipe in (self.process.stdin, self.process.stdout):
+        for end in (self._writer, self._reader):
             try:
-                pipe.close()
+                end.close()
             except OSError:
                 pass
 
