@@ -11,7 +11,8 @@ global of the isolate leads to them. What is used, all of it from mini-racer 0.1
 - `Context._dll.mr_eval` and `Context._dll.mr_call_function`, which start a V8 task
   whose answer, for callback id 0, lands on `Context._non_cancelable_mr_task_results_queue`;
 - `Context._python_to_value_handle` / `_value_handle_to_python`, the conversions;
-- `JSObjectImpl.raw_handle`, the handle of a JS object Python holds.
+- `JSObjectImpl.raw_handle`, the handle of a JS object Python holds;
+- `_dll._dll_handle`, to know whether V8 has started (see `start_v8`).
 
 `check()` runs before the first context is made (and in tests/runner/test_minirace_adapter.py):
 an upgrade that moves any of these fails at once, naming what changed, instead of
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import threading
 from functools import cache
 from importlib import metadata
 from typing import Any
@@ -46,6 +48,10 @@ class AdapterError(RuntimeError):
 
 class TaskTimeout(Exception):
     """V8 did not answer in time; the caller must close the context."""
+
+
+class WrongThread(RuntimeError):
+    """V8 would be started from a thread other than the main one."""
 
 
 def _fail(reason: str) -> None:
@@ -76,6 +82,9 @@ def check() -> None:
         _fail("its JSObjectImpl has no raw_handle property")
     if _context._UNCANCELABLE_TASK_CALLBACK_ID != _UNCANCELABLE:
         _fail("its uncancelable task callback id is no longer 0")
+    if not hasattr(_dll, "_dll_handle"):
+        _fail("its _dll module no longer keeps _dll_handle")
+    start_v8()
     dll = _dll.init_mini_racer(ignore_duplicate_init=True)
     for name, arity in _DLL_FUNCTIONS.items():
         function = getattr(dll, name, None)
@@ -83,11 +92,28 @@ def check() -> None:
             _fail(f"its library has no {name} taking {arity} arguments")
 
 
+def start_v8() -> None:
+    """Start V8 on the main thread. Started from another thread (even one that lives
+    on), V8 crashes the process on the next context made (segmentation fault in
+    mr_init_context, mini-racer 0.14.1 on Linux). A sandbox process starts it on its
+    main thread; a host with an "inline" pool must run it there first."""
+    from py_mini_racer import _dll, init_mini_racer
+
+    if _dll._dll_handle is None and threading.current_thread() is not threading.main_thread():
+        raise WrongThread(
+            "V8 must start on the main thread of a process (started from another thread, "
+            "it crashes the process on the next isolate): run the first function of an "
+            'inline pool from the main thread, or use isolation="process"'
+        )
+    init_mini_racer(ignore_duplicate_init=True)
+
+
 class Context:
     """A mini-racer context (one V8 isolate), driven from the calling thread."""
 
     def __init__(self, event_loop: asyncio.AbstractEventLoop) -> None:
         check()
+        start_v8()
         from py_mini_racer import mini_racer
 
         self._maker = mini_racer(event_loop=event_loop)
