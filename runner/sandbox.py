@@ -4,7 +4,7 @@ Some JavaScript makes V8 abort the whole process rather than throw (a 1e9-elemen
 array: "Fatal JavaScript out of memory: invalid table size"); no heap limit stops it.
 So the isolates run in child processes (`python -m runner.child`, a fresh interpreter:
 nothing forked from a process that has V8 or threads), one execution batch at a time
-each, talking length-prefixed JSON frames (runner.wire) over pipes. When a child dies
+each, talking JSON messages (runner.wire) over pipes. When a child dies
 mid-run, the executions it had not reported get a clear error (MemoryLimitError when V8
 said it ran out of memory, SandboxCrashError otherwise) and the next call starts a new
 child. The parent also keeps a hard deadline (the time limits plus a margin) and kills

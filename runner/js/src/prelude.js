@@ -68,7 +68,8 @@ function installGlobals() {
 removeHostScheduling();
 installGlobals();
 // The crypto and oauth bundles reach fetch and the execution's random seed this way.
-provideModule('runner-core', Object.freeze({ fetch, entropy: runtime.entropy }));
+// Frozen: no run may leave anything on it (fetch itself is a guarded global).
+provideModule('runner-core', Object.freeze({ fetch, entropy: Object.freeze(() => runtime.entropy()) }));
 
 // Python calls these with their payload as the receiver (runner/minirace_adapter.py).
 function receiving(entry) {
