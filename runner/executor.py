@@ -333,6 +333,7 @@ def _valid_current(current: Any, count: int) -> bool:
         isinstance(current["index"], int)
         and 0 <= current["index"] < count
         and isinstance(current["outbox"], list)
+        and all(isinstance(message, dict) for message in current["outbox"])
         and isinstance(current["elapsedMs"], int | float)
     )
 
