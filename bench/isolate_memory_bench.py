@@ -1,10 +1,13 @@
-"""Memory of warm isolates: how much one warm function version costs a worker, and how
-many versions a worker keeps warm in 1 GB.
+"""Memory of warm isolates: how much one warm function version costs a worker, how
+many versions a worker keeps warm in 1 GB, and what a sandbox process uses of its
+memory budget (IsolatePool(sandbox_memory_mb=...), 1024 MB by default).
 
     python bench/isolate_memory_bench.py [--versions 40]
 
-Runs inline (in this process) so the growth of this process's resident memory is the
-isolates' cost; a sandbox child process adds its interpreter (measured separately).
+The per-isolate figure runs inline (in this process) so the growth of this process's
+resident memory is the isolates' cost. The sandbox figures read the sandbox process's
+/proc status: resident memory, and writable memory (VmData, what the budget's OS
+limit counts) beyond the sandbox's size once V8 started, which the budget leaves out.
 """
 
 import argparse
@@ -29,11 +32,31 @@ async function onRequest(request, settings) {
 REQUEST = {"body": {"id": "o1", "user": "u1", "items": [{"price": 3}, {"price": 4}]}}
 
 
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+def rss_mb(pid: str = "self", field: str = "VmRSS") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+    raise RuntimeError(f"no {field}")
+
+
+def sandbox_rows(versions: int) -> list[tuple[str, str]]:
+    """A sandbox's memory once started (one version run), then with `versions` warm."""
+    pool = runner.IsolatePool(max_isolates=versions)
+    pool.run("version-0", CODE % 0, REQUEST)
+    (pid,) = pool.sandbox_pids()
+    started_rss, started_data = rss_mb(pid), rss_mb(pid, "VmData")
+    for version in range(1, versions):
+        assert pool.run(f"version-{version}", CODE % version, REQUEST).error is None
+    rows = [
+        ("sandbox process, one version run: resident", f"{started_rss:.0f} MB"),
+        ("sandbox process, one version run: writable (not counted by the budget)",
+         f"{started_data:.0f} MB"),
+        (f"sandbox process, {versions} versions warm: resident", f"{rss_mb(pid):.0f} MB"),
+        (f"sandbox process, {versions} versions warm: counted by the budget",
+         f"{rss_mb(pid, 'VmData') - started_data:.0f} MB"),
+    ]  # fmt: skip
+    pool.close()
+    return rows
 
 
 def main() -> None:
@@ -55,6 +78,8 @@ def main() -> None:
           f"{per_isolate:.1f} MB |")  # fmt: skip
     print(f"| warm versions per worker in 1 GB | {int(1024 // per_isolate)} |")
     pool.close()
+    for name, value in sandbox_rows(8):
+        print(f"| {name} | {value} |")
 
 
 if __name__ == "__main__":

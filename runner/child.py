@@ -1,7 +1,7 @@
 """The sandbox process: `python -m runner.child CONFIG_JSON`, started by a pool.
 
 It hosts an inline pool (the warm isolates, the fetch bridge with its network guard)
-and answers the parent's frames (runner.wire) on its stdin/stdout, one request at a
+and answers the parent's messages (runner.wire) on its stdin/stdout, one request at a
 time. V8 starts here, on the first run, never in the parent. Whatever kills this
 process (V8 aborting on a huge allocation, the kernel's OOM killer, a signal) kills only
 the executions it was running: the parent sees the pipe close and starts a new one.
@@ -10,8 +10,13 @@ Frames in: {"op": "run", "key", "code", "invocations": [[request, settings,
 execution_id, secret_names], ...], "legacy", "limits"} (limits as Limits.to_dict()).
 Frames out: {"ready": pid} once, then per run any number of {"done": [[index, result],
 ...]} (batches report as they go, so a crash loses only what was not reported) and one
-{"results": [[index, result], ...], "idle": n} or {"raise": [type, message], "idle": n};
-each result is Result.to_dict().
+{"results": [[index, result], ...], "idle": n, "rss": bytes, "replace": bool} or
+{"raise": [type, message], "idle": n, ...}; each result is Result.to_dict(). `replace`
+asks the parent for a fresh sandbox: a function went past the memory budget.
+
+The sandbox's memory has an OS limit (runner/memory.py), set when V8 has started. If
+Python itself runs out under it, the process says so on stderr and exits: the parent
+treats that as a crash of the sandbox (MemoryLimitError).
 """
 
 from __future__ import annotations
@@ -39,12 +44,12 @@ def _private_pipes() -> tuple[int, int]:
     return inbound, outbound
 
 
-def _run(pool: InlinePool, message: dict[str, Any], out: int) -> dict[str, Any]:
+def _run(pool: InlinePool, message: dict[str, Any], out: wire.Writer) -> dict[str, Any]:
     invocations = [Invocation(r, s, e, tuple(n)) for r, s, e, n in message["invocations"]]
     streamed: set[int] = set()
 
     def progress(done: list[tuple[int, Result]]) -> None:
-        wire.send(out, {"done": [[i, r.to_dict()] for i, r in done]})
+        out.send({"done": [[i, r.to_dict()] for i, r in done]})
         streamed.update(i for i, _ in done)
 
     results = pool.run_batch(
@@ -60,10 +65,10 @@ def _run(pool: InlinePool, message: dict[str, Any], out: int) -> dict[str, Any]:
 
 
 def serve(config: dict[str, Any]) -> None:
-    inbound, out = _private_pipes()
+    inbound, outbound = _private_pipes()
     pool = InlinePool(**config)
-    reader = wire.Reader(inbound)
-    wire.send(out, {"ready": os.getpid()})
+    reader, out = wire.Reader(inbound), wire.Writer(outbound)
+    out.send({"ready": os.getpid()})
     while True:
         try:
             message = reader.read()
@@ -71,10 +76,12 @@ def serve(config: dict[str, Any]) -> None:
             break  # the parent closed the pool, or died
         try:
             answer = _run(pool, message, out)
+        except MemoryError:
+            raise
         except Exception as exc:  # reported to the caller, who raises it again
             answer = {"raise": [type(exc).__name__, str(exc)]}
-        answer["idle"] = pool.idle_count()
-        wire.send(out, answer)
+        answer.update(pool.health())
+        out.send(answer)
     pool.close()
 
 
@@ -85,6 +92,9 @@ def main() -> None:
         serve(json.loads(sys.argv[1]))
     except BrokenPipeError:
         pass  # the parent went away mid-answer
+    except MemoryError:
+        os.write(2, b"runner sandbox: Python ran out of memory under the sandbox limit\n")
+        os._exit(70)
 
 
 if __name__ == "__main__":

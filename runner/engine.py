@@ -4,9 +4,12 @@ V8 is started lazily, in the process that runs code, the first time an isolate i
 created: never at import, so a Celery prefork parent that imports the runner and then
 forks stays safe. An isolate is used by one thread at a time (the pool hands it out).
 
-Evaluation goes through mini-racer's uncancelable task queue directly rather than its
-asyncio wrapper: it saves two thread hops per call (about 70 µs instead of 250 µs). A
-call that does not answer in time is not cancelled but the whole isolate is closed,
+The runner's protocol (js/src/runtime.js: install, start, step, abort, collect) is not
+a global: the prelude hands its functions to Python once, before any function is
+installed, and Python keeps them as mini-racer handles (runner/minirace_adapter.py).
+No global and no object a function can reach leads to them.
+
+A call that does not answer in time is not cancelled but the whole isolate is closed,
 which terminates whatever JavaScript it runs (including microtasks that outlive a task).
 """
 
@@ -15,15 +18,17 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import queue
 import threading
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from runner.minirace_adapter import Context, TaskTimeout
+
 DIST = Path(__file__).parent / "js" / "dist"
 LIBRARIES = ("lodash", "xml", "buffer", "url", "crypto", "oauth")
-SCRIPT_NAME = "function.js"
+PROTOCOL = ("install", "installLegacy", "start", "step", "abort", "collect")
 
 
 class EngineError(Exception):
@@ -54,9 +59,10 @@ def prelude_source() -> str:
 
 
 @cache
-def libraries_call() -> str:
+def hand_over_call() -> str:
+    """The prelude's one-shot global takes the libraries and gives the protocol back."""
     sources = {name: (DIST / f"lib-{name}.js").read_text(encoding="utf-8") for name in LIBRARIES}
-    return f"__runner.registerLibraries({json.dumps(sources)}); __runnerReady(); 0"
+    return f"__runnerHandOver({json.dumps(sources)})"
 
 
 _loop_lock = threading.Lock()
@@ -84,31 +90,32 @@ class Isolate:
     """A V8 isolate with the prelude loaded and a heap limit."""
 
     def __init__(self, *, max_memory_bytes: int) -> None:
-        from py_mini_racer import mini_racer
-
-        self._maker = mini_racer(event_loop=_event_loop())
-        self._racer = self._maker.__enter__()
-        self._ctx = self._racer._ctx
+        self._context = Context(_event_loop())
         self.closed = False
         self.runs = 0
-        self._racer.set_hard_memory_limit(max_memory_bytes)
+        self._context.racer.set_hard_memory_limit(max_memory_bytes)
         self.eval(prelude_source(), timeout_s=10)
-        self.eval(libraries_call(), timeout_s=10)
+        protocol = self.eval(hand_over_call(), timeout_s=10)
+        self._protocol = {name: protocol[name] for name in PROTOCOL}
 
     def eval(self, code: str, *, timeout_s: float) -> Any:
         """Evaluate a script; raise IsolateTimeout / IsolateOutOfMemory / ScriptError."""
+        return self._guarded(lambda: self._context.eval(code, timeout_s=timeout_s))
+
+    def call(self, name: str, payload: Any = "", *, timeout_s: float) -> Any:
+        """Call one of the protocol's functions with its payload (text, or the
+        function's factory for install); errors as for eval."""
+        function = self._protocol[name]
+        return self._guarded(lambda: self._context.call(function, payload, timeout_s=timeout_s))
+
+    def _guarded(self, task: Callable[[], Any]) -> Any:
         from py_mini_racer import JSEvalException, JSOOMException, JSParseException
 
-        ctx = self._ctx
-        handle = ctx._python_to_value_handle(code)
-        ctx._dll.mr_eval(ctx._ctx, handle.raw, 0)
         try:
-            answer = ctx._non_cancelable_mr_task_results_queue.get(timeout=max(timeout_s, 0.001))
-        except queue.Empty:
+            return task()
+        except TaskTimeout:
             self.close()
             raise IsolateTimeout from None
-        try:
-            return ctx._value_handle_to_python(answer)
         except JSOOMException:
             self.close()
             raise IsolateOutOfMemory from None
@@ -121,13 +128,18 @@ class Isolate:
             raise ScriptError(str(exc), parse=False) from None
 
     def memory_limit_reached(self) -> bool:
-        return not self.closed and self._racer.was_hard_memory_limit_reached()
+        return not self.closed and self._context.racer.was_hard_memory_limit_reached()
 
     def heap_used_bytes(self) -> int:
-        return int(self._racer.heap_stats()["used_heap_size"])
+        return int(self._context.racer.heap_stats()["used_heap_size"])
+
+    def collect_garbage(self) -> None:
+        """A full garbage collection: frees the unreachable ArrayBuffers at once."""
+        self._context.racer.low_memory_notification()
 
     def close(self) -> None:
         if self.closed:
             return
         self.closed = True
-        self._maker.__exit__(None, None, None)
+        self._protocol = {}  # the handles are freed while their context still exists
+        self._context.close()

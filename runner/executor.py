@@ -13,6 +13,18 @@ isolate one per kick, so exactly the guilty one gets TimeoutError/MemoryLimitErr
 Executions that had waited on fetches always report before anything else starts, so a
 re-run never repeats network calls.
 
+Memory outside the V8 heap (ArrayBuffers, WebAssembly memories) counts against the
+sandbox process's budget (runner/memory.py). After every V8 call the process's size is
+read; near the limit, the isolate's garbage is collected, and if that does not help,
+what the kick ran is stopped as for the heap limit (MemoryLimitError for the culprit,
+the others run again in a fresh isolate) and the sandbox asks to be replaced. An
+allocation the OS refused ("RangeError: Array buffer allocation failed", uncaught) is a
+MemoryLimitError too.
+
+Every batch has a deadline of its own (each execution's limit twice over, plus a
+margin), and a kick that starts nothing while executions are left is the runtime stuck:
+neither can keep the driver spinning.
+
 A function may break what the runner's own JavaScript relies on (a global it replaces,
 such as Date; the built-ins are locked). Then the runtime may lose a report, throw, or
 report nonsense: the execution that was
@@ -25,6 +37,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,12 +46,14 @@ from typing import Any
 from runner.engine import EngineError, Isolate, IsolateOutOfMemory, IsolateTimeout
 from runner.fetch import FetchSession
 from runner.limits import Limits
+from runner.memory import ProcessMemory
 from runner.redact import Redactor, redactor
-from runner.request import query_parameters
+from runner.request import body_text, query_parameters
 from runner.result import Invocation, Result, fill_message_ids, limit_error, user_error
 
 SLICE_MS = 20
 GRACE_S = 0.05
+BATCH_MARGIN_S = 1.0
 DAMAGED = (
     "the function damaged the runtime (a global it replaced, such as Date) and its result was lost"
 )
@@ -46,6 +61,20 @@ KILLED_MESSAGES = {
     "MemoryLimitError": "the function used more memory than its heap limit",
     "RunnerError": DAMAGED,
 }
+SANDBOX_MEMORY = (
+    "the function used more memory than its sandbox allows ({mb} MB, buffers and "
+    "WebAssembly memory included); look for large ArrayBuffers, typed arrays or Buffers "
+    "built at once or kept in a list"
+)
+# What V8 throws when the OS refuses the memory of a buffer (not a length it rejects).
+_ALLOCATION_REFUSED = re.compile(
+    r"^(Array buffer allocation failed|WebAssembly\.Memory\(\): could not allocate memory|"
+    r"WebAssembly\.Memory\.grow\(\): Unable to grow instance memory)"
+)
+UNREADABLE_INPUT = (
+    "the runner could not hand this request and its settings to the function "
+    "(they are not plain JSON: {reason})"
+)
 
 
 class CompileError(Exception):
@@ -63,8 +92,10 @@ class _Batch:
     legacy: bool
     limits: Limits
     allow_private_network: bool
+    memory: ProcessMemory | None = None
     results: dict[int, Result] = field(default_factory=dict)
     sessions: dict[int, FetchSession] = field(default_factory=dict)
+    items: dict[int, str] = field(default_factory=dict)
     careful: bool = False
     progress: Callable[[list[tuple[int, Result]]], None] | None = None
     # Per settings object and secret names: the executions of one source share both.
@@ -81,9 +112,10 @@ class _Batch:
 class _Killed(Exception):
     """The kick could not finish: a limit, or the runtime damaged (`RunnerError`)."""
 
-    def __init__(self, name: str, index: int | None) -> None:
+    def __init__(self, name: str, index: int | None, message: str | None = None) -> None:
         self.name = name
         self.index = index
+        self.message = message
 
 
 def run_batch(
@@ -96,14 +128,18 @@ def run_batch(
     limits: Limits,
     allow_private_network: bool,
     progress: Callable[[list[tuple[int, Result]]], None] | None = None,
+    memory: ProcessMemory | None = None,
 ) -> list[Result]:
     """Run every invocation; `acquire` gives an isolate with the code installed.
 
     `progress`, when given, is told the results each V8 call finished, as they come.
+    `memory`, in a sandbox process, is the process's memory budget.
     """
-    batch = _Batch(invocations, code, legacy, limits, allow_private_network)
+    batch = _Batch(invocations, code, legacy, limits, allow_private_network, memory)
     batch.progress = progress
     batch.careful = len(invocations) == 1
+    for index in range(len(invocations)):
+        _prepare_item(batch, index)
     while batch.unreported():
         try:
             isolate = acquire()
@@ -134,7 +170,7 @@ def _blame(batch: _Batch, indices: list[int], killed: _Killed) -> None:
         batch.careful = True  # find the culprit one execution per kick
         return
     index = killed.index
-    message = KILLED_MESSAGES.get(
+    message = killed.message or KILLED_MESSAGES.get(
         killed.name, f"the function ran longer than its {batch.timeout_s * 1000:.0f} ms limit"
     )
     batch.results[index] = _result(
@@ -143,34 +179,100 @@ def _blame(batch: _Batch, indices: list[int], killed: _Killed) -> None:
 
 
 def _steps(isolate: Isolate, batch: _Batch, indices: list[int]) -> bool:
-    # One read of the system's random source for the whole kick: 16 bytes per execution,
-    # as secrets.token_hex(16) would give each, at a fraction of the cost.
-    seeds = os.urandom(16 * len(indices)).hex()
-    spec = {
-        "items": [_item(batch, i, seeds[32 * k : 32 * k + 32]) for k, i in enumerate(indices)],
-        "sliceMs": SLICE_MS,
-        "maxStarts": 1 if batch.careful else 1_000_000,
-        "limits": batch.limits.output_caps(),
-    }
-    kick = f"__runner.start({json.dumps(spec)})"
-    budget, waiting_for = batch.timeout_s + SLICE_MS / 1000, None
+    kick = ("start", _start_spec(batch, indices))
+    deadline = time.monotonic() + BATCH_MARGIN_S + len(indices) * 2 * _kick_budget(batch)
+    budget, waiting_for, started = _kick_budget(batch), None, 0
     while True:
         state = _kick_and_collect(isolate, kick, budget, waiting_for, len(indices))
-        finished = []
-        for done in state["done"]:
-            index = indices[done["index"]]
-            batch.results[index] = _result(batch, index, done)
-            finished.append((index, batch.results[index]))
-        if finished and batch.progress is not None:
-            batch.progress(finished)
+        _check_memory(isolate, batch, state, indices, waiting_for)
+        finished = _record(batch, indices, state)
         if state["tainted"] or state["finished"]:
             return _all_reported(batch, indices[: state["started"]]) and not state["tainted"]
-        current = state["current"]
+        _check_progress(isolate, deadline, kick, state, started, finished, waiting_for)
+        started, current = state["started"], state["current"]
         if current is None:
-            kick, budget, waiting_for = "__runner.step([])", batch.timeout_s + SLICE_MS / 1000, None
+            kick, budget, waiting_for = ("step", "[]"), _kick_budget(batch), None
             continue
         waiting_for = indices[current["index"]]
         kick, budget = _wait(batch, waiting_for, current)
+
+
+def _kick_budget(batch: _Batch) -> float:
+    return batch.timeout_s + SLICE_MS / 1000
+
+
+def _start_spec(batch: _Batch, indices: list[int]) -> str:
+    """The batch as `start` reads it, from each execution's JSON and a fresh seed."""
+    # One read of the system's random source for the whole kick: 16 bytes per execution,
+    # as secrets.token_hex(16) would give each, at a fraction of the cost.
+    seeds = os.urandom(16 * len(indices)).hex()
+    items = ",".join(
+        f'{batch.items[i][:-1]},"seed":"{seeds[32 * k : 32 * k + 32]}"}}'
+        for k, i in enumerate(indices)
+    )
+    max_starts = 1 if batch.careful else 1_000_000
+    caps = json.dumps(batch.limits.output_caps())
+    return f'{{"items":[{items}],"sliceMs":{SLICE_MS},"maxStarts":{max_starts},"limits":{caps}}}'
+
+
+def _record(batch: _Batch, indices: list[int], state: dict[str, Any]) -> list[tuple[int, Result]]:
+    finished = []
+    for done in state["done"]:
+        index = indices[done["index"]]
+        batch.results[index] = _result(batch, index, done)
+        finished.append((index, batch.results[index]))
+    if finished and batch.progress is not None:
+        batch.progress(finished)
+    return finished
+
+
+def _check_progress(
+    isolate: Isolate,
+    deadline: float,
+    kick: tuple[str, str],
+    state: dict[str, Any],
+    started: int,
+    finished: list,
+    waiting_for: int | None,
+) -> None:
+    """A kick that ran nothing while executions are left, or a batch past its deadline:
+    the runtime is stuck (only a damaged one can be), so stop instead of spinning."""
+    idle = kick == ("step", "[]") and state["current"] is None
+    stuck = idle and not finished and state["started"] == started
+    if stuck or time.monotonic() > deadline:
+        isolate.close()
+        raise _Killed("RunnerError", waiting_for)
+
+
+def _check_memory(
+    isolate: Isolate,
+    batch: _Batch,
+    state: dict[str, Any],
+    indices: list[int],
+    waiting_for: int | None,
+) -> None:
+    """Past the sandbox's budget even after a garbage collection: stop what the kick ran.
+    The culprit is the execution the kick resumed, or the only one it ran; else unknown,
+    and the executions run again one per kick."""
+    memory = batch.memory
+    if memory is None or not memory.near_limit():
+        return
+    isolate.collect_garbage()
+    if not memory.near_limit():
+        return
+    memory.exceeded = True
+    isolate.close()
+    involved = {indices[done["index"]] for done in state["done"]}
+    if state["current"] is not None:
+        involved.add(indices[state["current"]["index"]])
+    culprit = waiting_for
+    if culprit is None and len(involved) == 1:
+        culprit = involved.pop()
+    raise _Killed("MemoryLimitError", culprit, _sandbox_memory_message(memory))
+
+
+def _sandbox_memory_message(memory: ProcessMemory) -> str:
+    return SANDBOX_MEMORY.format(mb=memory.budget // (1024 * 1024))
 
 
 def _all_reported(batch: _Batch, started: list[int]) -> bool:
@@ -183,12 +285,13 @@ def _all_reported(batch: _Batch, started: list[int]) -> bool:
 
 
 def _kick_and_collect(
-    isolate: Isolate, kick: str, budget: float, waiting_for: int | None, count: int
+    isolate: Isolate, kick: tuple[str, str], budget: float, waiting_for: int | None, count: int
 ) -> dict[str, Any]:
     deadline = time.monotonic() + budget + GRACE_S
+    name, payload = kick
     try:
-        isolate.eval(kick, timeout_s=deadline - time.monotonic())
-        answer = isolate.eval("__runner.collect()", timeout_s=deadline - time.monotonic())
+        isolate.call(name, payload, timeout_s=deadline - time.monotonic())
+        answer = isolate.call("collect", timeout_s=deadline - time.monotonic())
     except IsolateTimeout:
         raise _Killed("TimeoutError", waiting_for) from None
     except IsolateOutOfMemory:
@@ -239,6 +342,7 @@ def _valid_current(current: Any, count: int) -> bool:
         isinstance(current["index"], int)
         and 0 <= current["index"] < count
         and isinstance(current["outbox"], list)
+        and all(isinstance(message, dict) for message in current["outbox"])
         and isinstance(current["elapsedMs"], int | float)
     )
 
@@ -274,25 +378,42 @@ def _wait(batch: _Batch, index: int, current: dict[str, Any]) -> tuple[str, floa
         )
     answers = [f.result() for f in futures if f.done()]
     session.in_flight = [f for f in futures if not f.done()]
-    return f"__runner.step({json.dumps(answers)})", max(0.001, exec_deadline - time.monotonic())
+    return ("step", json.dumps(answers)), max(0.001, exec_deadline - time.monotonic())
 
 
-def _abort(batch: _Batch, message: str) -> tuple[str, float]:
-    return f"__runner.abort({json.dumps(message)})", batch.timeout_s + SLICE_MS / 1000
+def _abort(batch: _Batch, message: str) -> tuple[tuple[str, str], float]:
+    return ("abort", message), _kick_budget(batch)
 
 
-def _item(batch: _Batch, index: int, seed: str) -> dict[str, Any]:
+def _prepare_item(batch: _Batch, index: int) -> None:
+    """The execution's request and settings as JSON, once: an input that cannot be
+    written fails its own execution only."""
     invocation = batch.invocations[index]
     request = invocation.request
-    spec = {
-        "method": request["method"],
-        "url": request["url"],
-        "headers": request["headers"],
-        "rawBody": request["raw_body"],
-    }
-    if batch.legacy:
-        spec["query"] = query_parameters(request["url"])
-    return {"request": spec, "settings": invocation.settings, "seed": seed}
+    try:
+        spec = {
+            "method": request["method"],
+            "url": request["url"],
+            "headers": request["headers"],
+            "rawBody": body_text(request["raw_body"]),
+        }
+        if batch.legacy:
+            spec["query"] = query_parameters(request["url"])
+        item = {"request": spec, "settings": invocation.settings}
+        batch.items[index] = json.dumps(item, allow_nan=False)
+    except (TypeError, ValueError, KeyError, RecursionError) as exc:
+        batch.results[index] = Result(error=unreadable_input(exc))
+
+
+def unreadable_input(exc: Exception) -> dict[str, Any]:
+    """The error of an execution whose request or settings cannot be written as JSON."""
+    if isinstance(exc, KeyError):
+        reason = f"the request has no {exc}"
+    elif isinstance(exc, RecursionError):
+        reason = "they nest too deeply"
+    else:
+        reason = str(exc)[:200]
+    return limit_error("RequestFormatError", UNREADABLE_INPUT.format(reason=reason))
 
 
 def _result(batch: _Batch, index: int, done: dict[str, Any]) -> Result:
@@ -310,7 +431,11 @@ def _result(batch: _Batch, index: int, done: dict[str, Any]) -> Result:
     )
     if done.get("error"):
         error = done["error"]
-        if "line" not in error:
+        memory = batch.memory
+        if memory is not None and _allocation_refused(error):
+            memory.exceeded = True
+            error = limit_error("MemoryLimitError", _sandbox_memory_message(memory))
+        elif "line" not in error:
             error = user_error(error, legacy=batch.legacy, code=batch.code)
         result.error, result.events, result.objects = error, [], []
     invocation = batch.invocations[index]
@@ -328,3 +453,11 @@ def _redact(batch: _Batch, invocation: Invocation, result: Result) -> None:
     found = batch.redactors[key]
     if found is not None:
         found.result(result)
+
+
+def _allocation_refused(error: dict[str, Any]) -> bool:
+    """The OS refused a buffer's memory under the sandbox's limit, and the function did
+    not catch it: that is the memory limit, not a bug of the function's."""
+    return error.get("name") == "RangeError" and bool(
+        _ALLOCATION_REFUSED.match(str(error.get("message", "")))
+    )

@@ -4,6 +4,11 @@ Requests of an execution run concurrently on one process-wide asyncio loop threa
 Each call is recorded in the execution's ``fetches`` (method, url, status, duration_ms:
 never headers or bodies, which may hold secrets). Calls past the per-execution cap are
 refused without a record each: one last record counts them (``refused``).
+
+The runtime checks a call's options in JavaScript (js/src/fetch.js), where a bad one is
+a TypeError the function can catch. Whatever still reaches this side malformed fails
+that one call (a FetchError for the function), never the batch: every answer is built
+under one catch-all.
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ from runner.netguard import BlockedAddress, resolve
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 MAX_FETCHES_PER_EXECUTION = DEFAULT_LIMITS.fetch_calls
+MAX_REDIRECTS = 20
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
-CROSS_ORIGIN_DROPPED = {"authorization", "www-authenticate", "cookie", "cookie2"}
+CROSS_ORIGIN_DROPPED = {b"authorization", b"www-authenticate", b"cookie", b"cookie2"}
 
 
 class FetchFailed(Exception):
@@ -93,8 +99,8 @@ class FetchSession:
         if len(self.records) >= self.max_calls:
             return self._refuse(message)
         record = {
-            "method": message["method"],
-            "url": recorded_url(message["url"]),
+            "method": str(message.get("method")),
+            "url": recorded_url(str(message.get("url"))),
             "status": None,
             "duration_ms": 0.0,
         }
@@ -118,8 +124,10 @@ class FetchSession:
 
     def _refuse(self, message: dict[str, Any]) -> concurrent.futures.Future[dict[str, Any]]:
         self.refused += 1
-        answer = _error(f"request to {message['url']} refused: over {self.max_calls} fetch calls")
-        answer["id"] = message["id"]
+        answer = _error(
+            f"request to {message.get('url')} refused: over {self.max_calls} fetch calls"
+        )
+        answer["id"] = message.get("id")
         future: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
         future.set_result(answer)
         return future
@@ -133,7 +141,7 @@ class FetchSession:
 
     async def _perform(self, message: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
         started = time.monotonic()
-        url = message["url"]
+        url = str(message.get("url"))
         try:
             answer = await asyncio.wait_for(self._follow(message), self._timeout(message))
             record["status"] = answer["status"]
@@ -145,22 +153,24 @@ class FetchSession:
             answer = _error(f"request to {url} failed, reason: {exc}", "system", "EBLOCKED")
         except (httpx.HTTPError, OSError, ValueError) as exc:
             answer = _error(f"request to {url} failed, reason: {exc or type(exc).__name__}")
+        except Exception as exc:  # one call's input must never fail the batch  # noqa: BLE001
+            answer = _error(f"request to {url} failed, reason: {type(exc).__name__}")
         record["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
-        answer["id"] = message["id"]
+        answer["id"] = message.get("id")
         return answer
 
     def _timeout(self, message: dict[str, Any]) -> float:
         remaining = max(0.001, self.deadline - time.monotonic())
-        own = (message.get("timeout") or 0) / 1000
+        own = _option(message, "timeout", 0) / 1000
         return min(remaining, own) if own > 0 else remaining
 
     async def _follow(self, message: dict[str, Any]) -> dict[str, Any]:
-        method, url = message["method"], message["url"]
-        headers = [(k, v) for k, v in message["headers"]]
+        method, url = str(message["method"]), str(message["url"])
+        headers = _header_pairs(message.get("headers"))
         body = _body_bytes(message.get("body"))
-        limit = message.get("size") or MAX_RESPONSE_BYTES
-        for hop in range(int(message.get("follow", 20)) + 1):
-            answer = await self._send(method, url, headers, body, min(limit, MAX_RESPONSE_BYTES))
+        limit = min(_option(message, "size", 0) or MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES)
+        for hop in range(min(_option(message, "follow", MAX_REDIRECTS), MAX_REDIRECTS) + 1):
+            answer = await self._send(method, url, headers, body, limit)
             location = _header(answer["headers"], "location")
             if (
                 answer["status"] not in REDIRECT_STATUSES
@@ -180,7 +190,7 @@ class FetchSession:
                 headers = [
                     (k, v)
                     for k, v in headers
-                    if k.lower() not in ("content-type", "content-length")
+                    if k.lower() not in (b"content-type", b"content-length")
                 ]
             if urlsplit(next_url).netloc != urlsplit(url).netloc:
                 headers = [(k, v) for k, v in headers if k.lower() not in CROSS_ORIGIN_DROPPED]
@@ -188,7 +198,12 @@ class FetchSession:
         raise FetchFailed(f"maximum redirect reached at: {url}", "max-redirect")
 
     async def _send(
-        self, method: str, url: str, headers: list, body: bytes | None, limit: int
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes | None,
+        limit: int,
     ) -> dict[str, Any]:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -196,8 +211,8 @@ class FetchSession:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         address = await resolve(parts.hostname, port, allow_private=self.allow_private)
         pinned = _pinned_url(parts, address, port)
-        request_headers = [(k, v) for k, v in headers if k.lower() != "host"] + [
-            ("host", parts.netloc.split("@")[-1])
+        request_headers = [(k, v) for k, v in headers if k.lower() != b"host"] + [
+            (b"host", parts.netloc.split("@")[-1].encode("ascii"))
         ]
         client = self._client_for_execution()
         client.cookies.clear()  # node-fetch keeps no cookies between calls
@@ -254,11 +269,32 @@ def _answer(response: httpx.Response, content: bytes, url: str) -> dict[str, Any
     return answer
 
 
+def _option(message: dict[str, Any], name: str, default: int) -> int:
+    """A number option as the runtime checked it; anything else is the default."""
+    value = message.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        return default
+    return int(min(value, 2**31))
+
+
+def _header_pairs(headers: Any) -> list[tuple[bytes, bytes]]:
+    """Names in ASCII and values in Latin-1, as Node writes them (the runtime allows
+    nothing else); a malformed pair fails this call with a ValueError."""
+    pairs = []
+    for name, value in headers or []:
+        pairs.append((str(name).encode("ascii"), str(value).encode("latin-1")))
+    return pairs
+
+
 def _body_bytes(body: dict[str, str] | None) -> bytes | None:
     if body is None:
         return None
     if "text" in body:
-        return body["text"].encode("utf-8")
+        try:
+            return body["text"].encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate becomes U+FFFD, as in Node
+            text = body["text"].encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+            return text.encode("utf-8")
     return base64.b64decode(body["base64"])
 
 

@@ -60,8 +60,11 @@ async def resolve(host: str, port: int, *, allow_private: bool) -> str:
     if not allow_private:
         for address in addresses:
             if not is_public(address):
+                # The host as the function wrote it, never the address it resolved
+                # to: that would reveal the answers of an internal DNS.
                 raise BlockedAddress(
-                    f"refusing to connect to {host} ({address}): private, loopback, link-local, "
-                    "multicast and metadata addresses are not reachable from functions"
+                    f"refusing to connect to {host}, a private address: private, loopback, "
+                    "link-local, multicast and metadata addresses are not reachable from "
+                    "functions"
                 )
     return str(addresses[0])

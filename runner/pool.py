@@ -29,16 +29,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from runner.engine import Isolate, ScriptError
+from runner.engine import EngineError, Isolate, ScriptError
 from runner.executor import CompileError, run_batch
 from runner.limits import DEFAULT_LIMITS, Limits
+from runner.memory import ProcessMemory
 from runner.request import normalize_request
-from runner.result import Invocation, Result, syntax_error
+from runner.result import Invocation, Result, limit_error, syntax_error
 from runner.sandbox import ProcessPool
 
 MAX_TIMEOUT_MS = Limits.bounds("timeout_ms")[1]
+# Per sandbox process, beyond a started V8 (about 570 MB of address space, 85 MB
+# resident, not counted): a sandbox with 8 warm isolates uses about 150 MB of it.
+SANDBOX_MEMORY_MB = 1024
+MIN_SANDBOX_MEMORY_MB = 128
 HEAP_CHECK_EVERY = 16
 ISOLATIONS = ("process", "inline")
+LOAD_FAILED = "the function's code did not finish loading within 5 s"
 
 
 def call_limits(default: Limits, limits: Limits | None, timeout_ms: int | None) -> Limits:
@@ -51,22 +57,26 @@ def call_limits(default: Limits, limits: Limits | None, timeout_ms: int | None) 
     return chosen if timeout_ms is None else replace(chosen, timeout_ms=timeout_ms)
 
 
-def _install_script(code: str, legacy: bool) -> str:
-    # The user's code starts on line 2 (result.LINE_OFFSET); each wrapper is one line.
+def _factory_script(code: str, legacy: bool) -> str:
+    """A script whose value is the function's factory: called for every execution, it
+    runs the top-level code and gives the entry point. The user's code starts on line 2
+    (result.LINE_OFFSET); each wrapper is one line. It stays sloppy code, as in Node."""
     if legacy:
-        head = (
-            "__runner.install(function () { var module = { exports: {} }; "
-            "return (function (exports, module) {"
-        )
-        tail = ";return module.exports; })(module.exports, module); }, true)"
+        head = "(function () { var module = { exports: {} }; return (function (exports, module) {"
+        tail = ";return module.exports; })(module.exports, module); })"
     else:
-        head = "__runner.install(function () {"
-        tail = ';return typeof onRequest === "function" ? onRequest : undefined; }, false)'
+        head = "(function () {"
+        tail = ';return typeof onRequest === "function" ? onRequest : undefined; })'
     return f"{head}\n{code}\n{tail}\n//# sourceURL=function.js"
 
 
 class InlinePool:
-    """Warm isolates per function version in this process, least recently used evicted."""
+    """Warm isolates per function version in this process, least recently used evicted.
+
+    `process_memory_mb` is for the sandbox process only: it puts an OS limit on this
+    whole process (runner/memory.py) once V8 has started, and counts it after every
+    V8 call.
+    """
 
     def __init__(
         self,
@@ -75,11 +85,13 @@ class InlinePool:
         max_memory_mb: int = 512,
         heap_limit_mb: int = DEFAULT_LIMITS.heap_mb,
         allow_private_network: bool = False,
+        process_memory_mb: int | None = None,
     ) -> None:
         self.max_isolates = max_isolates
         self.max_memory_bytes = max_memory_mb * 1024 * 1024
         self.limits = replace(DEFAULT_LIMITS, heap_mb=heap_limit_mb)
         self.allow_private_network = allow_private_network
+        self.memory = ProcessMemory(process_memory_mb * 1024 * 1024) if process_memory_mb else None
         self._idle: OrderedDict[int, tuple[tuple, Isolate]] = OrderedDict()
         self._heap: dict[int, int] = {}
         self._lock = threading.Lock()
@@ -110,11 +122,22 @@ class InlinePool:
             limits=limits,
             allow_private_network=self.allow_private_network,
             progress=progress,
+            memory=self.memory,
         )
 
     def idle_count(self) -> int:
         with self._lock:
             return len(self._idle)
+
+    def health(self) -> dict[str, Any]:
+        """What the sandbox's parent needs after a call: warm isolates, resident memory,
+        and whether a function went past the memory budget (then it wants replacing)."""
+        memory = self.memory
+        return {
+            "idle": self.idle_count(),
+            "rss": memory.resident() if memory else 0,
+            "replace": bool(memory and memory.exceeded),
+        }
 
     def close(self) -> None:
         with self._lock:
@@ -136,11 +159,17 @@ class InlinePool:
 
     def _new_isolate(self, code: str, legacy: bool, heap_mb: int) -> Isolate:
         isolate = Isolate(max_memory_bytes=heap_mb * 1024 * 1024)
+        if self.memory is not None:
+            self.memory.start()  # V8 has started: the limit counts from here
         try:
-            isolate.eval(_install_script(code, legacy), timeout_s=5)
+            factory = isolate.eval(_factory_script(code, legacy), timeout_s=5)
+            isolate.call("installLegacy" if legacy else "install", factory, timeout_s=5)
         except ScriptError as exc:
             isolate.close()
             raise CompileError(syntax_error(str(exc), code=code)) from None
+        except EngineError:  # code that escapes its wrapper and loops or fills the heap
+            isolate.close()
+            raise CompileError(limit_error("TimeoutError", LOAD_FAILED)) from None
         return isolate
 
     def _checkin(self, key: tuple, isolate: Isolate, reusable: bool) -> None:
@@ -148,6 +177,10 @@ class InlinePool:
         if not reusable or isolate.closed or self.max_isolates == 0:
             isolate.close()
             return
+        if self.memory is not None and self.memory.heavy():
+            # Buffers of finished runs are freed only when V8 collects; an idle isolate
+            # may not for a long while, and holds them against the next runs.
+            isolate.collect_garbage()
         heap = isolate.heap_used_bytes() if isolate.runs % HEAP_CHECK_EVERY == 1 else None
         with self._lock:
             ident = id(isolate)
@@ -182,20 +215,29 @@ class IsolatePool:
         allow_private_network: bool = False,
         isolation: str = "process",
         max_processes: int = 4,
+        sandbox_memory_mb: int = SANDBOX_MEMORY_MB,
     ) -> None:
         """Bounds on isolates and memory hold per process that runs code (each sandbox
         process of a "process" pool keeps its own warm isolates); `max_processes` caps
         the sandboxes, hence the executions that run at the same time. `limits` are
         those of a call that gives none (`heap_limit_mb`, the older argument, replaces
-        their heap)."""
+        their heap).
+
+        `sandbox_memory_mb` is the memory each sandbox process may use beyond a freshly
+        started V8, ArrayBuffers and WebAssembly memory included (an OS limit, see
+        runner/memory.py); a function past it fails with MemoryLimitError and its
+        sandbox is replaced. An "inline" pool has no such limit: it would bind the
+        caller's own process."""
         if isolation not in ISOLATIONS:
             raise ValueError(f"isolation must be one of {ISOLATIONS}")
+        if sandbox_memory_mb < MIN_SANDBOX_MEMORY_MB:
+            raise ValueError(f"sandbox_memory_mb must be at least {MIN_SANDBOX_MEMORY_MB}")
         self.isolation = isolation
         self.allow_private_network = allow_private_network
         self.limits = call_limits(DEFAULT_LIMITS, limits, None)
         if heap_limit_mb is not None:
             self.limits = replace(self.limits, heap_mb=heap_limit_mb)
-        config = {
+        config: dict[str, Any] = {
             "max_isolates": max_isolates,
             "max_memory_mb": max_memory_mb,
             "heap_limit_mb": self.limits.heap_mb,
@@ -204,7 +246,9 @@ class IsolatePool:
         self._backend: InlinePool | ProcessPool = (
             InlinePool(**config)
             if isolation == "inline"
-            else ProcessPool(config, max_processes=max_processes)
+            else ProcessPool(
+                {**config, "process_memory_mb": sandbox_memory_mb}, max_processes=max_processes
+            )
         )
 
     def run(

@@ -11,6 +11,11 @@ and the sample form of Segment's public functions library::
 
 Both become one normalised request: ``{"method", "url", "headers", "raw_body"}`` where
 headers is a list of ``[name, value]`` pairs (array values joined with ", ").
+
+From Python (not in JSON files), ``rawBody`` may also be ``bytes``: the body exactly as
+it arrived. It is kept as bytes (``raw_body``) and counted against the body limit as
+is; the function reads it as text decoded from UTF-8 as Node's
+``Buffer.toString('utf8')`` does (each invalid sequence becomes U+FFFD).
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ def normalize_request(obj: Any, *, max_bytes: int = MAX_BODY_BYTES) -> dict[str,
     if "raw_body" in obj:
         raise RequestFormatError(
             'a normalised request has exactly "method", "url", "headers" (a list of '
-            '[name, value] pairs) and "raw_body" (a string); use "body" or "rawBody" otherwise'
+            '[name, value] pairs) and "raw_body" (a string or bytes); use "body" or "rawBody" '
+            "otherwise"
         )
     if "payload" in obj and not ({"url", "method", "rawBody", "body"} & obj.keys()):
         return _from_sample(obj["payload"], max_bytes)
@@ -51,7 +57,7 @@ def normalize_request(obj: Any, *, max_bytes: int = MAX_BODY_BYTES) -> dict[str,
 def _is_normalized(obj: dict[str, Any]) -> bool:
     return (
         obj.keys() == {"method", "url", "headers", "raw_body"}
-        and isinstance(obj["raw_body"], str)
+        and isinstance(obj["raw_body"], str | bytes)
         and isinstance(obj["headers"], list)
     )
 
@@ -62,7 +68,9 @@ def _from_project_form(obj: dict[str, Any], max_bytes: int) -> dict[str, Any]:
     raw_body = obj.get("rawBody")
     if raw_body is None:
         raw_body = json.dumps(obj["body"]) if "body" in obj else ""
-    if not isinstance(raw_body, str):
+    if isinstance(raw_body, bytearray | memoryview):
+        raw_body = bytes(raw_body)
+    if not isinstance(raw_body, str | bytes):
         raise RequestFormatError('"rawBody" must be a string')
     method = obj.get("method", "POST")
     url = obj.get("url", SAMPLE_URL)
@@ -107,12 +115,31 @@ def _check_url(url: str) -> None:
 
 
 def _checked(
-    method: str, url: str, headers: list[list[str]], raw_body: str, max_bytes: int
+    method: str, url: str, headers: list[list[str]], raw_body: str | bytes, max_bytes: int
 ) -> dict[str, Any]:
-    size = len(raw_body.encode("utf-8"))
+    size = len(raw_body) if isinstance(raw_body, bytes) else _utf8_size(raw_body)
     if size > max_bytes:
-        raise RequestFormatError(f"the body is {size:,} bytes; the limit is {max_bytes:,} bytes")
+        raise RequestFormatError(f"the body is {size:,} bytes; the limit is {_size(max_bytes)}")
     return {"method": method, "url": url, "headers": headers, "raw_body": raw_body}
+
+
+def _size(limit: int) -> str:
+    mb, rest = divmod(limit, 1024 * 1024)
+    return f"{mb} MB ({limit:,} bytes)" if mb and not rest else f"{limit:,} bytes"
+
+
+def _utf8_size(text: str) -> int:
+    # surrogatepass: a lone surrogate (JSON allows "\ud800") counts as the 3 bytes it
+    # takes, instead of failing the count.
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def body_text(raw_body: str | bytes) -> str:
+    """The body as the function reads it: bytes decoded as Node's
+    Buffer.toString('utf8') does (an invalid sequence becomes U+FFFD)."""
+    if isinstance(raw_body, str):
+        return raw_body
+    return raw_body.decode("utf-8", "replace")
 
 
 def query_parameters(url: str) -> dict[str, str]:

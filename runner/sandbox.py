@@ -4,7 +4,7 @@ Some JavaScript makes V8 abort the whole process rather than throw (a 1e9-elemen
 array: "Fatal JavaScript out of memory: invalid table size"); no heap limit stops it.
 So the isolates run in child processes (`python -m runner.child`, a fresh interpreter:
 nothing forked from a process that has V8 or threads), one execution batch at a time
-each, talking length-prefixed JSON frames (runner.wire) over pipes. When a child dies
+each, talking JSON messages (runner.wire) over pipes. When a child dies
 mid-run, the executions it had not reported get a clear error (MemoryLimitError when V8
 said it ran out of memory, SandboxCrashError otherwise) and the next call starts a new
 child. The parent also keeps a hard deadline (the time limits plus a margin) and kills
@@ -12,6 +12,12 @@ a child that does not answer by then.
 
 Warm isolates stay in their child; a call prefers an idle child that ran the same
 version last, so the per-version reuse policy keeps its warm hits.
+
+Memory: each child has an OS limit on its memory (runner/memory.py). After every call it
+reports its resident memory; a child past half its budget, or one in which a function
+went past the budget, is replaced after the call (its memory may be held by idle
+isolates or fragmented). Executions of a batch a limit stopped are run again there, in
+a fresh isolate: they are reported as normal results.
 """
 
 from __future__ import annotations
@@ -31,7 +37,9 @@ from pathlib import Path
 from typing import Any
 
 from runner import wire
+from runner.executor import unreadable_input
 from runner.limits import Limits
+from runner.request import body_text
 from runner.result import Invocation, Result, limit_error
 
 logger = logging.getLogger(__name__)
@@ -44,7 +52,12 @@ STOP_WAIT_S = 2.0
 KEYS_REMEMBERED = 32
 # What V8 prints when it aborts on an allocation too large for it (a huge array, a
 # string split into too many parts, a dictionary past its biggest table).
-V8_MEMORY_ABORT = re.compile(r"out of memory|invalid (table )?size", re.IGNORECASE)
+# Under the sandbox's memory limit: a C++ allocation (bad_alloc) or Python's.
+V8_MEMORY_ABORT = re.compile(
+    r"out of memory|invalid (table )?size|bad_alloc|allocation failed", re.IGNORECASE
+)
+# Of the sandbox's budget: past it in resident memory, the sandbox is replaced.
+REPLACE_RESIDENT = 1 / 2
 ROOT = str(Path(__file__).resolve().parents[1])
 
 
@@ -63,6 +76,8 @@ class Sandbox:
         self.generation = generation
         self.keys: OrderedDict[str, None] = OrderedDict()  # versions it ran, last is newest
         self.idle = 0
+        self.rss = 0
+        self.worn = False  # a function went past the memory budget: replace after the call
         self.out_of_memory = False
         self._stderr_tail: deque[str] = deque(maxlen=20)
         env = dict(os.environ)
@@ -80,7 +95,11 @@ class Sandbox:
             target=self._read_stderr, name="runner-sandbox-stderr", daemon=True
         )
         self._stderr_reader.start()
-        self._reader = wire.Reader(self.process.stdout.fileno())
+        # The protocol's ends, owned by the wire objects (Popen's file objects let go).
+        self._writer = wire.Writer(os.dup(self.process.stdin.fileno()))
+        self._reader = wire.Reader(os.dup(self.process.stdout.fileno()))
+        self.process.stdin.close()
+        self.process.stdout.close()
         try:
             self._reader.read(time.monotonic() + SPAWN_TIMEOUT_S)
         except (EOFError, wire.Silent):
@@ -96,13 +115,14 @@ class Sandbox:
     def call(self, message: dict[str, Any], deadline: float, results: dict[int, Result]) -> None:
         """Send a run and gather its results into `results` as they are reported."""
         try:
-            wire.send(self.process.stdin.fileno(), message)
+            self._writer.send(message)
             while True:
                 answer = self._reader.read(deadline)
                 for index, data in answer.get("done", answer.get("results", [])):
                     results[index] = Result.from_dict(data)
                 if "idle" in answer:
-                    self.idle = answer["idle"]
+                    self.idle, self.rss = answer["idle"], answer.get("rss", 0)
+                    self.worn = bool(answer.get("replace"))
                     self._remember(message["key"])
                     break
         except (EOFError, OSError):
@@ -124,7 +144,7 @@ class Sandbox:
     def stop(self) -> None:
         """End the child gently (EOF on its stdin), then firmly; always reap it."""
         try:
-            self.process.stdin.close()
+            self._writer.close()
         except OSError:
             pass
         try:
@@ -141,9 +161,9 @@ class Sandbox:
         self._close_pipes()
 
     def _close_pipes(self) -> None:
-        for pipe in (self.process.stdin, self.process.stdout):
+        for end in (self._writer, self._reader):
             try:
-                pipe.close()
+                end.close()
             except OSError:
                 pass
 
@@ -186,6 +206,32 @@ def _stuck_error(timeout_ms: int) -> dict[str, Any]:
     )
 
 
+def _wire_invocation(invocation: Invocation) -> list[Any]:
+    """A binary body travels as the text the function reads (runner.request.body_text):
+    the sandbox needs nothing else of it."""
+    request = invocation.request
+    if isinstance(request.get("raw_body"), bytes):
+        request = {**request, "raw_body": body_text(request["raw_body"])}
+    return [request, invocation.settings, invocation.execution_id, list(invocation.secret_names)]
+
+
+def _sendable(invocations: Sequence[Invocation], results: dict[int, Result]) -> list[int]:
+    """The invocations a frame can carry; one whose settings are not JSON fails alone."""
+    try:
+        json.dumps([i.settings for i in invocations])
+        return list(range(len(invocations)))
+    except (TypeError, ValueError, RecursionError):
+        pass
+    sent = []
+    for index, invocation in enumerate(invocations):
+        try:
+            json.dumps(invocation.settings)
+            sent.append(index)
+        except (TypeError, ValueError, RecursionError) as exc:
+            results[index] = Result(error=unreadable_input(exc))
+    return sent
+
+
 def hard_deadline(count: int, limits: Limits) -> float:
     """When a call of `count` executions is surely stuck: the batch's own worst case
     (Limits.batch_deadline_s) plus the margin."""
@@ -201,6 +247,8 @@ class ProcessPool:
             raise ValueError("max_processes must be at least 1")
         self.config = config
         self.max_processes = max_processes
+        budget = config.get("process_memory_mb")
+        self._replace_rss = budget * 1024 * 1024 * REPLACE_RESIDENT if budget else None
         self._idle: list[Sandbox] = []
         self._live: dict[int, Sandbox] = {}
         self._started = 0
@@ -218,19 +266,22 @@ class ProcessPool:
         limits: Limits,
     ) -> list[Result]:
         results: dict[int, Result] = {}
+        sent = _sendable(invocations, results)
         message = {
             "key": version_key,
             "code": code,
-            "invocations": [
-                [i.request, i.settings, i.execution_id, list(i.secret_names)] for i in invocations
-            ],
+            "invocations": [_wire_invocation(invocations[i]) for i in sent],
             "legacy": legacy,
             "limits": limits.to_dict(),
         }
+        answers: dict[int, Result] = {}
         try:
-            self._call(message, hard_deadline(len(invocations), limits), results)
+            if sent:
+                self._call(message, hard_deadline(len(sent), limits), answers)
         except _Lost as lost:
-            self._blame(version_key, code, invocations, legacy, limits, results, lost)
+            batch = [invocations[i] for i in sent]
+            self._blame(version_key, code, batch, legacy, limits, answers, lost)
+        results.update((sent[k], result) for k, result in answers.items())
         return [results[i] for i in range(len(invocations))]
 
     def _blame(
@@ -290,7 +341,12 @@ class ProcessPool:
 
     def _checkin(self, sandbox: Sandbox, alive: bool) -> None:
         with self._changed:
-            keep = alive and sandbox.generation == self._generation and self._pid == os.getpid()
+            keep = (
+                alive
+                and not self._worn(sandbox)
+                and sandbox.generation == self._generation
+                and self._pid == os.getpid()
+            )
             if keep:
                 self._idle.append(sandbox)
             else:
@@ -299,6 +355,10 @@ class ProcessPool:
             self._changed.notify()
         if not keep:
             sandbox.stop()
+
+    def _worn(self, sandbox: Sandbox) -> bool:
+        big = self._replace_rss is not None and sandbox.rss > self._replace_rss
+        return sandbox.worn or big
 
     def _forget_after_fork(self) -> None:
         """A forked copy of the host does not own its parent's sandboxes: start afresh."""

@@ -1,70 +1,61 @@
-"""Length-prefixed JSON frames over a pipe, between a pool and its sandbox process.
+"""JSON messages over a pipe, between a pool and its sandbox process, framed by
+multiprocessing.connection (a length prefix, then the bytes).
 
-A frame is a 4-byte big-endian length and that many bytes of JSON (ASCII: lone
-surrogates a function may log survive the trip). Reads take an optional deadline so the
-parent never waits forever on a child that stopped answering.
+The frames were made by hand before. bench/wire_bench.py measured both (a round trip
+through a child that decodes and echoes each message; best of four runs on a shared,
+loaded 2-core machine): a one-execution message 215 µs by hand against 128 µs here, a
+batch of 50 2.0 ms against 2.6 ms, a 1 MB body 21.8 ms against 20.4 ms, each within
+the noise of the other runs but the first. The hand-made framing was not measurably
+faster (slower on the one-execution message most calls are: its reader allocated 1 MB
+for every read), so the standard library's is used.
+
+JSON, not pickle (which measured 2-8x faster still): the parent must never unpickle
+what a process running untrusted code wrote. ASCII JSON, so the lone surrogates a
+function may log survive the trip.
+
+Reads take an optional deadline so the parent never waits forever on a child that
+stopped answering. The deadline covers the wait for a frame to start; a child writes a
+frame in one loop once it is serialised, and one that dies midway gives EOFError.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import select
-import struct
 import time
+from multiprocessing.connection import Connection
 from typing import Any
-
-HEADER = struct.Struct(">I")
-CHUNK = 1 << 20
 
 
 class Silent(Exception):
     """Nothing arrived before the deadline."""
 
 
-def send(fd: int, message: Any) -> None:
-    data = json.dumps(message, separators=(",", ":")).encode("ascii")
-    view = memoryview(HEADER.pack(len(data)) + data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+class Writer:
+    """Sends messages on a file descriptor it owns (closing it is the other side's EOF)."""
+
+    def __init__(self, fd: int) -> None:
+        self._connection = Connection(fd, readable=False)
+
+    def send(self, message: Any) -> None:
+        self._connection.send_bytes(json.dumps(message, separators=(",", ":")).encode("ascii"))
+
+    def close(self) -> None:
+        self._connection.close()
 
 
 class Reader:
-    """Reads frames from one file descriptor, keeping what arrived past a frame."""
+    """Reads messages from a file descriptor it owns."""
 
     def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self._buffer = bytearray()
-        self._poll = select.poll()
-        self._poll.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        self._connection = Connection(fd, writable=False)
 
     def read(self, deadline: float | None = None) -> Any:
-        """The next frame; EOFError when the other side is gone, Silent past the deadline."""
-        while True:
-            frame = self._frame()
-            if frame is not None:
-                return json.loads(frame)
-            self._wait(deadline)
-            chunk = os.read(self.fd, CHUNK)
-            if not chunk:
-                raise EOFError
-            self._buffer += chunk
+        """The next message; EOFError when the other side is gone, Silent past the deadline."""
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._connection.poll(remaining):
+                raise Silent
+        return json.loads(self._connection.recv_bytes())
 
-    def _frame(self) -> bytes | None:
-        if len(self._buffer) < HEADER.size:
-            return None
-        (size,) = HEADER.unpack_from(self._buffer)
-        end = HEADER.size + size
-        if len(self._buffer) < end:
-            return None
-        frame = bytes(self._buffer[HEADER.size : end])
-        del self._buffer[:end]
-        return frame
-
-    def _wait(self, deadline: float | None) -> None:
-        if deadline is None:
-            return
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not self._poll.poll(max(1, int(remaining * 1000))):
-            raise Silent
+    def close(self) -> None:
+        self._connection.close()

@@ -41,18 +41,14 @@ metrics.count_warm_isolates_with(warm_isolates)
 
 
 def request_of(event: IngestEvent) -> dict:
-    """The ingest event as a request for the runner (normalised), body kept raw."""
-    raw = bytes(event.raw_body)
+    """The ingest event as a request for the runner (normalised), the body as the bytes
+    that arrived: the runner counts them once and reads text as Node would."""
     request = {
         "method": event.method,
         "url": event.public_url,
         "headers": event.headers,
+        "rawBody": bytes(event.raw_body),
     }
-    try:
-        request["rawBody"] = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        # Binary bodies reach the function as latin-1 text, byte for byte.
-        request["rawBody"] = raw.decode("latin-1")
     return runner.normalize_request(request, max_bytes=settings.RUNNER_LIMITS.request_bytes)
 
 

@@ -58,6 +58,9 @@ async function buildPrelude() {
     ...common,
     entryPoints: [join(src, 'prelude.js')],
     format: 'iife',
+    // Strict code throughout: a function cannot walk `.caller`/`.arguments` up into
+    // the runner's frames (see prelude.js).
+    banner: { js: '"use strict";' },
     minifySyntax: true,
     minifyWhitespace: true,
   });

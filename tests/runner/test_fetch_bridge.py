@@ -117,3 +117,12 @@ def test_oauth2_token_request_goes_through_fetch(private_pool, local_server):
     result = private_pool.run("oauth2", code, REQ, timeout_ms=3000)
     assert result.error is None, result.error
     assert result.events[0]["properties"]["body"] == "grant_type=x"
+
+
+def test_a_refusal_does_not_reveal_what_the_host_resolved_to(inline_pool):
+    """The message named the address ("refusing to connect to vm (127.0.0.1)"): a
+    function could map an internal DNS through it."""
+    value, _ = fetch_result(inline_pool, "fetch('http://localhost:9/')")
+    assert value["error"] == "FetchError"
+    assert "refusing to connect to localhost, a private address" in value["message"]
+    assert "127.0.0.1" not in value["message"] and "::1" not in value["message"]

@@ -148,7 +148,7 @@ def test_the_request_limit_is_a_limit(inline_pool):
     ):
         inline_pool.run("big", TRACK, body, limits=Limits(request_bytes=1024))
     assert inline_pool.run("big", TRACK, body, limits=Limits(request_bytes=2000)).error is None
-    with pytest.raises(runner.RequestFormatError, match="limit is 2,097,152 bytes"):
+    with pytest.raises(runner.RequestFormatError, match=r"limit is 2 MB \(2,097,152 bytes\)"):
         normalize_request({"rawBody": "x" * (runner.MAX_BODY_BYTES + 1)})
 
 

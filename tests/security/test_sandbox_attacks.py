@@ -34,6 +34,7 @@ def pool():
     # own walls and the socket watch below sees every connect; crashes of the sandbox
     # child are tested in tests/runner/test_crash_isolation.py.
     warm = runner.IsolatePool(max_isolates=8, isolation="inline")
+    warm.run("warm-up", NORMAL, {"body": {}})  # V8 starts on the main thread (the runs use others)
     yield warm
     warm.close()
 
@@ -302,8 +303,9 @@ POLLUTIONS = {
     "a frozen Segment": "Object.freeze(Segment)",
     "the runner's own global": "globalThis.__runner = {}",
     "the runner's functions": (
-        "for (const k of Object.keys(__runner)) "
-        "{ try { __runner[k] = () => { throw new Error('owned'); }; } catch (e) {} }"
+        "const runner = globalThis.__runner || globalThis.__runnerHandOver || {}; "
+        "for (const k of Object.keys(runner)) "
+        "{ try { runner[k] = () => { throw new Error('owned'); }; } catch (e) {} }"
     ),
     "Object.prototype.then": "Object.prototype.then = function (r) { r('hijacked'); }",
     "Promise.prototype.then": "Promise.prototype.then = function () {}",
@@ -542,3 +544,134 @@ def test_one_source_cannot_plant_a_trap_for_the_next_sources_secret(pool):
     result = pool.run("shared-version", code, {"body": {}}, {"apiKey": "SECRET-OF-SOURCE-B"})
     assert "SECRET-OF-SOURCE-A" not in str(result.events)
     assert result.logs == [{"level": "warn", "message": "w"}]
+
+
+# --- the runner's own protocol ------------------------------------------------------------
+
+
+def run_batch(pool, code: str, invocations, *, key: str = "batch", timeout_ms: int = 1000):
+    """pool.run_batch in a thread, failing (instead of hanging the suite) if it never ends."""
+    outcome = {}
+
+    def go():
+        try:
+            outcome["results"] = pool.run_batch(key, code, invocations, timeout_ms=timeout_ms)
+        except BaseException as exc:  # reported below, in the test's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=go, daemon=True)
+    thread.start()
+    thread.join(HANG_GUARD_S)
+    assert not thread.is_alive(), "the runner never returned: the worker thread hangs"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["results"]
+
+
+def sources(count: int, **body):
+    """One webhook for each of `count` sources of the same function, each with its secret."""
+    return [
+        runner.Invocation(
+            runner.normalize_request({"body": {"source": n, **body}}),
+            {"apiKey": f"SECRET-OF-SOURCE-{n}"},
+            f"execution-{n}",
+        )
+        for n in range(count)
+    ]
+
+
+# Routes from a function to the frames of the runner that called it, and their arguments.
+CALLER_ROUTES = {
+    "onRequest.caller chain": "onRequest.caller.caller.caller.caller.arguments[0]",
+    "arguments.callee.caller chain": (
+        "(() => { let f = onRequest.caller; const seen = []; "
+        "while (f) { seen.push(f.arguments && [...f.arguments]); f = f.caller; } return seen; })()"
+    ),
+    "structured stack frames": (
+        "(() => { const saved = Error.prepareStackTrace; "
+        "Error.prepareStackTrace = (e, frames) => frames.map((f) => [f.getThis(), "
+        "f.getFunction() && f.getFunction().arguments && [...f.getFunction().arguments]]); "
+        "const frames = new Error('x').stack; Error.prepareStackTrace = saved; return frames; })()"
+    ),
+}
+
+
+@pytest.mark.parametrize("route", sorted(CALLER_ROUTES))
+def test_a_function_cannot_read_the_other_executions_of_its_batch(pool, route):
+    code = f"""function onRequest(request, settings) {{
+      let found;
+      try {{ found = JSON.stringify({CALLER_ROUTES[route]}); }} catch (e) {{ found = 'threw ' + e.name; }}
+      Segment.track({{ event: 'looked', userId: 'u1', properties: {{ found: String(found) }} }});
+    }}"""  # noqa: E501
+    results = run_batch(pool, code, sources(3), key=f"callers-{route}")
+    for n, result in enumerate(results):
+        assert result.error is None, result.error
+        seen = str(result.events) + str(result.logs)
+        others = [f"SECRET-OF-SOURCE-{m}" for m in range(3) if m != n]
+        assert not any(secret in seen for secret in others), (n, seen[:500])
+
+
+def test_a_webhook_cannot_leave_a_handler_for_the_next_source(pool):
+    """A webhook to source A tries to install its own handler for the version; the next
+    webhook, to source B of the same function, must run the function itself."""
+    code = """async function onRequest(request, settings) {
+      if (request.json().plant) {
+        const stolen = () => async (req, s) => Segment.track({ event: 'stolen', userId: 'x',
+          properties: { secret: s.apiKey, body: req.text() } });
+        for (const name of Object.getOwnPropertyNames(globalThis)) {
+          const value = globalThis[name];
+          for (const key of ['install', 'installLegacy']) {
+            try { if (value && typeof value[key] === 'function') value[key](stolen); } catch (e) {}
+          }
+        }
+        try { __runner.install(stolen, false); } catch (e) {}
+        return;
+      }
+      Segment.track({ event: 'normal', userId: 'u1' });
+    }"""
+    planted = pool.run("one-version", code, {"body": {"plant": True}}, {"apiKey": "SECRET-A"})
+    assert planted.events == []
+    after = pool.run("one-version", code, {"body": {"n": 1}}, {"apiKey": "SECRET-B"})
+    assert after.error is None, after.error
+    assert [e["event"] for e in after.events] == ["normal"]
+    assert "SECRET-B" not in str(after.events)
+
+
+def test_a_function_cannot_stall_the_batch_driver(pool):
+    """Restarting the runtime's batch with nothing allowed to start made the driver spin
+    until the worker's hard deadline, delaying every other workspace's events."""
+    code = """async function onRequest(request) {
+      if (request.json().source === 1) {
+        const spec = { items: [{ request: {}, settings: {} }], sliceMs: 20, maxStarts: 0 };
+        try { __runner.start(spec); } catch (e) {}
+      }
+      Segment.track({ event: 'ok', userId: 'u' + request.json().source });
+    }"""
+    results = run_batch(pool, code, sources(4), key="stall")
+    assert [r.events[0]["userId"] if r.events else r.error for r in results] == [
+        "u0",
+        "u1",
+        "u2",
+        "u3",
+    ]
+
+
+def test_no_global_leads_to_the_runner_protocol(pool):
+    found = probe(
+        pool,
+        "Object.getOwnPropertyNames(globalThis).filter((k) => /^__runner/.test(k)).join(',')",
+    )
+    assert found == ""
+    walk = """(() => {
+      const names = ['install', 'installLegacy', 'start', 'step', 'abort', 'collect'];
+      const hits = [];
+      for (const k of Reflect.ownKeys(globalThis)) {
+        const d = Object.getOwnPropertyDescriptor(globalThis, k);
+        const v = d && d.value;
+        if (v && (typeof v === 'object' || typeof v === 'function')) {
+          for (const n of names) if (Object.prototype.hasOwnProperty.call(v, n) && typeof v[n] === 'function') hits.push(String(k) + '.' + n);
+        }
+      }
+      return hits.join(',');
+    })()"""  # noqa: E501
+    assert probe(pool, walk) == ""

@@ -1,13 +1,47 @@
 // fetch with the node-fetch 2 API. The request is queued in the execution's outbox; the
 // Python side performs it (with its network guard) and delivers the response back.
 import { FetchError } from './errors.js';
-import { Headers } from './headers.js';
+import { Headers, receivedHeaders } from './headers.js';
 import { FormData } from './formdata.js';
 import { base64ToBytes, bytesToBase64, toBytes, utf8Decode } from './encoding.js';
 import { activeExecution } from './state.js';
 import { requireLibrary } from './loader.js';
 
 const USER_AGENT = 'node-fetch/1.0 (+https://github.com/bitinn/node-fetch)';
+// An HTTP token (RFC 7230), as Node checks a method; and a legal header value.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const REDIRECTS = ['follow', 'manual', 'error'];
+const MAX_FOLLOW = 20;
+
+// Options are checked here, where a bad one is an ordinary TypeError the function can
+// catch (never a failure of the runner's own code). Like node-fetch, a missing option
+// (undefined, null, 0, '') takes the default and a numeric string is read as a number.
+function numberOption(name, value) {
+  if (value === undefined || value === null || value === false || value === '') return 0;
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isFinite(number) || number < 0) {
+    throw new TypeError(`${name} must be a number`);
+  }
+  return number;
+}
+
+function methodOption(value) {
+  const method = String(value).toUpperCase();
+  if (!TOKEN.test(method)) throw new TypeError(`Method must be a valid HTTP token ["${method}"]`);
+  return method;
+}
+
+function redirectOption(value) {
+  if (!REDIRECTS.includes(value)) {
+    throw new TypeError(`redirect must be one of 'follow', 'manual' or 'error', got '${String(value)}'`);
+  }
+  return value;
+}
+
+function followOption(value) {
+  // node-fetch compares its redirect count with `follow`: null stops at the first one.
+  return value === undefined ? MAX_FOLLOW : Math.min(MAX_FOLLOW, numberOption('follow', value === null ? 0 : value));
+}
 
 class Body {
   _initBody(body) {
@@ -73,19 +107,20 @@ export class Request extends Body {
   constructor(input, init = {}) {
     super();
     const source = input instanceof Request ? input : null;
+    if (init === null || typeof init !== 'object') init = {};
     this.url = source ? source.url : String(input);
     if (!/^https?:\/\//i.test(this.url)) throw new TypeError('Only absolute URLs are supported');
-    this.method = String(init.method || (source && source.method) || 'GET').toUpperCase();
+    this.method = methodOption(init.method || (source && source.method) || 'GET');
     this.headers = new Headers(init.headers || (source && source.headers) || {});
     const body = init.body !== undefined ? init.body : source && source._body;
     if (body !== undefined && body !== null && (this.method === 'GET' || this.method === 'HEAD')) {
       throw new TypeError('Request with GET/HEAD method cannot have body');
     }
     this._initBody(encodeBody(body, this.headers));
-    this.redirect = init.redirect || (source && source.redirect) || 'follow';
-    this.follow = init.follow !== undefined ? init.follow : 20;
-    this.timeout = init.timeout || 0;
-    this.size = init.size || 0;
+    this.redirect = redirectOption(init.redirect || (source && source.redirect) || 'follow');
+    this.follow = followOption(init.follow !== undefined ? init.follow : source ? source.follow : undefined);
+    this.timeout = numberOption('timeout', init.timeout || (source && source.timeout));
+    this.size = numberOption('size', init.size || (source && source.size));
   }
 
   clone() { return new Request(this); }
@@ -145,7 +180,9 @@ export function deliverFetch(execution, answer) {
     return;
   }
   const body = answer.base64 !== undefined ? base64ToBytes(answer.base64) : answer.text;
-  waiter.resolve(new Response(null, answer)._withBody(body));
+  const response = new Response(null, { ...answer, headers: undefined });
+  response.headers = receivedHeaders(answer.headers);
+  waiter.resolve(response._withBody(body));
 }
 
 Response.prototype._withBody = function (body) {

@@ -1,11 +1,19 @@
 // WHATWG Headers (node-fetch 2 flavour): case-insensitive, values of one name joined
 // with ", ", iteration sorted by name, plus node-fetch's raw().
 const NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// node-fetch's check: a value may hold tabs, visible ASCII and Latin-1, nothing else.
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 function checkName(name) {
   const text = String(name);
   if (!NAME.test(text)) throw new TypeError(`${text} is not a legal HTTP header name`);
   return text.toLowerCase();
+}
+
+function checkValue(value) {
+  const text = String(value).trim();
+  if (INVALID_VALUE.test(text)) throw new TypeError(`${text} is not a legal HTTP header value`);
+  return text;
 }
 
 export class Headers {
@@ -33,11 +41,11 @@ export class Headers {
   append(name, value) {
     const key = checkName(name);
     const list = this._map.get(key) || [];
-    list.push(String(value).trim());
+    list.push(checkValue(value));
     this._map.set(key, list);
   }
 
-  set(name, value) { this._map.set(checkName(name), [String(value).trim()]); }
+  set(name, value) { this._map.set(checkName(name), [checkValue(value)]); }
   delete(name) { this._map.delete(checkName(name)); }
   has(name) { return this._map.has(checkName(name)); }
 
@@ -64,4 +72,20 @@ export class Headers {
   *values() { for (const [, value] of this.entries()) yield value; }
   [Symbol.iterator]() { return this.entries(); }
   get [Symbol.toStringTag]() { return 'Headers'; }
+}
+
+// Headers that came from the network (the webhook's request, a fetch's response), as
+// node-fetch's createHeadersLenient makes them: what is not a legal name is left out, a
+// value is kept as it came (a function must be able to read every header it was sent).
+export function receivedHeaders(pairs) {
+  const headers = new Headers();
+  for (let i = 0; i < pairs.length; i++) {
+    const name = String(pairs[i][0]);
+    if (!NAME.test(name)) continue;
+    const key = name.toLowerCase();
+    const list = headers._map.get(key) || [];
+    list.push(String(pairs[i][1]).trim());
+    headers._map.set(key, list);
+  }
+  return headers;
 }

@@ -11,6 +11,11 @@ export function registerLibraries(map) {
   for (const [name, source] of Object.entries(map)) sources.set(name, source);
 }
 
+// A module of the runner's own, given to the libraries that `require` it.
+export function provideModule(name, exports) {
+  cache.set(name, { exports });
+}
+
 export function requireLibrary(name) {
   if (cache.has(name)) return cache.get(name).exports;
   const source = sources.get(name);

@@ -1,6 +1,16 @@
 // Entry of the prelude evaluated once in every new isolate: installs the globals a
 // Segment source function expects, removes what could run code behind the runner's
-// back, snapshots the globals, and exposes the protocol object `__runner`.
+// back, snapshots the globals, and hands the protocol to Python.
+//
+// The protocol (install, start, step, abort, collect) must stay out of a function's
+// reach: with it, one execution could install its own handler for the next source, or
+// read every execution of its batch. So it is never a global. `__runnerHandOver`, the
+// only global that leads to it, exists between the prelude and the next script Python
+// evaluates (before any function is installed) and deletes itself; Python keeps the
+// protocol's functions as mini-racer handles. The prelude is strict code (the bundle
+// starts with "use strict", see build.mjs), so a function cannot climb to them either:
+// `onRequest.caller` is null when the caller is strict, and `.caller`/`.arguments`
+// of a strict function throw.
 import * as errors from './errors.js';
 import { Segment } from './segment.js';
 import { console } from './console.js';
@@ -10,7 +20,7 @@ import { FormData } from './formdata.js';
 import { fetch, Request, Response } from './fetch.js';
 import { atob, btoa, TextDecoder, TextEncoder } from './encoding.js';
 import { AWS } from './aws.js';
-import { defineLazyGlobal, registerLibraries, requireLibrary } from './loader.js';
+import { defineLazyGlobal, provideModule, registerLibraries, requireLibrary } from './loader.js';
 import { takeSnapshot } from './isolation.js';
 import * as runtime from './runtime.js';
 
@@ -55,28 +65,35 @@ function installGlobals() {
   lazy('OAuth', () => requireLibrary('oauth'));
 }
 
-function provideCore() {
-  registerLibraries({ 'runner-core': '(function (require, module) { module.exports = globalThis.__runner.core; })' });
-}
-
 removeHostScheduling();
 installGlobals();
-provideCore();
+// The crypto and oauth bundles reach fetch and the execution's random seed this way.
+// Frozen: no run may leave anything on it (fetch itself is a guarded global).
+provideModule('runner-core', Object.freeze({ fetch, entropy: Object.freeze(() => runtime.entropy()) }));
+
+// Python calls these with their payload as the receiver (runner/minirace_adapter.py).
+function receiving(entry) {
+  return function () { return entry(this); };
+}
 
 const protocol = Object.freeze({
-  install: runtime.install,
-  start: runtime.start,
-  step: runtime.step,
-  abort: runtime.abort,
+  install: receiving((factory) => runtime.install(factory, false)),
+  installLegacy: receiving((factory) => runtime.install(factory, true)),
+  start: receiving(runtime.start),
+  step: receiving(runtime.step),
+  abort: receiving(runtime.abort),
   collect: runtime.collect,
-  registerLibraries,
-  core: Object.freeze({ fetch, entropy: runtime.entropy }),
 });
-Object.defineProperty(globalThis, '__runner', { value: protocol, writable: false, configurable: false, enumerable: false });
 
-// Python registers the library sources and then calls this.
-defineGlobal('__runnerReady', () => {
-  delete globalThis.__runnerReady;
-  preludeGlobals.add('__runner');
-  takeSnapshot(preludeGlobals);
+// Python registers the library sources through this and keeps what it returns.
+Object.defineProperty(globalThis, '__runnerHandOver', {
+  value(libraries) {
+    delete globalThis.__runnerHandOver;
+    registerLibraries(libraries);
+    takeSnapshot(preludeGlobals);
+    return protocol;
+  },
+  writable: false,
+  configurable: true,
+  enumerable: false,
 });

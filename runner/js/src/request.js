@@ -1,11 +1,11 @@
 // What a function receives: the `request` of the onRequest interface, or the `event` of
 // the legacy processEvents interface.
-import { Headers } from './headers.js';
+import { receivedHeaders } from './headers.js';
 import { requireLibrary } from './loader.js';
 
 export function makeRequest(spec) {
   const raw = spec.rawBody;
-  const headers = new Headers(spec.headers);
+  const headers = receivedHeaders(spec.headers);
   let url = null;
   return {
     method: spec.method,

@@ -2,6 +2,9 @@
 // version runs one execution after the other. Python drives it in steps: `start` or
 // `step` kicks the isolate, V8 runs the microtasks that follow, then `collect` reports
 // finished executions and what the current one waits for (fetches, timers).
+// Python holds these functions (prelude.js); no global leads to them. Payloads come as
+// JSON text, parsed here: each execution is handed its own request and settings only,
+// and the batch that holds the others lives in this module's closure.
 import { TimeoutError } from './errors.js';
 import { collectLegacyOutput } from './segment.js';
 import { currentExecution, setCurrentExecution } from './state.js';
@@ -12,6 +15,7 @@ import { resetAfterExecution, resetIdleIntrinsics } from './isolation.js';
 import { grouped } from './caps.js';
 
 const stringify = JSON.stringify;
+const parse = JSON.parse;
 let entryFactory = null;
 let legacy = false;
 let batch = null;
@@ -132,6 +136,7 @@ function invoke(item) {
 
 function begin(index) {
   const item = batch.items[index];
+  batch.items[index] = null; // the batch keeps no execution's data once it has started
   const execution = new Execution(index, item);
   setCurrentExecution(execution);
   batch.starts += 1;
@@ -165,7 +170,8 @@ export function install(factory, isLegacy) {
   legacy = Boolean(isLegacy);
 }
 
-export function start(spec) {
+export function start(text) {
+  const spec = parse(text);
   batch = {
     items: spec.items, next: 0, done: [], sliceMs: spec.sliceMs, maxStarts: spec.maxStarts,
     caps: spec.limits, kickedAt: 0, starts: 0, hold: false,
@@ -174,7 +180,8 @@ export function start(spec) {
   pump();
 }
 
-export function step(answers) {
+export function step(text) {
+  const answers = parse(text);
   newKick();
   const execution = currentExecution();
   if (execution === null) {
@@ -185,7 +192,8 @@ export function step(answers) {
   fireDueTimers(execution);
 }
 
-export function abort(message) {
+export function abort(text) {
+  const message = String(text);
   const execution = currentExecution();
   newKick();
   if (execution) execution.fail(new TimeoutError(message));
