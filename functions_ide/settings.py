@@ -192,9 +192,14 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # One error shape for every endpoint: {"detail": sentence, "errors": {field: [...]}}.
     "EXCEPTION_HANDLER": "catalog.api.base.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Every list: `limit` 1..API_MAX_PAGE_SIZE (default PAGE_SIZE), `offset`; a value out
+    # of range is a 400 (docs/security.md).
+    "DEFAULT_PAGINATION_CLASS": "catalog.api.base.ApiPagination",
     "PAGE_SIZE": 50,
 }
+API_MAX_PAGE_SIZE = envint("API_MAX_PAGE_SIZE", 100)
+if not 1 <= API_MAX_PAGE_SIZE <= 1000:
+    raise ImproperlyConfigured("API_MAX_PAGE_SIZE must be from 1 to 1000.")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Source Functions IDE API",
     "DESCRIPTION": "Functions, versions, sources, executions and events of a workspace.",

@@ -6,10 +6,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from catalog import access, policy
-from catalog.api.base import WorkspaceView
+from catalog.api.base import CatalogView, WorkspaceView
 from ingest import catcher, selectors, services
 from ingest.models import Execution, IngestEvent, StoredEvent, WarehouseObject
 
@@ -62,10 +61,7 @@ class DeadLetterOutput(serializers.ModelSerializer):
 class LogsView(SourceView):
     @extend_schema(
         summary="Executions of a source, newest first",
-        parameters=[
-            OpenApiParameter("limit", int, description="How many (1–100, default 50)."),
-            OpenApiParameter("status", str, enum=[s.value for s in Execution.Status]),
-        ],
+        parameters=[OpenApiParameter("status", str, enum=[s.value for s in Execution.Status])],
         responses=ExecutionOutput(many=True),
     )
     def get(self, request, ws: str, slug: str):
@@ -75,9 +71,7 @@ class LogsView(SourceView):
             raise ValidationError(
                 {"status": f"Must be one of {', '.join(Execution.Status.values)}."}
             )
-        limit = _limit(request.query_params.get("limit"))
-        executions = selectors.executions_of(source, status=status)[:limit]
-        return Response(ExecutionOutput(executions, many=True).data)
+        return self.paginated(selectors.executions_of(source, status=status), ExecutionOutput)
 
 
 class EventsView(SourceView):
@@ -149,22 +143,10 @@ class ReplayView(SourceView):
         return Response({"replayed": replayed})
 
 
-def _limit(raw: str | None) -> int:
-    if raw in (None, ""):
-        return 50
-    try:
-        limit = int(raw)
-    except ValueError:
-        raise ValidationError({"limit": "Must be a whole number from 1 to 100."}) from None
-    if not 1 <= limit <= selectors.MAX_LOG_LIMIT:
-        raise ValidationError({"limit": "Must be a whole number from 1 to 100."})
-    return limit
-
-
 # --- the webhook catcher of a function (docs/live.md) ---------------------------------
 
 
-class FunctionView(APIView):
+class FunctionView(CatalogView):
     """Base: resolves the workspace and the function of the URL for the request's user.
     Reading needs membership; writing (rotate, delete) needs the right to run functions."""
 
@@ -234,8 +216,8 @@ class CapturesView(FunctionView):
     )
     def get(self, request, ws: str, function_id: int):
         function = self.function(ws, function_id)
-        captures = catcher.recent_captures(function.pk)
-        return Response([catcher.capture_payload(capture) for capture in captures])
+        captures = [catcher.capture_payload(c) for c in catcher.recent_captures(function.pk)]
+        return self.paginated(captures, CaptureOutput)
 
 
 class CaptureView(FunctionView):

@@ -3,7 +3,6 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 from catalog import access, policy, selectors, services
@@ -19,16 +18,12 @@ from catalog.serializers import (
 
 
 class WorkspaceListView(CatalogView):
-    pagination_class = LimitOffsetPagination
-
     @extend_schema(summary="The workspaces you belong to", responses=WorkspaceOutput(many=True))
     def get(self, request):
         memberships = selectors.memberships_of_user(request.user)
         if isinstance(request.auth, AccessToken):
             memberships = memberships.filter(workspace=request.auth.workspace)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(memberships, request, view=self)
-        return paginator.get_paginated_response(WorkspaceOutput(page, many=True).data)
+        return self.paginated(memberships, WorkspaceOutput)
 
 
 class WorkspaceDetailView(WorkspaceView):

@@ -73,8 +73,9 @@ def test_captures_newest_first_in_few_queries(client, world, django_assert_max_n
         capture(world, b'{"n": %d}' % n)
     as_user(client, world.member)
     with django_assert_max_num_queries(8):
-        captures = client.get(base(world) + "captures/").json()
-    assert [c["json"]["n"] for c in captures] == [4, 3, 2, 1, 0]
+        page = client.get(base(world) + "captures/").json()
+    assert page["count"] == 5 and page["next"] is None
+    assert [c["json"]["n"] for c in page["results"]] == [4, 3, 2, 1, 0]
 
 
 def test_one_capture_and_its_request_form(client, world, settings):
@@ -108,7 +109,7 @@ def test_delete(client, world):
 def test_big_bodies_are_left_out_of_lists(client, world, settings):
     big = capture(world, b'"' + b"x" * catcher.LIST_BODY_LIMIT + b'"')
     small = capture(world, b"{}")
-    listed = as_user(client, world.member).get(base(world) + "captures/").json()
+    listed = as_user(client, world.member).get(base(world) + "captures/").json()["results"]
     assert [c["truncated"] for c in listed] == [False, True]
     assert listed[1]["size"] == catcher.LIST_BODY_LIMIT + 2 and "body" not in listed[1]
     assert listed[0]["id"] == small.pk

@@ -28,7 +28,7 @@ export function initSource() {
   };
 
   api("GET", path("logs/?limit=50"))
-    .then((list) => list.forEach((e) => addExecution(e, { prepend: false })))
+    .then((page) => page.results.forEach((e) => addExecution(e, { prepend: false })))
     .catch((error) => toast(error.message, "error"));
   refreshEvents();
   refreshDeadLetters();
@@ -126,8 +126,8 @@ function executionRow(execution, path) {
     }
     let full = execution;
     if (!("logs" in execution)) {
-      const list = await api("GET", path("logs/?limit=100"));
-      full = list.find((e) => e.id === execution.id) || execution;
+      const page = await api("GET", path("logs/?limit=100"));
+      full = page.results.find((e) => e.id === execution.id) || execution;
     }
     row.after(h("tr", { class: "execution-detail" }, h("td", { colspan: 7 }, executionDetail(full))));
     row.setAttribute("aria-expanded", "true");
