@@ -144,6 +144,10 @@ def can_manage_source(user, source: Source) -> bool:
     return policy.can_manage_source(policy.membership_of(user, source.workspace), source)
 
 
+def can_see_credentials(user, workspace: Workspace) -> bool:
+    return policy.can_see_credentials(policy.membership_of(user, workspace))
+
+
 def _member(user, workspace: Workspace) -> Membership:
     membership = policy.membership_of(user, workspace)
     if membership is None:

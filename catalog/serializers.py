@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog import policy
 from catalog.models import (
     AccessToken,
     AuditEntry,
@@ -143,7 +144,9 @@ class SourceOutput(serializers.ModelSerializer):
     behind = serializers.BooleanField(
         source="is_behind", help_text="The function has a newer deployed version."
     )
-    webhook_url = serializers.CharField()
+    webhook_url = serializers.SerializerMethodField(
+        help_text="null unless you manage the source: the URL works as a write credential."
+    )
     settings = MaskedValuesField("version.settings", "setting_values", "secret_values")
 
     class Meta:
@@ -152,6 +155,13 @@ class SourceOutput(serializers.ModelSerializer):
             "id", "name", "slug", "function", "version", "deployed_version", "behind",
             "follow_deployed", "enabled", "webhook_url", "settings", "created_at", "updated_at",
         ]  # fmt: skip
+
+    def get_webhook_url(self, source: Source) -> str | None:
+        """Needs the viewer's membership in the context (catalog.api.base); without it,
+        nobody sees the URL."""
+        if policy.can_see_webhook_url(self.context.get("membership"), source):
+            return source.webhook_url
+        return None
 
 
 class MemberOutput(serializers.ModelSerializer):

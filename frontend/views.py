@@ -172,6 +172,8 @@ def source_detail(request, ws: str, slug: str):
     context.update(
         source=source,
         can_manage=can_manage,
+        # The URL works as a write credential: shown by the rule of the API (docs/security.md).
+        can_see_webhook_url=policy.can_see_webhook_url(context["membership"], source),
         can_replay=access.can_replay(request.user, source),
         versions=versions,
     )

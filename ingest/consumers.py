@@ -145,13 +145,15 @@ class ListenerConsumer(AsyncJsonWebsocketConsumer):
 
 
 class CatcherConsumer(ListenerConsumer):
-    """ws/functions/<id>/catcher/: recent captures, then each new one."""
+    """ws/functions/<id>/catcher/: recent captures, then each new one; credential
+    headers masked for anyone below owner, as in the API (re-decided on each re-check)."""
 
     def authorize(self, user, *, function_id: int) -> str:
         workspace = Workspace.objects.filter(functions__pk=function_id).first()
         if workspace is None:
             raise Http404("No such function.")
         self.function = access.function_for_user(user, workspace, function_id)
+        self.reveal = access.can_see_credentials(user, workspace)
         return catcher.catcher_group(self.function.pk)
 
     async def opened(self) -> None:
@@ -159,13 +161,15 @@ class CatcherConsumer(ListenerConsumer):
         await self.send_json({"type": "captures", "captures": captures})
 
     def recent(self) -> list[dict]:
-        return [catcher.capture_payload(c) for c in catcher.recent_captures(self.function.pk)]
+        payloads = (catcher.capture_payload(c) for c in catcher.recent_captures(self.function.pk))
+        return [p if self.reveal else catcher.masked_capture(p) for p in payloads]
 
     async def capture_new(self, message: dict) -> None:
         if not await self.may_send():
             return
         # The capture arrives as JSON text (see catcher.publish_capture): no re-encoding.
-        await self.send(text_data=f'{{"type": "capture", "capture": {message["capture"]}}}')
+        capture = message["capture"] if self.reveal else message["masked"]
+        await self.send(text_data=f'{{"type": "capture", "capture": {capture}}}')
 
 
 class LiveSourceConsumer(ListenerConsumer):

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from catalog import access
+from catalog import access, policy
 from catalog.errors import CatalogError
 
 
@@ -99,14 +99,19 @@ class CatalogView(APIView):
     def get_exception_handler(self):
         return exception_handler
 
-    def paginated(self, rows, serializer_class, **context) -> Response:
+    def serializer_context(self) -> dict:
+        return {"request": self.request}
+
+    def output(self, serializer_class, instance) -> dict:
+        """instance in an output serializer, which may show the viewer more or less."""
+        return serializer_class(instance, context=self.serializer_context()).data
+
+    def paginated(self, rows, serializer_class) -> Response:
         """One page of rows (a queryset or a list) in serializer_class, with links."""
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, self.request, view=self)
-        context = {"request": self.request, **context}
-        return paginator.get_paginated_response(
-            serializer_class(page, many=True, context=context).data
-        )
+        data = serializer_class(page, many=True, context=self.serializer_context()).data
+        return paginator.get_paginated_response(data)
 
 
 class WorkspaceView(CatalogView):
@@ -115,6 +120,11 @@ class WorkspaceView(CatalogView):
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
         self.workspace = access.workspace_for_request(request, kwargs["ws"])
+
+    def serializer_context(self) -> dict:
+        """With the viewer's membership: serializers ask catalog.policy what it may see."""
+        membership = policy.membership_of(self.request.user, self.workspace)
+        return {**super().serializer_context(), "membership": membership}
 
     def valid(self, serializer_class, *, partial: bool = False) -> dict:
         """The request body validated by an input serializer."""

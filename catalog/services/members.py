@@ -130,6 +130,7 @@ def member_update(
         membership.save(update_fields=fields)
     if sources is not None:
         membership.sources.set(sources)
+        policy.forget_chosen_sources(membership)
     audit_record(
         workspace=membership.workspace,
         actor=actor,

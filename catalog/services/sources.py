@@ -74,6 +74,7 @@ def source_create(
     if membership.role == Role.SOURCE_ADMIN and not membership.all_sources:
         # A source admin of chosen sources manages what they connect.
         membership.sources.add(source)
+        policy.forget_chosen_sources(membership)
     audit_record(
         workspace=workspace,
         actor=actor,

@@ -35,11 +35,14 @@ def capture(world, body: bytes, content_type: str = "application/json") -> Captu
 
 def test_the_test_url_is_created_once(client, world, settings):
     settings.PUBLIC_URL = "https://fn.example.com"
-    first = as_user(client, world.member).get(base(world) + "catcher/").json()
+    first = as_user(client, world.source_admin).get(base(world) + "catcher/").json()
     again = client.get(base(world) + "catcher/").json()
     assert first == again
     assert first["url"].startswith("https://fn.example.com/hooks/test/")
     assert first["websocket"] == f"/ws/functions/{world.function.pk}/catcher/"
+    # A member reads the captures but not the URL (docs/security.md).
+    seen = as_user(client, world.member).get(base(world) + "catcher/").json()
+    assert seen == {**first, "url": None}
 
 
 @pytest.mark.parametrize("who", ["owner", "source_admin"])
@@ -81,7 +84,7 @@ def test_captures_newest_first_in_few_queries(client, world, django_assert_max_n
 def test_one_capture_and_its_request_form(client, world, settings):
     settings.PUBLIC_URL = "https://fn.example.com"
     stored = capture(world, b'{"id": "evt_1"}')
-    body = as_user(client, world.member).get(base(world) + f"captures/{stored.pk}/").json()
+    body = as_user(client, world.owner).get(base(world) + f"captures/{stored.pk}/").json()
     assert body["json"] == {"id": "evt_1"} and body["content_type"] == "application/json"
     assert body["request"] == {
         "method": "POST",
