@@ -13,6 +13,7 @@ from catalog.models import (
     AuditEntry,
     Function,
     FunctionVersion,
+    Invite,
     Membership,
     Source,
 )
@@ -175,6 +176,38 @@ class MemberOutput(serializers.ModelSerializer):
 
     def get_invited(self, membership) -> bool:
         return not membership.user.has_usable_password()
+
+
+class InvitationOutput(serializers.ModelSerializer):
+    """An invitation as its workspace's owners see it: the same for an email that has
+    an account as for one that has none (nothing tells them apart)."""
+
+    email = serializers.CharField(source="user.email")
+    sources = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    invited = serializers.SerializerMethodField(help_text="True: not a member until accepted.")
+
+    class Meta:
+        model = Invite
+        fields = [
+            "id", "email", "role", "all_sources", "sources", "invited", "created_at",
+            "expires_at",
+        ]  # fmt: skip
+
+    def get_invited(self, invite) -> bool:
+        return True
+
+
+class MyInvitationOutput(serializers.ModelSerializer):
+    """An invitation as the invited account sees it."""
+
+    workspace = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    workspace_name = serializers.CharField(source="workspace.name")
+    invited_by = UserField(source="created_by")
+
+    class Meta:
+        model = Invite
+        fields = ["id", "workspace", "workspace_name", "role", "invited_by", "created_at",
+                  "expires_at"]  # fmt: skip
 
 
 class TokenOutput(serializers.ModelSerializer):

@@ -137,8 +137,20 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workspaces"
 LOGOUT_REDIRECT_URL = "login"
+# The first checks every password (and refuses while throttled); ModelBackend stays
+# listed so that sessions made before the throttle existed keep working.
+AUTHENTICATION_BACKENDS = [
+    "catalog.auth.ThrottledModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins counted in the cache below (docs/security.md): past either limit within
+# the window, logins of that account or from that client are refused until it ends.
+LOGIN_FAILURES_PER_ACCOUNT = envint("LOGIN_FAILURES_PER_ACCOUNT", 10)
+LOGIN_FAILURES_PER_CLIENT = envint("LOGIN_FAILURES_PER_CLIENT", 50)
+LOGIN_FAILURE_WINDOW_MINUTES = envint("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+RATELIMIT_USE_CACHE = "default"
 
-# --- cache (rate limits) ----------------------------------------------------------
+# --- cache (rate limits, login throttle) --------------------------------------------
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
