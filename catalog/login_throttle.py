@@ -39,7 +39,8 @@ def _usages(request, username: str | None, *, increment: bool) -> list[dict]:
     account = (username or "").strip().lower()
     counters = [(CLIENT_GROUP, "ip", settings.LOGIN_FAILURES_PER_CLIENT)]
     if account:
-        counters.append((ACCOUNT_GROUP, lambda group, request: account, settings.LOGIN_FAILURES_PER_ACCOUNT))  # fmt: skip
+        by_account = lambda group, request: account  # noqa: E731
+        counters.append((ACCOUNT_GROUP, by_account, settings.LOGIN_FAILURES_PER_ACCOUNT))
     usages = []
     for group, key, limit in counters:
         usage = get_usage(request, group=group, key=key, rate=_rate(limit), increment=increment)

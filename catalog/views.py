@@ -15,6 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from catalog import login_throttle, selectors, services
 
+JOIN = "catalog/invite_join.html"
+
 
 class LoginView(auth_views.LoginView):
     def form_invalid(self, form):
@@ -49,11 +51,11 @@ def _join(request, invite):
     page = {"invite": invite}
     if request.user.is_authenticated and request.user.pk != invite.user_id:
         status = 403 if request.method == "POST" else 200
-        return render(request, "catalog/invite_join.html", {**page, "other_account": True}, status=status)  # fmt: skip
+        return render(request, JOIN, {**page, "other_account": True}, status=status)
     if not request.user.is_authenticated and not invite.user.has_usable_password():
-        return render(request, "catalog/invite_join.html", {**page, "no_password_yet": True})
+        return render(request, JOIN, {**page, "no_password_yet": True})
     if request.method != "POST":
-        return render(request, "catalog/invite_join.html", page)
+        return render(request, JOIN, page)
     if not request.user.is_authenticated:
         user = authenticate(
             request, username=invite.user.get_username(), password=request.POST.get("password", "")
@@ -62,7 +64,7 @@ def _join(request, invite):
             lockout = login_throttle.lockout_of(request)
             if lockout is not None:
                 return login_throttle.too_many_attempts(request, lockout)
-            return render(request, "catalog/invite_join.html", {**page, "wrong_password": True})
+            return render(request, JOIN, {**page, "wrong_password": True})
         login(request, user)
     services.invitation_accept(invite=invite, user=request.user)
     return redirect("workspace", ws=invite.workspace.slug)

@@ -11,48 +11,61 @@ def earlier_links_set_passwords(apps, schema_editor):
     Invite = apps.get_model("catalog", "Invite")
     Membership = apps.get_model("catalog", "Membership")
     for invite in Invite.objects.all():
-        membership = Membership.objects.filter(user_id=invite.user_id, workspace_id=invite.workspace_id).first()
+        membership = Membership.objects.filter(
+            user_id=invite.user_id, workspace_id=invite.workspace_id
+        ).first()
         invite.sets_password = True
         invite.role = membership.role if membership else "member"
         invite.save(update_fields=["sets_password", "role"])
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='invite',
-            options={'ordering': ['-created_at', '-id']},
+            name="invite",
+            options={"ordering": ["-created_at", "-id"]},
         ),
         migrations.AddField(
-            model_name='invite',
-            name='all_sources',
+            model_name="invite",
+            name="all_sources",
             field=models.BooleanField(default=True),
         ),
         migrations.AddField(
-            model_name='invite',
-            name='role',
-            field=models.CharField(choices=[('owner', 'Workspace Owner'), ('source_admin', 'Source Admin'), ('member', 'Member')], default='member', max_length=20),
+            model_name="invite",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("owner", "Workspace Owner"),
+                    ("source_admin", "Source Admin"),
+                    ("member", "Member"),
+                ],
+                default="member",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='invite',
-            name='sets_password',
+            model_name="invite",
+            name="sets_password",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='invite',
-            name='sources',
-            field=models.ManyToManyField(blank=True, related_name='+', to='catalog.source'),
+            model_name="invite",
+            name="sources",
+            field=models.ManyToManyField(blank=True, related_name="+", to="catalog.source"),
         ),
         migrations.AlterField(
-            model_name='invite',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invites', to=settings.AUTH_USER_MODEL),
+            model_name="invite",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="invites",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.RunPython(earlier_links_set_passwords, migrations.RunPython.noop),
     ]

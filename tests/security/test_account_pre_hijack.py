@@ -34,7 +34,8 @@ def api_of(user, workspace) -> APIClient:
 
 
 def invite(api, ws: str, email: str, role: str):
-    return api.post(f"/api/v1/workspaces/{ws}/members/", {"email": email, "role": role}, format="json")  # fmt: skip
+    body = {"email": email, "role": role}
+    return api.post(f"/api/v1/workspaces/{ws}/members/", body, format="json")
 
 
 def logged_in(email: str, password: str) -> Client:
@@ -183,7 +184,9 @@ def test_another_logged_in_account_cannot_use_the_link(existing_account):
     client = logged_in(other.email, PASSWORD)
     assert b"Log out, then open this link again" in client.get(path_of(link)).content
     assert client.post(path_of(link)).status_code == 403
-    api = client.post("/api/v1/invitations/accept/", {"link": link}, content_type="application/json")  # fmt: skip
+    api = client.post(
+        "/api/v1/invitations/accept/", {"link": link}, content_type="application/json"
+    )
     assert api.status_code == 404
     assert not Membership.objects.filter(workspace__slug="b-corp", user=other).exists()
 
