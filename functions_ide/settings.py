@@ -283,13 +283,30 @@ METRICS_TOKEN = envstr("METRICS_TOKEN")
 CONTENT_SECURITY_POLICY = envstr("CONTENT_SECURITY_POLICY")
 
 # --- logging --------------------------------------------------------------------
+# Tokens in paths are shortened in every line; refused requests (401, 403, 404, 405)
+# are one INFO line, without a traceback (functions_ide/log_filters.py). Daphne's access
+# log shortens them too when served by `manage.py serve` (functions_ide/access_log.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "shorten_tokens": {"()": "functions_ide.log_filters.ShortenTokens"},
+        "refusals_at_info": {"()": "functions_ide.log_filters.RefusalsAtInfo"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["shorten_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {"celery": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
+    "loggers": {
+        "celery": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+        "django.request": {"filters": ["refusals_at_info"]},
+    },
 }
 
 LANGUAGE_CODE = "en-us"

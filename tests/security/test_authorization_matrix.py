@@ -470,7 +470,7 @@ def ws_path(route: str, values: dict) -> str:
 
 
 def ws_headers(user) -> list[tuple[bytes, bytes]]:
-    headers = [(b"origin", b"http://testserver")]
+    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
     if user is not None:
         client = Client()
         client.force_login(user)
