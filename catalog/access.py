@@ -7,8 +7,16 @@ DRF turns both into JSON; Django pages into the usual 404/403 pages.
 
 from django.http import Http404
 
-from catalog import policy
-from catalog.models import AccessToken, Function, FunctionVersion, Membership, Source, Workspace
+from catalog import policy, selectors
+from catalog.models import (
+    AccessToken,
+    Function,
+    FunctionVersion,
+    Invite,
+    Membership,
+    Source,
+    Workspace,
+)
 
 
 def workspace_for_user(user, ws_slug: str, *, token: AccessToken | None = None) -> Workspace:
@@ -122,6 +130,37 @@ def token_for_user(user, workspace: Workspace, token_id) -> AccessToken:
     return token
 
 
+def invitation_for_user(user, invitation_id, *, token: AccessToken | None = None) -> Invite:
+    """An invitation waiting for the user's answer. A Bearer token sees none: it is
+    limited to its workspace, of which the user is a member already."""
+    invite = None
+    if token is None and user is not None and user.is_authenticated:
+        invite = selectors.invitations_of_user(user).filter(pk=_int_or_404(invitation_id)).first()
+    if invite is None:
+        raise Http404("No such invitation for your account.")
+    return invite
+
+
+def invitation_by_link(user, raw: str, *, token: AccessToken | None = None) -> Invite:
+    """The usable invitation of an invite link's token, if it is for this user."""
+    invite = selectors.invite_for_token(raw) if token is None else None
+    if invite is None or user is None or invite.user_id != user.pk:
+        raise Http404("No such invitation for your account.")
+    return invite
+
+
+def workspace_invitation(user, workspace: Workspace, invitation_id) -> Invite:
+    """A pending invitation of the workspace, for an owner to withdraw."""
+    policy.ensure(
+        policy.can_manage_members(_member(user, workspace)),
+        "Only workspace owners may manage members.",
+    )
+    invite = selectors.invitation_list(workspace).filter(pk=_int_or_404(invitation_id)).first()
+    if invite is None:
+        raise Http404("No such invitation in this workspace.")
+    return invite
+
+
 def ensure_member_role(user, workspace: Workspace, rule, message: str) -> Membership:
     """Check a workspace-wide rule of catalog.policy for the user; return the membership."""
     membership = _member(user, workspace)
@@ -142,6 +181,10 @@ def can_replay(user, source: Source) -> bool:
 
 def can_manage_source(user, source: Source) -> bool:
     return policy.can_manage_source(policy.membership_of(user, source.workspace), source)
+
+
+def can_see_credentials(user, workspace: Workspace) -> bool:
+    return policy.can_see_credentials(policy.membership_of(user, workspace))
 
 
 def _member(user, workspace: Workspace) -> Membership:

@@ -188,12 +188,22 @@ class AccessToken(models.Model):
 
 
 class Invite(models.Model):
-    """A one-time link for a new member to set a password (there is no mail server)."""
+    """An invitation to join a workspace with a role, answered through a one-time link
+    that an owner passes on (there is no mail server). Accepting it makes the membership:
+    until then the account sees nothing of the workspace.
+
+    For an account made by the invitation the link also chooses its first password
+    (`sets_password`); an existing account accepts with its own password, or while
+    logged in. A link never sets the password of an account that has one."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invites")
     user = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invites"
     )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    all_sources = models.BooleanField(default=True)
+    sources = models.ManyToManyField("Source", blank=True, related_name="+")
+    sets_password = models.BooleanField(default=False)
     token_hash = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -202,11 +212,19 @@ class Invite(models.Model):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
     def __str__(self) -> str:
         return f"invite of {self.user} to {self.workspace}"
 
     def is_usable(self, now=None) -> bool:
         return self.accepted_at is None and (now or timezone.now()) < self.expires_at
+
+    @property
+    def chooses_password(self) -> bool:
+        """Whether the link sets the account's first password (else it asks for it)."""
+        return self.sets_password and not self.user.has_usable_password()
 
 
 class AuditEntry(models.Model):

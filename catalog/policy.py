@@ -57,7 +57,22 @@ def can_manage_source(membership: Membership | None, source: Source) -> bool:
         return True
     if membership.role != Role.SOURCE_ADMIN:
         return False
-    return membership.all_sources or membership.sources.filter(pk=source.pk).exists()
+    return membership.all_sources or source.pk in _chosen_sources(membership)
+
+
+def _chosen_sources(membership: Membership) -> set[int]:
+    """The ids of a scoped source admin's sources, read once per membership instance
+    (a list of sources asks for each)."""
+    if "_chosen_sources" not in membership.__dict__:
+        membership.__dict__["_chosen_sources"] = set(
+            membership.sources.values_list("pk", flat=True)
+        )
+    return membership.__dict__["_chosen_sources"]
+
+
+def forget_chosen_sources(membership: Membership) -> None:
+    """After a change of membership.sources on this instance."""
+    membership.__dict__.pop("_chosen_sources", None)
 
 
 def can_read_source_logs(membership: Membership | None, source: Source) -> bool:
@@ -80,6 +95,25 @@ def can_manage_all_tokens(membership: Membership | None) -> bool:
 
 
 def can_read_audit(membership: Membership | None) -> bool:
+    return is_owner(membership)
+
+
+# --- credentials: who sees them (docs/security.md) --------------------------------------
+# A credential is shown to who may act with it or replace it: a webhook URL (it writes
+# to a source) to who manages the source, a test URL to who runs the function, and a
+# sender's credential headers (Authorization, signatures) to owners only.
+
+
+def can_see_webhook_url(membership: Membership | None, source: Source) -> bool:
+    return can_manage_source(membership, source)
+
+
+def can_see_catcher_url(membership: Membership | None) -> bool:
+    return can_test_functions(membership)
+
+
+def can_see_credentials(membership: Membership | None) -> bool:
+    """Credential headers of captured and failed webhooks, unmasked."""
     return is_owner(membership)
 
 

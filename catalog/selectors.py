@@ -1,6 +1,7 @@
 """Reads of the catalog, shaped for lists (no N+1 queries)."""
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from catalog import policy
 from catalog.models import (
@@ -75,13 +76,35 @@ def audit_list(workspace: Workspace) -> QuerySet[AuditEntry]:
 
 
 def invite_for_token(raw: str) -> Invite | None:
-    """The usable invite for a raw link token, or None (unknown, used, expired, or its
-    user has set a password meanwhile)."""
+    """The usable invite for a raw link token, or None (unknown, used, expired)."""
     invite = (
-        Invite.objects.select_related("user", "workspace")
+        Invite.objects.select_related("user", "workspace", "created_by")
         .filter(token_hash=hash_secret(raw))
         .first()
     )
-    if invite is None or not invite.is_usable() or invite.user.has_usable_password():
+    if invite is None or not invite.is_usable():
         return None
     return invite
+
+
+def _pending(invites: QuerySet[Invite]) -> QuerySet[Invite]:
+    return (
+        invites.filter(accepted_at=None, expires_at__gt=timezone.now())
+        .select_related("user", "workspace", "created_by")
+        .prefetch_related(Prefetch("sources", queryset=Source.objects.only("id", "slug")))
+    )
+
+
+def invitations_of_user(user) -> QuerySet[Invite]:
+    """The invitations waiting for the user's answer, newest first (a link to set the
+    password of a member is not one: they are in already)."""
+    invites = Invite.objects.filter(user=user).exclude(workspace__memberships__user=user)
+    return _pending(invites)
+
+
+def invitation_list(workspace: Workspace) -> QuerySet[Invite]:
+    """The workspace's invitations not answered yet, for its owners."""
+    invites = Invite.objects.filter(workspace=workspace).exclude(
+        user__memberships__workspace=workspace
+    )
+    return _pending(invites)

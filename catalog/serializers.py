@@ -7,11 +7,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog import policy
 from catalog.models import (
     AccessToken,
     AuditEntry,
     Function,
     FunctionVersion,
+    Invite,
     Membership,
     Source,
 )
@@ -143,7 +145,9 @@ class SourceOutput(serializers.ModelSerializer):
     behind = serializers.BooleanField(
         source="is_behind", help_text="The function has a newer deployed version."
     )
-    webhook_url = serializers.CharField()
+    webhook_url = serializers.SerializerMethodField(
+        help_text="null unless you manage the source: the URL works as a write credential."
+    )
     settings = MaskedValuesField("version.settings", "setting_values", "secret_values")
 
     class Meta:
@@ -152,6 +156,13 @@ class SourceOutput(serializers.ModelSerializer):
             "id", "name", "slug", "function", "version", "deployed_version", "behind",
             "follow_deployed", "enabled", "webhook_url", "settings", "created_at", "updated_at",
         ]  # fmt: skip
+
+    def get_webhook_url(self, source: Source) -> str | None:
+        """Needs the viewer's membership in the context (catalog.api.base); without it,
+        nobody sees the URL."""
+        if policy.can_see_webhook_url(self.context.get("membership"), source):
+            return source.webhook_url
+        return None
 
 
 class MemberOutput(serializers.ModelSerializer):
@@ -165,6 +176,38 @@ class MemberOutput(serializers.ModelSerializer):
 
     def get_invited(self, membership) -> bool:
         return not membership.user.has_usable_password()
+
+
+class InvitationOutput(serializers.ModelSerializer):
+    """An invitation as its workspace's owners see it: the same for an email that has
+    an account as for one that has none (nothing tells them apart)."""
+
+    email = serializers.CharField(source="user.email")
+    sources = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    invited = serializers.SerializerMethodField(help_text="True: not a member until accepted.")
+
+    class Meta:
+        model = Invite
+        fields = [
+            "id", "email", "role", "all_sources", "sources", "invited", "created_at",
+            "expires_at",
+        ]  # fmt: skip
+
+    def get_invited(self, invite) -> bool:
+        return True
+
+
+class MyInvitationOutput(serializers.ModelSerializer):
+    """An invitation as the invited account sees it."""
+
+    workspace = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    workspace_name = serializers.CharField(source="workspace.name")
+    invited_by = UserField(source="created_by")
+
+    class Meta:
+        model = Invite
+        fields = ["id", "workspace", "workspace_name", "role", "invited_by", "created_at",
+                  "expires_at"]  # fmt: skip
 
 
 class TokenOutput(serializers.ModelSerializer):

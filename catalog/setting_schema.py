@@ -103,6 +103,21 @@ def known_values(definitions: list[dict], values: dict) -> dict:
     return {k: v for k, v in values.items() if k in names}
 
 
+def revealed_secrets(definitions: list[dict], secret: dict, changes: dict) -> list[str]:
+    """Names of values stored encrypted that these definitions declare plain and that
+    `changes` neither replace nor clear: keeping them would store them in clear and
+    show them to every member. A value once encrypted never becomes plain."""
+    plain = {d["name"] for d in definitions if not d["encrypted"]}
+    kept = {"set": True}  # what leaving a secret out, or sending back how it shows, means
+    return sorted(name for name in secret if name in plain and changes.get(name, kept) == kept)
+
+
+def secret_values_only(definitions: list[dict], secret: dict) -> dict:
+    """The stored secrets the definitions still declare encrypted (the others drop)."""
+    encrypted = {d["name"] for d in definitions if d["encrypted"]}
+    return {name: value for name, value in secret.items() if name in encrypted}
+
+
 def merge_values(current: dict, changes: dict) -> dict:
     """Apply changes to values: a key set to null is removed, absent keys are kept.
 

@@ -50,6 +50,16 @@ workspace_patterns = [
         workspaces.MemberInviteView.as_view(),
         name="member-invite",
     ),
+    path(
+        "invitations/",
+        workspaces.WorkspaceInvitationListView.as_view(),
+        name="workspace-invitation-list",
+    ),
+    path(
+        "invitations/<int:invitation_id>/",
+        workspaces.WorkspaceInvitationDetailView.as_view(),
+        name="workspace-invitation-detail",
+    ),
     path("tokens/", workspaces.TokenListView.as_view(), name="token-list"),
     path("tokens/<int:token_id>/", workspaces.TokenDetailView.as_view(), name="token-detail"),
     path("audit/", workspaces.AuditListView.as_view(), name="audit-list"),
@@ -58,5 +68,14 @@ workspace_patterns = [
 app_name = "catalog"
 urlpatterns = [
     path("workspaces/", workspaces.WorkspaceListView.as_view(), name="workspace-list"),
+    path("invitations/", workspaces.MyInvitationListView.as_view(), name="invitation-list"),
+    path(
+        "invitations/accept/", workspaces.InvitationAcceptView.as_view(), name="invitation-accept"
+    ),
+    path(
+        "invitations/<int:invitation_id>/",
+        workspaces.MyInvitationDetailView.as_view(),
+        name="invitation-detail",
+    ),
     path(WORKSPACE_PREFIX, include(workspace_patterns)),
 ]

@@ -23,7 +23,8 @@ def home(request):
 @login_required
 @require_safe
 def workspaces(request):
-    """The workspace switcher: every workspace the user belongs to."""
+    """The workspace switcher: every workspace the user belongs to, and the invitations
+    waiting for their answer (accepted through the invite link, declined here)."""
     items = [
         {
             "name": m.workspace.name,
@@ -33,7 +34,9 @@ def workspaces(request):
         }
         for m in selectors.memberships_of_user(request.user)
     ]
-    return render(request, "frontend/workspaces.html", {"workspaces": items})
+    invitations = list(selectors.invitations_of_user(request.user))
+    context = {"workspaces": items, "invitations": invitations, "page": "workspaces"}
+    return render(request, "frontend/workspaces.html", context)
 
 
 def _context(request, ws: str, page: str) -> dict:
@@ -171,6 +174,8 @@ def source_detail(request, ws: str, slug: str):
     context.update(
         source=source,
         can_manage=can_manage,
+        # The URL works as a write credential: shown by the rule of the API (docs/security.md).
+        can_see_webhook_url=policy.can_see_webhook_url(context["membership"], source),
         can_replay=access.can_replay(request.user, source),
         versions=versions,
     )
@@ -199,6 +204,8 @@ def workspace_settings(request, ws: str):
     context = _context(request, ws, "settings")
     workspace = context["workspace"]
     context["members"] = selectors.member_list(workspace)
+    if context["can"]["manage_members"]:
+        context["invitations"] = selectors.invitation_list(workspace)
     context["roles"] = Role.choices
     context["tokens"] = selectors.token_list(workspace, request.user).filter(
         revoked_at__isnull=True

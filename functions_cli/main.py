@@ -84,13 +84,13 @@ def cmd_logs(args) -> int:
         raise ApiError("-n must be between 1 and 100.")
     client = Client(config_file.load())
     path = f"sources/{args.source}/logs/"
-    executions = list(reversed(client.get(path, limit=args.n)))
+    executions = list(reversed(client.get(path, limit=args.n)["results"]))
     for execution in executions:
         print(format_execution(execution))
     seen = max((e["id"] for e in executions), default=0)
     while args.follow:
         time.sleep(FOLLOW_INTERVAL_S)
-        fresh = [e for e in reversed(client.get(path, limit=100)) if e["id"] > seen]
+        fresh = [e for e in reversed(client.get(path, limit=100)["results"]) if e["id"] > seen]
         for execution in fresh:
             print(format_execution(execution), flush=True)
         # Ids follow when an execution finished, the list when it started: keep the top.

@@ -10,16 +10,18 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from functions_ide.routing import websocket_urlpatterns  # noqa: E402
+from functions_ide.origins import CsrfOriginValidator  # noqa: E402
+from functions_ide.routing import unknown_path, websocket_urlpatterns  # noqa: E402
 from ingest.receive.asgi import WebhookBodyLimit  # noqa: E402
 
+# Websockets: only from an origin the CSRF check trusts (functions_ide/origins.py), with
+# the session's user, to a route or else a clean 4404.
 application = ProtocolTypeRouter(
     {
         "http": WebhookBodyLimit(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        "websocket": CsrfOriginValidator(
+            AuthMiddlewareStack(URLRouter([*websocket_urlpatterns, unknown_path]))
         ),
     }
 )

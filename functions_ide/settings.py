@@ -138,8 +138,20 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workspaces"
 LOGOUT_REDIRECT_URL = "login"
+# The first checks every password (and refuses while throttled); ModelBackend stays
+# listed so that sessions made before the throttle existed keep working.
+AUTHENTICATION_BACKENDS = [
+    "catalog.auth.ThrottledModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins counted in the cache below (docs/security.md): past either limit within
+# the window, logins of that account or from that client are refused until it ends.
+LOGIN_FAILURES_PER_ACCOUNT = envint("LOGIN_FAILURES_PER_ACCOUNT", 10)
+LOGIN_FAILURES_PER_CLIENT = envint("LOGIN_FAILURES_PER_CLIENT", 50)
+LOGIN_FAILURE_WINDOW_MINUTES = envint("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+RATELIMIT_USE_CACHE = "default"
 
-# --- cache (rate limits) ----------------------------------------------------------
+# --- cache (rate limits, login throttle) --------------------------------------------
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -193,9 +205,14 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # One error shape for every endpoint: {"detail": sentence, "errors": {field: [...]}}.
     "EXCEPTION_HANDLER": "catalog.api.base.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Every list: `limit` 1..API_MAX_PAGE_SIZE (default PAGE_SIZE), `offset`; a value out
+    # of range is a 400 (docs/security.md).
+    "DEFAULT_PAGINATION_CLASS": "catalog.api.base.ApiPagination",
     "PAGE_SIZE": 50,
 }
+API_MAX_PAGE_SIZE = envint("API_MAX_PAGE_SIZE", 100)
+if not 1 <= API_MAX_PAGE_SIZE <= 1000:
+    raise ImproperlyConfigured("API_MAX_PAGE_SIZE must be from 1 to 1000.")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Source Functions IDE API",
     "DESCRIPTION": "Functions, versions, sources, executions and events of a workspace.",
@@ -301,13 +318,30 @@ METRICS_TOKEN = envstr("METRICS_TOKEN")
 CONTENT_SECURITY_POLICY = envstr("CONTENT_SECURITY_POLICY")
 
 # --- logging --------------------------------------------------------------------
+# Tokens in paths are shortened in every line; refused requests (401, 403, 404, 405)
+# are one INFO line, without a traceback (functions_ide/log_filters.py). Daphne's access
+# log shortens them too when served by `manage.py serve` (functions_ide/access_log.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "shorten_tokens": {"()": "functions_ide.log_filters.ShortenTokens"},
+        "refusals_at_info": {"()": "functions_ide.log_filters.RefusalsAtInfo"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["shorten_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {"celery": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
+    "loggers": {
+        "celery": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+        "django.request": {"filters": ["refusals_at_info"]},
+    },
 }
 
 LANGUAGE_CODE = "en-us"

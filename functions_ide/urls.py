@@ -8,7 +8,7 @@ from ingest.urls import api_urlpatterns as ingest_api
 from ingest.urls import hook_urlpatterns
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", catalog_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", ops.healthz, name="healthz"),
     path("metrics", ops.metrics, name="metrics"),

@@ -6,10 +6,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from catalog import access
-from catalog.api.base import WorkspaceView
+from catalog import access, policy
+from catalog.api.base import CatalogView, WorkspaceView
+from catalog.masking import mask_headers, shorten_tokens
 from ingest import catcher, selectors, services
 from ingest.models import Execution, IngestEvent, StoredEvent, WarehouseObject
 
@@ -45,7 +45,11 @@ class ObjectOutput(serializers.ModelSerializer):
 
 
 class DeadLetterOutput(serializers.ModelSerializer):
+    """Its headers and path are masked for anyone below owner, as in captures."""
+
     executions = ExecutionOutput(many=True)
+    path = serializers.SerializerMethodField()
+    headers = serializers.SerializerMethodField()
     body = serializers.SerializerMethodField()
 
     class Meta:
@@ -58,14 +62,20 @@ class DeadLetterOutput(serializers.ModelSerializer):
     def get_body(self, event: IngestEvent) -> str:
         return bytes(event.raw_body).decode("utf-8", errors="replace")
 
+    def get_path(self, event: IngestEvent) -> str:
+        return event.path if self._reveal() else shorten_tokens(event.path)
+
+    def get_headers(self, event: IngestEvent) -> dict[str, str]:
+        return event.headers if self._reveal() else mask_headers(event.headers)
+
+    def _reveal(self) -> bool:
+        return policy.can_see_credentials(self.context.get("membership"))
+
 
 class LogsView(SourceView):
     @extend_schema(
         summary="Executions of a source, newest first",
-        parameters=[
-            OpenApiParameter("limit", int, description="How many (1–100, default 50)."),
-            OpenApiParameter("status", str, enum=[s.value for s in Execution.Status]),
-        ],
+        parameters=[OpenApiParameter("status", str, enum=[s.value for s in Execution.Status])],
         responses=ExecutionOutput(many=True),
     )
     def get(self, request, ws: str, slug: str):
@@ -75,9 +85,7 @@ class LogsView(SourceView):
             raise ValidationError(
                 {"status": f"Must be one of {', '.join(Execution.Status.values)}."}
             )
-        limit = _limit(request.query_params.get("limit"))
-        executions = selectors.executions_of(source, status=status)[:limit]
-        return Response(ExecutionOutput(executions, many=True).data)
+        return self.paginated(selectors.executions_of(source, status=status), ExecutionOutput)
 
 
 class EventsView(SourceView):
@@ -149,34 +157,44 @@ class ReplayView(SourceView):
         return Response({"replayed": replayed})
 
 
-def _limit(raw: str | None) -> int:
-    if raw in (None, ""):
-        return 50
-    try:
-        limit = int(raw)
-    except ValueError:
-        raise ValidationError({"limit": "Must be a whole number from 1 to 100."}) from None
-    if not 1 <= limit <= selectors.MAX_LOG_LIMIT:
-        raise ValidationError({"limit": "Must be a whole number from 1 to 100."})
-    return limit
-
-
 # --- the webhook catcher of a function (docs/live.md) ---------------------------------
 
 
-class FunctionView(APIView):
+class FunctionView(CatalogView):
     """Base: resolves the workspace and the function of the URL for the request's user.
-    Reading needs membership; writing (rotate, delete) needs the right to run functions."""
+    Reading needs membership; writing (rotate, delete) needs the right to run functions.
+    What a capture shows depends on the role (docs/security.md)."""
 
     def function(self, ws: str, function_id: int, *, test: bool = False):
         workspace = access.workspace_for_request(self.request, ws)
+        self.membership = policy.membership_of(self.request.user, workspace)
         if test:
             return access.function_to_test(self.request.user, workspace, function_id)
         return access.function_for_user(self.request.user, workspace, function_id)
 
+    def shown(self, capture) -> dict:
+        payload = catcher.capture_payload(capture)
+        if policy.can_see_credentials(self.membership):
+            return payload
+        return catcher.masked_capture(payload)
+
+    def catcher_output(self, found) -> dict:
+        url = catcher.catcher_url(found) if policy.can_see_catcher_url(self.membership) else None
+        return CatcherOutput(
+            {
+                "url": url,
+                "websocket": f"/ws/functions/{found.function_id}/catcher/",
+                "created_at": found.created_at,
+            }
+        ).data
+
 
 class CatcherOutput(serializers.Serializer):
-    url = serializers.CharField(help_text="POST requests here to capture them.")
+    url = serializers.CharField(
+        allow_null=True,
+        help_text="POST requests here to capture them. null for members: only who runs "
+        "the function sees it (it works as a write credential).",
+    )
     websocket = serializers.CharField(help_text="Path of the websocket that pushes captures.")
     created_at = serializers.DateTimeField()
 
@@ -203,20 +221,12 @@ class CaptureOutput(serializers.Serializer):
     )
 
 
-def _catcher_output(found) -> dict:
-    return {
-        "url": catcher.catcher_url(found),
-        "websocket": f"/ws/functions/{found.function_id}/catcher/",
-        "created_at": found.created_at,
-    }
-
-
 class CatcherView(FunctionView):
     @extend_schema(summary="The function's test webhook URL", responses=CatcherOutput)
     def get(self, request, ws: str, function_id: int):
         function = self.function(ws, function_id)
         found = catcher.catcher_for_function(function=function)
-        return Response(CatcherOutput(_catcher_output(found)).data)
+        return Response(self.catcher_output(found))
 
 
 class CatcherRotateView(FunctionView):
@@ -224,18 +234,19 @@ class CatcherRotateView(FunctionView):
     def post(self, request, ws: str, function_id: int):
         function = self.function(ws, function_id, test=True)
         rotated = catcher.catcher_rotate(function=function, actor=request.user)
-        return Response(CatcherOutput(_catcher_output(rotated)).data)
+        return Response(self.catcher_output(rotated))
 
 
 class CapturesView(FunctionView):
     @extend_schema(
-        summary="Requests caught at the function's test URL, newest first (the last 50)",
+        summary="Requests caught at the function's test URL, newest first (the last 50); "
+        "credential headers are masked for anyone below owner",
         responses=CaptureOutput(many=True),
     )
     def get(self, request, ws: str, function_id: int):
         function = self.function(ws, function_id)
-        captures = catcher.recent_captures(function.pk)
-        return Response([catcher.capture_payload(capture) for capture in captures])
+        captures = [self.shown(c) for c in catcher.recent_captures(function.pk)]
+        return self.paginated(captures, CaptureOutput)
 
 
 class CaptureView(FunctionView):
@@ -248,7 +259,7 @@ class CaptureView(FunctionView):
     @extend_schema(summary="One capture, body included", responses=CaptureOutput)
     def get(self, request, ws: str, function_id: int, capture_id: int):
         capture = self.capture(self.function(ws, function_id), capture_id)
-        return Response(catcher.capture_payload(capture))
+        return Response(self.shown(capture))
 
     @extend_schema(summary="Delete a capture", responses={204: None})
     def delete(self, request, ws: str, function_id: int, capture_id: int):

@@ -18,6 +18,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from catalog import policy
+from catalog.masking import mask_headers, shorten_tokens
 from catalog.models import Function
 from catalog.services.audit import audit_record
 from ingest.models import Capture, Catcher
@@ -119,12 +120,18 @@ def publish_capture(capture: Capture) -> None:
     """Best effort, like the live debugger: a missed push is still in the list.
 
     The capture goes through the layer as JSON text, serialized once for every
-    listener and safe from what msgpack cannot carry (integers past 64 bits)."""
+    listener and safe from what msgpack cannot carry (integers past 64 bits): whole for
+    owners, masked for everyone else (each listener picks its own)."""
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        message = {"type": "capture.new", "capture": json.dumps(capture_payload(capture))}
+        payload = capture_payload(capture)
+        message = {
+            "type": "capture.new",
+            "capture": json.dumps(payload),
+            "masked": json.dumps(masked_capture(payload)),
+        }
         async_to_sync(layer.group_send)(catcher_group(capture.function_id), message)
     except Exception:
         logger.warning("could not push capture %s to the catcher's editors", capture.pk)
@@ -189,6 +196,26 @@ def capture_payload(capture: Capture) -> dict:
         request["body"] = parsed
     payload["request"] = request
     return payload
+
+
+def masked_capture(payload: dict) -> dict:
+    """A capture as members and source admins see it (catalog.policy.can_see_credentials):
+    credential headers masked, the test URL's token shortened. Also in its `request`,
+    so a Run from it never carries the sender's credentials."""
+    masked = {
+        **payload,
+        "headers": mask_headers(payload["headers"]),
+        "path": shorten_tokens(payload["path"]),
+        "url": shorten_tokens(payload["url"]),
+    }
+    if "request" in payload:
+        request = payload["request"]
+        masked["request"] = {
+            **request,
+            "headers": mask_headers(request["headers"]),
+            "url": shorten_tokens(request["url"]),
+        }
+    return masked
 
 
 _NOT_JSON = object()

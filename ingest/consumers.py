@@ -6,16 +6,14 @@ import asyncio
 import logging
 import time
 from importlib import import_module
-from itertools import chain
 
 from asgiref.sync import sync_to_async
+from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.contrib import auth
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils.crypto import constant_time_compare
 
 from catalog import access
 from catalog.models import Workspace
@@ -115,16 +113,16 @@ class ListenerConsumer(AsyncJsonWebsocketConsumer):
 
     async def _recheck(self) -> int | None:
         try:
-            return await database_sync_to_async(self.access_lost)()
+            user = await session_user(self.session_key)
+            return await database_sync_to_async(self.access_lost)(user)
         except Exception:
             # Fail closed: the client reconnects, and connecting checks everything again.
             logger.warning("could not re-check access of websocket %s", self.group, exc_info=True)
             return CHECK_FAILED
 
-    def access_lost(self) -> int | None:
-        """Runs in the database thread: None while the socket may keep listening,
-        else the code to close it with."""
-        user = session_user(self.session_key)
+    def access_lost(self, user) -> int | None:
+        """Runs in the database thread: None while the session's user (now) may keep
+        listening, else the code to close the socket with."""
         if user is None or user.pk != self.user_id:
             return NOT_AUTHENTICATED
         try:
@@ -145,13 +143,15 @@ class ListenerConsumer(AsyncJsonWebsocketConsumer):
 
 
 class CatcherConsumer(ListenerConsumer):
-    """ws/functions/<id>/catcher/: recent captures, then each new one."""
+    """ws/functions/<id>/catcher/: recent captures, then each new one; credential
+    headers masked for anyone below owner, as in the API (re-decided on each re-check)."""
 
     def authorize(self, user, *, function_id: int) -> str:
         workspace = Workspace.objects.filter(functions__pk=function_id).first()
         if workspace is None:
             raise Http404("No such function.")
         self.function = access.function_for_user(user, workspace, function_id)
+        self.reveal = access.can_see_credentials(user, workspace)
         return catcher.catcher_group(self.function.pk)
 
     async def opened(self) -> None:
@@ -159,13 +159,15 @@ class CatcherConsumer(ListenerConsumer):
         await self.send_json({"type": "captures", "captures": captures})
 
     def recent(self) -> list[dict]:
-        return [catcher.capture_payload(c) for c in catcher.recent_captures(self.function.pk)]
+        payloads = (catcher.capture_payload(c) for c in catcher.recent_captures(self.function.pk))
+        return [p if self.reveal else catcher.masked_capture(p) for p in payloads]
 
     async def capture_new(self, message: dict) -> None:
         if not await self.may_send():
             return
         # The capture arrives as JSON text (see catcher.publish_capture): no re-encoding.
-        await self.send(text_data=f'{{"type": "capture", "capture": {message["capture"]}}}')
+        capture = message["capture"] if self.reveal else message["masked"]
+        await self.send(text_data=f'{{"type": "capture", "capture": {capture}}}')
 
 
 class LiveSourceConsumer(ListenerConsumer):
@@ -212,22 +214,10 @@ def _only_workspace_with(user, slug: str) -> str:
     return slugs[0]
 
 
-def session_user(session_key: str | None):
-    """The user a session is still logged in as, or None once it was logged out,
-    expired or flushed, the password changed, or the account deactivated (the backend
-    returns no inactive user). django.contrib.auth.get_user's checks without its writes:
-    it flushes or re-keys the session, which is the browser's, not this socket's."""
+async def session_user(session_key: str | None):
+    """The user a session is logged in as now, or None once it was logged out, expired
+    or flushed, the password changed, or the account deactivated: Channels' get_user
+    (what AuthMiddlewareStack asked at connect) on the session loaded afresh."""
     session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    try:
-        user_id = auth.get_user_model()._meta.pk.to_python(session[auth.SESSION_KEY])
-        backend_path = session[auth.BACKEND_SESSION_KEY]
-    except KeyError:
-        return None
-    if backend_path not in settings.AUTHENTICATION_BACKENDS:
-        return None
-    user = auth.load_backend(backend_path).get_user(user_id)
-    session_hash = session.get(auth.HASH_SESSION_KEY)
-    if user is None or not session_hash:
-        return None
-    hashes = chain([user.get_session_auth_hash()], user.get_session_auth_fallback_hash())
-    return user if any(constant_time_compare(session_hash, h) for h in hashes) else None
+    user = await get_user({"session": session})
+    return user if user.is_authenticated else None

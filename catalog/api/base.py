@@ -1,9 +1,10 @@
-"""What every catalog API view shares: the workspace of the URL, pagination and errors.
+"""What every API view shares: the workspace of the URL, pagination and errors.
 
 Errors are JSON with a `detail` sentence; validation errors add `errors`, a map from
 the field a user would fix (`name`, `settings.apiKey`, `settings[2].type`) to messages.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.pagination import LimitOffsetPagination
@@ -11,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from catalog import access
+from catalog import access, policy
 from catalog.errors import CatalogError
 
 
@@ -45,25 +46,85 @@ def _flat(messages) -> list[str]:
     return [str(messages)]
 
 
+# Past this offset a list is not paged through but probed: the database would still
+# walk every row before it (and past 2**63 it cannot even take the number).
+MAX_OFFSET = 1_000_000_000
+
+
+class ApiPagination(LimitOffsetPagination):
+    """The one pagination of the API: `limit` (1 to API_MAX_PAGE_SIZE, default
+    PAGE_SIZE) and `offset`, with `count`, `next` and `previous` links. A limit or
+    offset that is not a whole number in range is a 400 that says the range, never a
+    silent default nor an unbounded page."""
+
+    def __init__(self) -> None:
+        self.max_limit = settings.API_MAX_PAGE_SIZE
+        self.default_limit = min(settings.REST_FRAMEWORK["PAGE_SIZE"], self.max_limit)
+
+    def get_limit(self, request) -> int:
+        raw = request.query_params.get(self.limit_query_param)
+        if raw in (None, ""):
+            return self.default_limit
+        return _whole_number(raw, self.limit_query_param, 1, self.max_limit)
+
+    def get_offset(self, request) -> int:
+        raw = request.query_params.get(self.offset_query_param)
+        if raw in (None, ""):
+            return 0
+        return _whole_number(raw, self.offset_query_param, 0, MAX_OFFSET)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        limit, offset = super().get_schema_operation_parameters(view)
+        limit["schema"].update(minimum=1, maximum=self.max_limit, default=self.default_limit)
+        limit["description"] = (
+            f"How many results (1 to {self.max_limit}, default {self.default_limit})."
+        )
+        offset["schema"].update(minimum=0, maximum=MAX_OFFSET, default=0)
+        return [limit, offset]
+
+
+def _whole_number(raw: str, name: str, low: int, high: int) -> int:
+    message = f"Must be a whole number from {low} to {high}."
+    # Digits only (int() would also take " 7", "+7" and "7_0"), and few of them: past
+    # 4,300 digits int() refuses to parse at all.
+    digits = raw.isascii() and raw.isdigit() and len(raw) <= 20
+    if not digits or not low <= int(raw) <= high:
+        raise exceptions.ValidationError({name: message})
+    return int(raw)
+
+
 class CatalogView(APIView):
+    pagination_class = ApiPagination
+
     def get_exception_handler(self):
         return exception_handler
+
+    def serializer_context(self) -> dict:
+        return {"request": self.request}
+
+    def output(self, serializer_class, instance) -> dict:
+        """instance in an output serializer, which may show the viewer more or less."""
+        return serializer_class(instance, context=self.serializer_context()).data
+
+    def paginated(self, rows, serializer_class) -> Response:
+        """One page of rows (a queryset or a list) in serializer_class, with links."""
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(rows, self.request, view=self)
+        data = serializer_class(page, many=True, context=self.serializer_context()).data
+        return paginator.get_paginated_response(data)
 
 
 class WorkspaceView(CatalogView):
     """Base of every view under /api/v1/workspaces/<ws>/: sets self.workspace."""
 
-    pagination_class = LimitOffsetPagination
-
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
         self.workspace = access.workspace_for_request(request, kwargs["ws"])
 
-    def paginated(self, queryset, serializer_class) -> Response:
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(queryset, self.request, view=self)
-        data = serializer_class(page, many=True, context={"request": self.request}).data
-        return paginator.get_paginated_response(data)
+    def serializer_context(self) -> dict:
+        """With the viewer's membership: serializers ask catalog.policy what it may see."""
+        membership = policy.membership_of(self.request.user, self.workspace)
+        return {**super().serializer_context(), "membership": membership}
 
     def valid(self, serializer_class, *, partial: bool = False) -> dict:
         """The request body validated by an input serializer."""

@@ -122,7 +122,7 @@ class FunctionDeployView(WorkspaceView):
         function = access.function_for_user(request.user, self.workspace, function_id, write=True)
         data = self.valid(self.DeployInput)
         deployment = services.function_deploy(function=function, actor=request.user, **data)
-        return self.created(DeployOutput(deployment).data)
+        return self.created(self.output(DeployOutput, deployment))
 
 
 class VersionListView(WorkspaceView):

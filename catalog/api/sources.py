@@ -49,7 +49,7 @@ class SourceListView(WorkspaceView):
         source = services.source_create(
             workspace=self.workspace, actor=request.user, function=function, **data
         )
-        return self.created(SourceOutput(source).data)
+        return self.created(self.output(SourceOutput, source))
 
 
 class SourceDetailView(WorkspaceView):
@@ -62,7 +62,7 @@ class SourceDetailView(WorkspaceView):
     @extend_schema(summary="Get a source", responses=SourceOutput)
     def get(self, request, ws, slug):
         source = access.source_for_user(request.user, self.workspace, slug)
-        return Response(SourceOutput(source).data)
+        return Response(self.output(SourceOutput, source))
 
     @extend_schema(
         summary="Configure a source: settings, enabled, name, follow the deployed version",
@@ -73,7 +73,7 @@ class SourceDetailView(WorkspaceView):
         source = access.source_for_user(request.user, self.workspace, slug, write=True)
         data = self.valid(self.SourceUpdateInput, partial=True)
         services.source_update(source=source, actor=request.user, **data)
-        return Response(SourceOutput(source).data)
+        return Response(self.output(SourceOutput, source))
 
     @extend_schema(summary="Delete a source", responses={204: None, 403: ERROR})
     def delete(self, request, ws, slug):
@@ -99,7 +99,7 @@ class SourceUpgradeView(WorkspaceView):
         services.source_upgrade(
             source=source, actor=request.user, version=version, settings=data.get("settings")
         )
-        return Response(SourceOutput(source).data)
+        return Response(self.output(SourceOutput, source))
 
 
 class SourceRotateTokenView(WorkspaceView):
@@ -111,4 +111,4 @@ class SourceRotateTokenView(WorkspaceView):
     def post(self, request, ws, slug):
         source = access.source_for_user(request.user, self.workspace, slug, write=True)
         services.source_rotate_token(source=source, actor=request.user)
-        return Response(SourceOutput(source).data)
+        return Response(self.output(SourceOutput, source))

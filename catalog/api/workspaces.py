@@ -3,7 +3,6 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 from catalog import access, policy, selectors, services
@@ -12,23 +11,21 @@ from catalog.api.functions import ERROR
 from catalog.models import AccessToken, Role, Source
 from catalog.serializers import (
     AuditOutput,
+    InvitationOutput,
     MemberOutput,
+    MyInvitationOutput,
     TokenOutput,
     WorkspaceOutput,
 )
 
 
 class WorkspaceListView(CatalogView):
-    pagination_class = LimitOffsetPagination
-
     @extend_schema(summary="The workspaces you belong to", responses=WorkspaceOutput(many=True))
     def get(self, request):
         memberships = selectors.memberships_of_user(request.user)
         if isinstance(request.auth, AccessToken):
             memberships = memberships.filter(workspace=request.auth.workspace)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(memberships, request, view=self)
-        return paginator.get_paginated_response(WorkspaceOutput(page, many=True).data)
+        return self.paginated(memberships, WorkspaceOutput)
 
 
 class WorkspaceDetailView(WorkspaceView):
@@ -48,14 +45,14 @@ def _sources(workspace, slugs) -> list[Source] | None:
     return found
 
 
-class MemberAddedOutput(MemberOutput):
+class MemberInvitedOutput(InvitationOutput):
     invite_url = serializers.CharField(
-        allow_null=True,
-        help_text="Shown once: a link for a new user to set a password. Pass it on.",
+        help_text="Shown once: pass it on. Opening it joins the workspace: a new account "
+        "chooses its password there, an existing one logs in with its own."
     )
 
-    class Meta(MemberOutput.Meta):
-        fields = [*MemberOutput.Meta.fields, "invite_url"]
+    class Meta(InvitationOutput.Meta):
+        fields = [*InvitationOutput.Meta.fields, "invite_url"]
 
 
 class MemberListView(WorkspaceView):
@@ -74,9 +71,10 @@ class MemberListView(WorkspaceView):
         return self.paginated(selectors.member_list(self.workspace), MemberOutput)
 
     @extend_schema(
-        summary="Add a member by email (a new user gets an invite link, shown once)",
+        summary="Invite someone by email with a role: they are a member once they accept "
+        "through the invite link (shown once)",
         request=MemberAddInput,
-        responses={201: MemberAddedOutput, 400: ERROR, 403: ERROR},
+        responses={201: MemberInvitedOutput, 400: ERROR, 403: ERROR},
     )
     def post(self, request, ws):
         access.ensure_member_role(
@@ -84,10 +82,10 @@ class MemberListView(WorkspaceView):
         )
         data = self.valid(self.MemberAddInput)
         data["sources"] = _sources(self.workspace, data.get("sources"))
-        added = services.member_add(workspace=self.workspace, actor=request.user, **data)
-        membership = added.membership
-        membership.invite_url = added.invite_url
-        return self.created(MemberAddedOutput(membership).data)
+        invited = services.member_invite(workspace=self.workspace, actor=request.user, **data)
+        invite = invited.invite
+        invite.invite_url = invited.invite_url
+        return self.created(MemberInvitedOutput(invite).data)
 
 
 class MemberDetailView(WorkspaceView):
@@ -129,6 +127,78 @@ class MemberInviteView(WorkspaceView):
         membership = access.membership_for_user(request.user, self.workspace, member_id)
         url = services.member_reinvite(membership=membership, actor=request.user)
         return self.created({"invite_url": url})
+
+
+class WorkspaceInvitationListView(WorkspaceView):
+    @extend_schema(
+        summary="Invitations not answered yet (owners)", responses=InvitationOutput(many=True)
+    )
+    def get(self, request, ws):
+        access.ensure_member_role(
+            request.user,
+            self.workspace,
+            policy.can_manage_members,
+            "Only owners see invitations.",
+        )
+        return self.paginated(selectors.invitation_list(self.workspace), InvitationOutput)
+
+
+class WorkspaceInvitationDetailView(WorkspaceView):
+    @extend_schema(
+        summary="Withdraw an invitation (its link stops working)",
+        responses={204: None, 403: ERROR, 404: ERROR},
+    )
+    def delete(self, request, ws, invitation_id):
+        invite = access.workspace_invitation(request.user, self.workspace, invitation_id)
+        services.invitation_withdraw(invite=invite, actor=request.user)
+        return Response(status=204)
+
+
+# --- your own invitations (not under a workspace: you are not a member yet) ------------
+
+
+def _bearer(request) -> AccessToken | None:
+    return request.auth if isinstance(request.auth, AccessToken) else None
+
+
+class MyInvitationListView(CatalogView):
+    @extend_schema(
+        summary="Invitations waiting for your answer (none with an API token)",
+        responses=MyInvitationOutput(many=True),
+    )
+    def get(self, request):
+        invites = selectors.invitations_of_user(request.user)
+        if _bearer(request) is not None:
+            invites = invites.none()
+        return self.paginated(invites, MyInvitationOutput)
+
+
+class InvitationAcceptView(CatalogView):
+    class AcceptInput(serializers.Serializer):
+        link = serializers.CharField(
+            help_text="The invite link you were given, or the token at its end."
+        )
+
+    @extend_schema(
+        summary="Accept an invitation with its link, as the invited account (logged in)",
+        request=AcceptInput,
+        responses={200: WorkspaceOutput, 400: ERROR, 404: ERROR},
+    )
+    def post(self, request):
+        serializer = self.AcceptInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        raw = serializer.validated_data["link"].rstrip("/").rsplit("/", 1)[-1]
+        invite = access.invitation_by_link(request.user, raw, token=_bearer(request))
+        membership = services.invitation_accept(invite=invite, user=request.user)
+        return Response(WorkspaceOutput(membership).data)
+
+
+class MyInvitationDetailView(CatalogView):
+    @extend_schema(summary="Decline an invitation", responses={204: None, 404: ERROR})
+    def delete(self, request, invitation_id):
+        invite = access.invitation_for_user(request.user, invitation_id, token=_bearer(request))
+        services.invitation_decline(invite=invite, user=request.user)
+        return Response(status=204)
 
 
 class TokenCreatedOutput(TokenOutput):

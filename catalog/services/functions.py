@@ -12,7 +12,14 @@ from catalog import policy
 from catalog.errors import FunctionHasSources
 from catalog.models import Function, FunctionVersion, Interface, Source, Workspace
 from catalog.services.audit import audit_record
-from catalog.setting_schema import clean_definitions, clean_values, known_values, merge_values
+from catalog.setting_schema import (
+    clean_definitions,
+    clean_values,
+    known_values,
+    merge_values,
+    revealed_secrets,
+    secret_values_only,
+)
 
 STARTER_CODE = """\
 async function onRequest(request, settings) {
@@ -215,6 +222,10 @@ def function_deploy(*, function: Function, actor, message: str = "", **changes) 
 
 
 def _move_source(source: Source, version: FunctionVersion) -> bool:
+    """Move a following source to the new version, or hold it: when its values do not
+    fit, or when the version declares plain a setting the source keeps encrypted."""
+    if revealed_secrets(version.settings, source.secret_values, {}):
+        return False
     current = {**source.setting_values, **source.secret_values}
     try:
         plain, secret = clean_values(version.settings, known_values(version.settings, current))
@@ -283,9 +294,10 @@ def function_set_test_values(*, function: Function, actor, values: dict) -> Func
     )
     if not isinstance(values, dict):
         raise ValidationError({"settings": "Setting values must be an object."})
-    current = known_values(
-        function.draft_settings, {**function.test_values, **function.test_secrets}
-    )
+    # A test secret whose setting the draft now declares plain is dropped, never moved
+    # into the plain values every member reads.
+    secrets = secret_values_only(function.draft_settings, function.test_secrets)
+    current = known_values(function.draft_settings, {**function.test_values, **secrets})
     merged = merge_values(current, values)
     plain, secret = clean_values(function.draft_settings, merged, require=False, label="function")
     function.test_values, function.test_secrets = plain, secret

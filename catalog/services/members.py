@@ -70,6 +70,69 @@ class MemberAdded:
     invite_url: str | None
 
 
+@dataclass
+class MemberInvited:
+    invite: Invite
+    # Shown once to the owner to pass on; only its hash is kept.
+    invite_url: str
+
+
+@transaction.atomic
+def member_invite(
+    *,
+    workspace: Workspace,
+    actor,
+    email: str,
+    role: str,
+    all_sources: bool = True,
+    sources: list[Source] | None = None,
+) -> MemberInvited:
+    """Invite someone by email with a role: how owners add members.
+
+    Nothing is granted until the invitation is accepted, so adding the email of an
+    account that someone else set up gives them nothing (issue 18.1). A new account
+    chooses its first password through the link; an existing one accepts with its own
+    password, or while logged in. The answer is the same whether the email has an
+    account or not: an owner cannot tell which.
+    """
+    _ensure_owner(actor, workspace)
+    _check_role(role)
+    user, _ = user_get_or_create(email=email)
+    if Membership.objects.filter(user=user, workspace=workspace).exists():
+        raise ValidationError({"email": f"{user.email} is already a member of this workspace."})
+    # A new invitation replaces an earlier one of this workspace: its link stops working.
+    Invite.objects.filter(user=user, workspace=workspace, accepted_at=None).delete()
+    invite, url = _new_invite(
+        workspace=workspace,
+        user=user,
+        actor=actor,
+        role=role,
+        all_sources=all_sources,
+        sources=sources,
+        sets_password=_may_choose_password(user),
+    )
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action="member.invite",
+        target=invite,
+        details={"email": user.email, "role": role},
+    )
+    return MemberInvited(invite=invite, invite_url=url)
+
+
+def _may_choose_password(user) -> bool:
+    """Whether a new invitation's link may choose the account's first password: only
+    for an account without one, and only while no other link may (the first keeps that
+    right until it is used, withdrawn or expires)."""
+    if user.has_usable_password():
+        return False
+    others = Invite.objects.filter(
+        user=user, sets_password=True, accepted_at=None, expires_at__gt=timezone.now()
+    )
+    return not others.exists()
+
+
 @transaction.atomic
 def member_add(
     *,
@@ -81,7 +144,9 @@ def member_add(
     sources: list[Source] | None = None,
     password: str | None = None,
 ) -> MemberAdded:
-    """Add a user by email with a role; a new user without a password gets an invite."""
+    """Add a user by email with a role at once; a new user without a password gets a
+    link to set one. For operators (`manage.py addmember`), who vouch for the account:
+    the API invites instead (member_invite)."""
     _ensure_owner(actor, workspace)
     _check_role(role)
     user, created = user_get_or_create(email=email, password=password)
@@ -130,6 +195,7 @@ def member_update(
         membership.save(update_fields=fields)
     if sources is not None:
         membership.sources.set(sources)
+        policy.forget_chosen_sources(membership)
     audit_record(
         workspace=membership.workspace,
         actor=actor,
@@ -160,6 +226,10 @@ def member_remove(*, membership: Membership, actor) -> None:
     AccessToken.objects.filter(
         user=membership.user, workspace=membership.workspace, revoked_at=None
     ).update(revoked_at=timezone.now())
+    # An unused link of theirs must not bring them back.
+    Invite.objects.filter(
+        user=membership.user, workspace=membership.workspace, accepted_at=None
+    ).delete()
     membership.delete()
 
 
@@ -200,33 +270,118 @@ def may_invite(user, workspace: Workspace) -> bool:
 
 
 def invite_create(*, workspace: Workspace, user, actor) -> str:
-    """A one-time, expiring link to set a password. Only its hash is stored."""
+    """A one-time, expiring link for a member of the workspace to set a first password.
+    Only its hash is stored."""
+    membership = Membership.objects.filter(user=user, workspace=workspace).first()
+    role = membership.role if membership else Role.MEMBER
+    _, url = _new_invite(workspace=workspace, user=user, actor=actor, role=role, sets_password=True)
+    return url
+
+
+def _new_invite(
+    *,
+    workspace: Workspace,
+    user,
+    actor,
+    role: str,
+    sets_password: bool,
+    all_sources: bool = True,
+    sources: list[Source] | None = None,
+) -> tuple[Invite, str]:
     raw = secrets.token_urlsafe(32)
-    Invite.objects.create(
+    invite = Invite.objects.create(
         workspace=workspace,
         user=user,
+        role=role,
+        all_sources=all_sources,
+        sets_password=sets_password,
         token_hash=hash_secret(raw),
-        created_by=actor,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
         expires_at=timezone.now() + timedelta(hours=settings.INVITE_EXPIRY_HOURS),
     )
-    return f"{settings.PUBLIC_URL}/invite/{raw}/"
+    if sources:
+        invite.sources.set(sources)
+    return invite, f"{settings.PUBLIC_URL}/invite/{raw}/"
 
 
 @transaction.atomic
 def invite_accept(*, invite: Invite, password: str):
-    """Set the invited user's password and use up the invite (and any other of theirs).
+    """Choose the first password of the account an invitation made, and accept it.
 
-    A user who already has a password is refused: an invite never resets one."""
+    An account that has a password is refused: a link never sets one again."""
     user = invite.user
-    if user.has_usable_password():
-        raise ValidationError({"password": "This invite was already used. Log in instead."})
+    if not invite.chooses_password:
+        raise ValidationError(
+            {"password": "This account already has a password: log in with it to accept."}
+        )
     password_validation.validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
+    _join(invite)
+    return user
+
+
+@transaction.atomic
+def invitation_accept(*, invite: Invite, user) -> Membership:
+    """The account holder accepts, logged in (or having just given the account's
+    password on the invite page). Only the invited account may."""
+    if invite.user_id != user.pk or not invite.is_usable():
+        raise ValidationError({"token": "This invitation is not for your account."})
+    return _join(invite)
+
+
+def _join(invite: Invite) -> Membership:
+    """The membership an accepted invitation grants (kept as it is if one was made
+    meanwhile, e.g. by an operator)."""
     invite.accepted_at = timezone.now()
     invite.save(update_fields=["accepted_at"])
-    Invite.objects.filter(user=user, accepted_at=None).delete()
-    return user
+    Invite.objects.filter(user=invite.user, workspace=invite.workspace, accepted_at=None).delete()
+    membership, created = Membership.objects.get_or_create(
+        user=invite.user,
+        workspace=invite.workspace,
+        defaults={"role": invite.role, "all_sources": invite.all_sources},
+    )
+    if created:
+        membership.sources.set(invite.sources.all())
+        audit_record(
+            workspace=invite.workspace,
+            actor=invite.user,
+            action="member.add",
+            target=membership,
+            details={
+                "email": invite.user.email,
+                "role": membership.role,
+                "invited_by": invite.created_by.email if invite.created_by else None,
+            },
+        )
+    return membership
+
+
+def invitation_decline(*, invite: Invite, user) -> None:
+    """The invited account says no: the invitation and its link are gone."""
+    if invite.user_id != user.pk:
+        raise ValidationError({"invitation": "This invitation is not for your account."})
+    audit_record(
+        workspace=invite.workspace,
+        actor=user,
+        action="member.decline",
+        target=invite,
+        details={"email": invite.user.email, "role": invite.role},
+    )
+    invite.delete()
+
+
+def invitation_withdraw(*, invite: Invite, actor) -> None:
+    """An owner takes back a pending invitation: its link stops working."""
+    _ensure_owner(actor, invite.workspace)
+    audit_record(
+        workspace=invite.workspace,
+        actor=actor,
+        action="member.uninvite",
+        target=invite,
+        details={"email": invite.user.email, "role": invite.role},
+    )
+    invite.delete()
 
 
 # --- access tokens ---------------------------------------------------------------------

@@ -11,7 +11,7 @@ from catalog import policy
 from catalog.models import Function, FunctionVersion, Role, Source, Workspace
 from catalog.services.audit import audit_record
 from catalog.services.functions import unique_slug
-from catalog.setting_schema import clean_values, known_values, merge_values
+from catalog.setting_schema import clean_values, known_values, merge_values, revealed_secrets
 
 
 def new_webhook_token() -> str:
@@ -74,6 +74,7 @@ def source_create(
     if membership.role == Role.SOURCE_ADMIN and not membership.all_sources:
         # A source admin of chosen sources manages what they connect.
         membership.sources.add(source)
+        policy.forget_chosen_sources(membership)
     audit_record(
         workspace=workspace,
         actor=actor,
@@ -135,9 +136,28 @@ def source_update(
 def _set_values(source: Source, version: FunctionVersion, changes: dict) -> None:
     if not isinstance(changes, dict):
         raise ValidationError({"settings": "Setting values must be an object."})
+    _refuse_revealing(source, version, changes)
     current = known_values(version.settings, {**source.setting_values, **source.secret_values})
     merged = merge_values(current, changes)
     source.setting_values, source.secret_values = clean_values(version.settings, merged)
+
+
+def _refuse_revealing(source: Source, version: FunctionVersion, changes: dict) -> None:
+    """A secret of the source that `version` declares plain: the move is refused unless
+    the request gives the setting a new value or clears it (docs/catalog.md)."""
+    names = revealed_secrets(version.settings, source.secret_values, changes)
+    if not names:
+        return
+    raise ValidationError(
+        {
+            f"settings.{name}": [
+                f"{name} is a secret (encrypted) setting of version {source.version.number} "
+                f"and a plain one of version {version.number}: its value would be stored "
+                "and shown in clear. Give it a new value with this move, or null to drop it."
+            ]
+            for name in names
+        }
+    )
 
 
 @transaction.atomic
@@ -147,7 +167,8 @@ def source_upgrade(
     """Move a source to another version of its function (upgrade or rollback).
 
     The setting values (with any changes given) are re-validated against that version;
-    values of settings it does not have are dropped. Nothing changes when they do not fit.
+    values of settings it does not have are dropped. Nothing changes when they do not fit,
+    nor when a secret value would become a plain one (see _refuse_revealing).
     """
     _ensure_manager(actor, source)
     if version.function_id != source.function_id:

@@ -1,11 +1,14 @@
-// The JS of the catalog, sources and workspace settings pages.
+// The JS of the catalog, sources, workspace settings and workspace switcher pages.
 import { wireCopyButtons } from "./lib/dom.js";
 import { initCatalog } from "./pages/catalog.js";
 import { initConnect } from "./pages/connect.js";
 import { initSource } from "./pages/source.js";
 import { initSettings } from "./pages/settings.js";
+import { initWorkspaces } from "./pages/workspaces.js";
 
-const pages = { catalog: initCatalog, connect: initConnect, source: initSource, settings: initSettings };
+const pages = {
+  catalog: initCatalog, connect: initConnect, source: initSource, settings: initSettings, workspaces: initWorkspaces,
+};
 
 wireCopyButtons();
 const init = pages[document.body.dataset.page];

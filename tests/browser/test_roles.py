@@ -59,7 +59,9 @@ def test_member_sees_read_only_pages(login, deployed, owner_api):
     page.goto("/workspaces/acme/sources/")
     expect(page.get_by_role("link", name="Connect source")).to_have_count(0)
     page.get_by_role("link", name="Owner source").click()
-    expect(page.locator("#webhook-url")).to_be_visible()
+    # The webhook URL works as a write credential: only who manages the source sees it.
+    expect(page.locator("#webhook-url")).to_have_count(0)
+    expect(page.locator("#webhook-url-hidden")).to_be_visible()
     for control in ("#toggle-enabled", "#move", "#delete-source", "#source-settings-form"):
         expect(page.locator(control)).to_have_count(0)
 

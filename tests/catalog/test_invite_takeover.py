@@ -15,25 +15,44 @@ def add(api, ws: str, email: str, role: str = "owner"):
     )
 
 
-def test_a_second_workspace_gets_no_link_for_someone_already_invited(owner_api, api_client_for):
+ATTACKER_PASSWORD = {"new_password1": "attacker pass 22", "new_password2": "attacker pass 22"}
+
+
+def path_of(link: str) -> str:
+    return "/" + link.split("/", 3)[3]
+
+
+def victim():
+    return get_user_model().objects.get(email="victim@corp.example")
+
+
+def test_a_second_workspace_gets_no_link_that_sets_the_password(owner_api, api_client_for, client):
     first = add(owner_api, "acme", "victim@corp.example")
     assert first.status_code == 201 and first.json()["invite_url"]
     evil = WorkspaceFactory(slug="evil")
     attacker = member(evil, "owner", "attacker@evil.example")
     second = add(api_client_for(attacker, evil), "evil", "victim@corp.example", "member")
-    assert second.status_code == 201
-    assert second.json()["invite_url"] is None
+    # The same answer as for anyone (nothing tells an owner the email has an account)...
+    assert second.status_code == 201 and set(second.json()) == set(first.json())
+    # ...but its link does not choose the password: the first workspace's link does.
+    page = client.get(path_of(second.json()["invite_url"]))
+    assert page.status_code == 200 and b"new_password1" not in page.content
+    assert b"no password yet" in page.content
+    client.post(path_of(second.json()["invite_url"]), ATTACKER_PASSWORD)
+    assert not victim().has_usable_password()
+    assert not Membership.objects.filter(workspace=evil, user=victim()).exists()
+    assert b"new_password1" in client.get(path_of(first.json()["invite_url"])).content
 
 
-def test_nor_by_asking_for_a_new_link(owner_api, api_client_for):
+def test_nor_by_asking_for_a_new_link(owner_api, api_client_for, client):
     add(owner_api, "acme", "victim@corp.example")
     evil = WorkspaceFactory(slug="evil")
     attacker_api = api_client_for(member(evil, "owner", "attacker@evil.example"), evil)
     add(attacker_api, "evil", "victim@corp.example", "member")
-    membership = Membership.objects.get(workspace=evil, user__email="victim@corp.example")
-    response = attacker_api.post(f"/api/v1/workspaces/evil/members/{membership.pk}/invite/")
-    assert response.status_code == 400
-    assert "another workspace" in response.json()["errors"]["email"][0]
+    again = add(attacker_api, "evil", "victim@corp.example", "owner")
+    assert again.status_code == 201
+    client.post(path_of(again.json()["invite_url"]), ATTACKER_PASSWORD)
+    assert not victim().has_usable_password()
     assert Invite.objects.filter(workspace__slug="acme", accepted_at=None).exists()
 
 

@@ -1,5 +1,6 @@
-"""Owners add members by email and role; a new user sets a password through a
-one-time, expiring invite link."""
+"""Owners add members by email and role: an invitation, accepted through a one-time,
+expiring invite link (a new user sets a password there). Existing accounts:
+tests/security/test_account_pre_hijack.py."""
 
 from datetime import timedelta
 
@@ -37,6 +38,7 @@ def test_a_new_user_gets_an_invite_link_once(owner_api, client):
     assert client.get(invite_path).status_code == 404  # used up
     listed = owner_api.get(MEMBERS).json()["results"]
     assert all("invite_url" not in m for m in listed)
+    assert "new@acme.example" in {m["email"] for m in listed}  # a member once accepted
 
 
 def test_an_expired_invite_is_refused(owner_api, client):
@@ -49,17 +51,34 @@ def test_an_owner_can_issue_a_new_link_which_voids_the_old(owner_api, client):
     added = add(owner_api, email="slow@acme.example", role="member").json()
     old_path = added["invite_url"].split("8000", 1)[-1]
 
-    again = owner_api.post(f"{MEMBERS}{added['id']}/invite/")
+    again = add(owner_api, email="slow@acme.example", role="member")
 
     assert again.status_code == 201
     assert client.get(old_path).status_code == 404
     assert client.get(again.json()["invite_url"].split("8000", 1)[-1]).status_code == 200
 
 
-def test_an_existing_user_is_added_without_invite(owner_api, outsider):
+def test_a_member_added_by_an_operator_gets_a_new_link_which_voids_the_old(
+    owner_api, client, workspace, owner
+):
+    from catalog.services import member_add
+
+    added = member_add(workspace=workspace, actor=owner, email="slow@acme.example", role="member")
+    old_path = added.invite_url.split("8000", 1)[-1]
+
+    again = owner_api.post(f"{MEMBERS}{added.membership.pk}/invite/")
+
+    assert again.status_code == 201
+    assert client.get(old_path).status_code == 404
+    assert client.get(again.json()["invite_url"].split("8000", 1)[-1]).status_code == 200
+
+
+def test_an_existing_user_is_invited_not_added(owner_api, outsider):
+    # Issue 18.1: an account someone else may hold gets access only by accepting.
     response = add(owner_api, email=outsider.email, role="source_admin")
-    assert response.status_code == 201 and response.json()["invite_url"] is None
-    assert Membership.objects.filter(user=outsider).count() == 2
+    assert response.status_code == 201 and response.json()["invite_url"]
+    assert response.json()["invited"] is True
+    assert Membership.objects.filter(user=outsider).count() == 1
 
 
 def test_errors_name_the_field(owner_api, member_user):
@@ -80,6 +99,9 @@ def test_a_source_admin_for_chosen_sources(owner_api):
             "sources": ["mine"]}  # fmt: skip
     response = add(owner_api, **body)
     assert response.json()["sources"] == ["mine"] and response.json()["all_sources"] is False
+    _accept(response.json()["invite_url"])
+    joined = Membership.objects.get(user__email="sa@acme.example")
+    assert [s.slug for s in joined.sources.all()] == ["mine"] and joined.all_sources is False
     unknown = add(owner_api, **{**body, "email": "sb@acme.example", "sources": ["ghost"]})
     assert unknown.json()["errors"] == {"sources": ["No such source(s): ghost."]}
 
@@ -98,6 +120,13 @@ def test_member_changes_are_audited(owner_api, member_user):
     entry = AuditEntry.objects.filter(action="member.update").get()
     assert entry.details["role"] == "source_admin"
     assert entry.details["email"] == member_user.email
+
+
+def _accept(invite_url: str) -> None:
+    from django.test import Client
+
+    form = {"new_password1": "a-long-pass-99", "new_password2": "a-long-pass-99"}
+    assert Client().post(invite_url.split("8000", 1)[-1], form).status_code == 302
 
 
 def _acme_id():

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from catalog import tasks
 from catalog.models import AccessToken, Role
-from catalog.services import token_create
+from catalog.services import member_invite, token_create
 from tests.factories import SourceFactory, deployed_function, member
 
 pytestmark = pytest.mark.django_db
@@ -46,12 +46,21 @@ MATRIX = {
     ("member-detail", "patch"): ({OWNER}, {"role": "source_admin"}),
     ("member-detail", "delete"): ({OWNER}, None),
     ("member-invite", "post"): ({OWNER}, None),
+    ("workspace-invitation-list", "get"): ({OWNER}, None),
+    ("workspace-invitation-detail", "delete"): ({OWNER}, None),
     ("token-list", "get"): (EVERYONE, None),
     ("token-list", "post"): (EVERYONE, {"name": "mine"}),
     ("token-detail", "delete"): (EVERYONE, None),  # the actor's own token
     ("audit-list", "get"): ({OWNER}, None),
 }
-NOT_IN_A_WORKSPACE = {("workspace-list", "get")}
+# Not under a workspace: one's own workspaces and invitations
+# (tests/security/test_authorization_matrix.py and test_account_pre_hijack.py).
+NOT_IN_A_WORKSPACE = {
+    ("workspace-list", "get"),
+    ("invitation-list", "get"),
+    ("invitation-accept", "post"),
+    ("invitation-detail", "delete"),
+}
 
 
 def catalog_endpoints() -> set[tuple[str, str]]:
@@ -91,11 +100,15 @@ def world(workspace, owner, monkeypatch):
     target.set_unusable_password()  # invited, has not set a password yet
     target.save(update_fields=["password"])
     monkeypatch.setattr(tasks.run_function_test, "apply_async", _FakeResult.send)
+    invited = member_invite(
+        workspace=workspace, actor=owner, email="new@example.com", role="member"
+    )
     return {
         "function": function,
         "source": source,
         "users": users,
         "target": target.memberships.get(),
+        "invitation": invited.invite,
     }
 
 
@@ -139,6 +152,8 @@ def url_for(name: str, world: dict, user) -> str:
         "member-list": f"{base}/members/",
         "member-detail": f"{base}/members/{world['target'].pk}/",
         "member-invite": f"{base}/members/{world['target'].pk}/invite/",
+        "workspace-invitation-list": f"{base}/invitations/",
+        "workspace-invitation-detail": f"{base}/invitations/{world['invitation'].pk}/",
         "token-list": f"{base}/tokens/",
         "token-detail": f"{base}/tokens/{own_token.pk}/",
         "audit-list": f"{base}/audit/",

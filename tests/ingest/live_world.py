@@ -15,6 +15,7 @@ from catalog.models import Function, Role, Source, Workspace
 from tests.factories import SourceFactory, UserFactory, WorkspaceFactory, deployed_function, member
 
 ORIGIN = (b"origin", b"http://testserver")
+HOST = (b"host", b"testserver")
 
 
 @dataclass
@@ -55,12 +56,12 @@ def make_world() -> World:
 
 
 def ws_headers(user=None) -> list[tuple[bytes, bytes]]:
-    """Headers of a browser's websocket handshake: Origin, and the session of `user`."""
+    """Headers of a browser's websocket handshake: Origin, Host, and the session of `user`."""
     if user is None:
-        return [ORIGIN]
+        return [ORIGIN, HOST]
     client = Client()
     client.force_login(user)
-    return [ORIGIN, (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())]
+    return [ORIGIN, HOST, (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())]
 
 
 async def release_db_connections() -> None:

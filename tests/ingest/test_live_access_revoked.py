@@ -12,7 +12,7 @@ from catalog.models import Membership, Role
 from catalog.services.members import member_remove, member_update
 from functions_ide.asgi import application
 from ingest import consumers, live
-from tests.ingest.live_world import ORIGIN, make_world, release_db_connections
+from tests.ingest.live_world import HOST, ORIGIN, make_world, release_db_connections
 from tests.ingest.test_catcher_socket import post_capture, token_of
 from tests.ingest.test_live_debugger import WS_PATH, finished_execution
 
@@ -38,7 +38,8 @@ def login(user) -> tuple[list, Client]:
     holding that session (to log out with)."""
     client = Client()
     client.force_login(user)
-    return [ORIGIN, (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())], client
+    cookie = (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+    return [ORIGIN, HOST, cookie], client
 
 
 async def listen(path: str, user) -> tuple[WebsocketCommunicator, Client]:

@@ -24,7 +24,9 @@ LOGS = "/api/v1/workspaces/acme/sources/stripe-live/logs/"
 
 
 def test_logs_are_newest_first_with_errors_and_console(source, owner_api):
-    logs = owner_api.get(LOGS).json()
+    page = owner_api.get(LOGS).json()
+    assert page["count"] == 6 and page["next"] is None
+    logs = page["results"]
     assert len(logs) == 6
     ids = [log["id"] for log in logs]
     assert ids == sorted(ids, reverse=True)
@@ -35,8 +37,8 @@ def test_logs_are_newest_first_with_errors_and_console(source, owner_api):
 
 
 def test_limit_and_status_filter(source, owner_api):
-    assert len(owner_api.get(LOGS, {"limit": 2}).json()) == 2
-    succeeded = owner_api.get(LOGS, {"status": "succeeded"}).json()
+    assert len(owner_api.get(LOGS, {"limit": 2}).json()["results"]) == 2
+    succeeded = owner_api.get(LOGS, {"status": "succeeded"}).json()["results"]
     assert {log["status"] for log in succeeded} == {"succeeded"} and len(succeeded) == 3
 
 

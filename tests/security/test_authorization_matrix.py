@@ -20,12 +20,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from catalog import tasks
 from catalog.models import Role
-from catalog.services import token_create
+from catalog.services import member_invite, token_create
 from functions_ide.routing import websocket_urlpatterns
 from ingest.models import Capture, Execution, IngestEvent
 from tests.factories import (
     MembershipFactory,
     SourceFactory,
+    UserFactory,
     WorkspaceFactory,
     deployed_function,
     member,
@@ -98,6 +99,13 @@ EXPECTED = {
     "catalog:member-list": Api({"get": READERS, "post": OWNERS}),
     "catalog:member-detail": Api({"patch": OWNERS, "delete": OWNERS}),
     "catalog:member-invite": Api({"post": OWNERS}),
+    "catalog:workspace-invitation-list": Api({"get": OWNERS}),
+    "catalog:workspace-invitation-detail": Api({"delete": OWNERS}),
+    # One's own invitations: no workspace yet. A token is limited to its workspace, of
+    # which its user is a member already: it sees no invitation.
+    "catalog:invitation-list": Api({"get": ANYONE_SIGNED_IN}),
+    "catalog:invitation-accept": Api({"post": ANYONE_SIGNED_IN - {OTHER_TOKEN}}),
+    "catalog:invitation-detail": Api({"delete": ANYONE_SIGNED_IN - {OTHER_TOKEN}}),
     "catalog:token-list": Api({"get": READERS, "post": READERS}),
     "catalog:token-detail": Api({"delete": READERS}),  # each their own token
     "catalog:audit-list": Api({"get": OWNERS}),
@@ -144,6 +152,7 @@ BODIES = {
     ("catalog:source-upgrade", "post"): {"version": 1},
     ("catalog:member-list", "post"): {"email": "new@acme.example", "role": "member"},
     ("catalog:member-detail", "patch"): {"role": "source_admin"},
+    ("catalog:invitation-accept", "post"): "own-invitation",
     ("catalog:token-list", "post"): {"name": "mine"},
     ("source-replay", "post"): {"all": True},
 }
@@ -244,6 +253,12 @@ def world(db, monkeypatch):
     target.set_unusable_password()  # invited, has not set a password yet: re-invitable
     target.save(update_fields=["password"])
     tokens = {role: token_create(workspace=acme, user=users[role])[0] for role in READERS}
+    # Each principal is invited to a third workspace (their own invitation to answer);
+    # acme and the other workspace each have one pending for a newcomer.
+    third = WorkspaceFactory(slug="third", name="Third")
+    inviter = member(third, Role.OWNER, "owner@third.example")
+    invited = {**users, OTHER_TOKEN: both}
+    invitations = {p: _invite(third, inviter, user) for p, user in invited.items()}
     monkeypatch.setattr(tasks.run_function_test, "apply_async", _FakeRun.send)
     dead_letter = IngestEvent.objects.create(
         source=source,
@@ -256,6 +271,8 @@ def world(db, monkeypatch):
     return {
         "users": users,
         "both": both,
+        "invitations": invitations,
+        "pending": _invite(acme, users[OWNER], UserFactory(email="newcomer@example.com")),
         "other_token": other_token,
         "tokens": tokens,
         "function": function,
@@ -269,6 +286,9 @@ def world(db, monkeypatch):
             "member_id": users[OUTSIDER].memberships.get().pk,
             "token_id": token_create(workspace=other, user=users[OUTSIDER])[0].pk,
             "execution_id": _execution(foreign_source).pk,
+            "invitation_id": _invite(
+                other, users[OUTSIDER], UserFactory(email="theirs@example.com")
+            )[0].pk,
         },
         "dead_letter": dead_letter,
         "execution": _execution(source, dead_letter),
@@ -283,6 +303,12 @@ def _execution(source, ingest_event=None) -> Execution:
         ingest_event=ingest_event, source=source, version=source.version, attempt=1,
         started_at=ingest_event.received_at, duration_ms=1.0, status="failed",
     )  # fmt: skip
+
+
+def _invite(workspace, actor, user) -> tuple:
+    """(the invitation, its link) of user to workspace."""
+    invited = member_invite(workspace=workspace, actor=actor, email=user.email, role=Role.MEMBER)
+    return invited.invite, invited.invite_url
 
 
 def _capture(function) -> Capture:
@@ -315,6 +341,11 @@ def url_of(world: dict, name: str, principal: str, *, foreign: bool = False) -> 
         "token_id": world["tokens"].get(principal, world["tokens"][OWNER]).pk,
         "token": "not-a-real-token",
         "execution_id": world["execution"].pk,
+        "invitation_id": (
+            world["pending"][0].pk
+            if name == "catalog:workspace-invitation-detail"
+            else world["invitations"].get(principal, world["invitations"][OWNER])[0].pk
+        ),
     }
     if foreign:
         values.update({k: v for k, v in world["foreign"].items() if k in route.kwargs})
@@ -330,12 +361,20 @@ def client_for(world: dict, principal: str) -> tuple[Client, dict]:
     return client, {}
 
 
+def body_of(world: dict, name: str, method: str, principal: str):
+    """What an allowed principal sends (a few bodies depend on the world)."""
+    body = BODIES.get((name, method))
+    if body == "new-source":
+        return {"name": "Another", "function": world["function"].pk}
+    if body == "own-invitation":
+        return {"link": world["invitations"].get(principal, world["invitations"][OWNER])[1]}
+    return body
+
+
 def call(world: dict, principal: str, name: str, method: str, *, foreign: bool = False):
     client, headers = client_for(world, principal)
     url = url_of(world, name, principal, foreign=foreign) + QUERIES.get((name, method), "")
-    body = BODIES.get((name, method))
-    if body == "new-source":
-        body = {"name": "Another", "function": world["function"].pk}
+    body = body_of(world, name, method, principal)
     if method == "get":
         return client.get(url, **headers)
     data = json.dumps(body) if body is not None else ""
@@ -384,7 +423,15 @@ def test_a_bearer_token_of_another_workspace_reaches_nothing_here(world, name, m
     )  # fmt: skip
 
 
-OBJECT_KWARGS = {"function_id", "slug", "capture_id", "member_id", "token_id", "execution_id"}
+OBJECT_KWARGS = {
+    "function_id",
+    "slug",
+    "capture_id",
+    "member_id",
+    "token_id",
+    "execution_id",
+    "invitation_id",
+}
 
 
 @pytest.mark.parametrize(
@@ -446,7 +493,7 @@ def ws_path(route: str, values: dict) -> str:
 
 
 def ws_headers(user) -> list[tuple[bytes, bytes]]:
-    headers = [(b"origin", b"http://testserver")]
+    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
     if user is not None:
         client = Client()
         client.force_login(user)

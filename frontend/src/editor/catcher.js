@@ -62,7 +62,9 @@ export function initCatcher({ path, can, use }) {
       render();
       try {
         const info = await api("GET", path(`functions/${id}/catcher/`));
-        $("#catcher-url").value = info.url;
+        // null for members: the test URL works as a write credential (docs/security.md).
+        $("#catcher-url").value = info.url || "";
+        if (!info.url) $("#catcher-url").placeholder = "Only workspace owners and source admins see the test URL";
         liveSocket(info.websocket, {
           onState(state) {
             $("#catcher-dot").className = `dot ${state === "open" ? "on" : ""}`;

@@ -33,6 +33,18 @@ export function initSettings() {
     $("#invite-url").value = url;
     $("#invite-once").hidden = false;
   };
+  for (const button of $$(".withdraw-invitation")) {
+    button.addEventListener("click", async () => {
+      if (!confirm(`Withdraw the invitation of ${button.dataset.email}? Its link stops working.`)) return;
+      try {
+        await api("DELETE", path(`invitations/${button.dataset.invitation}/`));
+        button.closest("tr").remove();
+        toast("Invitation withdrawn.");
+      } catch (error) {
+        toast(error.message, "error");
+      }
+    });
+  }
   for (const button of $$(".reinvite")) {
     button.addEventListener("click", async () => {
       try {
@@ -48,12 +60,13 @@ export function initSettings() {
     const error = $('[data-error="member"]');
     error.textContent = "";
     try {
+      // An invitation: a member once they accept through the link (docs/security.md).
       const added = await api("POST", path("members/"), { email: $("#member-email").value.trim(), role: $("#member-role").value });
-      const tbody = $("#members tbody");
-      tbody.append(h("tr", {}, h("td", {}, added.email), h("td", {}, added.role), h("td", {}, added.invited ? h("span", { class: "badge" }, "invited") : ""), h("td")));
-      if (added.invite_url) showInvite(added.invite_url);
+      $("#invitations").hidden = false;
+      $("#invitations tbody").append(h("tr", {}, h("td", {}, added.email), h("td", {}, added.role), h("td", {}, "just now"), h("td")));
+      showInvite(added.invite_url);
       $("#member-email").value = "";
-      toast(`Added ${added.email}.`);
+      toast(`Invited ${added.email}.`);
     } catch (problem) {
       error.textContent = [problem.message, ...Object.values(problem.errors).flat()].join(" ");
     }

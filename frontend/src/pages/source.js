@@ -35,7 +35,7 @@ export function initSource() {
   };
 
   api("GET", path("logs/?limit=50"))
-    .then((list) => list.forEach((e) => addExecution(e, { prepend: false })))
+    .then((page) => page.results.forEach((e) => addExecution(e, { prepend: false })))
     .catch((error) => toast(error.message, "error"));
   refreshEvents();
   refreshDeadLetters();

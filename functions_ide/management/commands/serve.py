@@ -1,8 +1,12 @@
-"""`manage.py serve`: Daphne plus, in the embedded mode, the in-process Celery worker."""
+"""`manage.py serve`: Daphne plus, in the embedded mode, the in-process Celery worker.
 
-from daphne.cli import CommandLineInterface
+Its access log shortens webhook, test-URL and invite tokens (functions_ide.access_log):
+run the product with this command rather than `daphne` itself."""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from functions_ide.access_log import DaphneCommandLine
 
 
 class Command(BaseCommand):
@@ -11,14 +15,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--fd", type=int, help="Serve on this already bound socket (socket activation)."
+        )
 
-    def handle(self, *args, host: str, port: int, **options) -> None:
+    def handle(self, *args, host: str, port: int, fd: int | None, **options) -> None:
         if settings.CELERY_EMBEDDED_WORKER:
             from functions_ide import embedded_worker
 
             embedded_worker.start(concurrency=settings.CELERY_EMBEDDED_CONCURRENCY, beat=True)
             self.stdout.write("Embedded Celery worker started.")
-        self.stdout.write(f"Serving on http://{host}:{port}/")
-        CommandLineInterface().run(
-            ["-b", host, "-p", str(port), "--proxy-headers", "functions_ide.asgi:application"]
+        where = ["--fd", str(fd)] if fd is not None else ["-b", host, "-p", str(port)]
+        self.stdout.write(
+            f"Serving on fd {fd}" if fd is not None else f"Serving on http://{host}:{port}/"
         )
+        DaphneCommandLine().run([*where, "--proxy-headers", "functions_ide.asgi:application"])

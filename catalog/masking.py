@@ -1,0 +1,39 @@
+"""Credentials a sender put in a request's headers, hidden from who may not see them.
+
+A captured webhook (the catcher) or a failed one (a dead letter) keeps the request's
+headers as they came: an `Authorization` or a signature header there works for whoever
+reads it. Members and source admins see such values masked; owners see them whole (they
+verify signatures in the editor). Who sees what: catalog.policy.can_see_credentials;
+docs/security.md.
+"""
+
+import re
+
+MASK = "•••• (hidden: only workspace owners see credential headers)"
+
+_CREDENTIAL_NAMES = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+# Any header whose name contains one of these carries a credential or a proof of one.
+_CREDENTIAL_WORDS = (
+    "token", "secret", "signature", "hmac", "key", "auth", "cookie", "password", "session",
+)  # fmt: skip
+
+
+def is_credential_header(name: str) -> bool:
+    name = name.lower()
+    return name in _CREDENTIAL_NAMES or any(word in name for word in _CREDENTIAL_WORDS)
+
+
+def mask_headers(headers: dict) -> dict:
+    """The headers with every credential's value replaced (a list of values by one MASK)."""
+    return {name: MASK if is_credential_header(name) else value for name, value in headers.items()}
+
+
+# The credential in a URL path: a webhook URL, a test URL, an invite link. Kept: the
+# first four characters, enough to tell two apart in a log.
+_TOKEN_IN_PATH = re.compile(r"(/hooks/(?:test/)?|/invite/)([^/?#\s\"']{5,})")
+SHOWN_CHARS = 4
+
+
+def shorten_tokens(text: str) -> str:
+    """text with every webhook, test-URL and invite token shortened: /hooks/abcd…"""
+    return _TOKEN_IN_PATH.sub(lambda m: f"{m[1]}{m[2][:SHOWN_CHARS]}…", text)
