@@ -54,7 +54,8 @@ def test_every_reader_gets_one_execution_in_full(request, api_client_for, worksp
 def test_it_is_the_same_as_in_the_list(owner_api, source, failed):
     for n in range(3):
         execution_of(source, status="succeeded", logs=[{"level": "log", "message": f"#{n}"}])
-    listed = {e["id"]: e for e in owner_api.get(LOGS.format(slug="orders")).json()}
+    page = owner_api.get(LOGS.format(slug="orders")).json()
+    listed = {e["id"]: e for e in page["results"]}
     assert owner_api.get(LOGS.format(slug="orders") + f"{failed.pk}/").json() == listed[failed.pk]
 
 
@@ -62,7 +63,7 @@ def test_an_execution_beyond_the_newest_hundred_is_found(owner_api, source):
     oldest = execution_of(source, status="succeeded", logs=[{"level": "log", "message": "old"}])
     for _ in range(101):
         execution_of(source, status="succeeded")
-    newest = owner_api.get(LOGS.format(slug="orders"), {"limit": 100}).json()
+    newest = owner_api.get(LOGS.format(slug="orders"), {"limit": 100}).json()["results"]
     assert oldest.pk not in {e["id"] for e in newest}
     response = owner_api.get(LOGS.format(slug="orders") + f"{oldest.pk}/")
     assert response.status_code == 200 and response.json()["logs"][0]["message"] == "old"
