@@ -6,6 +6,7 @@ run the product with this command rather than `daphne` itself."""
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from functions_ide import daphne_adapter
 from functions_ide.access_log import DaphneCommandLine
 
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
 
             embedded_worker.start(concurrency=settings.CELERY_EMBEDDED_CONCURRENCY, beat=True)
             self.stdout.write("Embedded Celery worker started.")
+        daphne_adapter.guard_webhook_bodies()  # slow and oversized bodies, as they arrive
         where = ["--fd", str(fd)] if fd is not None else ["-b", host, "-p", str(port)]
         self.stdout.write(
             f"Serving on fd {fd}" if fd is not None else f"Serving on http://{host}:{port}/"
