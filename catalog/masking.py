@@ -31,9 +31,13 @@ def mask_headers(headers: dict) -> dict:
 # The credential in a URL path: a webhook URL, a test URL, an invite link. Kept: the
 # first four characters, enough to tell two apart in a log.
 _TOKEN_IN_PATH = re.compile(r"(/hooks/(?:test/)?|/invite/)([^/?#\s\"']{5,})")
+# The same in a path a sender mistyped (`/hooks/test//<token>`, `/hooks/./<token>`,
+# `/hooks;x/<token>`): any long token-shaped segment after /hooks or /invite.
+_TOKEN_IN_ODD_PATH = re.compile(r"(/(?:hooks|invite)\b[^\s\"'?#]*?/)([A-Za-z0-9_-]{16,})")
 SHOWN_CHARS = 4
 
 
 def shorten_tokens(text: str) -> str:
     """text with every webhook, test-URL and invite token shortened: /hooks/abcd…"""
-    return _TOKEN_IN_PATH.sub(lambda m: f"{m[1]}{m[2][:SHOWN_CHARS]}…", text)
+    shorten = lambda m: f"{m[1]}{m[2][:SHOWN_CHARS]}…"  # noqa: E731
+    return _TOKEN_IN_ODD_PATH.sub(shorten, _TOKEN_IN_PATH.sub(shorten, text))

@@ -45,6 +45,17 @@ def test_daphnes_access_log_shows_paths_with_tokens_shortened(path, shown):
     assert TOKEN not in stream.getvalue()
 
 
+@pytest.mark.parametrize(
+    "path", ["/hooks/./{t}", "/hooks/test//{t}", "/hooks;x/{t}", "/invite//{t}/"]
+)
+def test_a_token_in_a_mistyped_path_is_shortened_too(path):
+    record = logging.LogRecord(
+        "django.request", logging.INFO, __file__, 1, "Not Found: %s", (path.format(t=TOKEN),), None
+    )
+    assert ShortenTokens().filter(record) is True
+    assert TOKEN not in record.getMessage() and TOKEN[:4] + "…" in record.getMessage()
+
+
 def test_a_log_line_with_a_token_is_shortened():
     record = logging.LogRecord(
         "django.request",
