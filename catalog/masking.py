@@ -14,7 +14,8 @@ MASK = "•••• (hidden: only workspace owners see credential headers)"
 _CREDENTIAL_NAMES = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 # Any header whose name contains one of these carries a credential or a proof of one.
 _CREDENTIAL_WORDS = (
-    "token", "secret", "signature", "hmac", "key", "auth", "cookie", "password", "session",
+    "token", "secret", "signature", "hmac", "key", "auth", "cookie", "passw", "credential",
+    "jwt", "session",
 )  # fmt: skip
 
 

@@ -44,10 +44,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner.engine import EngineError, Isolate, IsolateOutOfMemory, IsolateTimeout
-from runner.fetch import FetchSession
+from runner.fetch import FetchSession, recorded_url
 from runner.limits import Limits
 from runner.memory import ProcessMemory
-from runner.redact import Redactor, redactor
+from runner.redact import Redactor, redactor, shown_error
 from runner.request import body_text, query_parameters
 from runner.result import Invocation, Result, fill_message_ids, limit_error, user_error
 
@@ -418,7 +418,9 @@ def unreadable_input(exc: Exception) -> dict[str, Any]:
 
 def _result(batch: _Batch, index: int, done: dict[str, Any]) -> Result:
     """The Result of a report: every execution's output passes here, and only here are
-    the secrets of its settings taken out of what it recorded."""
+    the secrets of its settings taken out of what it recorded and its error cut to size."""
+    invocation = batch.invocations[index]
+    found = _redactor(batch, invocation) if invocation.secret_names else None
     session = batch.sessions.pop(index, None)
     if session is not None:
         session.close()
@@ -426,7 +428,7 @@ def _result(batch: _Batch, index: int, done: dict[str, Any]) -> Result:
         events=done.get("events", []),
         objects=done.get("objects", []),
         logs=done.get("logs", []),
-        fetches=session.fetch_records() if session else [],
+        fetches=session.fetch_records(found.url if found else recorded_url) if session else [],
         duration_ms=float(done.get("durationMs", 0)),
     )
     if done.get("error"):
@@ -437,22 +439,19 @@ def _result(batch: _Batch, index: int, done: dict[str, Any]) -> Result:
             error = limit_error("MemoryLimitError", _sandbox_memory_message(memory))
         elif "line" not in error:
             error = user_error(error, legacy=batch.legacy, code=batch.code)
-        result.error, result.events, result.objects = error, [], []
-    invocation = batch.invocations[index]
+        result.error, result.events, result.objects = shown_error(error, found), [], []
     fill_message_ids(result.events, invocation.execution_id)
-    if invocation.secret_names:
-        _redact(batch, invocation, result)
+    if found is not None:
+        found.result(result)
     return result
 
 
-def _redact(batch: _Batch, invocation: Invocation, result: Result) -> None:
+def _redactor(batch: _Batch, invocation: Invocation) -> Redactor | None:
     # Keyed by identity: the batch holds its invocations, so no id is reused meanwhile.
     key = (id(invocation.settings), invocation.secret_names)
     if key not in batch.redactors:
         batch.redactors[key] = redactor(invocation.settings, invocation.secret_names)
-    found = batch.redactors[key]
-    if found is not None:
-        found.result(result)
+    return batch.redactors[key]
 
 
 def _allocation_refused(error: dict[str, Any]) -> bool:

@@ -20,6 +20,7 @@ import os
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
@@ -100,15 +101,21 @@ class FetchSession:
             return self._refuse(message)
         record = {
             "method": str(message.get("method")),
-            "url": recorded_url(str(message.get("url"))),
+            # As the function wrote it until the result is made (fetch_records).
+            "url": str(message.get("url")),
             "status": None,
             "duration_ms": 0.0,
         }
         self.records.append(record)
         return asyncio.run_coroutine_threadsafe(self._perform(message, record), _fetch_loop())
 
-    def fetch_records(self) -> list[dict[str, Any]]:
-        """The records of the calls made, then one for the calls refused over the cap."""
+    def fetch_records(self, shown_url: Callable[[str], str] = recorded_url) -> list[dict[str, Any]]:
+        """The records of the calls made, then one for the calls refused over the cap.
+
+        Each URL is recorded by `shown_url` from the URL as the function wrote it: with
+        secrets, runner.redact takes them out before the query is masked."""
+        for record in self.records:
+            record["url"] = shown_url(record["url"])
         if not self.refused:
             return self.records
         summary = {

@@ -210,3 +210,14 @@ def test_the_settings_build_one_limits_from_the_environment():
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["2500", "5000", "20", "4096", "4096"]
+
+
+def test_an_errors_message_and_stack_are_cut_at_8_kb(inline_pool):
+    # An outside attack stored an 8 MB message and stack per attempt (issue 18.8).
+    code = "async function onRequest() { throw new Error('x'.repeat(8 * 1024 * 1024)); }"
+    result = inline_pool.run("long-error", code, REQ, {}, timeout_ms=5000)
+    error = result.error
+    assert error["message"] == "x" * 8192 + f"… [{8 * 1024 * 1024 - 8192:,} characters cut]"
+    assert error["stack"].startswith("Error: " + "x" * 8185 + "… [")
+    assert len(error["stack"]) < 8300
+    assert error["line"] == 1

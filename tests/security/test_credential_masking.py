@@ -32,8 +32,24 @@ CREDENTIALS = {
     "X-Gitlab-Token": "gitlab_token_7",
     "X-Webhook-Secret": "webhook_secret_8",
     "X-Shopify-Hmac-Sha256": "shopify_hmac_9",
+    # Shown in clear below owner until issue 18.8.
+    "X-Passwd": "passwd_value_10",
+    "X-Credential": "credential_value_11",
+    "X-Access-Jwt": "access_jwt_12",
+    "X-Auth-Token": "auth_token_13",
+    "Www-Authenticate": "Basic realm_value_14",
+    "X-Session-Id": "session_id_15",
 }
-PLAIN = {"Content-Type": "application/json", "User-Agent": "Stripe/1.0", "X-Request-Id": "r-1"}
+PLAIN = {
+    "Content-Type": "application/json",
+    "User-Agent": "Stripe/1.0",
+    "X-Request-Id": "r-1",
+    "Accept": "application/json",
+    "Accept-Encoding": "gzip",
+    "Content-Length": "15",
+    "Host": "hooks.example.com",
+    "X-Forwarded-For": "203.0.113.9",
+}
 
 
 def test_the_rule_names_credential_headers():

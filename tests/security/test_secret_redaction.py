@@ -269,3 +269,90 @@ def test_the_editors_test_run_redacts_encrypted_settings(owner_api, celery_worke
     assert result["logs"] == [{"level": "log", "message": "calling with [secret apiKey] in eu"}]
     assert result["error"]["message"] == "refused: [secret apiKey]"
     assert SECRET not in response.content.decode()
+
+
+# An outside attack (issue 18.8): the fetch record's query masking decoded the URL before
+# redaction saw it, a host name showed a secret lowercased, a JSON.parse error showed a
+# window of one, and an error's text had no size.
+QUERY_SECRET = "Ab+Cd/Ef9Gh8Ij=="
+AMPERSAND_SECRET = "Ab&cdEF=gh+ij"
+
+
+@pytest.mark.parametrize(
+    ("values", "url", "error_url", "record_url"),
+    [
+        (
+            {"apiKey": QUERY_SECRET},
+            "'https://x.example.invalid/?' + settings.apiKey",
+            "https://x.example.invalid/?[secret apiKey] failed",
+            "https://x.example.invalid/?[secret apiKey]=…",
+        ),
+        (
+            {"apiKey": QUERY_SECRET},
+            "'https://x.example.invalid/cb?a=1&' + settings.apiKey",
+            "https://x.example.invalid/cb?a=1&[secret apiKey] failed",
+            "https://x.example.invalid/cb?a=…&[secret apiKey]=…",
+        ),
+        (
+            {"apiKey": AMPERSAND_SECRET},
+            "'https://x.example.invalid/?api_key=' + settings.apiKey",
+            "https://x.example.invalid/?api_key=[secret apiKey] failed",
+            "https://x.example.invalid/?api_key=…",
+        ),
+    ],
+)
+def test_the_fetch_record_redacts_the_url_before_masking_its_query(
+    pool, values, url, error_url, record_url
+):
+    code = f"async function onRequest(request, settings) {{ await fetch({url}); }}"
+    result = execute(pool, code, settings=values)
+    assert error_url in result.error["message"]
+    assert [record["url"] for record in result.fetches] == [record_url]
+    text = recorded(result)
+    secret = values["apiKey"]
+    for part in (secret, secret.replace("+", " "), secret[3:], secret.split("&")[-1][:6]):
+        assert part not in text
+
+
+def test_a_secret_in_a_host_name_is_redacted_in_any_case(pool):
+    code = "async function onRequest(request, settings) { await fetch('https://' + settings.plain + '.example.invalid/'); }"
+    result = execute(pool, code, settings={"plain": "HostSecretAbc123"}, secret_names=("plain",))
+    assert "ENOTFOUND [secret plain].example.invalid" in result.error["message"]
+    assert [record["url"] for record in result.fetches] == [
+        "https://[secret plain].example.invalid/"
+    ]
+    assert "hostsecretabc123" not in recorded(result).lower()
+
+
+def test_a_secret_is_redacted_upper_and_lowercased(pool):
+    code = "async function onRequest(request, settings) { console.log(settings.plain.toUpperCase(), settings.plain.toLowerCase(), settings.short.toUpperCase()); }"
+    values = {"plain": "HostSecretAbc123", "short": "aB1"}
+    result = execute(pool, code, settings=values, secret_names=("plain", "short"))
+    # Shorter than 6 characters, another case would match too much to be redacted.
+    assert result.logs == [{"level": "log", "message": "[secret plain] [secret plain] AB1"}]
+
+
+def test_a_json_parse_error_does_not_show_a_window_of_the_secret(pool):
+    code = "async function onRequest(request, settings) { JSON.parse(settings.apiKey); }"
+    result = execute(pool, code, settings={"apiKey": "S3cr3t/Key-not-json-0123"})
+    assert result.error["name"] == "SyntaxError"
+    assert (
+        result.error["message"] == "Unexpected token 'S', \"[secret apiKey]\"... is not valid JSON"
+    )
+    assert "S3cr3t" not in recorded(result)
+    # A window that is not part of a secret is left as V8 wrote it.
+    other = execute(pool, "async function onRequest() { JSON.parse('Some/other-text-here'); }")
+    assert (
+        other.error["message"] == "Unexpected token 'S', \"Some/other-text-here\" is not valid JSON"
+    )
+
+
+def test_a_secret_across_the_cut_of_a_long_error_is_redacted_before_the_cut(pool):
+    from runner.redact import ERROR_TEXT_CHARS
+
+    code = f"async function onRequest(request, settings) {{ throw new Error('x'.repeat({ERROR_TEXT_CHARS - 5}) + settings.apiKey + 'y'.repeat(100000)); }}"
+    result = execute(pool, code)
+    message = result.error["message"]
+    assert message.startswith("x" * (ERROR_TEXT_CHARS - 5) + "[secr… [")
+    assert message.endswith(" characters cut]")
+    assert SECRET[:5] not in recorded(result)
