@@ -27,7 +27,9 @@ class Broker:
     def send(self, task: str, *args, countdown: float | None = None) -> None:
         from celery import current_app
 
-        current_app.tasks[task].apply_async(args, countdown=countdown)
+        # By name: a web server never imports the task module, so its registry does not
+        # know ingest's tasks (looking one up there fails, and no webhook is queued).
+        current_app.send_task(task, args, countdown=countdown)
 
 
 broker = Broker()
