@@ -1,13 +1,15 @@
 """Each workspace's share of this worker process's threads.
 
 A workspace that floods the workers (big outputs take seconds each to record) must not
-hold every thread of a process: INGEST_RESERVED_THREADS of them are kept for
-workspaces that run nothing here, so a quiet workspace's webhook finds a thread at
-once. The other threads go turn by turn to the fairest due work (claims.claim_next).
+hold every thread of a process: the last INGEST_RESERVED_THREADS free ones are kept for
+workspaces that run nothing here, one event at a time, so a quiet workspace's webhook
+finds a thread at once, and waits at most for one execution when a second flood took
+it. The other threads go turn by turn to the fairest due work (claims.claim_next).
 
 Counted per process, in memory: the threads of a process are its own, and a worker
 that dies takes its counts with it."""
 
+import enum
 import threading
 import time
 from collections import Counter
@@ -18,6 +20,13 @@ from django.conf import settings
 # Workspaces whose last turn is remembered; past it, the longest unserved are forgotten
 # (and come first again, as if they were new).
 MAX_REMEMBERED = 10_000
+
+
+class Seat(enum.Enum):
+    """The thread a turn took: one of those shared by all, or a reserved one."""
+
+    SHARED = "shared"
+    RESERVED = "reserved"  # for one event at a time
 
 
 class Shares:
@@ -40,19 +49,20 @@ class Shares:
     def allows(self, workspace_id: int) -> bool:
         """Whether another thread of this process could take this workspace's work now."""
         with self._lock:
-            return self._allows(workspace_id)
+            return self._seat(workspace_id) is not None
 
-    def enter(self, workspace_id: int) -> bool:
-        """Take a thread for a workspace's work, if its share allows; False when the
+    def enter(self, workspace_id: int) -> Seat | None:
+        """Take a thread for a workspace's work, if its share allows; None when the
         turn must leave that workspace's work to others."""
         with self._lock:
-            if not self._allows(workspace_id):
-                return False
+            seat = self._seat(workspace_id)
+            if seat is None:
+                return None
             self._busy[workspace_id] += 1
             self._served[workspace_id] = time.monotonic()
             if len(self._served) > MAX_REMEMBERED:
                 self._forget_oldest()
-            return True
+            return seat
 
     def leave(self, workspace_id: int) -> None:
         with self._lock:
@@ -83,11 +93,11 @@ class Shares:
         for workspace_id in sorted(self._served, key=self._served.get)[: MAX_REMEMBERED // 2]:
             del self._served[workspace_id]
 
-    def _allows(self, workspace_id: int) -> bool:
+    def _seat(self, workspace_id: int) -> Seat | None:
         threads, reserved = self._threads(), settings.INGEST_RESERVED_THREADS
-        if not threads or threads <= reserved or not self._busy[workspace_id]:
-            return True
-        return threads - sum(self._busy.values()) > reserved
+        if not threads or threads <= reserved or threads - sum(self._busy.values()) > reserved:
+            return Seat.SHARED
+        return None if self._busy[workspace_id] else Seat.RESERVED
 
     def busy(self) -> dict[int, int]:
         """Threads busy per workspace in this process."""

@@ -133,6 +133,17 @@ class TestShares:
         shares.leave(flood.workspace_id)
         assert ran(services.ingest_events_execute_next()) == backlog
 
+    def test_on_a_reserved_thread_a_workspace_runs_one_event_at_a_time(self, client, shares):
+        """A second flood may take the reserved thread (it runs nothing here yet), but
+        one webhook at a time: a quiet workspace waits at most for one execution."""
+        shares.count_threads_with(lambda: 4)
+        flood, second = source_running(TRACK_AND_SET), source_running(TRACK_AND_SET)
+        for _ in range(3):
+            shares.enter(flood.workspace_id)
+        backlog = accept_many(client, second, 3)
+        assert ran(services.ingest_events_execute_next()) == backlog[:1]
+        assert queue.broker.send.call_args_list == [TURN]  # the rest, to another turn
+
     def test_without_reserved_threads_a_flood_may_take_them_all(self, client, shares, settings):
         settings.INGEST_RESERVED_THREADS = 0
         shares.count_threads_with(lambda: 4)
