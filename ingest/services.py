@@ -11,7 +11,14 @@ from ingest.deliver import (
     ingest_event_deliver,
     ingest_event_forward,
 )
-from ingest.execute import batch_size, claim_timeout, ingest_event_execute, ingest_events_execute
+from ingest.execute import (
+    batch_size,
+    claim_timeout,
+    count_worker_threads_with,
+    ingest_event_execute,
+    ingest_events_execute,
+    ingest_events_execute_next,
+)
 from ingest.receive import (
     DROPPED_HEADERS,
     IncomingWebhook,
@@ -40,12 +47,14 @@ __all__ = [
     "batch_size",
     "check_payload_size",
     "claim_timeout",
+    "count_worker_threads_with",
     "dead_letters_replay",
     "forwards_sweep",
     "ingest_event_deliver",
     "ingest_event_execute",
     "ingest_event_forward",
     "ingest_events_execute",
+    "ingest_events_execute_next",
     "ingest_events_sweep",
     "is_retried",
     "retention_cleanup",

@@ -1,7 +1,7 @@
 """Celery tasks of the ingest app: each takes ids and calls one service. They are
 queued by name through ingest.queue, never called from the stages."""
 
-from celery import shared_task
+from celery import shared_task, signals
 from django.db import DatabaseError
 
 from ingest import services
@@ -26,6 +26,11 @@ def execute_batch(ingest_event_ids: list[int]) -> None:
     services.ingest_events_execute(ingest_event_ids=ingest_event_ids)
 
 
+@shared_task(name="ingest.execute_turn", ignore_result=True, **DATABASE_RETRY)
+def execute_turn() -> None:
+    services.ingest_events_execute_next()
+
+
 @shared_task(name="ingest.forward", ignore_result=True)
 def forward(ingest_event_id: int, attempt: int = 1) -> None:
     services.ingest_event_deliver(ingest_event_id=ingest_event_id, attempt=attempt)
@@ -39,3 +44,17 @@ def sweep() -> None:
 @shared_task(name="ingest.cleanup", ignore_result=True)
 def cleanup() -> None:
     services.retention_cleanup()
+
+
+@signals.worker_init.connect
+def _count_threads(sender, **kwargs) -> None:
+    """Each workspace's share of a worker is counted in the threads of its process."""
+    services.count_worker_threads_with(lambda: _threads_per_process(sender))
+
+
+def _threads_per_process(worker) -> int | None:
+    # Read late: "auto" concurrency is resolved after worker_init. A prefork child
+    # runs one task at a time, so it has no threads to share.
+    pool = worker.pool_cls
+    name = pool if isinstance(pool, str) else getattr(pool, "__module__", "")
+    return worker.concurrency if "thread" in name and isinstance(worker.concurrency, int) else None

@@ -1,6 +1,10 @@
 """The execute stage: claim ingest events, run each version's events through the
 runner as one batch, and hand every attempt to the record stage.
 
+Work comes in turns (ingest_events_execute_next): the worker chooses, when it claims,
+the fairest due work, so one workspace's backlog cannot hold back another's. Tasks
+that name their events (retries, replays, the sweep) run those.
+
 One event's failure stays that event's: an event whose invocation cannot be built (its
 request, its source's secrets) fails alone, and the runner isolates the executions of
 a batch from one another."""
@@ -13,16 +17,20 @@ from django.utils import timezone
 
 import runner
 from catalog.services import source_runtime_settings
+from ingest import queue
 from ingest.execute import runtime
-from ingest.execute.claims import batch_size, batches, claim, claim_timeout
+from ingest.execute.claims import batch_size, batches, claim, claim_next, claim_timeout, hold
+from ingest.execute.sharing import shares
 from ingest.models import Execution, IngestEvent
 from ingest.record import Attempt, attempts_record
 
 __all__ = [
     "batch_size",
     "claim_timeout",
+    "count_worker_threads_with",
     "ingest_event_execute",
     "ingest_events_execute",
+    "ingest_events_execute_next",
 ]
 
 logger = logging.getLogger(__name__)
@@ -47,6 +55,34 @@ def ingest_event_execute(*, ingest_event_id: int) -> Execution | None:
     return executions[0] if executions else None
 
 
+def ingest_events_execute_next() -> list[Execution]:
+    """Take a turn: run the fairest due work (claims.claim_next: a batch of one version
+    of the workspace with the fewest claims running, within its share of this
+    process's threads). Returns its executions; none when nothing due may run here.
+
+    Turns keep coming while there is due work: one per burst of accepted webhooks,
+    one passed on at once when this turn saw more than it took, and one owed by the
+    thread that next finishes when a turn had to leave work to a workspace's share."""
+    turn = claim_next(shares)
+    if turn is None:
+        return []
+    try:
+        if turn.more:
+            queue.turn()  # to an idle thread now, not after this batch
+        executions = _run_claimed(turn.events)
+    finally:
+        shares.leave(turn.workspace_id)
+    if shares.owes_a_turn():
+        queue.turn()
+    return executions
+
+
+def count_worker_threads_with(threads) -> None:
+    """Tell the stage how many threads this process runs turns on (a callable
+    returning an int, or None when the process has no thread pool)."""
+    shares.count_threads_with(threads)
+
+
 def _execute(ids: list[int]) -> list[Execution]:
     claimed, lost = claim(ids)
     executions = [
@@ -54,8 +90,16 @@ def _execute(ids: list[int]) -> list[Execution]:
         for event in lost
         for execution in attempts_record([Attempt(event, runtime.worker_lost(), event.claimed_at)])
     ]
+    return executions + _run_claimed(claimed)
+
+
+def _run_claimed(claimed: list[IngestEvent]) -> list[Execution]:
+    executions = []
     for version_id in dict.fromkeys(event.version_id for event in claimed):
-        executions += attempts_record(_run([e for e in claimed if e.version_id == version_id]))
+        attempts = _run([e for e in claimed if e.version_id == version_id])
+        # The record locks its events; a claim renewed first keeps the sweep away.
+        hold([a.event for a in attempts], for_s=claim_timeout().total_seconds() / 2)
+        executions += attempts_record(attempts)
     return executions
 
 

@@ -1,14 +1,16 @@
 """The queue stage: the only part of ingest that talks to Celery.
 
-Every piece of later work goes through here: executing accepted webhooks (batched by
-the dispatcher under load), retries at their time, replays, the sweep's catch-up and
-deliveries. Work is sent by task name, so no stage imports the task module (which
-imports the stages), and tests replace one object, `broker`, to keep everything off
-the broker.
+Every piece of later work goes through here: turns for accepted webhooks (one per
+burst, from the dispatcher), retries at their time, replays, the sweep's catch-up and
+deliveries. A turn names no events: the broker's queue is first in, first out, so the
+worker that takes a turn chooses fairly what to run (ingest.execute). Work is sent by
+task name, so no stage imports the task module (which imports the stages), and tests
+replace one object, `broker`, to keep everything off the broker.
 
 Nothing waiting here is durable, and needs not be: the row it names is in the
 database, and the sweep queues it again if a task is lost."""
 
+import math
 import random
 from collections.abc import Sequence
 
@@ -17,6 +19,7 @@ from django.conf import settings
 from ingest.queue.dispatcher import Dispatcher
 
 EXECUTE = "ingest.execute_batch"
+TURN = "ingest.execute_turn"
 RETRY = "ingest.execute"
 DELIVER = "ingest.forward"
 
@@ -43,8 +46,20 @@ def execute(ingest_event_ids: Sequence[int]) -> None:
 
 
 def execute_soon(ingest_event_id: int) -> None:
-    """Queue an accepted webhook's event, with the others accepted at about the same time."""
+    """Give an accepted webhook's event a turn, with the others accepted at about the
+    same time."""
     dispatcher.add(ingest_event_id)
+
+
+def turn() -> None:
+    """Queue a turn: a worker runs the fairest due work."""
+    broker.send(TURN)
+
+
+def turns_for(ingest_event_ids: Sequence[int]) -> None:
+    """Queue turns enough for these events: one per INGEST_BATCH_MAX of them."""
+    for _ in range(math.ceil(len(ingest_event_ids) / settings.INGEST_BATCH_MAX)):
+        turn()
 
 
 def retry(ingest_event_id: int, *, in_s: float) -> None:
@@ -65,4 +80,4 @@ def backoff_seconds(attempt: int) -> float:
     return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not security
 
 
-dispatcher = Dispatcher(execute)
+dispatcher = Dispatcher(turns_for)

@@ -1,9 +1,9 @@
-"""Batching what the accept path queues, many events per task.
+"""Batching what the accept path queues, many events per turn.
 
 A task costs the accept path a broker round trip and a worker its bookkeeping, so under
-load the webhooks accepted close together share one task, and run as one batch
-(ingest.execute). After a quiet moment a webhook is queued at once: batching adds no
-latency when there is no load."""
+load the webhooks accepted close together share one turn, whose worker runs them as one
+batch (ingest.execute). After a quiet moment a webhook's turn is queued at once:
+batching adds no latency when there is no load."""
 
 import atexit
 import logging
