@@ -52,11 +52,11 @@ class Sender(threading.Thread):
 def stored_numbers(api: httpx.Client, slug: str) -> list[int]:
     events, offset = [], 0
     while True:
-        page = api.get(f"sources/{slug}/events/", params={"limit": 200, "offset": offset}).json()
+        page = api.get(f"sources/{slug}/events/", params={"limit": 100, "offset": offset}).json()
         events += [e["message"]["properties"]["n"] for e in page["results"]]
         if not page["next"]:
             return sorted(events)
-        offset += 200
+        offset += 100
 
 
 def assert_each_accepted_stored_once(stack: Stack, api, source, sender: Sender) -> None:
