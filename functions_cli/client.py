@@ -61,6 +61,9 @@ def _describe(response: httpx.Response) -> str:
         return f"The server answered HTTP {response.status_code}."
     if isinstance(body, dict):
         detail = body.get("detail") or body.get("error")
+        errors = body.get("errors") or {}
+        if detail and errors:  # a validation error: say what each field needs
+            return f"{detail} " + "; ".join(f"{f}: {_flat(e)}" for f, e in errors.items())
         if detail:
             return str(detail)
         return "; ".join(f"{field}: {_flat(errors)}" for field, errors in body.items())

@@ -63,10 +63,37 @@ def parser() -> argparse.ArgumentParser:
     pull.add_argument("-o", "--output", type=Path, help="default: <function slug>.js")
     pull.set_defaults(handler=cmd_pull)
 
+    destinations_parser(commands)
+
     run = commands.add_parser("run", help="run a function locally (the runner CLI)")
     run.add_argument("rest", nargs=argparse.REMAINDER, help="FUNCTION.js --request REQUEST.json …")
     run.set_defaults(handler=cmd_run)
     return root
+
+
+def destinations_parser(commands) -> None:
+    parsers = commands.add_parser("destinations", help="where the workspace's data goes")
+    actions = parsers.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("list", help="the destinations and their last 24 h").set_defaults(
+        handler=cmd_destinations_list
+    )
+    add = actions.add_parser("add", help="add a destination (it is checked first)")
+    add.add_argument("--name", required=True)
+    add.add_argument("--kind", required=True, choices=["segment", "webhook", "postgres", "duckdb"])
+    add.add_argument("--config", action="append", default=[], metavar="FIELD=VALUE",
+                     help="e.g. preset=segment, base_url=…, url=…")  # fmt: skip
+    add.add_argument("--credential", action="append", default=[], metavar="FIELD=VALUE",
+                     help="e.g. write_key=…, dsn=…, secret=… (never shown again)")  # fmt: skip
+    add.add_argument("--messages", choices=["all", "events", "objects"], default="all")
+    add.set_defaults(handler=cmd_destinations_add)
+    test = actions.add_parser("test", help="send one synthetic event and show the answer")
+    test.add_argument("destination", help="the destination's name or id")
+    test.set_defaults(handler=cmd_destinations_test)
+    replay = actions.add_parser("replay", help="send delivery dead letters again")
+    replay.add_argument("destination", help="the destination's name or id")
+    replay.add_argument("--all", action="store_true", help="every dead letter of it")
+    replay.add_argument("ids", nargs="*", type=int, help="delivery ids")
+    replay.set_defaults(handler=cmd_destinations_replay)
 
 
 def cmd_login(args) -> int:
@@ -127,6 +154,79 @@ def cmd_replay(args) -> int:
     result = Client(config_file.load()).post(f"sources/{args.source}/dead-letters/replay/", body)
     replayed = result["replayed"]
     print(f"Replaying {len(replayed)} dead letter(s): {', '.join(map(str, replayed)) or 'none'}.")
+    return 0
+
+
+def cmd_destinations_list(args) -> int:
+    destinations = Client(config_file.load()).items("destinations/")
+    if not destinations:
+        print("No destinations yet: add one with `functions-cli destinations add`.")
+    for d in destinations:
+        stats = d["stats"]
+        state = "enabled" if d["enabled"] else "disabled"
+        counts = ", ".join(f"{stats[n]} {n}" for n in ("delivered", "retrying", "failed"))
+        print(
+            f"#{d['id']}  {d['name']}  ({d['kind']}, {d['messages']}, {state})  last 24 h: {counts}"
+        )
+        if stats.get("last_error"):
+            print(f"    last error: {stats['last_error']['message'].splitlines()[0]}")
+    return 0
+
+
+def _fields(pairs: list[str], option: str) -> dict:
+    fields = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise ApiError(f"{option} takes FIELD=VALUE, not '{pair}'.")
+        fields[name] = value
+    return fields
+
+
+def cmd_destinations_add(args) -> int:
+    body = {
+        "name": args.name, "kind": args.kind, "messages": args.messages,
+        "config": _fields(args.config, "--config"),
+        "credentials": _fields(args.credential, "--credential"),
+    }  # fmt: skip
+    created = Client(config_file.load()).post("destinations/", body)
+    print(f"Added destination #{created['id']} {created['name']} ({created['kind']}).")
+    for name, value in (created.get("generated") or {}).items():
+        print(f"Its {name} (shown this once, keep it for the receiver): {value}")
+    return 0
+
+
+def _destination(client: Client, key: str) -> dict:
+    for destination in client.items("destinations/"):
+        if key in (str(destination["id"]), destination["name"]):
+            return destination
+    raise ApiError(f"No destination '{key}' in workspace '{client.config.workspace}'.")
+
+
+def cmd_destinations_test(args) -> int:
+    client = Client(config_file.load())
+    destination = _destination(client, args.destination)
+    result = client.post(f"destinations/{destination['id']}/test/")
+    status = f"HTTP {result['status']}, " if result.get("status") else ""
+    if result["ok"]:
+        print(f"{destination['name']} took the test event ({status}{result['seconds']:.2f} s).")
+        return 0
+    print(f"{destination['name']} refused the test event ({status}{result['seconds']:.2f} s): "
+          f"{result['error']}", file=sys.stderr)  # fmt: skip
+    if result.get("detail"):
+        print(result["detail"], file=sys.stderr)
+    return 1
+
+
+def cmd_destinations_replay(args) -> int:
+    if args.all == bool(args.ids):
+        raise ApiError("Give the delivery ids to replay, or --all (not both).")
+    client = Client(config_file.load())
+    destination = _destination(client, args.destination)
+    body = {"all": True} if args.all else {"ids": args.ids}
+    replayed = client.post(f"destinations/{destination['id']}/dead-letters/replay/", body)
+    ids = replayed["replayed"]
+    print(f"Sending {len(ids)} dead letter(s) again: {', '.join(map(str, ids)) or 'none'}.")
     return 0
 
 

@@ -283,6 +283,23 @@ INGEST_BATCH_MAX = envint("INGEST_BATCH_MAX", 50, min=1, max=1000)
 INGEST_RESERVED_THREADS = envint("INGEST_RESERVED_THREADS", 1, min=0, max=64)
 RETENTION_DAYS = envint("RETENTION_DAYS", 30, min=1, max=3650)
 
+# --- destinations (docs/destinations.md) ---------------------------------------------
+# Deliveries recorded within this many milliseconds go to a destination in one batch
+# (at most DELIVERY_BATCH_MAX ingest events' output per batch).
+DELIVERY_LINGER_MS = envfloat("DELIVERY_LINGER_MS", 200.0, min=0.0, max=60_000.0)
+DELIVERY_BATCH_MAX = envint("DELIVERY_BATCH_MAX", 200, min=1, max=10_000)
+# Temporary failures are retried with backoff (base·2^n, capped, with jitter) for this
+# long; then the delivery is a dead letter.
+DELIVERY_RETRY_HOURS = envfloat("DELIVERY_RETRY_HOURS", 24.0, min=0.0, max=24.0 * 30)
+DELIVERY_BACKOFF_BASE_S = envfloat("DELIVERY_BACKOFF_BASE_S", 5.0, min=0.001, max=3600.0)
+DELIVERY_BACKOFF_CAP_S = envfloat("DELIVERY_BACKOFF_CAP_S", 1800.0, min=0.001, max=86400.0)
+# A batch being sent for longer than this (its worker died) is sent again.
+DELIVERY_CLAIM_S = envfloat("DELIVERY_CLAIM_S", 300.0, min=10.0, max=86400.0)
+# Lets HTTP destinations reach loopback and private addresses: trusted networks only.
+DESTINATIONS_ALLOW_PRIVATE_NETWORK = envbool("DESTINATIONS_ALLOW_PRIVATE_NETWORK", False)
+# The embedded warehouse (the DuckDB destination).
+WAREHOUSE_PATH = Path(envstr("WAREHOUSE_PATH", str(DATA_DIR / "warehouse.duckdb")))
+
 # --- catalog --------------------------------------------------------------------
 # How long an invite link to set a password stays usable.
 INVITE_EXPIRY_HOURS = envint("INVITE_EXPIRY_HOURS", 72, min=1, max=24 * 90)

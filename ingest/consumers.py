@@ -199,6 +199,10 @@ class LiveSourceConsumer(ListenerConsumer):
         if await self.may_send():
             await self.send_json({"type": "execution", "execution": message["execution"]})
 
+    async def delivery_settled(self, message: dict) -> None:
+        if await self.may_send():
+            await self.send_json({"type": "delivery", "delivery": message["delivery"]})
+
 
 def _only_workspace_with(user, slug: str) -> str:
     """The slug of the one workspace of the user that has a source with this slug."""

@@ -71,3 +71,28 @@ def _publish(layer, execution) -> None:
         )
     except Exception:
         logger.warning("could not publish execution %s to the live debugger", execution.pk)
+
+
+def publish_deliveries(destination, deliveries) -> None:
+    """Each delivery's outcome, to the debugger of its source (best effort, as above):
+    the debugger marks the executions of those ingest events."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for source_id in {d.ingest_event.source_id for d in deliveries}:
+        if not has_listeners(source_id):
+            continue
+        for delivery in (d for d in deliveries if d.ingest_event.source_id == source_id):
+            summary = {
+                "id": delivery.pk,
+                "ingest_event": delivery.ingest_event_id,
+                "destination": {"id": destination.pk, "name": destination.name},
+                "status": delivery.status,
+                "error": delivery.error.split("\n", 1)[0] if delivery.error else None,
+            }
+            try:
+                async_to_sync(layer.group_send)(
+                    source_group(source_id), {"type": "delivery.settled", "delivery": summary}
+                )
+            except Exception:
+                logger.warning("could not publish delivery %s to the live debugger", delivery.pk)

@@ -18,18 +18,23 @@ every process and the scrape adds them up (prometheus-client's multiprocess mode
 import os
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.db import DatabaseError
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q, Sum
+from django.utils import timezone
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
-from ingest.models import Execution, IngestEvent
+from ingest.models import Delivery, Execution, IngestEvent
 
 PREFIX = "sfi"
 
 # Execution durations in seconds: runs are limited to 1 s by default, 10 s at most.
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+# Delivery lag in seconds, from the webhook's arrival to the destination's answer.
+LAG_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0, 86400.0)
 
 # Why a webhook was refused; anything else is counted as "other" so a caller cannot
 # grow the number of series.
@@ -186,12 +191,77 @@ class ExecutionTotals:
                 totals["buckets"][i] += row[f"le_{i}"]
 
 
+class DeliveryLag:
+    """Cumulative histogram of delivery lag, read incrementally by delivery time: each
+    scrape adds the deliveries delivered since the previous one, up to a few seconds
+    ago (a delivery whose transaction commits late would otherwise be skipped)."""
+
+    HOLD_BACK = timedelta(seconds=5)
+
+    def __init__(self) -> None:
+        self.counted_until = None
+        self.count, self.sum, self.buckets = 0, 0.0, [0] * len(LAG_BUCKETS)
+        self._lock = threading.Lock()
+
+    def refresh(self) -> None:
+        with self._lock:
+            until = timezone.now() - self.HOLD_BACK
+            if self.counted_until is not None and until > self.counted_until:
+                self._add(
+                    Delivery.objects.filter(
+                        delivered_at__gt=self.counted_until, delivered_at__lte=until
+                    )
+                )
+            self.counted_until = max(until, self.counted_until or until)
+
+    def _add(self, deliveries) -> None:
+        lag = ExpressionWrapper(
+            F("delivered_at") - F("ingest_event__received_at"), output_field=DurationField()
+        )
+        row = deliveries.annotate(lag=lag).aggregate(
+            count=Count("id"),
+            total=Sum("lag"),
+            **{
+                f"le_{i}": Count("id", filter=Q(lag__lte=timedelta(seconds=bound)))
+                for i, bound in enumerate(LAG_BUCKETS)
+            },
+        )
+        self.count += row["count"]
+        self.sum += row["total"].total_seconds() if row["total"] else 0.0
+        for i in range(len(LAG_BUCKETS)):
+            self.buckets[i] += row[f"le_{i}"]
+
+    def histogram(self) -> HistogramMetricFamily:
+        histogram = HistogramMetricFamily(
+            f"{PREFIX}_delivery_lag_seconds",
+            "From a webhook's arrival to a destination taking its output (counted since "
+            "this process first scraped).",
+        )
+        bounds = [str(b) for b in LAG_BUCKETS] + ["+Inf"]
+        counts = [*self.buckets, self.count]
+        histogram.add_metric([], list(zip(bounds, counts, strict=True)), self.sum)
+        return histogram
+
+
+def deliveries_gauge() -> GaugeMetricFamily:
+    gauge = GaugeMetricFamily(
+        f"{PREFIX}_deliveries",
+        "Deliveries kept (the retention's window), by destination id, kind and status.",
+        labels=["destination", "kind", "status"],
+    )
+    rows = Delivery.objects.values_list("destination_id", "destination__kind", "status")
+    for destination_id, kind, status, n in rows.annotate(n=Count("id")).order_by():
+        gauge.add_metric([str(destination_id), kind, status], n)
+    return gauge
+
+
 class DatabaseCollector:
     """Metrics read from the database at scrape time; a database that does not answer
     gives `sfi_database_up 0` instead of a failed scrape."""
 
     def __init__(self, totals: ExecutionTotals | None = None) -> None:
         self.totals = totals or ExecutionTotals()
+        self.lag = DeliveryLag()
 
     def collect(self):
         up = GaugeMetricFamily(f"{PREFIX}_database_up", "1 when the database answered this scrape.")
@@ -247,6 +317,9 @@ class DatabaseCollector:
         )
         dead.add_metric([], IngestEvent.objects.filter(status=IngestEvent.Status.FAILED).count())
         yield dead
+        yield deliveries_gauge()
+        self.lag.refresh()
+        yield self.lag.histogram()
 
     @staticmethod
     def _duration_histogram(by_status: dict) -> HistogramMetricFamily:

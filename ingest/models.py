@@ -168,41 +168,119 @@ class ObjectChange(models.Model):
         return f"change of {self.object_id} at {self.changed_at:%Y-%m-%d %H:%M:%S}"
 
 
-class Forwarding(models.Model):
-    """Where a workspace's events and objects go next: a Segment-compatible endpoint."""
+class Destination(models.Model):
+    """Where a workspace's events and objects go next (docs/destinations.md).
 
-    workspace = models.OneToOneField(
-        "catalog.Workspace", on_delete=models.CASCADE, related_name="forwarding"
+    `config` holds what an owner may read back (a preset, a base URL); `credentials`
+    what they may only replace (a write key, a DSN, a signing secret), encrypted."""
+
+    class Kind(models.TextChoices):
+        SEGMENT = "segment", "Segment-compatible HTTP"
+        WEBHOOK = "webhook", "Signed webhook"
+        POSTGRES = "postgres", "PostgreSQL warehouse"
+        DUCKDB = "duckdb", "Embedded warehouse (DuckDB)"
+
+    class Messages(models.TextChoices):
+        ALL = "all", "Events and objects"
+        EVENTS = "events", "Events only"
+        OBJECTS = "objects", "Objects only"
+
+    workspace = models.ForeignKey(
+        "catalog.Workspace", on_delete=models.CASCADE, related_name="destinations"
     )
-    endpoint = models.URLField()
-    write_key = encrypt(models.CharField(max_length=500))
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    config = models.JSONField(default=dict, blank=True)
+    credentials = encrypt(models.JSONField(default=dict, blank=True))
+    messages = models.CharField(max_length=10, choices=Messages.choices, default=Messages.ALL)
     enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="destination_unique_name")
+        ]
+        ordering = ["name"]
 
     def __str__(self) -> str:
-        return f"forwarding of workspace {self.workspace_id} to {self.endpoint}"
+        return f"destination {self.name} ({self.kind})"
+
+    def takes(self, *, events: bool, objects: bool) -> bool:
+        """Whether output with events and/or objects is for this destination."""
+        return (events and self.messages != self.Messages.OBJECTS) or (
+            objects and self.messages != self.Messages.EVENTS
+        )
+
+
+class Routing(models.Model):
+    """A source that chose its destinations; a source without one sends to every
+    enabled destination of its workspace."""
+
+    source = models.OneToOneField(
+        "catalog.Source", on_delete=models.CASCADE, related_name="routing"
+    )
+    destinations = models.ManyToManyField(Destination, blank=True, related_name="routings")
+
+    def __str__(self) -> str:
+        return f"routing of source {self.source_id}"
 
 
 class Delivery(models.Model):
-    """One attempt to forward an ingest event's output downstream."""
+    """What one ingest event produced, on its way to one destination.
+
+    Delivered in order of the store's ids: `events_sent_to` and `objects_sent_to` are
+    the last stored event and object change the destination took, so a replay that
+    produced the same message ids again sends nothing new, and a retry after a
+    partial success sends the rest. A permanent refusal, or temporary ones for longer
+    than DELIVERY_RETRY_HOURS, make it a delivery dead letter."""
 
     class Status(models.TextChoices):
-        DELIVERED = "delivered", "Delivered"
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
         RETRYING = "retrying", "Failed, will retry"
-        FAILED = "failed", "Failed"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed (dead letter)"
 
     ingest_event = models.ForeignKey(
         IngestEvent, on_delete=models.CASCADE, related_name="deliveries"
     )
-    attempt = models.PositiveSmallIntegerField()
-    status = models.CharField(max_length=10, choices=Status.choices)
-    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    destination = models.ForeignKey(
+        Destination, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    events_sent_to = models.BigIntegerField(default=0)
+    objects_sent_to = models.BigIntegerField(default=0)
     event_count = models.PositiveIntegerField(default=0)
     object_count = models.PositiveIntegerField(default=0)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ingest_event", "destination"], name="delivery_unique_pair"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["destination", "status", "next_attempt_at"], name="delivery_due_idx"
+            ),
+            models.Index(fields=["destination", "-created_at"], name="delivery_recent_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"delivery {self.attempt} of ingest event {self.ingest_event_id}: {self.status}"
+        return f"delivery of ingest event {self.ingest_event_id} to {self.destination_id}"
+
+    @property
+    def is_dead_letter(self) -> bool:
+        return self.status == self.Status.FAILED
 
 
 class Catcher(models.Model):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from catalog import access, policy
 from ingest import deliver, queue
 from ingest.execute import claim_timeout
-from ingest.models import Execution, IngestEvent
+from ingest.models import Delivery, Execution, IngestEvent
 
 Status = IngestEvent.Status
 
@@ -47,6 +47,29 @@ def dead_letters_replay(
     return ids
 
 
+def delivery_dead_letters_replay(
+    *, actor, destination, delivery_ids: list[int] | None
+) -> list[int]:
+    """Send a destination's delivery dead letters again, all of them when ids is None;
+    owners only. Each starts a fresh round of retries. Returns the ids queued; ids that
+    are not dead letters of this destination are ignored."""
+    policy.require(policy.membership_of(actor, destination.workspace), Action.MANAGE_DESTINATIONS)
+    dead = Delivery.objects.filter(destination=destination, status=Delivery.Status.FAILED)
+    if delivery_ids is not None:
+        dead = dead.filter(pk__in=delivery_ids)
+    with transaction.atomic():
+        ids = list(dead.select_for_update().values_list("pk", flat=True))
+        now = timezone.now()
+        # A fresh window of DELIVERY_RETRY_HOURS, counted from the replay.
+        Delivery.objects.filter(pk__in=ids).update(
+            status=Delivery.Status.PENDING, attempts=0, next_attempt_at=now, created_at=now,
+            claim=None,
+        )  # fmt: skip
+        if ids:
+            transaction.on_commit(lambda: queue.deliver(destination.pk), robust=True)
+    return ids
+
+
 def ingest_events_sweep() -> list[int]:
     """Queue again the events whose task was lost: due ones still waiting well after
     they should have run, and ones claimed by a worker that died mid-run."""
@@ -62,7 +85,7 @@ def ingest_events_sweep() -> list[int]:
         next_attempt_at=now
     )
     queue.execute(ids)
-    deliver.forwards_sweep()
+    deliver.deliveries_sweep()
     return ids
 
 

@@ -4,13 +4,7 @@ A webhook's way through the product: receive → queue → execute → record �
 (docs/ingest.md). Each stage is a package of its own; this module only gathers their
 public functions, and the recovery of what a lost task or a failure left behind."""
 
-from ingest.deliver import (
-    Transport,
-    TransportError,
-    forwards_sweep,
-    ingest_event_deliver,
-    ingest_event_forward,
-)
+from ingest.deliver import deliveries_sweep, destination_deliver
 from ingest.execute import (
     batch_size,
     claim_timeout,
@@ -31,7 +25,12 @@ from ingest.receive import (
 )
 from ingest.record import MAX_ATTEMPTS, backoff_seconds, is_retried
 from ingest.record.stores import store_events, upsert_objects
-from ingest.recovery import dead_letters_replay, ingest_events_sweep, retention_cleanup
+from ingest.recovery import (
+    dead_letters_replay,
+    delivery_dead_letters_replay,
+    ingest_events_sweep,
+    retention_cleanup,
+)
 
 __all__ = [
     "DROPPED_HEADERS",
@@ -40,8 +39,6 @@ __all__ = [
     "PayloadTooLarge",
     "RateLimited",
     "SourceNotFound",
-    "Transport",
-    "TransportError",
     "WebhookRefused",
     "backoff_seconds",
     "batch_size",
@@ -49,10 +46,10 @@ __all__ = [
     "claim_timeout",
     "count_worker_threads_with",
     "dead_letters_replay",
-    "forwards_sweep",
-    "ingest_event_deliver",
+    "deliveries_sweep",
+    "delivery_dead_letters_replay",
+    "destination_deliver",
     "ingest_event_execute",
-    "ingest_event_forward",
     "ingest_events_execute",
     "ingest_events_execute_next",
     "ingest_events_sweep",

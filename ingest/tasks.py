@@ -31,9 +31,9 @@ def execute_turn() -> None:
     services.ingest_events_execute_next()
 
 
-@shared_task(name="ingest.forward", ignore_result=True)
-def forward(ingest_event_id: int, attempt: int = 1) -> None:
-    services.ingest_event_deliver(ingest_event_id=ingest_event_id, attempt=attempt)
+@shared_task(name="ingest.deliver", ignore_result=True, **DATABASE_RETRY)
+def deliver(destination_id: int) -> None:
+    services.destination_deliver(destination_id=destination_id)
 
 
 @shared_task(name="ingest.sweep", ignore_result=True)

@@ -1,9 +1,12 @@
 from django.urls import path
 
 from ingest import api, views
+from ingest.api import destinations as destination_api
 
 source = "workspaces/<slug:ws>/sources/<slug:slug>/"
 function = "workspaces/<slug:ws>/functions/<int:function_id>/"
+destinations = "workspaces/<slug:ws>/destinations/"
+destination = destinations + "<int:destination_id>/"
 
 api_urlpatterns = [
     path(source + "logs/", api.LogsView.as_view(), name="source-logs"),
@@ -12,6 +15,28 @@ api_urlpatterns = [
     path(source + "objects/", api.ObjectsView.as_view(), name="source-objects"),
     path(source + "dead-letters/", api.DeadLettersView.as_view(), name="source-dead-letters"),
     path(source + "dead-letters/replay/", api.ReplayView.as_view(), name="source-replay"),
+    path(
+        source + "destinations/",
+        destination_api.SourceDestinationsView.as_view(),
+        name="source-destinations",
+    ),
+    path(destinations, destination_api.DestinationListView.as_view(), name="destinations"),
+    path(destination, destination_api.DestinationDetailView.as_view(), name="destination"),
+    path(
+        destination + "test/",
+        destination_api.DestinationTestView.as_view(),
+        name="destination-test",
+    ),
+    path(
+        destination + "dead-letters/",
+        destination_api.DeliveryDeadLettersView.as_view(),
+        name="destination-dead-letters",
+    ),
+    path(
+        destination + "dead-letters/replay/",
+        destination_api.DeliveryReplayView.as_view(),
+        name="destination-replay",
+    ),
     path(function + "catcher/", api.CatcherView.as_view(), name="function-catcher"),
     path(function + "catcher/rotate/", api.CatcherRotateView.as_view(), name="catcher-rotate"),
     path(function + "captures/", api.CapturesView.as_view(), name="function-captures"),

@@ -1,70 +1,65 @@
-"""The deliver stage: everything that leaves the product.
+"""The deliver stage: everything that leaves the product (docs/destinations.md).
 
-Today that is forwarding a workspace's events and objects to a Segment-compatible
-endpoint (ingest.deliver.forwarding). The record stage tells it which ingest events
-produced output; it queues a delivery for those whose workspace forwards, and the
-sweep catches up on deliveries whose task was lost."""
+The record stage adds the deliveries of what it stored in its own transaction
+(deliveries_add), so output is never kept without them, and once it commits asks for
+turns of the destinations that have new work (destinations_due). A turn sends one
+destination's due deliveries (ingest.deliver.sending); the sweep queues turns that
+were lost."""
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from ingest import queue
-from ingest.deliver.forwarding import Transport, TransportError, ingest_event_forward
-from ingest.models import Delivery, Forwarding, IngestEvent, StoredEvent
+from ingest.deliver.routes import deliveries_add, destinations_of
+from ingest.deliver.sending import destination_deliver as _turn
+from ingest.models import Delivery
 
 __all__ = [
-    "Transport",
-    "TransportError",
-    "forwards_sweep",
-    "ingest_event_deliver",
-    "ingest_event_forward",
-    "ingest_events_produced",
+    "deliveries_add",
+    "deliveries_sweep",
+    "destination_deliver",
+    "destinations_due",
+    "destinations_of",
 ]
 
 
-def ingest_event_deliver(*, ingest_event_id: int, attempt: int = 1) -> str:
-    """One delivery attempt of what an ingest event produced; a temporary failure is
-    tried again after its backoff. Returns what ingest_event_forward returns."""
-    outcome = ingest_event_forward(ingest_event_id=ingest_event_id, attempt=attempt)
-    if outcome == "retry":
-        queue.deliver(ingest_event_id, attempt=attempt + 1, in_s=queue.backoff_seconds(attempt))
-    return outcome
+def destinations_due(destination_ids: set[int]) -> None:
+    """Queue a turn of each destination, soon: the deliveries that arrive meanwhile
+    go in the same batch."""
+    for destination_id in destination_ids:
+        queue.deliver_soon(destination_id)
 
 
-def ingest_events_produced(events: list[IngestEvent]) -> None:
-    """Queue the delivery of what these ingest events produced, for those whose
-    workspace forwards. Their `source` is loaded."""
-    if not events:
-        return
-    forwarding = set(
-        Forwarding.objects.filter(
-            workspace_id__in={event.source.workspace_id for event in events}, enabled=True
-        ).values_list("workspace_id", flat=True)
-    )
-    for event in events:
-        if event.source.workspace_id in forwarding:
-            queue.deliver(event.pk)
+def destination_deliver(*, destination_id: int) -> int:
+    """One turn of a destination; another is queued at once when more is due.
+    Returns how many deliveries were settled."""
+    settled, more = _turn(destination_id=destination_id)
+    if more:
+        queue.deliver(destination_id)
+    return settled
 
 
-def forwards_sweep() -> list[int]:
-    """Queue forwarding again for stored events left unsent (the task that should have
-    sent them was lost), skipping events whose delivery is in progress or gave up."""
+def deliveries_sweep() -> list[int]:
+    """Queue a turn of every destination with deliveries due for longer than the
+    grace (their turn was lost) or claimed by a turn that died."""
     now = timezone.now()
-    quiet_since = now - timedelta(seconds=settings.SWEEP_GRACE_S + settings.RETRY_BACKOFF_CAP_S)
-    unsent = (
-        StoredEvent.objects.filter(
-            sent_at__isnull=True,
-            received_at__lt=now - timedelta(seconds=settings.SWEEP_GRACE_S),
-            source__workspace__forwarding__enabled=True,
-        )
-        .exclude(ingest_event__deliveries__status=Delivery.Status.FAILED)
-        .exclude(ingest_event__deliveries__created_at__gte=quiet_since)
-        .values_list("ingest_event_id", flat=True)
-        .distinct()
+    late = Q(
+        status__in=[Delivery.Status.PENDING, Delivery.Status.RETRYING],
+        next_attempt_at__lt=now - timedelta(seconds=settings.SWEEP_GRACE_S),
+    ) | Q(
+        status=Delivery.Status.SENDING,
+        claimed_at__lt=now - timedelta(seconds=settings.DELIVERY_CLAIM_S),
     )
-    ids = [pk for pk in unsent[: settings.SWEEP_BATCH] if pk is not None]
-    for pk in ids:
-        queue.deliver(pk)
+    ids = sorted(
+        set(
+            Delivery.objects.filter(late, destination__enabled=True).values_list(
+                "destination_id", flat=True
+            )
+        )
+    )
+    for destination_id in ids:
+        queue.deliver(destination_id)
     return ids

@@ -12,6 +12,8 @@ database, and the sweep queues it again if a task is lost."""
 
 import math
 import random
+import threading
+import time
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -21,7 +23,7 @@ from ingest.queue.dispatcher import Dispatcher
 EXECUTE = "ingest.execute_batch"
 TURN = "ingest.execute_turn"
 RETRY = "ingest.execute"
-DELIVER = "ingest.forward"
+DELIVER = "ingest.deliver"
 
 
 class Broker:
@@ -67,10 +69,38 @@ def retry(ingest_event_id: int, *, in_s: float) -> None:
     broker.send(RETRY, ingest_event_id, countdown=in_s)
 
 
-def deliver(ingest_event_id: int, *, attempt: int = 1, in_s: float | None = None) -> None:
-    """Send what an ingest event produced to its workspace's destination (`attempt` > 1
-    for a retry, after `in_s`)."""
-    broker.send(DELIVER, ingest_event_id, attempt, countdown=in_s)
+def deliver(destination_id: int) -> None:
+    """Queue a turn of a destination: it sends what is due for it."""
+    broker.send(DELIVER, destination_id)
+
+
+def deliver_soon(destination_id: int) -> None:
+    """Queue a turn of a destination after DELIVERY_LINGER_MS, unless this process
+    queued one that has not started yet: what is recorded meanwhile waits for it."""
+    linger = settings.DELIVERY_LINGER_MS / 1000
+    if _delivery_turns.claim(destination_id, linger):
+        broker.send(DELIVER, destination_id, countdown=linger)
+
+
+class _Lingering:
+    """Which destinations have a turn queued by this process, until when."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._until: dict[int, float] = {}
+
+    def claim(self, destination_id: int, linger_s: float) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if self._until.get(destination_id, 0.0) > now:
+                return False
+            if len(self._until) > 10_000:
+                self._until = {d: t for d, t in self._until.items() if t > now}
+            self._until[destination_id] = now + linger_s
+            return True
+
+
+_delivery_turns = _Lingering()
 
 
 def backoff_seconds(attempt: int) -> float:

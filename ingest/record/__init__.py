@@ -102,10 +102,13 @@ def _record(attempts: list[Attempt]) -> list[Execution]:
     for attempt in retrying:
         attempt.retry_in = _schedule_retry(attempt.event)
     executions = Execution.objects.bulk_create([_execution(a) for a in attempts])
-    produced = [a.event for a in succeeded if a.outcome.events or a.outcome.objects]
+    due = deliver.deliveries_add(
+        [(a.event, bool(a.outcome.events), bool(a.outcome.objects)) for a in succeeded
+         if a.outcome.events or a.outcome.objects]
+    )  # fmt: skip
     # robust, and apart: a broker hiccup must not skip the rest (the sweeps catch up).
     transaction.on_commit(lambda: _queue_retries(retrying), robust=True)
-    transaction.on_commit(lambda: deliver.ingest_events_produced(produced), robust=True)
+    transaction.on_commit(lambda: deliver.destinations_due(due), robust=True)
     transaction.on_commit(lambda: live.publish_executions(executions), robust=True)
     return executions
 

@@ -1,0 +1,46 @@
+"""The destination kinds, and the one place that builds a kind from its row.
+
+Each kind module knows nothing of Django: what it needs of the deployment (the
+product's public URL, whether private networks may be reached, the embedded
+warehouse's file) is given here."""
+
+from importlib import import_module
+
+from django.conf import settings
+
+from ingest.deliver.destinations.base import Answer, Batch, DeliveryError, ObjectSet
+
+__all__ = ["Answer", "Batch", "DeliveryError", "ObjectSet", "KINDS", "build"]
+
+# kind -> (module, class), imported when first used: a warehouse driver is loaded only
+# by a worker that delivers to one.
+KINDS = {
+    "segment": ("ingest.deliver.destinations.segment", "SegmentCompatible"),
+    "webhook": ("ingest.deliver.destinations.webhook", "SignedWebhook"),
+    "postgres": ("ingest.deliver.destinations.warehouse", "PostgresWarehouse"),
+    "duckdb": ("ingest.deliver.destinations.warehouse", "DuckDBWarehouse"),
+}
+
+
+def kind_class(kind: str):
+    module, name = KINDS[kind]
+    return getattr(import_module(module), name)
+
+
+def build(destination):
+    """The sender of a Destination row (or of an unsaved one, to check it)."""
+    config = dict(destination.config)
+    if destination.kind == "duckdb":
+        config.setdefault("path", str(settings.WAREHOUSE_PATH))
+    return kind_class(destination.kind)(
+        config, dict(destination.credentials), **_options(destination.kind)
+    )
+
+
+def _options(kind: str) -> dict:
+    if kind in ("segment", "webhook"):
+        return {
+            "public_url": settings.PUBLIC_URL,
+            "allow_private_network": settings.DESTINATIONS_ALLOW_PRIVATE_NETWORK,
+        }
+    return {}

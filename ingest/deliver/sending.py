@@ -1,0 +1,162 @@
+"""Sending one destination's due deliveries, a batch at a time.
+
+A turn claims up to DELIVERY_BATCH_MAX due deliveries of one destination (a
+conditional UPDATE, as the execute stage claims ingest events), sends what they
+produced in one batch per source, and settles each: delivered, due again after a
+backoff, or a delivery dead letter. Destinations never wait on each other: each has
+its own turns, and a failing one backs off instead of being tried at every turn."""
+
+import logging
+import random
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from ingest import live
+from ingest.deliver.destinations import Batch, DeliveryError, ObjectSet, build
+from ingest.models import Delivery, Destination, ObjectChange, StoredEvent
+
+Status = Delivery.Status
+logger = logging.getLogger(__name__)
+
+
+def destination_deliver(*, destination_id: int) -> tuple[int, bool]:
+    """One turn of a destination: claim, send, settle. Returns how many deliveries
+    it settled, and whether more are due now (the caller queues another turn)."""
+    destination = Destination.objects.filter(pk=destination_id, enabled=True).first()
+    if destination is None:
+        return 0, False
+    deliveries = _claim(destination)
+    if not deliveries:
+        return 0, False
+    by_source = defaultdict(list)
+    for delivery in deliveries:
+        by_source[delivery.ingest_event.source].append(delivery)
+    sender = build(destination)
+    backing_off = False
+    for source, group in by_source.items():
+        backing_off |= not _send(destination, sender, source, group)
+    more = len(deliveries) == settings.DELIVERY_BATCH_MAX and not backing_off
+    return len(deliveries), more
+
+
+def _claim(destination: Destination) -> list[Delivery]:
+    now, token = timezone.now(), uuid.uuid4()
+    stale = now - timedelta(seconds=settings.DELIVERY_CLAIM_S)
+    due = Delivery.objects.filter(
+        Q(status__in=[Status.PENDING, Status.RETRYING], next_attempt_at__lte=now)
+        | Q(status=Status.SENDING, claimed_at__lt=stale),
+        destination=destination,
+    )
+    with transaction.atomic():
+        ids = list(
+            due.order_by("next_attempt_at", "pk")
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("pk", flat=True)[: settings.DELIVERY_BATCH_MAX]
+        )
+        due.filter(pk__in=ids).update(
+            status=Status.SENDING, claim=token, claimed_at=now, attempts=F("attempts") + 1
+        )
+    return list(Delivery.objects.filter(claim=token).select_related("ingest_event__source"))
+
+
+def _send(destination: Destination, sender, source, deliveries: list[Delivery]) -> bool:
+    """Send one source's part of a turn and settle its deliveries; False when the
+    destination failed temporarily (it is backing off)."""
+    batch, progress = _batch(destination, source, deliveries)
+    try:
+        answer = sender.send(batch) if batch.events or batch.objects else None
+    except DeliveryError as exc:
+        _failed(deliveries, exc)
+        outcome = exc.permanent
+    except Exception as exc:  # a fault of ours (or of a driver): retried, never lost
+        logger.exception("delivery to destination %s failed", destination.pk)
+        _failed(deliveries, DeliveryError(_fault(exc), permanent=False))
+        outcome = False
+    else:
+        _delivered(deliveries, progress, answer)
+        outcome = True
+    live.publish_deliveries(destination, deliveries)
+    return outcome
+
+
+def _batch(destination: Destination, source, deliveries: list[Delivery]):
+    """What the deliveries' ingest events produced that the destination has not taken,
+    and per ingest event what that is: [last event id, last object change id, events,
+    objects]."""
+    progress = {d.ingest_event_id: [d.events_sent_to, d.objects_sent_to, 0, 0] for d in deliveries}
+    events, objects = [], []
+    if destination.messages != Destination.Messages.OBJECTS:
+        rows = StoredEvent.objects.filter(ingest_event_id__in=progress).order_by("pk")
+        for pk, event_id, message in rows.values_list("pk", "ingest_event_id", "message"):
+            if pk > progress[event_id][0]:
+                events.append(message)
+                progress[event_id][0] = pk
+                progress[event_id][2] += 1
+    if destination.messages != Destination.Messages.EVENTS:
+        changes = ObjectChange.objects.filter(ingest_event_id__in=progress).order_by("pk")
+        for pk, event_id, collection, object_id, properties in changes.values_list(
+            "pk", "ingest_event_id", "object__collection", "object__object_id", "properties"
+        ):
+            if pk > progress[event_id][1]:
+                objects.append(ObjectSet(collection, object_id, properties))
+                progress[event_id][1] = pk
+                progress[event_id][3] += 1
+    return Batch(source=source.slug, events=events, objects=objects), progress
+
+
+def _delivered(deliveries, progress, answer) -> None:
+    now = timezone.now()
+    for delivery in deliveries:
+        events_to, objects_to, events, objects = progress[delivery.ingest_event_id]
+        delivery.status, delivery.delivered_at, delivery.error = Status.DELIVERED, now, ""
+        delivery.events_sent_to, delivery.objects_sent_to = events_to, objects_to
+        delivery.event_count += events
+        delivery.object_count += objects
+        delivery.http_status = answer.status if answer else None
+    _settle(deliveries, ["status", "delivered_at", "error", "events_sent_to", "objects_sent_to",
+                         "http_status", "event_count", "object_count"])  # fmt: skip
+
+
+def _failed(deliveries, exc: DeliveryError) -> None:
+    now = timezone.now()
+    give_up_before = now - timedelta(hours=settings.DELIVERY_RETRY_HOURS)
+    for delivery in deliveries:
+        final = exc.permanent or delivery.created_at < give_up_before
+        delivery.status = Status.FAILED if final else Status.RETRYING
+        delivery.next_attempt_at = now + timedelta(seconds=_wait(delivery.attempts, exc))
+        delivery.http_status, delivery.error = exc.status, _error_text(exc)
+    _settle(deliveries, ["status", "next_attempt_at", "http_status", "error"])
+
+
+def _wait(attempts: int, exc: DeliveryError) -> float:
+    """Exponential backoff with jitter, and never sooner than the destination asked."""
+    base, cap = settings.DELIVERY_BACKOFF_BASE_S, settings.DELIVERY_BACKOFF_CAP_S
+    backoff = min(cap, base * 2 ** max(0, attempts - 1)) * random.uniform(0.5, 1.0)  # noqa: S311
+    return max(backoff, min(exc.retry_after or 0.0, cap))
+
+
+def _error_text(exc: DeliveryError) -> str:
+    return f"{exc}\n{exc.detail}".strip() if exc.detail else str(exc)
+
+
+def _fault(exc: Exception) -> str:
+    # The type only: a driver's message may hold a DSN or a key.
+    return f"The delivery failed on our side ({type(exc).__name__}); it will be retried."
+
+
+def _settle(deliveries: list[Delivery], fields: list[str]) -> None:
+    """Write the outcome of the deliveries still claimed by this turn (a replay meanwhile
+    took back the others: they are due again, with their old marks)."""
+    with transaction.atomic():
+        current = set(
+            Delivery.objects.select_for_update()
+            .filter(pk__in=[d.pk for d in deliveries], claim__in={d.claim for d in deliveries})
+            .values_list("pk", flat=True)
+        )
+        Delivery.objects.bulk_update([d for d in deliveries if d.pk in current], fields)

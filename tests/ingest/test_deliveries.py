@@ -1,0 +1,272 @@
+"""Deliveries to destinations: what a webhook's run stored reaches each destination the
+source sends to, batched, retried, or kept as a dead letter (docs/destinations.md).
+Against a local collector that answers as each test tells it."""
+
+import base64
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from ingest import services
+from ingest.models import Delivery, Destination, IngestEvent
+from tests.ingest.helpers import STRIPE_CHARGE, TRACK_AND_SET, post_webhook, source_running
+
+pytestmark = pytest.mark.django_db
+
+
+class Collector(ThreadingHTTPServer):
+    """Records what it receives and answers with the next scripted (status, headers)."""
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), CollectorHandler)
+        self.received: list[tuple[str, str, dict]] = []
+        self.answers: list[tuple[int, dict]] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class CollectorHandler(BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802 - the http.server API
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.received.append((self.path, self.headers["Authorization"], body))
+        status, headers = self.server.answers.pop(0) if self.server.answers else (200, {})
+        self.send_response(status)
+        for name, value in {"Content-Type": "application/json", **headers}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(b'{"success": true}')
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def collector(settings):
+    settings.DESTINATIONS_ALLOW_PRIVATE_NETWORK = True  # the collector is on loopback
+    server = Collector()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture
+def turns():
+    """Nothing reaches the broker; yields the mock through which turns are queued."""
+    with (
+        mock.patch("ingest.queue.broker") as broker,
+        mock.patch("ingest.queue.execute_soon"),
+        mock.patch("ingest.queue.retry"),
+    ):
+        yield broker
+
+
+def segment(workspace, collector, name="Collector", **fields) -> Destination:
+    return Destination.objects.create(
+        workspace=workspace, name=name, kind="segment",
+        config={"preset": "custom", "base_url": collector.url},
+        credentials={"write_key": "wk_1"}, **fields,
+    )  # fmt: skip
+
+
+def run_webhook(client, source, body=STRIPE_CHARGE) -> int:
+    event_id = post_webhook(client, source, body).json()["id"]
+    services.ingest_event_execute(ingest_event_id=event_id)
+    return event_id
+
+
+def charge(n: int) -> dict:
+    body = json.loads(json.dumps(STRIPE_CHARGE))
+    body["data"]["object"].update(id=f"ch_{n}", customer=f"cus_{n}")
+    return body
+
+
+def deliver(destination) -> int:
+    return services.destination_deliver(destination_id=destination.pk)
+
+
+def test_events_and_objects_reach_the_destination_with_its_write_key(client, collector, turns):
+    source = source_running(TRACK_AND_SET)
+    destination = segment(source.workspace, collector)
+    event_id = run_webhook(client, source)
+    assert deliver(destination) == 1
+    (batch_path, auth, batch), (set_path, _, objects) = collector.received
+    assert batch_path == "/v1/batch" and set_path == "/v1/set"
+    assert auth == "Basic " + base64.b64encode(b"wk_1:").decode()
+    assert [m["event"] for m in batch["batch"]] == ["Charge Succeeded"]
+    assert objects == {
+        "collection": "charges",
+        "objects": [{"id": "ch_3NG8", "properties": {"amount": 2000}}],
+    }
+    delivery = Delivery.objects.get(ingest_event_id=event_id)
+    assert (delivery.status, delivery.event_count, delivery.object_count) == ("delivered", 1, 1)
+    assert delivery.delivered_at is not None
+
+
+def test_the_record_asks_for_a_turn_of_the_destination(client, collector, turns):
+    source = source_running(TRACK_AND_SET)
+    destination = segment(source.workspace, collector)
+    run_webhook(client, source)
+    sent = [c for c in turns.send.call_args_list if c.args[0] == "ingest.deliver"]
+    assert [c.args[1] for c in sent] == [destination.pk]
+
+
+def test_webhooks_recorded_together_go_in_one_request(client, collector, turns):
+    source = source_running(TRACK_AND_SET)
+    destination = segment(source.workspace, collector)
+    for n in range(5):
+        run_webhook(client, source, charge(n))
+    assert deliver(destination) == 5
+    batches = [body for path, _, body in collector.received if path == "/v1/batch"]
+    assert len(batches) == 1 and len(batches[0]["batch"]) == 5
+
+
+def test_a_server_error_is_retried_after_a_backoff(client, collector, turns, settings):
+    settings.DELIVERY_BACKOFF_BASE_S = 60
+    source = source_running(TRACK_AND_SET)
+    destination = segment(source.workspace, collector)
+    event_id = run_webhook(client, source)
+    collector.answers = [(503, {})]
+    assert deliver(destination) == 1
+    delivery = Delivery.objects.get(ingest_event_id=event_id)
+    assert (delivery.status, delivery.http_status, delivery.attempts) == ("retrying", 503, 1)
+    assert delivery.next_attempt_at > timezone.now() + timedelta(seconds=25)
+    assert deliver(destination) == 0  # not due yet: nothing is sent
+    Delivery.objects.update(next_attempt_at=timezone.now())
+    assert deliver(destination) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.error) == ("delivered", 2, "")
+
+
+def test_retry_after_is_honoured(client, collector, turns, settings):
+    settings.DELIVERY_BACKOFF_BASE_S = 1
+    source = source_running(TRACK_AND_SET)
+    destination = segment(source.workspace, collector)
+    event_id = run_webhook(client, source)
+    collector.answers = [(429, {"Retry-After": "120"})]
+    deliver(destination)
+    delivery = Delivery.objects.get(ingest_event_id=event_id)
+    assert delivery.status == "retrying"
+    assert delivery.next_attempt_at >= timezone.now() + timedelta(seconds=110)
+
+
+def test_a_client_error_makes_a_dead_letter_that_replays(
+    client, collector, turns, owner_api, workspace
+):
+    source = source_running(TRACK_AND_SET, workspace=workspace)
+    destination = segment(source.workspace, collector)
+    event_id = run_webhook(client, source)
+    collector.answers = [(400, {})]
+    deliver(destination)
+    delivery = Delivery.objects.get(ingest_event_id=event_id)
+    assert delivery.status == "failed" and "400" in delivery.error
+    base = f"/api/v1/workspaces/acme/destinations/{destination.pk}/dead-letters/"
+    listed = owner_api.get(base).json()
+    assert [d["id"] for d in listed["results"]] == [delivery.pk]
+    assert owner_api.post(base + "replay/", {"all": True}, format="json").json() == {
+        "replayed": [delivery.pk]
+    }
+    assert deliver(destination) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered"
+
+
+def test_temporary_failures_give_up_after_the_retry_window(client, collector, turns, settings):
+    settings.DELIVERY_RETRY_HOURS = 1
+    source = source_running(TRACK_AND_SET)
+    destination = segment(source.workspace, collector)
+    event_id = run_webhook(client, source)
+    Delivery.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    collector.answers = [(500, {})]
+    deliver(destination)
+    assert Delivery.objects.get(ingest_event_id=event_id).status == "failed"
+
+
+def test_an_unreachable_destination_is_retried_and_slows_no_other(client, collector, turns):
+    source = source_running(TRACK_AND_SET)
+    down = Destination.objects.create(
+        workspace=source.workspace, name="Down", kind="segment",
+        config={"preset": "custom", "base_url": "http://127.0.0.1:9"},  # discard: refused
+        credentials={"write_key": "wk_2"},
+    )  # fmt: skip
+    up = segment(source.workspace, collector)
+    event_id = run_webhook(client, source)
+    deliver(down)
+    deliver(up)
+    statuses = dict(
+        Delivery.objects.filter(ingest_event_id=event_id).values_list("destination__name", "status")
+    )
+    assert statuses == {"Down": "retrying", "Collector": "delivered"}
+
+
+def test_a_source_sends_only_to_the_destinations_it_chose(
+    client, collector, turns, owner_api, workspace
+):
+    source = source_running(TRACK_AND_SET, workspace=workspace)
+    chosen, other = segment(workspace, collector), segment(workspace, collector, name="Other")
+    url = f"/api/v1/workspaces/acme/sources/{source.slug}/destinations/"
+    answer = owner_api.put(url, {"destinations": [chosen.pk]}, format="json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["destinations"] == [chosen.pk]
+    event_id = run_webhook(client, source)
+    assert list(
+        Delivery.objects.filter(ingest_event_id=event_id).values_list("destination", flat=True)
+    ) == [chosen.pk]
+    owner_api.put(url, {"destinations": None}, format="json")  # back to every enabled one
+    run_webhook(client, source, charge(2))
+    assert Delivery.objects.filter(destination=other).count() == 1
+
+
+def test_a_disabled_destination_and_one_of_objects_only_get_what_they_take(
+    client, collector, turns
+):
+    source = source_running(TRACK_AND_SET)
+    segment(source.workspace, collector, name="Off", enabled=False)
+    objects_only = segment(source.workspace, collector, name="Objects", messages="objects")
+    run_webhook(client, source)
+    assert list(Delivery.objects.values_list("destination", flat=True)) == [objects_only.pk]
+    deliver(objects_only)
+    assert [path for path, _, _ in collector.received] == ["/v1/set"]
+
+
+def test_output_already_delivered_is_not_sent_again(client, collector, turns):
+    code = TRACK_AND_SET.replace(
+        "userId: charge.customer,", "userId: charge.customer, messageId: body.id,"
+    )
+    source = source_running(code)
+    destination = segment(source.workspace, collector)
+    first = run_webhook(client, source)
+    deliver(destination)
+    # The sender posts the same webhook again: same message id, already stored.
+    second = run_webhook(client, source)
+    deliver(destination)
+    batches = [body for path, _, body in collector.received if path == "/v1/batch"]
+    assert len(batches) == 1
+    assert Delivery.objects.get(ingest_event_id=first).event_count == 1
+    assert Delivery.objects.get(ingest_event_id=second).event_count == 0
+
+
+def test_the_sweep_queues_turns_that_were_lost(client, collector, turns, settings):
+    source = source_running(TRACK_AND_SET)
+    destination = segment(source.workspace, collector)
+    run_webhook(client, source)
+    assert services.deliveries_sweep() == []  # due, but not late yet
+    Delivery.objects.update(
+        next_attempt_at=timezone.now() - timedelta(seconds=settings.SWEEP_GRACE_S + 1)
+    )
+    assert services.deliveries_sweep() == [destination.pk]
+
+
+def test_a_run_that_failed_delivers_nothing(client, collector, turns):
+    source = source_running(TRACK_AND_SET)
+    segment(source.workspace, collector)
+    event_id = run_webhook(client, source, {"type": "charge.refunded"})
+    assert IngestEvent.objects.get(pk=event_id).status == "failed"
+    assert not Delivery.objects.exists()
