@@ -10,6 +10,7 @@ import logging
 import random
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -85,42 +86,80 @@ def _send(destination: Destination, sender, source, deliveries: list[Delivery]) 
     return outcome
 
 
+@dataclass
+class _Progress:
+    """How far a delivery gets with this batch: the last stored event and object
+    change it sends, how many, and their message ids (to match refusals)."""
+
+    events_to: int
+    objects_to: int
+    events: int = 0
+    objects: int = 0
+    message_ids: set = field(default_factory=set)
+    event_ids: list = field(default_factory=list)
+
+
 def _batch(destination: Destination, source, deliveries: list[Delivery]):
     """What the deliveries' ingest events produced that the destination has not taken,
-    and per ingest event what that is: [last event id, last object change id, events,
-    objects]."""
-    progress = {d.ingest_event_id: [d.events_sent_to, d.objects_sent_to, 0, 0] for d in deliveries}
+    and each delivery's _Progress with it (by ingest event)."""
+    progress = {
+        d.ingest_event_id: _Progress(d.events_sent_to, d.objects_sent_to) for d in deliveries
+    }
     events, objects = [], []
     if destination.messages != Destination.Messages.OBJECTS:
         rows = StoredEvent.objects.filter(ingest_event_id__in=progress).order_by("pk")
         for pk, event_id, message in rows.values_list("pk", "ingest_event_id", "message"):
-            if pk > progress[event_id][0]:
+            step = progress[event_id]
+            if pk > step.events_to:
                 events.append(message)
-                progress[event_id][0] = pk
-                progress[event_id][2] += 1
+                step.events_to, step.events = pk, step.events + 1
+                step.message_ids.add(message.get("messageId"))
+                step.event_ids.append(pk)
     if destination.messages != Destination.Messages.EVENTS:
         changes = ObjectChange.objects.filter(ingest_event_id__in=progress).order_by("pk")
         for pk, event_id, collection, object_id, properties in changes.values_list(
             "pk", "ingest_event_id", "object__collection", "object__object_id", "properties"
         ):
-            if pk > progress[event_id][1]:
+            step = progress[event_id]
+            if pk > step.objects_to:
                 objects.append(ObjectSet(collection, object_id, properties))
-                progress[event_id][1] = pk
-                progress[event_id][3] += 1
+                step.objects_to, step.objects = pk, step.objects + 1
     return Batch(source=source.slug, events=events, objects=objects), progress
 
 
 def _delivered(deliveries, progress, answer) -> None:
+    """Settle what the destination took. A delivery with an event it refused for good
+    (Answer.refused) is a dead letter that keeps its events to send: a replay sends
+    them again (the ones taken too; receivers de-duplicate by message id)."""
     now = timezone.now()
+    refused = answer.refused if answer else {}
     for delivery in deliveries:
-        events_to, objects_to, events, objects = progress[delivery.ingest_event_id]
-        delivery.status, delivery.delivered_at, delivery.error = Status.DELIVERED, now, ""
-        delivery.events_sent_to, delivery.objects_sent_to = events_to, objects_to
-        delivery.event_count += events
-        delivery.object_count += objects
+        step = progress[delivery.ingest_event_id]
+        reasons = [f"{m}: {refused[m]}" for m in sorted(step.message_ids & set(refused))]
         delivery.http_status = answer.status if answer else None
+        delivery.objects_sent_to, delivery.object_count = (
+            step.objects_to,
+            delivery.object_count + step.objects,
+        )
+        if reasons:
+            delivery.status = Status.FAILED
+            delivery.error = "The destination refused these events for good: " + "; ".join(reasons)
+            continue
+        delivery.status, delivery.delivered_at, delivery.error = Status.DELIVERED, now, ""
+        delivery.events_sent_to, delivery.event_count = (
+            step.events_to,
+            delivery.event_count + step.events,
+        )
     _settle(deliveries, ["status", "delivered_at", "error", "events_sent_to", "objects_sent_to",
                          "http_status", "event_count", "object_count"])  # fmt: skip
+    # The event store shows when an event first left the product.
+    sent = [
+        pk
+        for d in deliveries
+        if d.status == Status.DELIVERED
+        for pk in progress[d.ingest_event_id].event_ids
+    ]
+    StoredEvent.objects.filter(pk__in=sent, sent_at__isnull=True).update(sent_at=now)
 
 
 def _failed(deliveries, exc: DeliveryError) -> None:
