@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from e2e_bench import Connection, cpu_seconds, percentile  # noqa: E402
+
 from tests.faults.stack import Stack, connect_source  # noqa: E402
 
 FLOOD = """
