@@ -106,6 +106,7 @@ def run(args) -> dict:
                 "statuses": statuses,
                 "sent_for": sent_for,
                 "quiet_delays": delays(stack, "quiet"),
+                "quiet_waits": stages(stack, "quiet"),
                 "quiet_done_after": quiet_done - started,
                 "flood_done_after": flood_done - started,
                 "flood_during": flood_events_by(stack, started + sent_for),
@@ -165,6 +166,16 @@ def delays(stack: Stack, workspace: str) -> list[float]:
     return [float(row[0]) for row in query(stack, sql, (workspace,))]
 
 
+def stages(stack: Stack, workspace: str) -> dict[str, list[float]]:
+    """Where a webhook's time went: waiting to be claimed, then claimed to recorded."""
+    sql = (
+        "SELECT EXTRACT(EPOCH FROM (i.claimed_at - i.received_at)),"
+        " EXTRACT(EPOCH FROM (e.received_at - i.claimed_at))" + _OF_WORKSPACE
+    )
+    rows = query(stack, sql, (workspace,))
+    return {"claim": [float(r[0]) for r in rows], "run": [float(r[1]) for r in rows]}
+
+
 def flood_events_by(stack: Stack, moment: float) -> int:
     sql = "SELECT count(*)" + _OF_WORKSPACE + " AND e.received_at <= to_timestamp(%s)"
     return query(stack, sql, ("flood", moment))[0][0]
@@ -178,6 +189,9 @@ def report(args, result: dict) -> str:
         ("quiet webhook-to-event p50 / p99 / max",
          f"{percentile(quiet, .5) * 1000:.0f} ms / {percentile(quiet, .99) * 1000:.0f} ms / "
          f"{max(quiet) * 1000:.0f} ms"),
+        ("quiet: until claimed p50 / p99, claimed to stored p50 / p99",
+         " / ".join(f"{percentile(result['quiet_waits'][k], p) * 1000:.0f} ms"
+                    for k in ("claim", "run") for p in (.5, .99))),
         ("quiet events stored", len(quiet)),
         ("flood events stored while sending (per second)",
          f"{result['flood_during']} ({result['flood_during'] / seconds:.0f}/s)"),

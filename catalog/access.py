@@ -1,8 +1,10 @@
 """One access helper per resource: fetch it for a user or fail the way the API should.
 
-A resource of another workspace, or any resource for an outsider, is Http404; a member
-of the workspace whose role does not allow the action gets PermissionDenied (403).
-DRF turns both into JSON; Django pages into the usual 404/403 pages.
+A resource of another workspace, or any resource for an outsider, is Http404: these
+helpers decide what a user may read. A write they check is the rule of catalog.policy
+(`policy.require` with the same Action the service requires), so a member whose role
+does not allow it gets PermissionDenied (403) before the request is validated. DRF
+turns both into JSON; Django pages into the usual 404/403 pages.
 """
 
 from django.http import Http404
@@ -17,6 +19,7 @@ from catalog.models import (
     Source,
     Workspace,
 )
+from catalog.policy import Action
 
 
 def workspace_for_user(user, ws_slug: str, *, token: AccessToken | None = None) -> Workspace:
@@ -54,19 +57,7 @@ def function_for_user(user, workspace: Workspace, function_id, write: bool = Fal
         raise Http404("No such function in this workspace.")
     function.workspace = workspace  # the instance that caches the user's membership
     if write:
-        policy.ensure(
-            policy.can_edit_functions(membership), "Only workspace owners may change functions."
-        )
-    return function
-
-
-def function_to_test(user, workspace: Workspace, function_id) -> Function:
-    """A function the user may run in the editor."""
-    function = function_for_user(user, workspace, function_id)
-    policy.ensure(
-        policy.can_test_functions(_member(user, workspace)),
-        "Only workspace owners and source admins may run functions.",
-    )
+        policy.require(membership, Action.EDIT_FUNCTIONS)
     return function
 
 
@@ -94,19 +85,20 @@ def source_for_user(user, workspace: Workspace, slug: str, write: bool = False) 
         raise Http404("No such source in this workspace.")
     source.workspace = workspace
     if write:
-        policy.ensure(
-            policy.can_manage_source(membership, source),
-            "Your role does not allow managing this source.",
-        )
+        policy.require(membership, Action.MANAGE_SOURCE, source)
+    return source
+
+
+def source_logs_for_user(user, workspace: Workspace, slug: str) -> Source:
+    """A source whose executions, events, objects and dead letters the user may read."""
+    source = source_for_user(user, workspace, slug)
+    policy.require(policy.membership_of(user, workspace), Action.READ_SOURCE_LOGS, source)
     return source
 
 
 def membership_for_user(user, workspace: Workspace, membership_id) -> Membership:
     """A membership of the workspace, for an owner to change or remove."""
-    policy.ensure(
-        policy.can_manage_members(_member(user, workspace)),
-        "Only workspace owners may manage members.",
-    )
+    policy.require(_member(user, workspace), Action.MANAGE_MEMBERS)
     target = (
         Membership.objects.select_related("user")
         .filter(workspace=workspace, pk=_int_or_404(membership_id))
@@ -121,7 +113,7 @@ def membership_for_user(user, workspace: Workspace, membership_id) -> Membership
 def token_for_user(user, workspace: Workspace, token_id) -> AccessToken:
     """A token the user may revoke: their own, or any of the workspace for an owner."""
     tokens = AccessToken.objects.filter(workspace=workspace, pk=_int_or_404(token_id))
-    if not policy.can_manage_all_tokens(_member(user, workspace)):
+    if not policy.allows(_member(user, workspace), Action.MANAGE_ALL_TOKENS):
         tokens = tokens.filter(user=user)
     token = tokens.first()
     if token is None:
@@ -151,40 +143,18 @@ def invitation_by_link(user, raw: str, *, token: AccessToken | None = None) -> I
 
 def workspace_invitation(user, workspace: Workspace, invitation_id) -> Invite:
     """A pending invitation of the workspace, for an owner to withdraw."""
-    policy.ensure(
-        policy.can_manage_members(_member(user, workspace)),
-        "Only workspace owners may manage members.",
-    )
+    policy.require(_member(user, workspace), Action.MANAGE_MEMBERS)
     invite = selectors.invitation_list(workspace).filter(pk=_int_or_404(invitation_id)).first()
     if invite is None:
         raise Http404("No such invitation in this workspace.")
     return invite
 
 
-def ensure_member_role(user, workspace: Workspace, rule, message: str) -> Membership:
-    """Check a workspace-wide rule of catalog.policy for the user; return the membership."""
+def member_may(user, workspace: Workspace, action: Action) -> Membership:
+    """The user's membership if its role allows a workspace-wide action (403 if not)."""
     membership = _member(user, workspace)
-    policy.ensure(rule(membership), message)
+    policy.require(membership, action)
     return membership
-
-
-# --- for other apps (ingest, pages, websockets) ---------------------------------------
-
-
-def can_read_source_logs(user, source: Source) -> bool:
-    return policy.can_read_source_logs(policy.membership_of(user, source.workspace), source)
-
-
-def can_replay(user, source: Source) -> bool:
-    return policy.can_replay(policy.membership_of(user, source.workspace), source)
-
-
-def can_manage_source(user, source: Source) -> bool:
-    return policy.can_manage_source(policy.membership_of(user, source.workspace), source)
-
-
-def can_see_credentials(user, workspace: Workspace) -> bool:
-    return policy.can_see_credentials(policy.membership_of(user, workspace))
 
 
 def _member(user, workspace: Workspace) -> Membership:

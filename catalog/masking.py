@@ -3,8 +3,8 @@
 A captured webhook (the catcher) or a failed one (a dead letter) keeps the request's
 headers as they came: an `Authorization` or a signature header there works for whoever
 reads it. Members and source admins see such values masked; owners see them whole (they
-verify signatures in the editor). Who sees what: catalog.policy.can_see_credentials;
-docs/security.md.
+verify signatures in the editor). Who sees what: Action.SEE_CREDENTIALS of
+catalog.policy; docs/security.md.
 """
 
 import re

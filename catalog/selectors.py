@@ -14,6 +14,7 @@ from catalog.models import (
     Source,
     Workspace,
 )
+from catalog.policy import Action
 from catalog.services.members import hash_secret
 
 
@@ -66,7 +67,7 @@ def member_list(workspace: Workspace) -> QuerySet[Membership]:
 def token_list(workspace: Workspace, user) -> QuerySet[AccessToken]:
     """The user's tokens; an owner sees every token of the workspace."""
     tokens = AccessToken.objects.filter(workspace=workspace).select_related("user")
-    if not policy.can_manage_all_tokens(policy.membership_of(user, workspace)):
+    if not policy.allows(policy.membership_of(user, workspace), Action.MANAGE_ALL_TOKENS):
         tokens = tokens.filter(user=user)
     return tokens
 

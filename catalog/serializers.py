@@ -17,6 +17,7 @@ from catalog.models import (
     Membership,
     Source,
 )
+from catalog.policy import Action
 from catalog.setting_schema import TYPES, masked_values
 
 
@@ -160,7 +161,7 @@ class SourceOutput(serializers.ModelSerializer):
     def get_webhook_url(self, source: Source) -> str | None:
         """Needs the viewer's membership in the context (catalog.api.base); without it,
         nobody sees the URL."""
-        if policy.can_see_webhook_url(self.context.get("membership"), source):
+        if policy.allows(self.context.get("membership"), Action.SEE_WEBHOOK_URL, source):
             return source.webhook_url
         return None
 

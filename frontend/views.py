@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_safe
 
 from catalog import access, policy, selectors
 from catalog.models import Function, Role
+from catalog.policy import Action
 from ingest import selectors as ingest_selectors
 
 
@@ -48,13 +49,7 @@ def _context(request, ws: str, page: str) -> dict:
         "membership": membership,
         "role_name": membership.get_role_display(),
         "page": page,
-        "can": {
-            "edit_functions": policy.can_edit_functions(membership),
-            "test_functions": policy.can_test_functions(membership),
-            "create_sources": policy.can_create_sources(membership),
-            "manage_members": policy.can_manage_members(membership),
-            "read_audit": policy.can_read_audit(membership),
-        },
+        "can": policy.workspace_flags(membership),
     }
 
 
@@ -108,7 +103,7 @@ def _templates() -> list[dict]:
 def function_new(request, ws: str):
     """The editor on a function not created yet: it opens on the template picker."""
     context = _context(request, ws, "editor")
-    policy.ensure(context["can"]["edit_functions"], "Only workspace owners may create functions.")
+    policy.require(context["membership"], Action.EDIT_FUNCTIONS)
     context["editor"] = _editor_data(context, function=None)
     return render(request, "frontend/editor.html", context)
 
@@ -149,7 +144,7 @@ def sources(request, ws: str):
 def source_connect(request, ws: str):
     """Connect a source to a deployed function: a settings form from its definitions."""
     context = _context(request, ws, "connect")
-    policy.ensure(context["can"]["create_sources"], "Your role may not connect sources.")
+    policy.require(context["membership"], Action.CREATE_SOURCES)
     deployed = selectors.function_list(context["workspace"]).filter(deployed_version__isnull=False)
     chosen = request.GET.get("function")
     function = next((f for f in deployed if str(f.pk) == chosen), None)
@@ -169,14 +164,15 @@ def source_connect(request, ws: str):
 def source_detail(request, ws: str, slug: str):
     context = _context(request, ws, "source")
     source = access.source_for_user(request.user, context["workspace"], slug)
-    can_manage = access.can_manage_source(request.user, source)
+    membership = context["membership"]
+    can_manage = policy.allows(membership, Action.MANAGE_SOURCE, source)
     versions = list(source.function.versions.values_list("number", flat=True))
     context.update(
         source=source,
         can_manage=can_manage,
         # The URL works as a write credential: shown by the rule of the API (docs/security.md).
-        can_see_webhook_url=policy.can_see_webhook_url(context["membership"], source),
-        can_replay=access.can_replay(request.user, source),
+        can_see_webhook_url=policy.allows(membership, Action.SEE_WEBHOOK_URL, source),
+        can_replay=policy.allows(membership, Action.REPLAY, source),
         versions=versions,
     )
     context["source_data"] = {
@@ -194,7 +190,7 @@ def source_detail(request, ws: str, slug: str):
 def source_stats(request, ws: str, slug: str):
     """Executions and errors per hour over the last 24 hours, for the source's chart."""
     workspace = access.workspace_for_user(request.user, ws)
-    source = access.source_for_user(request.user, workspace, slug)
+    source = access.source_logs_for_user(request.user, workspace, slug)
     return JsonResponse({"hours": ingest_selectors.hourly_execution_counts(source, hours=24)})
 
 

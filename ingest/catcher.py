@@ -65,10 +65,8 @@ def catcher_for_function(*, function: Function) -> Catcher:
 
 
 def _ensure_tester(actor, function: Function) -> None:
-    policy.ensure(
-        policy.can_test_functions(policy.membership_of(actor, function.workspace)),
-        "Only workspace owners and source admins may change a function's test webhook.",
-    )
+    membership = policy.membership_of(actor, function.workspace)
+    policy.require(membership, policy.Action.CHANGE_TEST_WEBHOOK)
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 """Websockets of the ingest app: the webhook catcher of a function and the live
-debugger of a source. Thin: catalog.access decides who may listen, ingest.catcher
-and ingest.live say what is sent. Formats and close codes: docs/live.md."""
+debugger of a source. Thin: catalog.access and catalog.policy decide who may listen,
+ingest.catcher and ingest.live say what is sent. Formats and close codes: docs/live.md."""
 
 import asyncio
 import logging
@@ -15,8 +15,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from catalog import access
+from catalog import access, policy
 from catalog.models import Workspace
+from catalog.policy import Action
 from ingest import catcher, live
 
 logger = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ class CatcherConsumer(ListenerConsumer):
         if workspace is None:
             raise Http404("No such function.")
         self.function = access.function_for_user(user, workspace, function_id)
-        self.reveal = access.can_see_credentials(user, workspace)
+        self.reveal = policy.allows(policy.membership_of(user, workspace), Action.SEE_CREDENTIALS)
         return catcher.catcher_group(self.function.pk)
 
     async def opened(self) -> None:
@@ -176,9 +177,7 @@ class LiveSourceConsumer(ListenerConsumer):
 
     def authorize(self, user, *, slug: str, ws: str | None = None) -> str:
         workspace = access.workspace_for_user(user, ws or _only_workspace_with(user, slug))
-        source = access.source_for_user(user, workspace, slug)
-        if not access.can_read_source_logs(user, source):
-            raise PermissionDenied("Your role does not allow reading this source's logs.")
+        source = access.source_logs_for_user(user, workspace, slug)
         # Re-checks ask about this workspace's source, even if the short route becomes
         # ambiguous for the user later.
         self.source, self.route = source, {"slug": slug, "ws": workspace.slug}

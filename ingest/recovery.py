@@ -7,7 +7,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from catalog import access, policy
+from catalog import policy
+from catalog.policy import Action
 from ingest import deliver, queue
 from ingest.execute import claim_timeout
 from ingest.models import Delivery, Execution, IngestEvent
@@ -25,7 +26,7 @@ def dead_letters_replay(
     deployed version). Each replay starts a fresh round of attempts, recorded as
     executions marked as replays. Returns the ids queued; ids that are not dead
     letters of this source are ignored."""
-    policy.ensure(access.can_replay(actor, source), "Your role does not allow replays.")
+    policy.require(policy.membership_of(actor, source.workspace), Action.REPLAY, source)
     if version not in ("pinned", "deployed"):
         raise ValueError('version must be "pinned" or "deployed".')
     version_id = source.version_id if version == "pinned" else source.function.deployed_version_id

@@ -118,3 +118,26 @@ def pytest_collection_modifyitems(config, items):
     """Browser tests last: Playwright's sync API keeps an event loop running in the main
     thread for the whole session, which async tests after it could not start theirs in."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+class _EmptyTestRun:
+    """A worker's answer to a test run, without a worker (the run itself is tested in
+    tests/catalog/test_test_run.py)."""
+
+    @classmethod
+    def send(cls, *args, **kwargs):
+        return cls()
+
+    def get(self, timeout):
+        return {"events": [], "objects": [], "logs": [], "error": None, "fetches": []}
+
+    def forget(self):
+        pass
+
+
+@pytest.fixture
+def empty_test_runs(monkeypatch):
+    """Test runs answer an empty result at once: for tests of who may ask for one."""
+    from catalog import tasks
+
+    monkeypatch.setattr(tasks.run_function_test, "apply_async", _EmptyTestRun.send)

@@ -173,7 +173,7 @@ class FunctionTestView(WorkspaceView):
         responses={200: RunResultOutput, 400: ERROR, 403: ERROR, 504: ERROR},
     )
     def post(self, request, ws, function_id):
-        function = access.function_to_test(request.user, self.workspace, function_id)
+        function = access.function_for_user(request.user, self.workspace, function_id)
         data = self.valid(self.TestInput)
         if "version" in data:
             data["version"] = version_field(request.user, function, data["version"])
@@ -191,7 +191,7 @@ class FunctionTestSettingsView(WorkspaceView):
         responses={200: FunctionOutput, 400: ERROR, 403: ERROR},
     )
     def patch(self, request, ws, function_id):
-        function = access.function_to_test(request.user, self.workspace, function_id)
+        function = access.function_for_user(request.user, self.workspace, function_id)
         data = self.valid(self.TestSettingsInput)
         services.function_set_test_values(
             function=function, actor=request.user, values=data["settings"]

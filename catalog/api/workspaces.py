@@ -9,6 +9,7 @@ from catalog import access, policy, selectors, services
 from catalog.api.base import CatalogView, WorkspaceView
 from catalog.api.functions import ERROR
 from catalog.models import AccessToken, Role, Source
+from catalog.policy import Action
 from catalog.serializers import (
     AuditOutput,
     InvitationOutput,
@@ -77,9 +78,7 @@ class MemberListView(WorkspaceView):
         responses={201: MemberInvitedOutput, 400: ERROR, 403: ERROR},
     )
     def post(self, request, ws):
-        access.ensure_member_role(
-            request.user, self.workspace, policy.can_manage_members, "Only owners add members."
-        )
+        access.member_may(request.user, self.workspace, Action.MANAGE_MEMBERS)
         data = self.valid(self.MemberAddInput)
         data["sources"] = _sources(self.workspace, data.get("sources"))
         invited = services.member_invite(workspace=self.workspace, actor=request.user, **data)
@@ -134,12 +133,7 @@ class WorkspaceInvitationListView(WorkspaceView):
         summary="Invitations not answered yet (owners)", responses=InvitationOutput(many=True)
     )
     def get(self, request, ws):
-        access.ensure_member_role(
-            request.user,
-            self.workspace,
-            policy.can_manage_members,
-            "Only owners see invitations.",
-        )
+        access.member_may(request.user, self.workspace, Action.MANAGE_MEMBERS)
         return self.paginated(selectors.invitation_list(self.workspace), InvitationOutput)
 
 
@@ -243,7 +237,5 @@ class TokenDetailView(WorkspaceView):
 class AuditListView(WorkspaceView):
     @extend_schema(summary="The audit log, newest first", responses=AuditOutput(many=True))
     def get(self, request, ws):
-        access.ensure_member_role(
-            request.user, self.workspace, policy.can_read_audit, "Only owners read the audit log."
-        )
+        access.member_may(request.user, self.workspace, Action.READ_AUDIT)
         return self.paginated(selectors.audit_list(self.workspace), AuditOutput)

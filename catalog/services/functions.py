@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from catalog import policy
 from catalog.errors import FunctionHasSources
 from catalog.models import Function, FunctionVersion, Interface, Source, Workspace
+from catalog.policy import Action
 from catalog.services.audit import audit_record
 from catalog.setting_schema import (
     clean_definitions,
@@ -32,10 +33,7 @@ _DRAFT_FIELDS = ("name", "description", "interface", "code", "settings")
 
 
 def _ensure_editor(actor, workspace: Workspace) -> None:
-    policy.ensure(
-        policy.can_edit_functions(policy.membership_of(actor, workspace)),
-        "Only workspace owners may change functions.",
-    )
+    policy.require(policy.membership_of(actor, workspace), Action.EDIT_FUNCTIONS)
 
 
 def unique_slug(queryset, base: str, *, exclude_pk=None) -> str:
@@ -288,10 +286,7 @@ def function_delete(*, function: Function, actor, force: bool = False) -> list[s
 
 def function_set_test_values(*, function: Function, actor, values: dict) -> Function:
     """Keep setting values for the editor's Run (null clears one; secrets encrypted)."""
-    policy.ensure(
-        policy.can_test_functions(policy.membership_of(actor, function.workspace)),
-        "Only workspace owners and source admins may run functions.",
-    )
+    policy.require(policy.membership_of(actor, function.workspace), Action.TEST_FUNCTIONS)
     if not isinstance(values, dict):
         raise ValidationError({"settings": "Setting values must be an object."})
     # A test secret whose setting the draft now declares plain is dropped, never moved

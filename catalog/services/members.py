@@ -15,6 +15,7 @@ from django.utils.text import slugify
 
 from catalog import policy
 from catalog.models import AccessToken, Invite, Membership, Role, Source, Workspace
+from catalog.policy import Action
 from catalog.services.audit import audit_record
 
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -408,11 +409,8 @@ def token_create(*, workspace: Workspace, user, name: str = "") -> tuple[AccessT
 
 def token_revoke(*, token: AccessToken, actor) -> AccessToken:
     """Revoke a token: one's own, or any of the workspace for an owner."""
-    policy.ensure(
-        actor.pk == token.user_id
-        or policy.can_manage_all_tokens(policy.membership_of(actor, token.workspace)),
-        "Only owners may revoke other members' tokens.",
-    )
+    if actor.pk != token.user_id:
+        policy.require(policy.membership_of(actor, token.workspace), Action.MANAGE_ALL_TOKENS)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -445,10 +443,7 @@ def token_authenticate(raw: str) -> AccessToken | None:
 
 
 def _ensure_owner(actor, workspace: Workspace) -> None:
-    policy.ensure(
-        policy.can_manage_members(policy.membership_of(actor, workspace)),
-        "Only workspace owners may manage members.",
-    )
+    policy.require(policy.membership_of(actor, workspace), Action.MANAGE_MEMBERS)
 
 
 def _check_role(role: str) -> None:

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 
 from catalog import policy
 from catalog.models import Function, FunctionVersion, Role, Source, Workspace
+from catalog.policy import Action
 from catalog.services.audit import audit_record
 from catalog.services.functions import unique_slug
 from catalog.setting_schema import clean_values, known_values, merge_values, revealed_secrets
@@ -41,10 +42,7 @@ def source_create(
 ) -> Source:
     """Connect a source to a function's deployed version (or a chosen one)."""
     membership = policy.membership_of(actor, workspace)
-    policy.ensure(
-        policy.can_create_sources(membership),
-        "Only workspace owners and source admins may connect sources.",
-    )
+    policy.require(membership, Action.CREATE_SOURCES)
     if function.workspace_id != workspace.pk:
         raise ValidationError({"function": "No such function in this workspace."})
     version = version or function.deployed_version
@@ -218,7 +216,4 @@ def source_delete(*, source: Source, actor) -> None:
 
 
 def _ensure_manager(actor, source: Source) -> None:
-    policy.ensure(
-        policy.can_manage_source(policy.membership_of(actor, source.workspace), source),
-        "Your role does not allow managing this source.",
-    )
+    policy.require(policy.membership_of(actor, source.workspace), Action.MANAGE_SOURCE, source)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from catalog import policy
 from catalog.errors import TestRunFailed
 from catalog.models import Function, FunctionVersion, Interface, Workspace
+from catalog.policy import Action
 from catalog.setting_schema import check_value, clean_definitions, merge_values
 
 
@@ -40,14 +41,7 @@ def function_test_run(
     are only used for this run. Runs on the `interactive` queue, never in the web
     process; waits up to the runner's limit plus a margin.
     """
-    membership = _ensure_may_run(actor, function.workspace)
-    # Code of one's own would read the stored test secrets (console.log(settings.x)),
-    # and only those who may edit the function may see what its secrets are for.
-    if code is not None and code != function.draft_code:
-        policy.ensure(
-            policy.can_edit_functions(membership),
-            "Only workspace owners may run code other than the saved draft.",
-        )
+    _ensure_may_run(actor, function.workspace, own_code=code not in (None, function.draft_code))
     if version is not None:
         code, definitions, interface = version.code, version.settings, version.interface
     else:
@@ -80,13 +74,14 @@ def code_test_run(
     return _run_in_worker(code, request, values, interface, _secret_names(definitions, {}))
 
 
-def _ensure_may_run(actor, workspace: Workspace):
+def _ensure_may_run(actor, workspace: Workspace, *, own_code: bool = False) -> None:
+    """The one check of every Run (the editor's and the scratch one), before anything
+    of the request is looked at. own_code: code other than the saved draft, run with
+    the function's stored test values (which it could print)."""
     membership = policy.membership_of(actor, workspace)
-    policy.ensure(
-        policy.can_test_functions(membership),
-        "Only workspace owners and source admins may run functions.",
-    )
-    return membership
+    policy.require(membership, Action.TEST_FUNCTIONS)
+    if own_code:
+        policy.require(membership, Action.RUN_OWN_CODE)
 
 
 def _run_in_worker(

@@ -10,15 +10,16 @@ from rest_framework.response import Response
 from catalog import access, policy
 from catalog.api.base import CatalogView, WorkspaceView
 from catalog.masking import mask_headers, shorten_tokens
+from catalog.policy import Action
 from ingest import catcher, selectors, services
 from ingest.models import Execution, IngestEvent, StoredEvent, WarehouseObject
 
 
 class SourceView(WorkspaceView):
-    """Base: the source of the URL, if the request's user may read it."""
+    """Base: the source of the URL, if the request's user may read its logs."""
 
     def source(self, slug: str):
-        return access.source_for_user(self.request.user, self.workspace, slug)
+        return access.source_logs_for_user(self.request.user, self.workspace, slug)
 
 
 class ExecutionOutput(serializers.ModelSerializer):
@@ -69,7 +70,7 @@ class DeadLetterOutput(serializers.ModelSerializer):
         return event.headers if self._reveal() else mask_headers(event.headers)
 
     def _reveal(self) -> bool:
-        return policy.can_see_credentials(self.context.get("membership"))
+        return policy.allows(self.context.get("membership"), Action.SEE_CREDENTIALS)
 
 
 class LogsView(SourceView):
@@ -162,24 +163,23 @@ class ReplayView(SourceView):
 
 class FunctionView(CatalogView):
     """Base: resolves the workspace and the function of the URL for the request's user.
-    Reading needs membership; writing (rotate, delete) needs the right to run functions.
+    Reading needs membership; the catcher's services check the writes (rotate, delete).
     What a capture shows depends on the role (docs/security.md)."""
 
-    def function(self, ws: str, function_id: int, *, test: bool = False):
+    def function(self, ws: str, function_id: int):
         workspace = access.workspace_for_request(self.request, ws)
         self.membership = policy.membership_of(self.request.user, workspace)
-        if test:
-            return access.function_to_test(self.request.user, workspace, function_id)
         return access.function_for_user(self.request.user, workspace, function_id)
 
     def shown(self, capture) -> dict:
         payload = catcher.capture_payload(capture)
-        if policy.can_see_credentials(self.membership):
+        if policy.allows(self.membership, Action.SEE_CREDENTIALS):
             return payload
         return catcher.masked_capture(payload)
 
     def catcher_output(self, found) -> dict:
-        url = catcher.catcher_url(found) if policy.can_see_catcher_url(self.membership) else None
+        shown = policy.allows(self.membership, Action.SEE_CATCHER_URL)
+        url = catcher.catcher_url(found) if shown else None
         return CatcherOutput(
             {
                 "url": url,
@@ -232,7 +232,7 @@ class CatcherView(FunctionView):
 class CatcherRotateView(FunctionView):
     @extend_schema(summary="Rotate the test webhook URL", request=None, responses=CatcherOutput)
     def post(self, request, ws: str, function_id: int):
-        function = self.function(ws, function_id, test=True)
+        function = self.function(ws, function_id)
         rotated = catcher.catcher_rotate(function=function, actor=request.user)
         return Response(self.catcher_output(rotated))
 
@@ -263,7 +263,7 @@ class CaptureView(FunctionView):
 
     @extend_schema(summary="Delete a capture", responses={204: None})
     def delete(self, request, ws: str, function_id: int, capture_id: int):
-        capture = self.capture(self.function(ws, function_id, test=True), capture_id)
+        capture = self.capture(self.function(ws, function_id), capture_id)
         catcher.capture_delete(capture=capture, actor=request.user)
         return Response(status=204)
 

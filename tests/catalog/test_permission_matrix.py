@@ -6,7 +6,6 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from catalog import tasks
 from catalog.models import AccessToken, Role
 from catalog.services import member_invite, token_create
 from tests.factories import SourceFactory, deployed_function, member
@@ -86,7 +85,7 @@ def test_the_matrix_covers_every_endpoint():
 
 
 @pytest.fixture
-def world(workspace, owner, monkeypatch):
+def world(workspace, owner, empty_test_runs):
     """A deployed function with a source, users per role, a member to change."""
     function = deployed_function(workspace=workspace)
     source = SourceFactory(function=function)
@@ -99,7 +98,6 @@ def world(workspace, owner, monkeypatch):
     target = member(workspace, Role.MEMBER, "target@acme.example")
     target.set_unusable_password()  # invited, has not set a password yet
     target.save(update_fields=["password"])
-    monkeypatch.setattr(tasks.run_function_test, "apply_async", _FakeResult.send)
     invited = member_invite(
         workspace=workspace, actor=owner, email="new@example.com", role="member"
     )
@@ -110,20 +108,6 @@ def world(workspace, owner, monkeypatch):
         "target": target.memberships.get(),
         "invitation": invited.invite,
     }
-
-
-class _FakeResult:
-    """The worker's side is tested in test_test_run.py; here only who may ask."""
-
-    @classmethod
-    def send(cls, *args, **kwargs):
-        return cls()
-
-    def get(self, timeout):
-        return {"events": [], "objects": [], "logs": [], "error": None, "fetches": []}
-
-    def forget(self):
-        pass
 
 
 def url_for(name: str, world: dict, user) -> str:

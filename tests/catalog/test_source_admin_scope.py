@@ -4,13 +4,18 @@ every member reads every source and its logs."""
 import pytest
 from rest_framework.test import APIClient
 
-from catalog import access
+from catalog import policy
 from catalog.models import Role
+from catalog.policy import Action
 from tests.factories import SourceFactory, deployed_function, member
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/workspaces/acme"
+
+
+def may(user, action: Action, source) -> bool:
+    return policy.allows(policy.membership_of(user, source.workspace), action, source)
 
 
 @pytest.fixture
@@ -30,8 +35,8 @@ def test_manages_only_chosen_sources(scoped):
     assert client.patch(f"{API}/sources/mine/", {"enabled": False}).status_code == 200
     assert client.patch(f"{API}/sources/theirs/", {"enabled": False}).status_code == 403
     assert client.get(f"{API}/sources/theirs/").status_code == 200
-    assert access.can_replay(admin, mine) and not access.can_replay(admin, theirs)
-    assert access.can_read_source_logs(admin, theirs)
+    assert may(admin, Action.REPLAY, mine) and not may(admin, Action.REPLAY, theirs)
+    assert may(admin, Action.READ_SOURCE_LOGS, theirs)
 
 
 def test_a_source_they_connect_becomes_theirs(scoped):
@@ -43,6 +48,6 @@ def test_a_source_they_connect_becomes_theirs(scoped):
 
 def test_outsiders_and_members_by_the_helpers(scoped, member_user, outsider):
     _, _, _, mine, _ = scoped
-    assert access.can_read_source_logs(member_user, mine)
-    assert not access.can_replay(member_user, mine)
-    assert not access.can_read_source_logs(outsider, mine)
+    assert may(member_user, Action.READ_SOURCE_LOGS, mine)
+    assert not may(member_user, Action.REPLAY, mine)
+    assert not may(outsider, Action.READ_SOURCE_LOGS, mine)

@@ -8,7 +8,6 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from hypothesis import HealthCheck, settings
 
-from catalog import tasks
 from ingest.models import Capture
 from tests.factories import SourceFactory, bearer, deployed_function, member
 
@@ -18,18 +17,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 # Loaded at collection through the app itself: the schema endpoint reads no database.
 # (schemathesis.pytest.from_fixture does not work with pytest 9 yet.)
 schema = schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler())
-
-
-class _FakeRun:
-    @classmethod
-    def send(cls, *args, **kwargs):
-        return cls()
-
-    def get(self, timeout):
-        return {"events": [], "objects": [], "logs": [], "error": None, "fetches": []}
-
-    def forget(self):
-        pass
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +35,7 @@ def keep_the_test_connection():
 
 
 @pytest.fixture
-def owned(db, monkeypatch):
+def owned(db, empty_test_runs):
     """The owner's workspace with a function, a source and a capture; test runs faked."""
     from tests.factories import WorkspaceFactory
 
@@ -57,7 +44,6 @@ def owned(db, monkeypatch):
     function = deployed_function(workspace=workspace, slug="orders")
     SourceFactory(function=function, slug="orders-in")
     Capture.objects.create(function=function, method="POST", path="/hooks/test/x")
-    monkeypatch.setattr(tasks.run_function_test, "apply_async", _FakeRun.send)
     return {
         "headers": {"Authorization": bearer(owner, workspace)},
         "path": {"ws": "acme", "function_id": function.pk, "slug": "orders-in", "number": 1},

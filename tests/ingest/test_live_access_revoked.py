@@ -160,7 +160,9 @@ async def test_a_lowered_role_still_reads_the_logs(world, recheck_every_message,
 async def test_the_recheck_asks_the_same_rule_as_connect(world, recheck_every_message, monkeypatch):
     # Were logs readable only by those who manage the source, a source admin whose
     # scope no longer includes it would be closed, with nothing to change here.
-    monkeypatch.setattr(policy, "can_read_source_logs", policy.can_manage_source)
+    monkeypatch.setitem(
+        policy.RULES, policy.Action.READ_SOURCE_LOGS, policy.RULES[policy.Action.MANAGE_SOURCE]
+    )
     communicator, _ = await debugger(world, world.source_admin)
     await sync_to_async(update)(world, world.source_admin, all_sources=False, sources=[])
     await publish(world, pk=42)

@@ -18,7 +18,6 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from catalog import tasks
 from catalog.models import Role
 from catalog.services import member_invite, token_create
 from functions_ide.routing import websocket_urlpatterns
@@ -231,7 +230,7 @@ def test_every_method_of_a_class_view_is_expected():
 
 
 @pytest.fixture
-def world(db, monkeypatch):
+def world(db, empty_test_runs):
     acme = WorkspaceFactory(slug="acme", name="Acme")
     function = deployed_function(workspace=acme, slug="orders")
     source = SourceFactory(function=function, slug="orders-in")
@@ -259,7 +258,6 @@ def world(db, monkeypatch):
     inviter = member(third, Role.OWNER, "owner@third.example")
     invited = {**users, OTHER_TOKEN: both}
     invitations = {p: _invite(third, inviter, user) for p, user in invited.items()}
-    monkeypatch.setattr(tasks.run_function_test, "apply_async", _FakeRun.send)
     dead_letter = IngestEvent.objects.create(
         source=source,
         version=source.version,
@@ -313,20 +311,6 @@ def _invite(workspace, actor, user) -> tuple:
 
 def _capture(function) -> Capture:
     return Capture.objects.create(function=function, method="POST", path="/hooks/test/x")
-
-
-class _FakeRun:
-    """Who may ask for a test run is checked here; the run itself in tests/catalog."""
-
-    @classmethod
-    def send(cls, *args, **kwargs):
-        return cls()
-
-    def get(self, timeout):
-        return {"events": [], "objects": [], "logs": [], "error": None, "fetches": []}
-
-    def forget(self):
-        pass
 
 
 def url_of(world: dict, name: str, principal: str, *, foreign: bool = False) -> str:
