@@ -48,6 +48,9 @@ def parser() -> argparse.ArgumentParser:
     replay.add_argument("--all", action="store_true", help="every dead letter of the source")
     replay.add_argument("ids", nargs="*", type=int, help="ingest event ids")
     replay.add_argument("--version", choices=["pinned", "deployed"], default="pinned")
+    replay.add_argument(
+        "--redeliver", action="store_true", help="deliver again what was delivered before"
+    )
     replay.set_defaults(handler=cmd_replay)
 
     push = commands.add_parser("push", help="save a file as a function's draft")
@@ -150,7 +153,8 @@ def format_execution(execution: dict) -> str:
 def cmd_replay(args) -> int:
     if args.all == bool(args.ids):
         raise ApiError("Give the ingest event ids to replay, or --all (not both).")
-    body = {"version": args.version, **({"all": True} if args.all else {"ids": args.ids})}
+    body = {"version": args.version, "redeliver": args.redeliver,
+            **({"all": True} if args.all else {"ids": args.ids})}  # fmt: skip
     result = Client(config_file.load()).post(f"sources/{args.source}/dead-letters/replay/", body)
     replayed = result["replayed"]
     print(f"Replaying {len(replayed)} dead letter(s): {', '.join(map(str, replayed)) or 'none'}.")

@@ -54,6 +54,9 @@ class IngestEvent(StoredRequest):
     claim = models.UUIDField(null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
     replays = models.PositiveSmallIntegerField(default=0)
+    # The last replay asked for its output to go to destinations again, message ids
+    # already stored included (docs/destinations.md).
+    redeliver = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

@@ -17,15 +17,17 @@ Status = IngestEvent.Status
 
 
 def dead_letters_replay(
-    *, actor, source, ingest_event_ids: list[int] | None, version: str = "pinned"
-) -> list[int]:
+    *, actor, source, ingest_event_ids: list[int] | None, version: str = "pinned",
+    redeliver: bool = False,
+) -> list[int]:  # fmt: skip
     """Queue dead letters of a source again, all of them when ids is None; the actor
     must be allowed to replay (PermissionDenied otherwise).
 
     `version` is "pinned" (the source's pinned version) or "deployed" (the function's
     deployed version). Each replay starts a fresh round of attempts, recorded as
-    executions marked as replays. Returns the ids queued; ids that are not dead
-    letters of this source are ignored."""
+    executions marked as replays. `redeliver`: what the replays emit goes to the
+    destinations even where its message ids were stored (and delivered) before.
+    Returns the ids queued; ids that are not dead letters of this source are ignored."""
     policy.require(policy.membership_of(actor, source.workspace), Action.REPLAY, source)
     if version not in ("pinned", "deployed"):
         raise ValueError('version must be "pinned" or "deployed".')
@@ -40,6 +42,7 @@ def dead_letters_replay(
             version_id=version_id,
             attempts=0,
             replays=F("replays") + 1,
+            redeliver=redeliver,
             next_attempt_at=timezone.now(),
             finished_at=None,
         )

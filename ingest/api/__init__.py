@@ -125,6 +125,11 @@ class ReplayInput(serializers.Serializer):
     )
     all = serializers.BooleanField(default=False)
     version = serializers.ChoiceField(choices=["pinned", "deployed"], default="pinned")
+    redeliver = serializers.BooleanField(
+        default=False,
+        help_text="Deliver what the replays emit even where its message ids were stored "
+        "and delivered before (by default those are not sent again).",
+    )
 
     def validate(self, data):
         if not data["all"] and not data.get("ids"):
@@ -154,6 +159,7 @@ class ReplayView(SourceView):
             source=source,
             ingest_event_ids=None if data["all"] else data["ids"],
             version=data["version"],
+            redeliver=data["redeliver"],
         )
         return Response({"replayed": replayed})
 

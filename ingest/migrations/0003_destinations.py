@@ -182,6 +182,11 @@ class Migration(migrations.Migration):
                 fields=("ingest_event", "destination"), name="delivery_unique_pair"
             ),
         ),
+        migrations.AddField(
+            model_name="ingestevent",
+            name="redeliver",
+            field=models.BooleanField(default=False),
+        ),
         migrations.RunPython(forwarding_to_destinations, migrations.RunPython.noop),
         migrations.DeleteModel(name="Forwarding"),
     ]

@@ -39,7 +39,8 @@ def _key(value, what: str) -> str:
 def store_events(produced: Iterable[tuple[IngestEvent, list[dict]]]) -> int:
     """Add the messages of each ingest event to its source's event store, in one
     insert. A message id already there is skipped, so re-running an execution can
-    never duplicate an event."""
+    never duplicate an event (a replay asked to redeliver takes it over instead, so
+    the destinations get it again)."""
     rows = [
         StoredEvent(
             source_id=event.source_id,
@@ -51,7 +52,14 @@ def store_events(produced: Iterable[tuple[IngestEvent, list[dict]]]) -> int:
         for event, messages in produced
         for message in messages
     ]
-    return len(StoredEvent.objects.bulk_create(rows, ignore_conflicts=True)) if rows else 0
+    again = [row for row in rows if row.ingest_event.redeliver]
+    if again:  # a replay that redelivers takes over the stored events of its message ids
+        StoredEvent.objects.bulk_create(
+            again, update_conflicts=True, unique_fields=["source", "message_id"],
+            update_fields=["ingest_event", "type", "message", "received_at"],
+        )  # fmt: skip
+    rows = [row for row in rows if not row.ingest_event.redeliver]
+    return len(StoredEvent.objects.bulk_create(rows, ignore_conflicts=True)) + len(again)
 
 
 def upsert_objects(changes: Iterable[tuple[IngestEvent, dict]]) -> None:
