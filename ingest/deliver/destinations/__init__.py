@@ -1,0 +1,1 @@
+"""The destination kinds: plain libraries the deliver stage calls (see base.py)."""
