@@ -3,6 +3,7 @@ with the Python snippet of docs/destinations.md; the Node snippet is run with no
 against the same requests."""
 
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -180,6 +181,15 @@ def test_a_server_error_is_temporary_and_a_retry_is_signed_afresh(receiver, monk
     assert first.body == retry.body
     assert first.headers["x-signature"] != retry.headers["x-signature"]
     assert verify_signature(SECRET, retry.headers["x-signature"], retry.body, now=later)
+
+
+def test_a_query_string_in_the_url_is_not_logged(receiver, caplog):
+    caplog.set_level(logging.INFO)
+
+    make(receiver.url + "/in?token=tok_private_5e4d3c").send(BATCH)
+
+    assert receiver.received[0].path == "/in?token=tok_private_5e4d3c"
+    assert "tok_private_5e4d3c" not in caplog.text
 
 
 def test_the_products_webhook_url_is_refused(receiver):
