@@ -360,6 +360,9 @@ LOGGING = {
     "loggers": {
         "celery": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        # httpx logs every request's URL at INFO, query string and all: functions'
+        # fetch and the HTTP destinations put keys there.
+        "httpx": {"level": "WARNING"},
         "django.request": {"filters": ["refusals_at_info"]},
     },
 }

@@ -1,4 +1,5 @@
-"""The server-side request forgery guard of fetch.
+"""The server-side request forgery guard of fetch (and of the HTTP destinations, which
+reach addresses an owner typed in).
 
 A function may only reach public addresses. Every host is resolved first and every
 address it resolves to is vetted (so names pointing at loopback, decimal or octal IP
@@ -54,6 +55,20 @@ async def resolve(host: str, port: int, *, allow_private: bool) -> str:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise OSError(f"getaddrinfo ENOTFOUND {host}: {exc.strerror}") from None
+    return _vetted(host, infos, allow_private=allow_private)
+
+
+def resolve_blocking(host: str, port: int, *, allow_private: bool) -> str:
+    """resolve() for callers without an event loop (the deliver stage's HTTP
+    destinations): the same vetting, the same errors."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise OSError(f"getaddrinfo ENOTFOUND {host}: {exc.strerror}") from None
+    return _vetted(host, infos, allow_private=allow_private)
+
+
+def _vetted(host: str, infos: list, *, allow_private: bool) -> str:
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if not addresses:
         raise OSError(f"getaddrinfo ENOTFOUND {host}")

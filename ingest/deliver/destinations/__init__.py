@@ -28,19 +28,18 @@ def kind_class(kind: str):
 
 
 def build(destination):
-    """The sender of a Destination row (or of an unsaved one, to check it)."""
-    config = dict(destination.config)
-    if destination.kind == "duckdb":
-        config.setdefault("path", str(settings.WAREHOUSE_PATH))
-    return kind_class(destination.kind)(
-        config, dict(destination.credentials), **_options(destination.kind)
-    )
+    """The sender of a Destination row (or of an unsaved one, to check it), with what
+    the deployment decides added to its configuration (never the owner's to set)."""
+    config = {**destination.config, **_deployment(destination.kind)}
+    return kind_class(destination.kind)(config, dict(destination.credentials))
 
 
-def _options(kind: str) -> dict:
+def _deployment(kind: str) -> dict:
     if kind in ("segment", "webhook"):
         return {
             "public_url": settings.PUBLIC_URL,
             "allow_private_network": settings.DESTINATIONS_ALLOW_PRIVATE_NETWORK,
         }
+    if kind == "duckdb":
+        return {"path": str(settings.WAREHOUSE_PATH)}
     return {}

@@ -35,9 +35,13 @@ class Batch:
 class Answer:
     """What the destination said to a batch that it took."""
 
-    status: int | None  # the HTTP status, None for a warehouse
+    status: int | None  # the HTTP status, None for a warehouse (or when nothing was sent)
     seconds: float
     detail: str = ""  # a short human summary ("loaded 12 rows into 3 tables")
+    # Events the destination can never take, by messageId, with why ("over 32 KB"):
+    # a permanent failure of those events only. The deliver stage makes their
+    # deliveries dead letters; every other event and object of the batch was taken.
+    refused: dict[str, str] = field(default_factory=dict)
 
 
 class DeliveryError(Exception):
