@@ -5,7 +5,6 @@ A destination is checked before it is saved (`check()` of its kind reaches the
 endpoint or the database), so one that cannot work is never stored; its credentials
 are write-only: a change that leaves one out keeps the stored value."""
 
-import secrets
 import time
 import uuid
 
@@ -15,7 +14,7 @@ from django.utils import timezone
 
 from catalog import policy
 from catalog.policy import Action
-from ingest.deliver.destinations import Batch, DeliveryError, build
+from ingest.deliver.destinations import Batch, DeliveryError, build, segment, webhook
 from ingest.models import Destination, Routing
 
 Kind = Destination.Kind
@@ -39,7 +38,7 @@ def destination_create(
     policy.require(policy.membership_of(actor, workspace), Action.MANAGE_DESTINATIONS)
     generated = {}
     if kind == Kind.WEBHOOK and not credentials.get("secret"):
-        generated["secret"] = "whsec_" + secrets.token_urlsafe(32)
+        generated["secret"] = webhook.new_secret()
     destination = Destination(
         workspace=workspace, name=name, kind=kind, messages=messages, enabled=enabled,
         config=config, credentials={**credentials, **generated},
@@ -119,6 +118,8 @@ def _validate(destination: Destination) -> None:
     fields, credentials = FIELDS[destination.kind]
     _fields("config", destination.config, fields)
     _fields("credentials", destination.credentials, credentials)
+    if destination.kind == Kind.SEGMENT:
+        _objects_taken(destination)
     try:
         sender = build(destination)
     except ValueError as exc:  # a kind's own refusal of its configuration
@@ -127,6 +128,16 @@ def _validate(destination: Destination) -> None:
         sender.check()
     except DeliveryError as exc:
         raise ValidationError({"detail": str(exc)}) from exc
+
+
+def _objects_taken(destination: Destination) -> None:
+    """A service without an Object API takes events only."""
+    preset = segment.PRESETS.get(destination.config.get("preset", ""))
+    if preset is None or preset.takes_objects:
+        return
+    if destination.messages == Destination.Messages.OBJECTS:
+        raise ValidationError({"messages": f"{preset.name} has no Object API: choose events."})
+    destination.messages = Destination.Messages.EVENTS
 
 
 def _fields(part: str, given: dict, allowed: set[str]) -> None:

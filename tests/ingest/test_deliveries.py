@@ -12,7 +12,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from ingest import services
+from ingest import queue, services
 from ingest.models import Delivery, Destination, IngestEvent
 from tests.ingest.helpers import STRIPE_CHARGE, TRACK_AND_SET, post_webhook, source_running
 
@@ -59,9 +59,11 @@ def collector(settings):
 
 @pytest.fixture
 def turns():
-    """Nothing reaches the broker; yields the mock through which turns are queued."""
+    """Nothing reaches the broker; yields the mock through which turns are queued.
+    Each test starts with no turn lingering (ids repeat from one test to the next)."""
     with (
         mock.patch("ingest.queue.broker") as broker,
+        mock.patch("ingest.queue._delivery_turns", queue._Lingering()),
         mock.patch("ingest.queue.execute_soon"),
         mock.patch("ingest.queue.retry"),
     ):
@@ -110,12 +112,17 @@ def test_events_and_objects_reach_the_destination_with_its_write_key(client, col
     assert delivery.delivered_at is not None
 
 
-def test_the_record_asks_for_a_turn_of_the_destination(client, collector, turns):
+def test_the_record_asks_for_one_turn_of_the_destination_soon(
+    client, collector, turns, settings, django_capture_on_commit_callbacks
+):
+    settings.DELIVERY_LINGER_MS = 200
     source = source_running(TRACK_AND_SET)
     destination = segment(source.workspace, collector)
-    run_webhook(client, source)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_webhook(client, source)
+        run_webhook(client, source, charge(2))  # within the linger: the same turn
     sent = [c for c in turns.send.call_args_list if c.args[0] == "ingest.deliver"]
-    assert [c.args[1] for c in sent] == [destination.pk]
+    assert [(c.args[1], c.kwargs["countdown"]) for c in sent] == [(destination.pk, 0.2)]
 
 
 def test_webhooks_recorded_together_go_in_one_request(client, collector, turns):
