@@ -14,8 +14,9 @@ from django.utils import timezone
 from ingest import services
 from ingest.execute import batch_size, runtime
 from ingest.models import (
+    Delivery,
+    Destination,
     Execution,
-    Forwarding,
     IngestEvent,
     ObjectChange,
     StoredEvent,
@@ -183,21 +184,25 @@ def test_retries_and_dead_letters_in_a_batch_are_decided_one_by_one(
     assert no_queue.call_args.args == (ids[0],) and no_queue.call_args.kwargs["in_s"] > 0
 
 
-def test_forwards_are_queued_for_events_that_produced_something(
+def test_deliveries_are_added_for_events_that_produced_something(
     client, django_capture_on_commit_callbacks
 ):
     source = source_running(TRACK_AND_SET)
-    other = source_running(TRACK_AND_SET)  # its workspace does not forward
-    Forwarding.objects.create(
-        workspace=source.workspace, endpoint="http://collector", write_key="k"
-    )
+    other = source_running(TRACK_AND_SET)  # its workspace has no destination
+    destination = Destination.objects.create(
+        workspace=source.workspace, name="Collector", kind="segment",
+        config={"preset": "custom", "base_url": "http://collector"},
+        credentials={"write_key": "k"},
+    )  # fmt: skip
     ids = accept_many(client, source, 3) + accept_many(client, other, 1)
     with (
-        mock.patch("ingest.queue.deliver") as forwarded,
+        mock.patch("ingest.queue.deliver_soon") as turns,
         django_capture_on_commit_callbacks(execute=True),
     ):
         services.ingest_events_execute(ingest_event_ids=ids)
-    assert sorted(call.args[0] for call in forwarded.call_args_list) == sorted(ids[:3])
+    delivered = Delivery.objects.values_list("ingest_event_id", flat=True)
+    assert sorted(delivered) == sorted(ids[:3])
+    turns.assert_called_once_with(destination.pk)
 
 
 def test_a_run_that_outlived_its_claim_records_nothing(client):

@@ -65,13 +65,15 @@ def test_an_owner_creates_a_webhook_destination_and_sees_its_secret_once(owner_a
 
 
 def test_credentials_are_write_only_and_kept_when_left_out(owner_api, receiver):
-    created = owner_api.post(URL, webhook(receiver, credentials={"secret": "s3cret-value-0123456789"}),
-                             format="json").json()  # fmt: skip
+    body = webhook(receiver, credentials={"secret": "s3cret-value-0123456789"})
+    created = owner_api.post(URL, body, format="json").json()
     changed = owner_api.patch(f"{URL}{created['id']}/", {"name": "Renamed"}, format="json")
     assert changed.status_code == 200, changed.content
     assert "s3cret-value-0123456789" not in changed.content.decode()
     destination = Destination.objects.get()
-    assert destination.name == "Renamed" and destination.credentials == {"secret": "s3cret-value-0123456789"}
+    assert destination.name == "Renamed" and destination.credentials == {
+        "secret": "s3cret-value-0123456789"
+    }
 
 
 def test_a_destination_that_cannot_work_is_not_saved(owner_api, receiver):

@@ -64,19 +64,22 @@ def test_retention_deletes_old_finished_events_only(client, source, settings):
     assert Execution.objects.filter(ingest_event_id=old).count() == 0
 
 
-def test_unsent_events_of_a_forwarding_workspace_are_forwarded_again(client, source, settings):
-    from ingest.models import Forwarding, StoredEvent
+def test_deliveries_whose_turn_was_lost_get_a_turn_again(client, source, settings):
+    from ingest.models import Delivery, Destination
 
     settings.SWEEP_GRACE_S = 60
-    Forwarding.objects.create(
-        workspace=source.workspace, endpoint="http://127.0.0.1:9", write_key="k"
-    )
+    destination = Destination.objects.create(
+        workspace=source.workspace, name="Down", kind="segment",
+        config={"preset": "custom", "base_url": "http://127.0.0.1:9"},
+        credentials={"write_key": "k"},
+    )  # fmt: skip
     event_id = accept(client, source)
     with mock.patch("ingest.queue.deliver"):
-        services.ingest_event_execute(ingest_event_id=event_id)  # its forward task is lost
-    StoredEvent.objects.update(received_at=timezone.now() - timedelta(minutes=5))
+        services.ingest_event_execute(ingest_event_id=event_id)  # its turn is lost
+    assert services.deliveries_sweep() == []  # not late yet
+    Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=5))
     with mock.patch("ingest.queue.deliver") as queued:
-        assert services.forwards_sweep() == [event_id]
-    queued.assert_called_once_with(event_id)
-    StoredEvent.objects.update(sent_at=timezone.now())
-    assert services.forwards_sweep() == []
+        assert services.deliveries_sweep() == [destination.pk]
+    queued.assert_called_once_with(destination.pk)
+    Delivery.objects.update(status=Delivery.Status.DELIVERED)
+    assert services.deliveries_sweep() == []

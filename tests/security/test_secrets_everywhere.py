@@ -21,7 +21,7 @@ from catalog import tasks
 from catalog.models import AuditEntry, Role
 from catalog.services import invite_create
 from ingest.execute import runtime
-from ingest.models import Forwarding, IngestEvent
+from ingest.models import Destination, IngestEvent
 from ingest.services import ingest_event_execute
 from tests.catalog.helpers import API, API_KEY, REGION, connect, create_function, deploy
 from tests.factories import member
@@ -77,9 +77,11 @@ def flow(owner, owner_api, workspace, caplog):
                 format="json",
             )
         sent_to_broker.append(json.dumps(queued.call_args.kwargs, default=str))
-        Forwarding.objects.create(
-            workspace=workspace, endpoint="https://collector.example", write_key=WRITE_KEY
-        )
+        Destination.objects.create(
+            workspace=workspace, name="Collector", kind="segment",
+            config={"preset": "custom", "base_url": "https://collector.example"},
+            credentials={"write_key": WRITE_KEY},
+        )  # fmt: skip
         event_id = _receive_and_execute(source, ran_with)
         owner_api.post(
             f"{API}/sources/{source['slug']}/dead-letters/replay/", {"ids": [event_id]},
@@ -143,7 +145,7 @@ def test_the_runner_gets_the_plaintext(flow):
 
 def test_no_table_holds_a_secret_or_a_credential_in_plaintext(flow):
     assert not leaks(every_row(), flow["credentials"])
-    assert Forwarding.objects.get().write_key == WRITE_KEY  # encrypted, still readable
+    assert Destination.objects.get().credentials == {"write_key": WRITE_KEY}  # encrypted, readable
 
 
 def test_the_broker_message_of_a_test_run_is_sealed(flow):
