@@ -13,7 +13,13 @@ from django.utils import timezone
 from ingest import queue, services
 from ingest.models import Delivery, Destination, IngestEvent
 from tests.ingest.deliver.receiver import Reply
-from tests.ingest.helpers import STRIPE_CHARGE, TRACK_AND_SET, post_webhook, source_running
+from tests.ingest.helpers import (
+    STRIPE_CHARGE,
+    TRACK_AND_SET,
+    deploy_new_version,
+    post_webhook,
+    source_running,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -235,3 +241,34 @@ def test_a_run_that_failed_delivers_nothing(client, receiver, turns):
     event_id = run_webhook(client, source, {"type": "charge.refunded"})
     assert IngestEvent.objects.get(pk=event_id).status == "failed"
     assert not Delivery.objects.exists()
+
+
+FLAKY_THEN_FIXED = """
+async function onRequest(request) {
+  const body = request.json();
+  if (request.headers.get('x-break')) throw new EventNotSupported('broken for this one');
+  Segment.track({ event: 'Charge Succeeded', userId: 'u1', messageId: body.id });
+}
+"""
+
+
+@pytest.mark.parametrize("redeliver", [False, True])
+def test_a_replay_redelivers_stored_message_ids_only_when_asked(
+    client, receiver, turns, owner_api, workspace, redeliver
+):
+    source = source_running(FLAKY_THEN_FIXED, workspace=workspace)
+    destination = segment(workspace, receiver)
+    run_webhook(client, source)  # stored and delivered: messageId evt_1NG8…
+    deliver(destination)
+    broken = post_webhook(client, source, STRIPE_CHARGE, HTTP_X_BREAK="1").json()["id"]
+    services.ingest_event_execute(ingest_event_id=broken)
+    assert IngestEvent.objects.get(pk=broken).status == "failed"
+    deploy_new_version(source, FLAKY_THEN_FIXED.replace("request.headers.get('x-break')", "false"))
+    replay = {"ids": [broken], "version": "deployed", "redeliver": redeliver}
+    url = f"/api/v1/workspaces/acme/sources/{source.slug}/dead-letters/replay/"
+    assert owner_api.post(url, replay, format="json").json() == {"replayed": [broken]}
+    services.ingest_event_execute(ingest_event_id=broken)
+    deliver(destination)
+    batches = [r.json()["batch"] for r in receiver.received if r.path == "/v1/batch"]
+    assert len(batches) == (2 if redeliver else 1)
+    assert {m["messageId"] for b in batches for m in b} == {STRIPE_CHARGE["id"]}
