@@ -1,0 +1,1 @@
+"""Destination kinds: what the deliver stage sends batches to (base.py)."""
