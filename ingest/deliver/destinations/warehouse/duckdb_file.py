@@ -122,7 +122,7 @@ class DuckDBDialect:
 
 class DuckDBWarehouse(Warehouse):
     """The embedded warehouse: a DuckDB file. config: {"path": …} (the deliver stage
-    passes DATA_DIR/warehouse.duckdb), optionally {"lock_wait_s": …}."""
+    passes the workspace's file, WAREHOUSE_DIR/<slug>.duckdb), optionally {"lock_wait_s": …}."""
 
     kind = "duckdb"
 
