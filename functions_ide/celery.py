@@ -3,6 +3,7 @@
 import gc
 import logging
 import os
+import sys
 
 from celery import Celery, signals
 
@@ -64,3 +65,14 @@ def _refuse_invalid_settings(**kwargs) -> None:
 
 
 celery_adapter.survive_connection_close()
+
+
+@signals.worker_init.connect
+def _short_gil_turns(**kwargs) -> None:
+    """A thread that waited on the database or a sandbox waits again for the GIL while
+    other threads compute (a flood's big record): by default up to 5 ms each time, and a
+    small webhook's way through a worker has some twenty such waits. Shorter turns
+    give it back sooner (docs/ingest.md, "Fair sharing")."""
+    from django.conf import settings
+
+    sys.setswitchinterval(settings.WORKER_SWITCH_INTERVAL_MS / 1000)

@@ -281,6 +281,9 @@ INGEST_BATCH_MAX = envint("INGEST_BATCH_MAX", 50, min=1, max=1000)
 # Threads of each worker process kept for workspaces that run nothing there, so one
 # workspace's flood cannot hold them all (docs/ingest.md, "Fair sharing"); 0 for none.
 INGEST_RESERVED_THREADS = envint("INGEST_RESERVED_THREADS", 1, min=0, max=64)
+# How long a worker thread computes before another may take the GIL (Python's default
+# is 5 ms): short, so a small webhook is not held up behind a flood's big records.
+WORKER_SWITCH_INTERVAL_MS = envfloat("WORKER_SWITCH_INTERVAL_MS", 0.5, min=0.05, max=100.0)
 RETENTION_DAYS = envint("RETENTION_DAYS", 30, min=1, max=3650)
 
 # --- destinations (docs/destinations.md) ---------------------------------------------
