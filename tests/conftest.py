@@ -31,6 +31,12 @@ def _plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _warehouses_in_tmp(settings, tmp_path):
+    # Embedded warehouses (DuckDB files) of a test live and die with it.
+    settings.WAREHOUSE_DIR = tmp_path / "warehouses"
+
+
 # --- catalog: a workspace with a user per role -------------------------------------
 
 

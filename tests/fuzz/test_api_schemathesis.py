@@ -8,7 +8,7 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from hypothesis import HealthCheck, settings
 
-from ingest.models import Capture
+from ingest.models import Capture, Destination
 from tests.factories import SourceFactory, bearer, deployed_function, member
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -44,10 +44,14 @@ def owned(db, empty_test_runs):
     function = deployed_function(workspace=workspace, slug="orders")
     SourceFactory(function=function, slug="orders-in")
     Capture.objects.create(function=function, method="POST", path="/hooks/test/x")
+    warehouse = Destination.objects.create(workspace=workspace, name="Warehouse", kind="duckdb")
     return {
         "headers": {"Authorization": bearer(owner, workspace)},
-        "path": {"ws": "acme", "function_id": function.pk, "slug": "orders-in", "number": 1},
-    }
+        "path": {
+            "ws": "acme", "function_id": function.pk, "slug": "orders-in", "number": 1,
+            "destination_id": warehouse.pk,
+        },
+    }  # fmt: skip
 
 
 # Known 500s, reported in issue 8; the test is an expected failure for these until fixed.
