@@ -297,8 +297,9 @@ DELIVERY_BACKOFF_CAP_S = envfloat("DELIVERY_BACKOFF_CAP_S", 1800.0, min=0.001, m
 DELIVERY_CLAIM_S = envfloat("DELIVERY_CLAIM_S", 300.0, min=10.0, max=86400.0)
 # Lets HTTP destinations reach loopback and private addresses: trusted networks only.
 DESTINATIONS_ALLOW_PRIVATE_NETWORK = envbool("DESTINATIONS_ALLOW_PRIVATE_NETWORK", False)
-# The embedded warehouse (the DuckDB destination).
-WAREHOUSE_PATH = Path(envstr("WAREHOUSE_PATH", str(DATA_DIR / "warehouse.duckdb")))
+# The embedded warehouses (the DuckDB destination): one file per workspace in this
+# folder, <workspace slug>.duckdb, so workspaces never share a schema.
+WAREHOUSE_DIR = Path(envstr("WAREHOUSE_DIR", str(DATA_DIR / "warehouses")))
 
 # --- catalog --------------------------------------------------------------------
 # How long an invite link to set a password stays usable.

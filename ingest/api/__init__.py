@@ -119,17 +119,13 @@ class DeadLettersView(SourceView):
         return self.paginated(selectors.dead_letters_of(self.source(slug)), DeadLetterOutput)
 
 
-class ReplayInput(serializers.Serializer):
+class DeadLetterIds(serializers.Serializer):
+    """Which dead letters: some by id, or all."""
+
     ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False
     )
     all = serializers.BooleanField(default=False)
-    version = serializers.ChoiceField(choices=["pinned", "deployed"], default="pinned")
-    redeliver = serializers.BooleanField(
-        default=False,
-        help_text="Deliver what the replays emit even where its message ids were stored "
-        "and delivered before (by default those are not sent again).",
-    )
 
     def validate(self, data):
         if not data["all"] and not data.get("ids"):
@@ -137,6 +133,15 @@ class ReplayInput(serializers.Serializer):
                 "Give the dead letters to replay as ids, or all: true."
             )
         return data
+
+
+class ReplayInput(DeadLetterIds):
+    version = serializers.ChoiceField(choices=["pinned", "deployed"], default="pinned")
+    redeliver = serializers.BooleanField(
+        default=False,
+        help_text="Deliver what the replays emit even where its message ids were stored "
+        "and delivered before (by default those are not sent again).",
+    )
 
 
 class ReplayOutput(serializers.Serializer):

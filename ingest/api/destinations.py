@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from catalog import access
 from catalog.api.base import WorkspaceView
 from ingest import destinations, selectors, services
+from ingest.api import DeadLetterIds, ReplayOutput
 from ingest.models import Delivery, Destination
 
 
@@ -69,24 +70,6 @@ class DeliveryOutput(serializers.ModelSerializer):
             "id", "ingest_event", "source", "status", "attempts", "http_status", "error",
             "event_count", "object_count", "created_at", "next_attempt_at", "delivered_at",
         ]  # fmt: skip
-
-
-class ReplayInput(serializers.Serializer):
-    ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False
-    )
-    all = serializers.BooleanField(default=False)
-
-    def validate(self, data):
-        if not data["all"] and not data.get("ids"):
-            raise serializers.ValidationError(
-                "Give the dead letters to replay as ids, or all: true."
-            )
-        return data
-
-
-class ReplayOutput(serializers.Serializer):
-    replayed = serializers.ListField(child=serializers.IntegerField())
 
 
 class RoutingInput(serializers.Serializer):
@@ -181,10 +164,10 @@ class DeliveryDeadLettersView(DestinationView):
 
 class DeliveryReplayView(DestinationView):
     @extend_schema(summary="Send delivery dead letters again, one by one or all",
-                   request=ReplayInput, responses=ReplayOutput)  # fmt: skip
+                   request=DeadLetterIds, responses=ReplayOutput)  # fmt: skip
     def post(self, request, ws: str, destination_id: int):
         destination = self.destination(destination_id)
-        data = self.valid(ReplayInput)
+        data = self.valid(DeadLetterIds)
         replayed = services.delivery_dead_letters_replay(
             actor=request.user, destination=destination,
             delivery_ids=None if data["all"] else data["ids"],

@@ -108,10 +108,12 @@ def _batch(destination: Destination, source, deliveries: list[Delivery]):
     events, objects = [], []
     if destination.messages != Destination.Messages.OBJECTS:
         rows = StoredEvent.objects.filter(ingest_event_id__in=progress).order_by("pk")
-        for pk, event_id, message in rows.values_list("pk", "ingest_event_id", "message"):
+        fields = ("pk", "ingest_event_id", "message", "received_at")
+        for pk, event_id, message, received_at in rows.values_list(*fields):
             step = progress[event_id]
             if pk > step.events_to:
-                events.append(message)
+                # When the product received it, as Segment's own API stamps it.
+                events.append({"receivedAt": received_at.isoformat(), **message})
                 step.events_to, step.events = pk, step.events + 1
                 step.message_ids.add(message.get("messageId"))
                 step.event_ids.append(pk)

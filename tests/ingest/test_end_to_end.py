@@ -52,3 +52,23 @@ def test_a_retried_error_is_retried_by_the_worker_then_dead_lettered(
     assert list(event.executions.order_by("attempt").values_list("status", flat=True)) == (
         ["retrying"] * 4 + ["failed"]
     )
+
+
+def test_what_a_webhook_produced_reaches_a_destination_through_the_worker(
+    client, celery_worker, settings
+):
+    from ingest.models import Delivery, Destination
+    from tests.ingest.deliver.receiver import Receiver, serve
+
+    settings.DESTINATIONS_ALLOW_PRIVATE_NETWORK = True
+    running = serve(Receiver())
+    receiver = next(running)
+    source = source_running(TRACK_AND_SET)
+    Destination.objects.create(
+        workspace=source.workspace, name="Collector", kind="segment",
+        config={"preset": "custom", "base_url": receiver.url}, credentials={"write_key": "wk"},
+    )  # fmt: skip
+    event_id = post_webhook(client, source, STRIPE_CHARGE).json()["id"]
+    wait_for(lambda: Delivery.objects.filter(ingest_event_id=event_id, status="delivered"))
+    assert [r.path for r in receiver.received] == ["/v1/batch", "/v1/set"]
+    running.close()

@@ -5,12 +5,13 @@ product's public URL, whether private networks may be reached, the embedded
 warehouse's file) is given here."""
 
 from importlib import import_module
+from pathlib import Path
 
 from django.conf import settings
 
 from ingest.deliver.destinations.base import Answer, Batch, DeliveryError, ObjectSet
 
-__all__ = ["Answer", "Batch", "DeliveryError", "ObjectSet", "KINDS", "build"]
+__all__ = ["Answer", "Batch", "DeliveryError", "ObjectSet", "KINDS", "build", "warehouse_file"]
 
 # kind -> (module, class), imported when first used: a warehouse driver is loaded only
 # by a worker that delivers to one.
@@ -30,16 +31,21 @@ def kind_class(kind: str):
 def build(destination):
     """The sender of a Destination row (or of an unsaved one, to check it), with what
     the deployment decides added to its configuration (never the owner's to set)."""
-    config = {**destination.config, **_deployment(destination.kind)}
+    config = {**destination.config, **_deployment(destination)}
     return kind_class(destination.kind)(config, dict(destination.credentials))
 
 
-def _deployment(kind: str) -> dict:
-    if kind in ("segment", "webhook"):
+def warehouse_file(workspace) -> Path:
+    """The embedded warehouse of a workspace: a file of its own."""
+    return settings.WAREHOUSE_DIR / f"{workspace.slug}.duckdb"
+
+
+def _deployment(destination) -> dict:
+    if destination.kind in ("segment", "webhook"):
         return {
             "public_url": settings.PUBLIC_URL,
             "allow_private_network": settings.DESTINATIONS_ALLOW_PRIVATE_NETWORK,
         }
-    if kind == "duckdb":
-        return {"path": str(settings.WAREHOUSE_PATH)}
+    if destination.kind == "duckdb":
+        return {"path": str(warehouse_file(destination.workspace))}
     return {}

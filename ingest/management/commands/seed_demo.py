@@ -1,8 +1,9 @@
 """`manage.py seed_demo` (run by `make run`): a demo workspace to try the product with.
 
 Idempotent: the first run creates the workspace `demo`, its owner and a source admin,
-a function (from the Stripe template when there is one) deployed as version 1 and a
-source running it; later runs change nothing and print the same facts again.
+a function (from the Stripe template when there is one) deployed as version 1, a
+source running it and an embedded warehouse (a DuckDB destination) its events and
+objects load into; later runs change nothing and print the same facts again.
 """
 
 from django.core.management.base import BaseCommand
@@ -10,6 +11,9 @@ from django.db import transaction
 
 from catalog import services
 from catalog.models import Function, Role, Source, Workspace
+from ingest import destinations
+from ingest.deliver.destinations import warehouse_file
+from ingest.models import Destination
 
 WORKSPACE = "demo"
 # A fixed, documented password: the demo runs on the user's own machine.
@@ -37,11 +41,16 @@ class Command(BaseCommand):
             workspace, owner = self._workspace()
             function = self._function(workspace, owner)
             source = self._source(workspace, owner, function)
+            self._warehouse(workspace, owner)
         self.stdout.write(f"Demo workspace: {workspace.slug}")
         self.stdout.write(f"  owner:        {OWNER} / {PASSWORD}")
         self.stdout.write(f"  source admin: {SOURCE_ADMIN} / {PASSWORD}")
         self.stdout.write(f"  function:     {function.name} (v{function.deployed_version.number})")
         self.stdout.write(f"  source:       {source.name}, webhook URL {source.webhook_url}")
+        self.stdout.write(
+            f"  warehouse:    .venv/bin/duckdb -readonly {warehouse_file(workspace)} "
+            f'"select * from {source.slug.replace("-", "_")}.tracks"'
+        )
 
     def _workspace(self):
         owner, _ = services.user_get_or_create(email=OWNER, password=PASSWORD)
@@ -81,6 +90,17 @@ class Command(BaseCommand):
                 follow_deployed=True,
             )
         return source
+
+    def _warehouse(self, workspace, owner) -> Destination:
+        """The embedded warehouse, so the demo's events can be queried with SQL at once."""
+        found = Destination.objects.filter(workspace=workspace, kind=Destination.Kind.DUCKDB)
+        if found.exists():
+            return found.first()
+        destination, _ = destinations.destination_create(
+            actor=owner, workspace=workspace, name="Warehouse (embedded)",
+            kind=Destination.Kind.DUCKDB, config={}, credentials={},
+        )  # fmt: skip
+        return destination
 
 
 def _starting_point() -> dict:

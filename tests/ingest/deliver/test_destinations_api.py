@@ -1,47 +1,13 @@
 """The destinations API: owners configure, every member reads, credentials never come
 back, a destination that cannot work is not saved, and another workspace's is a 404."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from ingest.models import Destination
+from tests.ingest.deliver.receiver import Reply
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/workspaces/acme/destinations/"
-
-
-class Receiver(ThreadingHTTPServer):
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), ReceiverHandler)
-        self.status = 200
-        self.bodies: list[bytes] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class ReceiverHandler(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 - the http.server API
-        self.server.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
-        self.send_response(self.server.status)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(b'{"ok": true}')
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.DESTINATIONS_ALLOW_PRIVATE_NETWORK = True
-    server = Receiver()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
 
 
 def webhook(receiver, **extra) -> dict:
@@ -54,7 +20,7 @@ def test_an_owner_creates_a_webhook_destination_and_sees_its_secret_once(owner_a
     body = created.json()
     assert body["generated"]["secret"].startswith("whsec_")
     assert body["credentials"] == {"secret": "set"}
-    assert receiver.bodies, "the destination was checked before it was saved"
+    assert receiver.received, "the destination was checked before it was saved"
     shown = owner_api.get(f"{URL}{body['id']}/").json()
     assert "generated" not in shown and body["generated"]["secret"] not in str(shown)
     listed = owner_api.get(URL).json()
@@ -77,7 +43,7 @@ def test_credentials_are_write_only_and_kept_when_left_out(owner_api, receiver):
 
 
 def test_a_destination_that_cannot_work_is_not_saved(owner_api, receiver):
-    receiver.status = 401
+    receiver.replies = [Reply(401)]
     refused = owner_api.post(URL, webhook(receiver), format="json")
     assert refused.status_code == 400
     assert "401" in str(refused.json()) or "refused" in str(refused.json()).lower()
@@ -108,13 +74,12 @@ def test_names_are_unique_in_a_workspace(owner_api, receiver):
 
 def test_send_test_reports_the_answer_and_stores_nothing(owner_api, receiver):
     created = owner_api.post(URL, webhook(receiver), format="json").json()
-    receiver.status = 503
+    receiver.replies = [Reply(503)]
     result = owner_api.post(f"{URL}{created['id']}/test/").json()
     assert result["ok"] is False and result["status"] == 503 and result["seconds"] >= 0
-    receiver.status = 200
     result = owner_api.post(f"{URL}{created['id']}/test/").json()
     assert result["ok"] is True and result["status"] == 200
-    assert b"Send Test" in receiver.bodies[-1]
+    assert b"Send Test" in receiver.received[-1].body
 
 
 @pytest.mark.parametrize("role", ["source_admin", "member_user"])

@@ -1,12 +1,10 @@
 """Deliveries to destinations: what a webhook's run stored reaches each destination the
 source sends to, batched, retried, or kept as a dead letter (docs/destinations.md).
-Against a local collector that answers as each test tells it."""
+Against a local receiver that answers as each test tells it."""
 
 import base64
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 
 import pytest
@@ -14,47 +12,16 @@ from django.utils import timezone
 
 from ingest import queue, services
 from ingest.models import Delivery, Destination, IngestEvent
-from tests.ingest.helpers import STRIPE_CHARGE, TRACK_AND_SET, post_webhook, source_running
+from tests.ingest.deliver.receiver import Reply
+from tests.ingest.helpers import (
+    STRIPE_CHARGE,
+    TRACK_AND_SET,
+    deploy_new_version,
+    post_webhook,
+    source_running,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-class Collector(ThreadingHTTPServer):
-    """Records what it receives and answers with the next scripted (status, headers)."""
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), CollectorHandler)
-        self.received: list[tuple[str, str, dict]] = []
-        self.answers: list[tuple[int, dict]] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class CollectorHandler(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 - the http.server API
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.received.append((self.path, self.headers["Authorization"], body))
-        status, headers = self.server.answers.pop(0) if self.server.answers else (200, {})
-        self.send_response(status)
-        for name, value in {"Content-Type": "application/json", **headers}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(b'{"success": true}')
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def collector(settings):
-    settings.DESTINATIONS_ALLOW_PRIVATE_NETWORK = True  # the collector is on loopback
-    server = Collector()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
 
 
 @pytest.fixture
@@ -70,10 +37,10 @@ def turns():
         yield broker
 
 
-def segment(workspace, collector, name="Collector", **fields) -> Destination:
+def segment(workspace, receiver, name="Collector", **fields) -> Destination:
     return Destination.objects.create(
         workspace=workspace, name=name, kind="segment",
-        config={"preset": "custom", "base_url": collector.url},
+        config={"preset": "custom", "base_url": receiver.url},
         credentials={"write_key": "wk_1"}, **fields,
     )  # fmt: skip
 
@@ -94,16 +61,16 @@ def deliver(destination) -> int:
     return services.destination_deliver(destination_id=destination.pk)
 
 
-def test_events_and_objects_reach_the_destination_with_its_write_key(client, collector, turns):
+def test_events_and_objects_reach_the_destination_with_its_write_key(client, receiver, turns):
     source = source_running(TRACK_AND_SET)
-    destination = segment(source.workspace, collector)
+    destination = segment(source.workspace, receiver)
     event_id = run_webhook(client, source)
     assert deliver(destination) == 1
-    (batch_path, auth, batch), (set_path, _, objects) = collector.received
-    assert batch_path == "/v1/batch" and set_path == "/v1/set"
-    assert auth == "Basic " + base64.b64encode(b"wk_1:").decode()
-    assert [m["event"] for m in batch["batch"]] == ["Charge Succeeded"]
-    assert objects == {
+    batch, objects = receiver.received
+    assert batch.path == "/v1/batch" and objects.path == "/v1/set"
+    assert batch.headers["authorization"] == "Basic " + base64.b64encode(b"wk_1:").decode()
+    assert [m["event"] for m in batch.json()["batch"]] == ["Charge Succeeded"]
+    assert objects.json() == {
         "collection": "charges",
         "objects": [{"id": "ch_3NG8", "properties": {"amount": 2000}}],
     }
@@ -113,11 +80,11 @@ def test_events_and_objects_reach_the_destination_with_its_write_key(client, col
 
 
 def test_the_record_asks_for_one_turn_of_the_destination_soon(
-    client, collector, turns, settings, django_capture_on_commit_callbacks
+    client, receiver, turns, settings, django_capture_on_commit_callbacks
 ):
     settings.DELIVERY_LINGER_MS = 200
     source = source_running(TRACK_AND_SET)
-    destination = segment(source.workspace, collector)
+    destination = segment(source.workspace, receiver)
     with django_capture_on_commit_callbacks(execute=True):
         run_webhook(client, source)
         run_webhook(client, source, charge(2))  # within the linger: the same turn
@@ -125,22 +92,22 @@ def test_the_record_asks_for_one_turn_of_the_destination_soon(
     assert [(c.args[1], c.kwargs["countdown"]) for c in sent] == [(destination.pk, 0.2)]
 
 
-def test_webhooks_recorded_together_go_in_one_request(client, collector, turns):
+def test_webhooks_recorded_together_go_in_one_request(client, receiver, turns):
     source = source_running(TRACK_AND_SET)
-    destination = segment(source.workspace, collector)
+    destination = segment(source.workspace, receiver)
     for n in range(5):
         run_webhook(client, source, charge(n))
     assert deliver(destination) == 5
-    batches = [body for path, _, body in collector.received if path == "/v1/batch"]
+    batches = [r.json() for r in receiver.received if r.path == "/v1/batch"]
     assert len(batches) == 1 and len(batches[0]["batch"]) == 5
 
 
-def test_a_server_error_is_retried_after_a_backoff(client, collector, turns, settings):
+def test_a_server_error_is_retried_after_a_backoff(client, receiver, turns, settings):
     settings.DELIVERY_BACKOFF_BASE_S = 60
     source = source_running(TRACK_AND_SET)
-    destination = segment(source.workspace, collector)
+    destination = segment(source.workspace, receiver)
     event_id = run_webhook(client, source)
-    collector.answers = [(503, {})]
+    receiver.replies = [Reply(503)]
     assert deliver(destination) == 1
     delivery = Delivery.objects.get(ingest_event_id=event_id)
     assert (delivery.status, delivery.http_status, delivery.attempts) == ("retrying", 503, 1)
@@ -152,12 +119,12 @@ def test_a_server_error_is_retried_after_a_backoff(client, collector, turns, set
     assert (delivery.status, delivery.attempts, delivery.error) == ("delivered", 2, "")
 
 
-def test_retry_after_is_honoured(client, collector, turns, settings):
+def test_retry_after_is_honoured(client, receiver, turns, settings):
     settings.DELIVERY_BACKOFF_BASE_S = 1
     source = source_running(TRACK_AND_SET)
-    destination = segment(source.workspace, collector)
+    destination = segment(source.workspace, receiver)
     event_id = run_webhook(client, source)
-    collector.answers = [(429, {"Retry-After": "120"})]
+    receiver.replies = [Reply(429, headers={"Retry-After": "120"})]
     deliver(destination)
     delivery = Delivery.objects.get(ingest_event_id=event_id)
     assert delivery.status == "retrying"
@@ -165,12 +132,12 @@ def test_retry_after_is_honoured(client, collector, turns, settings):
 
 
 def test_a_client_error_makes_a_dead_letter_that_replays(
-    client, collector, turns, owner_api, workspace
+    client, receiver, turns, owner_api, workspace
 ):
     source = source_running(TRACK_AND_SET, workspace=workspace)
-    destination = segment(source.workspace, collector)
+    destination = segment(source.workspace, receiver)
     event_id = run_webhook(client, source)
-    collector.answers = [(400, {})]
+    receiver.replies = [Reply(400)]
     deliver(destination)
     delivery = Delivery.objects.get(ingest_event_id=event_id)
     assert delivery.status == "failed" and "400" in delivery.error
@@ -185,25 +152,25 @@ def test_a_client_error_makes_a_dead_letter_that_replays(
     assert delivery.status == "delivered"
 
 
-def test_temporary_failures_give_up_after_the_retry_window(client, collector, turns, settings):
+def test_temporary_failures_give_up_after_the_retry_window(client, receiver, turns, settings):
     settings.DELIVERY_RETRY_HOURS = 1
     source = source_running(TRACK_AND_SET)
-    destination = segment(source.workspace, collector)
+    destination = segment(source.workspace, receiver)
     event_id = run_webhook(client, source)
     Delivery.objects.update(created_at=timezone.now() - timedelta(hours=2))
-    collector.answers = [(500, {})]
+    receiver.replies = [Reply(500)]
     deliver(destination)
     assert Delivery.objects.get(ingest_event_id=event_id).status == "failed"
 
 
-def test_an_unreachable_destination_is_retried_and_slows_no_other(client, collector, turns):
+def test_an_unreachable_destination_is_retried_and_slows_no_other(client, receiver, turns):
     source = source_running(TRACK_AND_SET)
     down = Destination.objects.create(
         workspace=source.workspace, name="Down", kind="segment",
         config={"preset": "custom", "base_url": "http://127.0.0.1:9"},  # discard: refused
         credentials={"write_key": "wk_2"},
     )  # fmt: skip
-    up = segment(source.workspace, collector)
+    up = segment(source.workspace, receiver)
     event_id = run_webhook(client, source)
     deliver(down)
     deliver(up)
@@ -214,10 +181,10 @@ def test_an_unreachable_destination_is_retried_and_slows_no_other(client, collec
 
 
 def test_a_source_sends_only_to_the_destinations_it_chose(
-    client, collector, turns, owner_api, workspace
+    client, receiver, turns, owner_api, workspace
 ):
     source = source_running(TRACK_AND_SET, workspace=workspace)
-    chosen, other = segment(workspace, collector), segment(workspace, collector, name="Other")
+    chosen, other = segment(workspace, receiver), segment(workspace, receiver, name="Other")
     url = f"/api/v1/workspaces/acme/sources/{source.slug}/destinations/"
     answer = owner_api.put(url, {"destinations": [chosen.pk]}, format="json")
     assert answer.status_code == 200, answer.content
@@ -231,38 +198,35 @@ def test_a_source_sends_only_to_the_destinations_it_chose(
     assert Delivery.objects.filter(destination=other).count() == 1
 
 
-def test_a_disabled_destination_and_one_of_objects_only_get_what_they_take(
-    client, collector, turns
-):
+def test_a_disabled_destination_and_one_of_objects_only_get_what_they_take(client, receiver, turns):
     source = source_running(TRACK_AND_SET)
-    segment(source.workspace, collector, name="Off", enabled=False)
-    objects_only = segment(source.workspace, collector, name="Objects", messages="objects")
+    segment(source.workspace, receiver, name="Off", enabled=False)
+    objects_only = segment(source.workspace, receiver, name="Objects", messages="objects")
     run_webhook(client, source)
     assert list(Delivery.objects.values_list("destination", flat=True)) == [objects_only.pk]
     deliver(objects_only)
-    assert [path for path, _, _ in collector.received] == ["/v1/set"]
+    assert [r.path for r in receiver.received] == ["/v1/set"]
 
 
-def test_output_already_delivered_is_not_sent_again(client, collector, turns):
+def test_output_already_delivered_is_not_sent_again(client, receiver, turns):
     code = TRACK_AND_SET.replace(
         "userId: charge.customer,", "userId: charge.customer, messageId: body.id,"
     )
     source = source_running(code)
-    destination = segment(source.workspace, collector)
+    destination = segment(source.workspace, receiver)
     first = run_webhook(client, source)
     deliver(destination)
     # The sender posts the same webhook again: same message id, already stored.
     second = run_webhook(client, source)
     deliver(destination)
-    batches = [body for path, _, body in collector.received if path == "/v1/batch"]
-    assert len(batches) == 1
+    assert [r.path for r in receiver.received].count("/v1/batch") == 1
     assert Delivery.objects.get(ingest_event_id=first).event_count == 1
     assert Delivery.objects.get(ingest_event_id=second).event_count == 0
 
 
-def test_the_sweep_queues_turns_that_were_lost(client, collector, turns, settings):
+def test_the_sweep_queues_turns_that_were_lost(client, receiver, turns, settings):
     source = source_running(TRACK_AND_SET)
-    destination = segment(source.workspace, collector)
+    destination = segment(source.workspace, receiver)
     run_webhook(client, source)
     assert services.deliveries_sweep() == []  # due, but not late yet
     Delivery.objects.update(
@@ -271,9 +235,40 @@ def test_the_sweep_queues_turns_that_were_lost(client, collector, turns, setting
     assert services.deliveries_sweep() == [destination.pk]
 
 
-def test_a_run_that_failed_delivers_nothing(client, collector, turns):
+def test_a_run_that_failed_delivers_nothing(client, receiver, turns):
     source = source_running(TRACK_AND_SET)
-    segment(source.workspace, collector)
+    segment(source.workspace, receiver)
     event_id = run_webhook(client, source, {"type": "charge.refunded"})
     assert IngestEvent.objects.get(pk=event_id).status == "failed"
     assert not Delivery.objects.exists()
+
+
+FLAKY_THEN_FIXED = """
+async function onRequest(request) {
+  const body = request.json();
+  if (request.headers.get('x-break')) throw new EventNotSupported('broken for this one');
+  Segment.track({ event: 'Charge Succeeded', userId: 'u1', messageId: body.id });
+}
+"""
+
+
+@pytest.mark.parametrize("redeliver", [False, True])
+def test_a_replay_redelivers_stored_message_ids_only_when_asked(
+    client, receiver, turns, owner_api, workspace, redeliver
+):
+    source = source_running(FLAKY_THEN_FIXED, workspace=workspace)
+    destination = segment(workspace, receiver)
+    run_webhook(client, source)  # stored and delivered: messageId evt_1NG8…
+    deliver(destination)
+    broken = post_webhook(client, source, STRIPE_CHARGE, HTTP_X_BREAK="1").json()["id"]
+    services.ingest_event_execute(ingest_event_id=broken)
+    assert IngestEvent.objects.get(pk=broken).status == "failed"
+    deploy_new_version(source, FLAKY_THEN_FIXED.replace("request.headers.get('x-break')", "false"))
+    replay = {"ids": [broken], "version": "deployed", "redeliver": redeliver}
+    url = f"/api/v1/workspaces/acme/sources/{source.slug}/dead-letters/replay/"
+    assert owner_api.post(url, replay, format="json").json() == {"replayed": [broken]}
+    services.ingest_event_execute(ingest_event_id=broken)
+    deliver(destination)
+    batches = [r.json()["batch"] for r in receiver.received if r.path == "/v1/batch"]
+    assert len(batches) == (2 if redeliver else 1)
+    assert {m["messageId"] for b in batches for m in b} == {STRIPE_CHARGE["id"]}
