@@ -16,6 +16,7 @@ from catalog.models import Function, Role
 from catalog.policy import Action
 from ingest import destinations
 from ingest import selectors as ingest_selectors
+from ingest.deliver.destinations import warehouse_file
 from ingest.deliver.destinations.segment import PRESETS
 
 
@@ -212,7 +213,7 @@ def destinations_page(request, ws: str):
         "kinds": _destination_kinds(),
         "messages": destinations.Destination.Messages.choices,
         "presets": _segment_presets(),
-        "warehouse_path": _shown_path(settings.WAREHOUSE_PATH),
+        "warehouse_path": _shown_path(warehouse_file(workspace)),
         "example_source": first_source.slug if first_source else "<source>",
     }
     return render(request, "frontend/destinations.html", context)

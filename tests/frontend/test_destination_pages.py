@@ -81,15 +81,15 @@ def test_the_forms_ask_what_the_service_requires(client, owner, source):
     assert kinds["duckdb"]["config"] == [] and kinds["duckdb"]["credentials"] == []
     assert {p["value"] for p in data["presets"]} == {"segment", "rudderstack", "jitsu", "custom"}
     assert [value for value, _ in data["messages"]] == ["all", "events", "objects"]
-    # The DuckDB hint names the file and a source of the workspace.
-    assert data["warehouse_path"].endswith("warehouse.duckdb")
+    # The DuckDB hint names the workspace's file and one of its sources.
+    assert data["warehouse_path"].endswith("acme.duckdb")
     assert data["example_source"] == "stripe-live"
 
 
 def test_the_warehouse_file_is_shown_as_typed_in_the_project_folder(client, owner, settings):
-    settings.WAREHOUSE_PATH = settings.BASE_DIR / ".local" / "warehouse.duckdb"
+    settings.WAREHOUSE_DIR = settings.BASE_DIR / ".local" / "warehouses"
     data = page_data(html(client, owner, PAGE), "destinations-data")
-    assert data["warehouse_path"] == ".local/warehouse.duckdb"
+    assert data["warehouse_path"] == ".local/warehouses/acme.duckdb"
 
 
 def test_destinations_page_of_another_workspace_is_404(client, outsider, hook):

@@ -89,12 +89,13 @@ function credentialField(field, prefix, editing, isSet) {
 }
 
 function warehouseHint(data) {
-  const query = `duckdb ${data.warehouse_path} "select * from ${data.example_source}.tracks"`;
+  const query = `.venv/bin/duckdb -readonly ${data.warehouse_path} "select * from ${data.example_source}.tracks"`;
   return h("div", { class: "hint" },
-    h("p", {}, "Nothing to fill in: the embedded warehouse is the DuckDB file ", h("code", {}, data.warehouse_path),
-      ", with a schema per source. Query it while the product runs:"),
+    h("p", {}, "Nothing to fill in: the embedded warehouse is this workspace's DuckDB file ",
+      h("code", {}, data.warehouse_path), ", with a schema per source. Query it while the product runs:"),
     h("pre", { class: "command" }, query),
-    h("p", { class: "help muted" }, "The product holds the file only while it loads: if a query finds it busy, run it again in a moment."));
+    h("p", { class: "help muted" }, "The product holds the file only while it loads: if the query says ",
+      h("code", {}, "Could not set lock on file"), ", run it again a moment later (docs/destinations.md)."));
 }
 
 // A preset fills in what the service needs: its base URL (or an example of one), what

@@ -172,12 +172,13 @@ async function sendTest(page, id, button) {
 }
 
 function testAnswer(answer) {
-  const status = answer.status === null || answer.status === undefined ? "no HTTP status" : `HTTP ${answer.status}`;
+  const took = [answer.status === null || answer.status === undefined ? "" : `HTTP ${answer.status}`,
+    `${Number(answer.seconds).toFixed(3)} s`].filter(Boolean).join(" · ");
   return h("div", { class: `answer ${answer.ok ? "ok" : "err"}` },
     h("p", {}, h("strong", {}, "Send test: "),
       h("span", { class: `badge ${answer.ok ? "ok" : "err"}`, "data-answer": answer.ok ? "ok" : "refused" },
         answer.ok ? "taken" : "not taken"),
-      ` ${status} · ${Number(answer.seconds).toFixed(3)} s`),
+      ` ${took}`),
     answer.error ? h("p", { class: "error" }, answer.error) : null,
     answer.detail ? [h("p", { class: "muted small" }, "What the destination answered (first 1 KB):"),
       h("pre", { class: "answer-detail" }, answer.detail)] : null);
