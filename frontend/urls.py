@@ -16,5 +16,6 @@ urlpatterns = [
     path(ws + "sources/new/", views.source_connect, name="source-connect"),
     path(ws + "sources/<slug:slug>/", views.source_detail, name="source"),
     path(ws + "sources/<slug:slug>/stats.json", views.source_stats, name="source-stats"),
+    path(ws + "destinations/", views.destinations_page, name="destinations-page"),
     path(ws + "settings/", views.workspace_settings, name="workspace-settings"),
 ]

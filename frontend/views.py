@@ -5,6 +5,7 @@ Everything a page changes goes through the REST API from the browser; the pages 
 through the catalog and ingest selectors only.
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -13,7 +14,10 @@ from django.views.decorators.http import require_GET, require_safe
 from catalog import access, policy, selectors
 from catalog.models import Function, Role
 from catalog.policy import Action
+from ingest import destinations
 from ingest import selectors as ingest_selectors
+from ingest.deliver.destinations import warehouse_file
+from ingest.deliver.destinations.segment import PRESETS
 
 
 @require_safe
@@ -181,6 +185,7 @@ def source_detail(request, ws: str, slug: str):
         "can_manage": can_manage,
         "can_replay": context["can_replay"],
         "settings": source.version.settings,
+        "destination_kinds": dict(destinations.Kind.choices),
     }
     return render(request, "frontend/source.html", context)
 
@@ -192,6 +197,59 @@ def source_stats(request, ws: str, slug: str):
     workspace = access.workspace_for_user(request.user, ws)
     source = access.source_logs_for_user(request.user, workspace, slug)
     return JsonResponse({"hours": ingest_selectors.hourly_execution_counts(source, hours=24)})
+
+
+@login_required
+@require_safe
+def destinations_page(request, ws: str):
+    """The workspace's destinations; the forms and buttons only for who may change them
+    (the list and its counts come from the API, as after each change)."""
+    context = _context(request, ws, "destinations")
+    workspace = context["workspace"]
+    first_source = selectors.source_list(workspace).order_by("name").first()
+    context["destinations_data"] = {
+        "workspace": workspace.slug,
+        "can_manage": policy.allows(context["membership"], Action.MANAGE_DESTINATIONS),
+        "kinds": _destination_kinds(),
+        "messages": destinations.Destination.Messages.choices,
+        "presets": _segment_presets(),
+        "warehouse_path": _shown_path(warehouse_file(workspace)),
+        "example_source": first_source.slug if first_source else "<source>",
+    }
+    return render(request, "frontend/destinations.html", context)
+
+
+def _destination_kinds() -> list[dict]:
+    """Each kind with its configuration and credential fields, and which are required:
+    the service's table (ingest.destinations.FIELDS), so the form asks what it checks."""
+
+    def fields(names: set[str]) -> list[dict]:
+        return [
+            {"name": name.rstrip("*"), "required": name.endswith("*")}
+            for name in sorted(names, key=lambda n: n.rstrip("*"))
+        ]
+
+    return [
+        {"value": kind.value, "label": kind.label, "config": fields(config),
+         "credentials": fields(credentials)}
+        for kind, (config, credentials) in destinations.FIELDS.items()
+    ]  # fmt: skip
+
+
+def _shown_path(path) -> str:
+    """A path as typed in the project's folder (`make run` runs there), else whole."""
+    inside = path.is_relative_to(settings.BASE_DIR)
+    return str(path.relative_to(settings.BASE_DIR) if inside else path)
+
+
+def _segment_presets() -> list[dict]:
+    """The services the Segment-compatible kind knows, with what their form says."""
+    return [
+        {"value": key, "name": p.name, "base_url": p.base_url,
+         "base_url_example": p.base_url_example, "write_key_help": p.write_key_help,
+         "takes_objects": p.takes_objects, "check_note": p.check_note, "docs_url": p.docs_url}
+        for key, p in PRESETS.items()
+    ]  # fmt: skip
 
 
 @login_required

@@ -24,6 +24,7 @@ def pages(world) -> list[str]:
         "/workspaces/acme/sources/",
         f"/workspaces/acme/sources/{slug}/",
         f"/workspaces/acme/sources/{slug}/stats.json",
+        "/workspaces/acme/destinations/",
         "/workspaces/acme/settings/",
     ]
 

@@ -41,6 +41,12 @@ export async function api(method, path, body) {
   return data;
 }
 
+// Words for an error: its field messages when it has some, else its sentence.
+export function errorWords(error) {
+  const messages = Object.values(error.errors || {}).flat();
+  return messages.length ? messages.join(" ") : error.message;
+}
+
 export const wsApi = (ws) => (path) => `/api/v1/workspaces/${ws}/${path}`;
 
 export async function allPages(path) {

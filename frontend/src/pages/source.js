@@ -1,17 +1,22 @@
-// A source: webhook URL, enable/disable, version moves, settings, the live debugger,
-// executions with logs, events, dead letters with replay, and the 24-hour chart.
+// A source: webhook URL, enable/disable, version moves, settings, where it sends, the
+// live debugger (executions with logs, marked with their deliveries), events, dead
+// letters with replay, and the 24-hour chart.
 import { api, wsApi } from "../lib/api.js";
+import { deliveryBadge } from "../lib/deliveries.js";
 import { $, h, formatTime, pageData, showErrors, toast } from "../lib/dom.js";
 import { fetchLine } from "../lib/fetches.js";
 import { liveSocket } from "../lib/live.js";
 import { readSettingsForm, renderSettingsForm } from "../lib/settings-form.js";
+import { initSourceDestinations } from "./source-destinations.js";
 
 export function initSource() {
   const data = pageData("source-data");
   const path = (p) => wsApi(data.workspace)(`sources/${data.slug}/${p}`);
   const executions = new Map();
+  const deliveries = liveDeliveries(executions);
 
   wireControls(data, path);
+  const refreshDestinations = initSourceDestinations(data);
   const refreshEvents = () => loadEvents(path);
   const refreshDeadLetters = () => loadDeadLetters(data, path);
   const refreshChart = () => loadChart(data);
@@ -22,10 +27,13 @@ export function initSource() {
     refreshChart();
     if (failed) refreshDeadLetters();
   });
+  const afterDeliveries = debounce(REFRESH_AFTER_MS, REFRESH_AT_LEAST_EVERY_MS, () =>
+    refreshDestinations().catch((error) => toast(error.message, "error")));
 
   const addExecution = (execution, { prepend }) => {
     const known = executions.get(execution.id);
     executions.set(execution.id, { ...(known || {}), ...execution });
+    deliveries.adopt(executions.get(execution.id));
     const row = executionRow(executions.get(execution.id), path);
     if (known && known.row) known.row.replaceWith(row);
     else if (prepend) $("#executions tbody").prepend(row);
@@ -47,12 +55,50 @@ export function initSource() {
       $("#live-state").textContent = state === "open" ? "Live: new executions appear here as they finish" : "Reconnecting…";
     },
     onMessage(message) {
+      if (message.type === "delivery") {
+        deliveries.settled(message.delivery);
+        afterDeliveries();
+      }
       if (message.type !== "execution") return;
       addExecution(message.execution, { prepend: true });
       afterBurst(message.execution.status === "failed");
     },
   });
 }
+
+// Each delivery message marks the newest execution of its ingest event (the one whose
+// output went out) with the destination's outcome, in place. A delivery that arrives
+// before its execution waits for it (a few, for the race of two messages).
+const WAITING_AT_MOST = 100;
+
+function liveDeliveries(executions) {
+  const waiting = new Map(); // ingest event id -> [delivery]
+  const mark = (execution, delivery) => {
+    execution.deliveries = { ...(execution.deliveries || {}), [delivery.destination.id]: delivery };
+    if (execution.row) $(".deliveries-cell", execution.row).replaceChildren(...deliveryBadges(execution));
+  };
+  const newestOf = (ingestEvent) => {
+    let newest = null;
+    for (const execution of executions.values()) {
+      if (execution.ingest_event === ingestEvent && (!newest || execution.id > newest.id)) newest = execution;
+    }
+    return newest;
+  };
+  return {
+    settled(delivery) {
+      const execution = newestOf(delivery.ingest_event);
+      if (execution) return mark(execution, delivery);
+      waiting.set(delivery.ingest_event, [...(waiting.get(delivery.ingest_event) || []), delivery]);
+      if (waiting.size > WAITING_AT_MOST) waiting.delete(waiting.keys().next().value);
+    },
+    adopt(execution) {
+      for (const delivery of waiting.get(execution.ingest_event) || []) mark(execution, delivery);
+      waiting.delete(execution.ingest_event);
+    },
+  };
+}
+
+const deliveryBadges = (execution) => Object.values(execution.deliveries || {}).map(deliveryBadge);
 
 const REFRESH_AFTER_MS = 300;
 const REFRESH_AT_LEAST_EVERY_MS = 2000; // under a steady stream, still refresh now and then
@@ -146,6 +192,7 @@ function executionRow(execution, path) {
     h("td", {}, `${Number(execution.duration_ms || 0).toFixed(1)} ms`),
     h("td", {}, execution.event_count),
     h("td", {}, execution.object_count),
+    h("td", { class: "deliveries-cell" }, deliveryBadges(execution)),
     h("td", { class: "error-cell" }, errorText(execution.error)));
   const toggle = async () => {
     const next = row.nextElementSibling;
@@ -163,7 +210,7 @@ function executionRow(execution, path) {
         return;
       }
     }
-    row.after(h("tr", { class: "execution-detail" }, h("td", { colspan: 7 }, executionDetail(full))));
+    row.after(h("tr", { class: "execution-detail" }, h("td", { colspan: 8 }, executionDetail(full))));
     row.setAttribute("aria-expanded", "true");
   };
   row.addEventListener("click", toggle);
