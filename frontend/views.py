@@ -16,8 +16,6 @@ from catalog.models import Function, Role
 from catalog.policy import Action
 from ingest import destinations
 from ingest import selectors as ingest_selectors
-from ingest.deliver.destinations import warehouse_file
-from ingest.deliver.destinations.segment import PRESETS
 
 
 @require_safe
@@ -213,7 +211,7 @@ def destinations_page(request, ws: str):
         "kinds": _destination_kinds(),
         "messages": destinations.Destination.Messages.choices,
         "presets": _segment_presets(),
-        "warehouse_path": _shown_path(warehouse_file(workspace)),
+        "warehouse_path": _shown_path(destinations.warehouse_file(workspace)),
         "example_source": first_source.slug if first_source else "<source>",
     }
     return render(request, "frontend/destinations.html", context)
@@ -248,7 +246,7 @@ def _segment_presets() -> list[dict]:
         {"value": key, "name": p.name, "base_url": p.base_url,
          "base_url_example": p.base_url_example, "write_key_help": p.write_key_help,
          "takes_objects": p.takes_objects, "check_note": p.check_note, "docs_url": p.docs_url}
-        for key, p in PRESETS.items()
+        for key, p in destinations.PRESETS.items()
     ]  # fmt: skip
 
 

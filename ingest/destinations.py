@@ -14,10 +14,19 @@ from django.utils import timezone
 
 from catalog import policy
 from catalog.policy import Action
-from ingest.deliver.destinations import Batch, DeliveryError, build, segment, webhook
+from ingest.deliver.destinations import (
+    Batch,
+    DeliveryError,
+    build,
+    segment,
+    warehouse_file,
+    webhook,
+)
 from ingest.models import Destination, Routing
 
 Kind = Destination.Kind
+PRESETS = segment.PRESETS  # the Segment-compatible services the page offers
+__all__ = ["FIELDS", "PRESETS", "warehouse_file"]  # and the services below
 
 # What each kind is configured with: the fields an owner may read back, and the
 # credentials they may only replace. Required ones are marked with a "*".
@@ -26,6 +35,15 @@ FIELDS = {
     Kind.WEBHOOK: ({"url*"}, {"secret"}),
     Kind.POSTGRES: (set(), {"dsn*"}),
     Kind.DUCKDB: (set(), set()),
+}
+
+
+# Where a failed check points the owner.
+CHECKED_FIELD = {
+    Kind.SEGMENT: "config.base_url",
+    Kind.WEBHOOK: "config.url",
+    Kind.POSTGRES: "credentials.dsn",
+    Kind.DUCKDB: "config",
 }
 
 
@@ -52,13 +70,17 @@ def destination_update(*, actor, destination: Destination, **changes) -> Destina
     """Change name, config, credentials (the ones given replace the stored ones),
     messages or enabled; the result is checked again before it is saved."""
     policy.require(policy.membership_of(actor, destination.workspace), Action.MANAGE_DESTINATIONS)
+    # Reaching the endpoint again only when it may now fail: a destination whose
+    # endpoint is down can still be renamed or disabled.
+    reach = "config" in changes or "credentials" in changes
+    reach = reach or (changes.get("enabled") and not destination.enabled)
     for field in ("name", "messages", "enabled", "config"):
         if field in changes:
             setattr(destination, field, changes[field])
     if "credentials" in changes:
         given = {k: v for k, v in changes["credentials"].items() if v not in (None, "")}
         destination.credentials = {**destination.credentials, **given}
-    _validate(destination)
+    _validate(destination, reach=reach)
     destination.updated_at = timezone.now()
     _save(destination)
     return destination
@@ -109,8 +131,9 @@ def source_routing_set(*, actor, source, destination_ids: list[int] | None) -> N
         routing.destinations.set(chosen)
 
 
-def _validate(destination: Destination) -> None:
-    """The shape of the configuration, then whether it works (the kind's check)."""
+def _validate(destination: Destination, *, reach: bool = True) -> None:
+    """The shape of the configuration, then (reach) whether it works: the kind's check.
+    A refusal names the field to fix."""
     if destination.kind not in FIELDS:
         raise ValidationError({"kind": f"Choose one of: {', '.join(FIELDS)}."})
     if destination.messages not in Destination.Messages.values:
@@ -124,10 +147,12 @@ def _validate(destination: Destination) -> None:
         sender = build(destination)
     except ValueError as exc:  # a kind's own refusal of its configuration
         raise ValidationError({"config": str(exc)}) from exc
+    if not reach:
+        return
     try:
         sender.check()
     except DeliveryError as exc:
-        raise ValidationError({"detail": str(exc)}) from exc
+        raise ValidationError({CHECKED_FIELD[destination.kind]: str(exc)}) from exc
 
 
 def _objects_taken(destination: Destination) -> None:

@@ -79,6 +79,29 @@ class RoutingInput(serializers.Serializer):
     )  # fmt: skip
 
 
+class StatsOutput(serializers.Serializer):
+    delivered = serializers.IntegerField()
+    retrying = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    lag_s = serializers.FloatField(allow_null=True, help_text="Mean delivery lag, in seconds.")
+    last_error = serializers.DictField(allow_null=True, help_text="{message, at}")
+
+
+class ReceivingOutput(StatsOutput):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    enabled = serializers.BooleanField()
+
+
+class RoutingOutput(serializers.Serializer):
+    destinations = serializers.ListField(
+        child=serializers.IntegerField(), allow_null=True,
+        help_text="The destinations the source chose; null: every enabled one.",
+    )  # fmt: skip
+    receiving = ReceivingOutput(many=True, help_text="Where it sends, each with its last 24 h.")
+
+
 class DestinationView(WorkspaceView):
     def destination(self, destination_id: int) -> Destination:
         found = selectors.destination_of(self.workspace, destination_id)
@@ -187,15 +210,17 @@ class SourceDestinationsView(WorkspaceView):
             "receiving": [
                 {"id": d.pk, "name": d.name, "kind": d.kind, "enabled": d.enabled, **stats[d.pk]}
                 for d in rows
-                if chosen is None or d.pk in chosen
+                if (d.enabled if chosen is None else d.pk in chosen)
             ],
         }
 
-    @extend_schema(summary="Where a source sends, and how its deliveries go")
+    @extend_schema(summary="Where a source sends, and how its deliveries go",
+                   responses=RoutingOutput)  # fmt: skip
     def get(self, request, ws: str, slug: str):
         return Response(self.state(access.source_for_user(request.user, self.workspace, slug)))
 
-    @extend_schema(summary="Choose where a source sends", request=RoutingInput)
+    @extend_schema(summary="Choose where a source sends", request=RoutingInput,
+                   responses=RoutingOutput)  # fmt: skip
     def put(self, request, ws: str, slug: str):
         source = access.source_for_user(request.user, self.workspace, slug)
         data = self.valid(RoutingInput)

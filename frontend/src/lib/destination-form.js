@@ -17,8 +17,6 @@ const WORDS = {
 const ORDER = ["preset", "base_url", "url", "write_key", "secret", "dsn"];
 
 // Where a kind's check refusal ("could not connect: …") is shown: the field it is about.
-const CHECKED = { segment: "config.base_url", webhook: "config.url", postgres: "credentials.dsn" };
-
 const byOrder = (a, b) => ORDER.indexOf(a.name) - ORDER.indexOf(b.name);
 
 // The name, messages and (when creating) enabled fields; `prefix` keeps ids unique.
@@ -138,12 +136,12 @@ export function readDestinationForm(form, fieldset) {
 
 // The API's 400 `errors` by field next to their fields; the rest in the form's own
 // line. Nothing typed is touched.
-export function showDestinationErrors(form, kind, error) {
+export function showDestinationErrors(form, error) {
   for (const node of $$("[data-error]", form)) node.textContent = "";
   const unplaced = [];
   for (const [field, messages] of Object.entries(error.errors || {})) {
-    const key = field === "detail" ? CHECKED[kind] || "kind" : field;
-    const slot = $(`[data-error="${CSS.escape(key)}"]`, form);
+    // A failed check names the field to fix (ingest.destinations.CHECKED_FIELD).
+    const slot = $(`[data-error="${CSS.escape(field)}"]`, form);
     if (slot) slot.textContent = messages.join(" ");
     else unplaced.push(...messages);
   }

@@ -99,7 +99,7 @@ function wireCreate(page) {
     try {
       const body = { ...readDestinationForm(form, chosen()), kind: kind.value };
       const created = await api("POST", page.path("destinations/"), body);
-      showErrors(form, kind.value, {});
+      showErrors(form, {});
       showSecretOnce(created.generated && created.generated.secret);
       showDestination(page, created);
       $("#no-destinations").hidden = true;
@@ -107,15 +107,15 @@ function wireCreate(page) {
       for (const input of chosen().querySelectorAll("input[type=password]")) input.value = "";
       toast(`Destination ${created.name} created.`);
     } catch (error) {
-      showErrors(form, kind.value, error);
+      showErrors(form, error);
     } finally {
       button.disabled = false;
     }
   });
 }
 
-function showErrors(form, kind, error) {
-  showDestinationErrors(form, kind, { errors: {}, message: "", ...error });
+function showErrors(form, error) {
+  showDestinationErrors(form, { errors: {}, message: "", ...error });
 }
 
 function showSecretOnce(secret) {
@@ -148,7 +148,7 @@ function openEdit(page, id) {
       area.hidden = true;
       toast("Destination saved: it was checked and works.");
     } catch (error) {
-      showErrors(form, d.kind, error);
+      showErrors(form, error);
     }
   });
   area.replaceChildren(form);

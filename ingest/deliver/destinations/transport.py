@@ -139,7 +139,7 @@ class Transport:
             raise self._error(f"{recorded_url(url)} is not a valid URL.", permanent=True) from None
         if target.scheme not in ("http", "https") or not target.host:
             raise self._error(
-                f"{recorded_url(url)} is not an http:// or https:// URL.", permanent=True
+                f"'{recorded_url(url)}' is not an http:// or https:// URL.", permanent=True
             )
         if target.userinfo:
             raise self._error(
