@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from catalog.models import Role
 from catalog.services import member_invite, token_create
 from functions_ide.routing import websocket_urlpatterns
-from ingest.models import Capture, Execution, IngestEvent
+from ingest.models import Capture, Destination, Execution, IngestEvent
 from tests.factories import (
     MembershipFactory,
     SourceFactory,
@@ -76,6 +76,7 @@ EXPECTED = {
     "source": Page({"get": READERS}),
     "source-stats": Page({"get": READERS}),
     "workspace-settings": Page({"get": READERS}),
+    "destinations-page": Page({"get": READERS}),
     # The editor's Run on unsaved code: a JSON endpoint under the pages' prefix.
     "function-new-test": Api({"post": TESTERS}),
     # --- catalog API --------------------------------------------------------------
@@ -119,6 +120,12 @@ EXPECTED = {
     "catcher-rotate": Api({"post": TESTERS}),
     "function-captures": Api({"get": READERS}),
     "function-capture": Api({"get": READERS, "delete": TESTERS}),
+    "source-destinations": Api({"get": READERS, "put": MANAGERS}),
+    "destinations": Api({"get": READERS, "post": OWNERS}),
+    "destination": Api({"get": READERS, "patch": OWNERS, "delete": OWNERS}),
+    "destination-test": Api({"post": OWNERS}),
+    "destination-dead-letters": Api({"get": READERS}),
+    "destination-replay": Api({"post": OWNERS}),
 }
 
 PUBLIC = {
@@ -154,6 +161,10 @@ BODIES = {
     ("catalog:invitation-accept", "post"): "own-invitation",
     ("catalog:token-list", "post"): {"name": "mine"},
     ("source-replay", "post"): {"all": True},
+    ("source-destinations", "put"): {"destinations": None},
+    ("destinations", "post"): {"name": "Another warehouse", "kind": "duckdb"},
+    ("destination", "patch"): {"name": "Renamed"},
+    ("destination-replay", "post"): {"all": True},
 }
 QUERIES = {("catalog:function-detail", "delete"): "?force=true"}
 
@@ -284,12 +295,16 @@ def world(db, empty_test_runs):
             "member_id": users[OUTSIDER].memberships.get().pk,
             "token_id": token_create(workspace=other, user=users[OUTSIDER])[0].pk,
             "execution_id": _execution(foreign_source).pk,
+            "destination_id": Destination.objects.create(
+                workspace=other, name="Theirs", kind="duckdb"
+            ).pk,
             "invitation_id": _invite(
                 other, users[OUTSIDER], UserFactory(email="theirs@example.com")
             )[0].pk,
         },
         "dead_letter": dead_letter,
         "execution": _execution(source, dead_letter),
+        "destination": Destination.objects.create(workspace=acme, name="Warehouse", kind="duckdb"),
     }
 
 
@@ -325,6 +340,7 @@ def url_of(world: dict, name: str, principal: str, *, foreign: bool = False) -> 
         "token_id": world["tokens"].get(principal, world["tokens"][OWNER]).pk,
         "token": "not-a-real-token",
         "execution_id": world["execution"].pk,
+        "destination_id": world["destination"].pk,
         "invitation_id": (
             world["pending"][0].pk
             if name == "catalog:workspace-invitation-detail"

@@ -460,7 +460,7 @@ def test_a_name_is_judged_by_the_address_it_resolves_to(receiver, monkeypatch):
     [
         (
             "ftp://collector.example.com",
-            "ftp://collector.example.com/v1/batch is not an http:// or https:// URL.",
+            "'ftp://collector.example.com/v1/batch' is not an http:// or https:// URL.",
         ),
         ("https://user:pw@collector.example.com", "The URL holds a user name or password"),
     ],
