@@ -2,7 +2,9 @@
 the receiver can tell it comes from this destination and was not replayed late.
 
 The body is `{"source": "<slug>", "events": [...], "objects": [{"collection", "id",
-"properties"}]}` (compact JSON, UTF-8), one request per batch. The header
+"properties"}]}` (compact JSON, UTF-8): one request per batch, or as many as keep each
+within MAX_REQUEST_BYTES (a receiver that refuses big bodies would refuse the batch for
+good otherwise). The header
 `X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` is keyed with the
 destination's secret and made at each attempt, so a retry carries a fresh timestamp.
 docs/destinations.md shows the receiver's side.
@@ -35,6 +37,7 @@ SIGNATURE_HEADER = "X-Signature"
 TOLERANCE_SECONDS = 300
 MIN_SECRET_CHARS = 16
 TEST_PING = b'{"test":true}'
+MAX_REQUEST_BYTES = 1_000_000  # events and objects are 32 KB at most each (runner.Limits)
 
 
 def sign(secret: str, body: bytes, at: int) -> str:
@@ -77,21 +80,13 @@ class SignedWebhook(Destination):
         ]
         if not encoded and not objects:
             return Answer(None, 0.0, "Nothing to send.", refused)
-        body = (
-            b'{"source":'
-            + json_bytes(batch.source)
-            + b',"events":['
-            + b",".join(encoded)
-            + b'],"objects":['
-            + b",".join(objects)
-            + b"]}"
-        )
-        reply = self._post(body)
+        replies = [self._post(body) for body in _bodies(batch.source, encoded, objects)]
+        requests = "one request" if len(replies) == 1 else f"{len(replies)} requests"
         return Answer(
-            reply.status,
-            reply.seconds,
+            replies[-1].status,
+            sum(reply.seconds for reply in replies),
             f"{counted(len(encoded), 'event')} and {counted(len(objects), 'object')} "
-            "in one request.",
+            f"in {requests}.",
             refused,
         )
 
@@ -118,3 +113,22 @@ class SignedWebhook(Destination):
                 f"The secret must be at least {MIN_SECRET_CHARS} characters long.",
                 permanent=True,
             )
+
+
+def _bodies(source: str, events: list[bytes], objects: list[bytes]):
+    """The batch's bodies, events first, each within MAX_REQUEST_BYTES."""
+    head = b'{"source":' + json_bytes(source) + b',"events":['
+    parts = [(True, e) for e in events] + [(False, o) for o in objects]
+    taken: dict[bool, list[bytes]] = {True: [], False: []}
+    size = len(head) + len(b'],"objects":[]}')
+    for is_event, part in parts:
+        if size + len(part) + 1 > MAX_REQUEST_BYTES and (taken[True] or taken[False]):
+            yield _body(head, taken)
+            taken, size = {True: [], False: []}, len(head) + len(b'],"objects":[]}')
+        taken[is_event].append(part)
+        size += len(part) + 1
+    yield _body(head, taken)
+
+
+def _body(head: bytes, taken: dict[bool, list[bytes]]) -> bytes:
+    return head + b",".join(taken[True]) + b'],"objects":[' + b",".join(taken[False]) + b"]}"

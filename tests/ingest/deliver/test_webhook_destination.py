@@ -227,3 +227,16 @@ def test_an_empty_batch_sends_nothing(receiver):
 def test_new_secrets_are_long_and_random():
     first, second = new_secret(), new_secret()
     assert first != second and first.startswith("whsec_") and len(first) >= 40
+
+
+def test_a_big_batch_goes_in_requests_of_at_most_a_megabyte_each_signed(receiver):
+    big = [{**track(n), "properties": {"pad": "x" * 30_000}} for n in range(100)]  # ~3 MB
+    objects = [ObjectSet("rows", str(n), {"pad": "y" * 30_000}) for n in range(40)]
+    answer = make(receiver.url + "/in").send(Batch(source="s", events=big, objects=objects))
+    bodies = [r.body for r in receiver.received]
+    assert len(bodies) == 5 and all(len(body) <= 1_000_000 for body in bodies)
+    assert answer.detail == "100 events and 40 objects in 5 requests."
+    sent = [json.loads(body) for body in bodies]
+    assert [e["messageId"] for b in sent for e in b["events"]] == [e["messageId"] for e in big]
+    assert [o["id"] for b in sent for o in b["objects"]] == [str(n) for n in range(40)]
+    assert all(verifying_judge(r).status == 200 for r in receiver.received)
