@@ -88,6 +88,12 @@ class Function(models.Model):
     def __str__(self) -> str:
         return f"{self.workspace.slug}/{self.slug}"
 
+    @property
+    def sources_behind(self) -> int:
+        """How many of its sources are behind (Source.is_behind). Reads `sources.all()`,
+        which lists prefetch (catalog.selectors.function_list)."""
+        return sum(source.is_behind for source in self.sources.all())
+
 
 class FunctionVersion(models.Model):
     """An immutable snapshot of a function's draft, made by Save & Deploy."""
@@ -154,7 +160,8 @@ class Source(models.Model):
 
     @property
     def is_behind(self) -> bool:
-        """True when the function has a newer deployed version than the one pinned."""
+        """True when the function has a newer deployed version than the one pinned.
+        The one statement of the rule: lists count it in Python over prefetched rows."""
         deployed = self.function.deployed_version_id
         return deployed is not None and deployed != self.version_id
 

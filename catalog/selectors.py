@@ -1,6 +1,6 @@
 """Reads of the catalog, shaped for lists (no N+1 queries)."""
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from catalog import policy
@@ -28,19 +28,14 @@ def memberships_of_user(user) -> QuerySet[Membership]:
 
 
 def function_list(workspace: Workspace) -> QuerySet[Function]:
-    """Functions with their deployed version, source counts and lagging-source counts."""
+    """Functions with their deployed version, source count and the pins of their sources
+    (for Function.sources_behind)."""
+    pins = Source.objects.only("id", "function_id", "version_id")
     return (
         Function.objects.filter(workspace=workspace)
         .select_related("deployed_version", "created_by", "updated_by")
-        .annotate(
-            source_count=Count("sources", distinct=True),
-            sources_behind=Count(
-                "sources",
-                filter=Q(deployed_version__isnull=False)
-                & ~Q(sources__version=F("deployed_version")),
-                distinct=True,
-            ),
-        )
+        .annotate(source_count=Count("sources"))
+        .prefetch_related(Prefetch("sources", queryset=pins))
     )
 
 
