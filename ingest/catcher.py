@@ -28,6 +28,7 @@ from ingest.receive import (
     check_payload_size,
     is_token_shaped,
 )
+from runner import body_text
 
 logger = logging.getLogger(__name__)
 
@@ -167,9 +168,7 @@ def capture_for_function(function: Function, capture_id) -> Capture | None:
 def capture_payload(capture: Capture) -> dict:
     """A capture as the editor and the API show it, with `request` ready to be a Run's
     input. A capture loaded by recent_captures without its body is `truncated`."""
-    url = settings.PUBLIC_URL + capture.path
-    if capture.query_string:
-        url += "?" + capture.query_string
+    url = capture.public_url
     payload = {
         "id": capture.pk,
         "received_at": capture.received_at.isoformat(),
@@ -183,7 +182,7 @@ def capture_payload(capture: Capture) -> dict:
     if capture.raw_body is None:
         return {**payload, "size": capture.size, "truncated": True}
     raw = bytes(capture.raw_body)
-    text = _text(raw)
+    text = body_text(raw)
     payload.update(size=len(raw), truncated=False, body=text)
     request = {"method": capture.method, "url": url, "headers": capture.headers}
     parsed = _json(text)
@@ -221,14 +220,6 @@ _NOT_JSON = object()
 
 def _header(headers: dict, name: str) -> str:
     return next((v for k, v in headers.items() if k.lower() == name), "")
-
-
-def _text(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        # As the runner gets binary bodies: latin-1, byte for byte.
-        return raw.decode("latin-1")
 
 
 def _json(text: str):

@@ -13,7 +13,13 @@ from runner.engine import EngineError, IsolateOutOfMemory, IsolateTimeout
 from runner.executor import CompileError
 from runner.limits import DEFAULT_LIMITS, LimitError, Limits
 from runner.pool import MAX_TIMEOUT_MS, IsolatePool, run
-from runner.request import MAX_BODY_BYTES, RequestFormatError, load_request_file, normalize_request
+from runner.request import (
+    MAX_BODY_BYTES,
+    RequestFormatError,
+    body_text,
+    load_request_file,
+    normalize_request,
+)
 from runner.result import Invocation, Result
 
 __all__ = [
@@ -30,6 +36,7 @@ __all__ = [
     "Limits",
     "RequestFormatError",
     "Result",
+    "body_text",
     "load_request_file",
     "normalize_request",
     "run",

@@ -13,6 +13,7 @@ from catalog.masking import mask_headers, shorten_tokens
 from catalog.policy import Action
 from ingest import catcher, selectors, services
 from ingest.models import Execution, IngestEvent, StoredEvent, WarehouseObject
+from runner import body_text
 
 
 class SourceView(WorkspaceView):
@@ -61,7 +62,7 @@ class DeadLetterOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_body(self, event: IngestEvent) -> str:
-        return bytes(event.raw_body).decode("utf-8", errors="replace")
+        return body_text(bytes(event.raw_body))
 
     def get_path(self, event: IngestEvent) -> str:
         return event.path if self._reveal() else shorten_tokens(event.path)
