@@ -29,6 +29,20 @@ class RefusalsAtInfo(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "status_code", None) not in REFUSED:
             return True
-        record.levelno, record.levelname = logging.INFO, "INFO"
-        record.exc_info, record.exc_text, record.stack_info = None, None, None
-        return logging.getLogger(record.name).isEnabledFor(logging.INFO)
+        return _one_line_at(record, logging.INFO)
+
+
+class BadHostAtWarning(logging.Filter):
+    """Django logs a request whose Host is not in ALLOWED_HOSTS (DisallowedHost, a 400)
+    at ERROR with its traceback: anyone can send one. It is one line at WARNING, still
+    seen by an operator whose proxy passes on the wrong Host."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return _one_line_at(record, logging.WARNING)
+
+
+def _one_line_at(record: logging.LogRecord, level: int) -> bool:
+    """The record at `level`, without traceback; False when the logger is quieter."""
+    record.levelno, record.levelname = level, logging.getLevelName(level)
+    record.exc_info, record.exc_text, record.stack_info = None, None, None
+    return logging.getLogger(record.name).isEnabledFor(level)

@@ -11,10 +11,13 @@ websocket_urlpatterns: list = [*ingest_websockets]
 
 
 class UnknownPath(AsyncWebsocketConsumer):
-    """A path no route serves: refused with 4404, as a refused listener is, instead of
-    the router's exception (an HTTP 500 and a traceback that anyone could trigger)."""
+    """A path no route serves: closed with 4404 instead of the router's exception (an
+    HTTP 500 and a traceback that anyone could trigger). Accepted first, because a close
+    before the handshake is accepted reaches a client only as an HTTP 403: the code
+    would never arrive."""
 
     async def connect(self) -> None:
+        await self.accept()
         await self.close(code=NOT_FOUND)
 
 

@@ -352,6 +352,7 @@ LOGGING = {
     "filters": {
         "shorten_tokens": {"()": "functions_ide.log_filters.ShortenTokens"},
         "refusals_at_info": {"()": "functions_ide.log_filters.RefusalsAtInfo"},
+        "bad_host_at_warning": {"()": "functions_ide.log_filters.BadHostAtWarning"},
     },
     "handlers": {
         "console": {
@@ -368,6 +369,7 @@ LOGGING = {
         # fetch and the HTTP destinations put keys there.
         "httpx": {"level": "WARNING"},
         "django.request": {"filters": ["refusals_at_info"]},
+        "django.security.DisallowedHost": {"filters": ["bad_host_at_warning"]},
     },
 }
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 pytestmark = pytest.mark.integration
 
@@ -134,3 +134,10 @@ async def test_a_post_from_outside_reaches_the_connected_editor(server):
     assert message["capture"]["request"]["body"] == {"id": "evt_1"}
     assert message["capture"]["query_string"] == "from=stripe"
     await editor.close()
+
+
+async def test_an_unknown_websocket_path_reaches_the_client_as_4404(server):
+    socket = await open_socket(server, "/ws/nope/", None)
+    with pytest.raises(ConnectionClosed) as closed:
+        await asyncio.wait_for(socket.recv(), 5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4404

@@ -6,7 +6,7 @@ wrote a full traceback to the log.
 The handshake's Origin is judged by Django's CSRF check itself (functions_ide/origins.py):
 for each (settings, Host, Origin) below, a session POST to the API and a websocket
 handshake get the same verdict. Unknown paths close with 4404, quietly. Refusals are
-one INFO line."""
+one INFO line, a request with a Host outside ALLOWED_HOSTS one WARNING line."""
 
 import logging
 
@@ -137,7 +137,9 @@ async def test_an_unknown_websocket_path_closes_with_4404_quietly(path, caplog):
     headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
     with caplog.at_level(logging.INFO):
         communicator = WebsocketCommunicator(application, path, headers)
-        assert await communicator.connect() == (False, 4404)
+        # Accepted, then closed: a close before accepting reaches a browser as an HTTP 403
+        assert await communicator.connect() == (True, None)
+        assert await communicator.receive_output() == {"type": "websocket.close", "code": 4404}
         await communicator.disconnect()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
 
@@ -180,3 +182,13 @@ def test_errors_keep_their_level_and_traceback(caplog, monkeypatch):
         assert client.get("/workspaces/acme/functions/new/").status_code == 500
     [record] = [r for r in caplog.records if r.name == "django.request"]
     assert record.levelno == logging.ERROR and record.exc_info is not None
+
+
+@pytest.mark.django_db
+def test_a_host_outside_allowed_hosts_is_one_warning_line(caplog):
+    with caplog.at_level(logging.INFO):
+        assert Client().get("/login/", HTTP_HOST="evil.example").status_code == 400
+    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert record.name == "django.security.DisallowedHost"
+    assert record.levelno == logging.WARNING and record.exc_info is None
+    assert "evil.example" in record.getMessage() and "\n" not in record.getMessage()
