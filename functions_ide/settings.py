@@ -51,6 +51,10 @@ else:
 CRYPTOGRAPHY_SALT = "source-functions-ide.settings"
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+# Whether `manage.py serve` takes the client address (and scheme) from X-Forwarded-For
+# (and -Proto, -Port): only behind a proxy that overwrites them. Otherwise any client
+# could name its own address to the login throttle and the access log.
+TRUST_PROXY_HEADERS = envbool("TRUST_PROXY_HEADERS", False)
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 PUBLIC_URL = envstr("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 

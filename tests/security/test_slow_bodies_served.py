@@ -2,51 +2,28 @@
 serve`: Daphne reads a whole body before the application sees it, so the guard works
 while Daphne reads). Raw sockets, as a hostile sender would use them."""
 
-import os
 import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.serving import ROOT, manage_py_serve, serve_environment
+
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("served")
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(
-        DJANGO_SETTINGS_MODULE="functions_ide.settings", DATA_DIR=str(tmp),
-        SQLITE_PATH=str(tmp / "db.sqlite3"), CELERY_EMBEDDED_WORKER="false",
-        STATIC_MANIFEST="false", WEBHOOK_BODY_TIMEOUT_S="1", WEBHOOK_MAX_PENDING_BODIES="5",
-        WEBHOOK_MAX_BYTES="100000",
-    )  # fmt: skip
+    env = serve_environment(
+        tmp, WEBHOOK_BODY_TIMEOUT_S="1", WEBHOOK_MAX_PENDING_BODIES="5", WEBHOOK_MAX_BYTES="100000"
+    )
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    port = listener.getsockname()[1]
-    with listener:
-        serve = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--fd", str(listener.fileno())],
-            cwd=ROOT, env=env, pass_fds=[listener.fileno()],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    yield port
-    serve.terminate()
-    serve.wait(timeout=10)
+    with manage_py_serve(env, tmp / "serve.log") as url:
+        yield int(url.rsplit(":", 1)[1])
 
 
 def opened(port: int, head: bytes) -> socket.socket:

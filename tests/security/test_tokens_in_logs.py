@@ -8,8 +8,6 @@ it printed."""
 
 import io
 import logging
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,8 +19,8 @@ from daphne.access import AccessLogGenerator
 
 from functions_ide.access_log import TokensShortened
 from functions_ide.log_filters import ShortenTokens
+from tests.serving import ROOT, manage_py_serve, serve_environment
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "Zx9pQ2rS5tU8vW1yA4bC7dE0fG3hJ6kL9mN2pQ5rS8t"
 
 
@@ -93,31 +91,14 @@ print(source.webhook_token, catcher.catcher_for_function(function=function).toke
 
 @pytest.mark.integration
 def test_manage_py_serve_logs_no_token(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(
-        DJANGO_SETTINGS_MODULE="functions_ide.settings",
-        DATA_DIR=str(tmp_path),
-        SQLITE_PATH=str(tmp_path / "db.sqlite3"),
-        CELERY_EMBEDDED_WORKER="false",
-        STATIC_MANIFEST="false",
-    )
+    env = serve_environment(tmp_path)
     setup = subprocess.run(
         [sys.executable, "-c", SETUP], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert setup.returncode == 0, setup.stderr
     tokens = setup.stdout.split()[-3:]
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
     log = tmp_path / "serve.log"
-    with listener, log.open("wb") as output:
-        serve = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--fd", str(listener.fileno())],
-            cwd=ROOT, env=env, pass_fds=[listener.fileno()], stdout=output, stderr=output,
-        )  # fmt: skip
-    try:
-        _wait_until_up(url, serve, log)
+    with manage_py_serve(env, log) as url:
         webhook, test_url, invite = tokens
         assert httpx.post(f"{url}/hooks/{webhook}", json={"n": 1}).status_code == 200
         assert httpx.post(f"{url}/hooks/test/{test_url}", json={"n": 1}).status_code == 200
@@ -125,9 +106,6 @@ def test_manage_py_serve_logs_no_token(tmp_path):
         assert httpx.get(f"{url}/invite/{TOKEN}/").status_code == 404
         assert httpx.post(f"{url}/hooks/test/{TOKEN}", json={}).status_code == 404
         _wait_for_lines(log)
-    finally:
-        serve.terminate()
-        serve.wait(timeout=10)
     printed = log.read_text()
     for token in (*tokens, TOKEN):
         assert token not in printed, printed
@@ -135,19 +113,6 @@ def test_manage_py_serve_logs_no_token(tmp_path):
                   f"/invite/{invite[:4]}…/", f"/invite/{TOKEN[:4]}…/"):  # fmt: skip
         assert shown in printed, printed
     assert "Traceback" not in printed
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"manage.py serve exited: {log.read_text()}")
-        try:
-            httpx.get(url + "/healthz", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    pytest.fail("manage.py serve did not answer within 20 s")
 
 
 def _wait_for_lines(log: Path) -> None:

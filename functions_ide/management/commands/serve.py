@@ -27,8 +27,14 @@ class Command(BaseCommand):
             embedded_worker.start(concurrency=settings.CELERY_EMBEDDED_CONCURRENCY, beat=True)
             self.stdout.write("Embedded Celery worker started.")
         daphne_adapter.guard_webhook_bodies()  # slow and oversized bodies, as they arrive
-        where = ["--fd", str(fd)] if fd is not None else ["-b", host, "-p", str(port)]
         self.stdout.write(
             f"Serving on fd {fd}" if fd is not None else f"Serving on http://{host}:{port}/"
         )
-        DaphneCommandLine().run([*where, "--proxy-headers", "functions_ide.asgi:application"])
+        DaphneCommandLine().run(daphne_arguments(host=host, port=port, fd=fd))
+
+
+def daphne_arguments(*, host: str, port: int, fd: int | None) -> list[str]:
+    where = ["--fd", str(fd)] if fd is not None else ["-b", host, "-p", str(port)]
+    # settings.TRUST_PROXY_HEADERS: the headers name the client only behind a proxy.
+    proxy = ["--proxy-headers"] if settings.TRUST_PROXY_HEADERS else []
+    return [*where, *proxy, "functions_ide.asgi:application"]
