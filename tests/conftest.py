@@ -40,10 +40,42 @@ def _warehouses_in_tmp(settings, tmp_path):
 # --- catalog: a workspace with a user per role -------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Real hashers take ~0.5 s per password on purpose; tests make many users.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    # Real hashers take ~0.5 s per password on purpose; tests make many users. For the
+    # whole session, so that rows made once for a module (module_db) are cheap too.
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="module")
+def module_db(request, django_db_setup, django_db_blocker):
+    """Rows made once for all the database tests of a module (by a fixture of module
+    scope that asks for this one), in a transaction rolled back when the module is done.
+    Each test still runs in its own savepoint (pytest-django's `db`), so what one test
+    writes is gone before the next. The rows' instances are shared: tests use them by id.
+
+    The transaction stays open while the module's tests run, so the module may have no
+    transaction=True test: its flush and its other threads would wait on this one."""
+    from django.db import transaction
+
+    here = [
+        item for item in request.session.items if getattr(item, "module", None) is request.module
+    ]
+    transactional = [item.nodeid for item in here if _is_transactional(item)]
+    if transactional:
+        pytest.fail(f"module_db in a module with transaction=True tests: {transactional}")
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    asked = marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))
+    return bool(asked) or bool({"transactional_db", "live_server"} & set(item.fixturenames))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from catalog.models import AccessToken, Role
 from catalog.services import member_invite, token_create
-from tests.factories import SourceFactory, deployed_function, member
+from tests.factories import SourceFactory, WorkspaceFactory, deployed_function, member
 
 pytestmark = pytest.mark.django_db
 
@@ -85,8 +85,17 @@ def test_the_matrix_covers_every_endpoint():
 
 
 @pytest.fixture
-def world(workspace, owner, empty_test_runs):
-    """A deployed function with a source, users per role, a member to change."""
+def world(world_rows, db, empty_test_runs):
+    """The module's rows (world_rows), with test runs answered at once."""
+    return world_rows
+
+
+@pytest.fixture(scope="module")
+def world_rows(module_db):
+    """A deployed function with a source, users per role, a member to change: made once
+    for the module (tests/conftest.py module_db), each test's writes rolled back."""
+    workspace = WorkspaceFactory(slug="acme", name="Acme")
+    owner = member(workspace, Role.OWNER, "owner@acme.example")
     function = deployed_function(workspace=workspace)
     source = SourceFactory(function=function)
     users = {

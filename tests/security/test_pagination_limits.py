@@ -19,7 +19,7 @@ from tests.security.test_authorization_matrix import MEMBER, OWNER, Api
 
 pytestmark = pytest.mark.django_db
 
-world = matrix.world  # the fixture
+world, world_rows = matrix.world, matrix.world_rows  # the fixtures: rows made once
 
 LIMIT_RANGE = ["Must be a whole number from 1 to 100."]
 OFFSET_RANGE = ["Must be a whole number from 0 to 1000000000."]

@@ -17,6 +17,8 @@ from django.test import Client
 
 from functions_ide.asgi import application
 from tests.ingest.live_world import make_world, release_db_connections
+from tests.security import test_authorization_matrix as matrix
+from tests.security.test_authorization_matrix import OWNER
 
 CASES = {
     # name: (Host, Origin, settings)
@@ -124,6 +126,24 @@ async def test_without_an_origin_a_websocket_is_refused():
         communicator = WebsocketCommunicator(application, path, [(b"host", b"testserver"), cookie])
         assert (await communicator.connect())[0] is False
         await communicator.disconnect()
+    finally:
+        await release_db_connections()
+
+
+# --- websockets: only our origin (cross-site websocket hijacking) ------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("route", sorted(matrix.WEBSOCKETS))
+async def test_a_websocket_from_another_origin_is_refused(route):
+    world = await sync_to_async(matrix.ws_world)()
+    try:
+        path = matrix.ws_path(route, world["own"])
+        headers = world["headers"][OWNER]
+        assert (await matrix.handshake(path, headers))[0]  # our origin: accepted
+        evil = [(b"origin", b"https://evil.example"), *headers[1:]]
+        assert not (await matrix.handshake(path, evil))[0]
+        assert not (await matrix.handshake(path, headers[1:]))[0]  # no Origin at all
     finally:
         await release_db_connections()
 
