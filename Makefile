@@ -70,8 +70,14 @@ test: $(VENV)/.installed frontend check-chromium lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # No browser, no live servers or fault injection, nothing marked slow; no lint either.
+# On TEST_WORKERS pytest-xdist processes, unless REDIS_URL is set (the workers would share
+# Celery's queues there). Bytecode is kept even where PYTHONDONTWRITEBYTECODE is set, or
+# every sandbox and subprocess a test starts compiles the project again.
+TEST_WORKERS ?= 2
+test-fast: export PYTHONDONTWRITEBYTECODE =
 test-fast: $(VENV)/.installed
-	$(BIN)/python -m pytest -q -m "not browser and not slow and not integration" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m "not browser and not slow and not integration" \
+	  $(if $(REDIS_URL),,-n $(TEST_WORKERS)) $(PYTEST_ARGS)
 
 bench-runner: $(VENV)/.installed
 	$(BIN)/python bench/runner_bench.py

@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow  # starts Celery in a subprocess: about 3 s
 def test_a_worker_with_a_limit_out_of_range_does_not_start(tmp_path):
     env = {**os.environ, "RUNNER_TIMEOUT_MS": "20000", "DATA_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)

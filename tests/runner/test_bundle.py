@@ -17,6 +17,7 @@ DIST = ROOT / "runner" / "js" / "dist"
     not (ROOT / "node_modules" / "esbuild").exists(),
     reason="run `npm ci` first: esbuild is missing",
 )
+@pytest.mark.slow  # rebuilds the preludes with esbuild in node: about 4 s
 def test_build_is_reproducible(tmp_path):
     subprocess.run(
         ["node", "runner/js/build.mjs", "--outdir", str(tmp_path)],
