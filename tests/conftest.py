@@ -1,6 +1,7 @@
 """Shared test setup: network access is blocked in unit tests."""
 
 import socket
+import sys
 from unittest import mock
 
 import pytest
@@ -19,6 +20,17 @@ def _guarded_connect(self, address):
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+@pytest.fixture(autouse=True)
+def _pythons_gil_turns():
+    # A Celery worker started in this process (celery_worker below) shortens the GIL's
+    # turns for the whole process (functions_ide/celery.py, a worker's setting): every
+    # later test then paid for ten times the thread switches (test-fast took 119 s
+    # instead of 74). Each test ends with the turns it began with.
+    before = sys.getswitchinterval()
+    yield
+    sys.setswitchinterval(before)
 
 
 @pytest.fixture(autouse=True)
