@@ -68,6 +68,8 @@ def module_db(request, django_db_setup, django_db_blocker):
     scope that asks for this one), in a transaction rolled back when the module is done.
     Each test still runs in its own savepoint (pytest-django's `db`), so what one test
     writes is gone before the next. The rows' instances are shared: tests use them by id.
+    Every database test of the module should use these rows: one that makes its own
+    (the `workspace` fixture) would meet them, with the same unique names.
 
     The transaction stays open while the module's tests run, so the module may have no
     transaction=True test: its flush and its other threads would wait on this one."""

@@ -67,21 +67,20 @@ def test_every_action_is_in_the_documented_matrix():
     assert not missing, f"docs/catalog.md does not name {missing}"
 
 
-def test_a_rule_about_a_source_needs_one_and_the_others_take_none(workspace, owner):
-    membership = owner.memberships.get()
+def test_a_rule_about_a_source_needs_one_and_the_others_take_none(world):
+    membership = world["users"][OWNER].memberships.get()
     with pytest.raises(TypeError, match="MANAGE_SOURCE needs the source"):
         policy.allows(membership, Action.MANAGE_SOURCE)
-    source = SourceFactory(function=deployed_function(workspace=workspace))
     with pytest.raises(TypeError, match="EDIT_FUNCTIONS takes no target"):
-        policy.allows(membership, Action.EDIT_FUNCTIONS, source)
+        policy.allows(membership, Action.EDIT_FUNCTIONS, world["source"])
 
 
-def test_require_raises_the_refusal_of_the_rule(workspace, member_user):
-    membership = member_user.memberships.get()
+def test_require_raises_the_refusal_of_the_rule(world):
+    membership = world["users"][MEMBER].memberships.get()
     with pytest.raises(PermissionDenied) as refused:
         policy.require(membership, Action.READ_AUDIT)
     assert str(refused.value) == RULES[Action.READ_AUDIT].refusal
-    policy.require(membership, Action.READ_SOURCE_LOGS, _source(workspace))  # allowed: no error
+    policy.require(membership, Action.READ_SOURCE_LOGS, world["source"])  # allowed: no error
 
 
 # --- each Action × role ---------------------------------------------------------------
@@ -92,7 +91,16 @@ def _source(workspace):
 
 
 @pytest.fixture
-def world(workspace, owner, empty_test_runs):
+def world(world_rows, db, empty_test_runs):
+    return world_rows
+
+
+@pytest.fixture(scope="module")
+def world_rows(module_db):
+    """Made once for the module (tests/conftest.py module_db), each test's writes rolled
+    back; the workspace instance caches the memberships, which no test here changes."""
+    workspace = WorkspaceFactory(slug="acme", name="Acme")
+    owner = member(workspace, Role.OWNER, "owner@acme.example")
     source = _source(workspace)
     another = SourceFactory(function=source.function, slug="another")
     users = {
