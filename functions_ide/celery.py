@@ -75,4 +75,6 @@ def _short_gil_turns(**kwargs) -> None:
     give it back sooner (docs/ingest.md, "Fair sharing")."""
     from django.conf import settings
 
+    if settings.CELERY_EMBEDDED_WORKER:
+        return  # a thread of the web server's process: the server keeps Python's turns
     sys.setswitchinterval(settings.WORKER_SWITCH_INTERVAL_MS / 1000)

@@ -199,7 +199,7 @@ def _url(flow: dict, user, name: str) -> str:
     from django.urls import reverse
 
     from catalog.models import AccessToken, Membership
-    from ingest.models import Capture, Execution
+    from ingest.models import Capture, Destination, Execution
 
     function_id = flow["function"]["id"]
     values = {
@@ -217,5 +217,7 @@ def _url(flow: dict, user, name: str) -> str:
         .order_by("pk")
         .first()
         .pk,
+        # the destination with the write key
+        "destination_id": Destination.objects.get().pk,
     }
     return reverse(name, kwargs={k: values[k] for k in matrix.ROUTES[name].kwargs})
