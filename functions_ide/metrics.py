@@ -3,6 +3,7 @@ them (ingest/metrics.py); this module is the wiring that exposes them."""
 
 from ingest.metrics import (
     DATABASE_COLLECTOR,
+    DeliveryLag,
     ExecutionTotals,
     exposition,
     process_exited,
@@ -15,6 +16,7 @@ from ingest.metrics import (
 
 __all__ = [
     "DATABASE_COLLECTOR",
+    "DeliveryLag",
     "ExecutionTotals",
     "exposition",
     "process_exited",

@@ -232,3 +232,33 @@ def test_multiprocess_mode_adds_up_every_process(tmp_path):
     found = samples(run(1, scrape=True).split("\n", 1)[1])
     assert value(found, "sfi_webhooks_accepted_total") == 3  # counters keep what they counted
     assert value(found, "sfi_warm_isolates") == 5 + 1  # the second was not marked dead
+
+
+def test_deliveries_by_destination_and_status_and_their_lag(client, monkeypatch):
+    from datetime import timedelta
+
+    from ingest.models import Delivery, Destination
+
+    lag = metrics.DeliveryLag()
+    monkeypatch.setattr(metrics.DATABASE_COLLECTOR, "lag", lag)
+    monkeypatch.setattr(metrics.DeliveryLag, "HOLD_BACK", timedelta(0))
+    source = SourceFactory()
+    warehouse = Destination.objects.create(workspace=source.workspace, name="W", kind="duckdb")
+    scrape(client)  # the lag is counted from the first scrape on
+    now = timezone.now()  # after the first scrape: these are counted by the next
+    for status, seconds in (("delivered", 0.2), ("delivered", 3.0), ("failed", None)):
+        event = ingest_event(source)
+        received = now - timedelta(seconds=seconds or 1)
+        IngestEvent.objects.filter(pk=event.pk).update(received_at=received)
+        Delivery.objects.create(
+            ingest_event=event, destination=warehouse, status=status,
+            delivered_at=now if seconds else None,
+        )  # fmt: skip
+    found = scrape(client)
+    labels = {"destination": str(warehouse.pk), "kind": "duckdb"}
+    assert value(found, "sfi_deliveries", **labels, status="delivered") == 2
+    assert value(found, "sfi_deliveries", **labels, status="failed") == 1
+    assert value(found, "sfi_delivery_lag_seconds_count") == 2
+    assert value(found, "sfi_delivery_lag_seconds_bucket", le="0.25") == 1
+    assert value(found, "sfi_delivery_lag_seconds_bucket", le="5.0") == 2
+    assert value(found, "sfi_delivery_lag_seconds_sum") == pytest.approx(3.2, abs=0.01)
