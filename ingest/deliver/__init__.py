@@ -15,9 +15,14 @@ from django.utils import timezone
 from ingest import queue
 from ingest.deliver.routes import deliveries_add, destinations_of
 from ingest.deliver.sending import destination_deliver as _turn
+from ingest.deliver.slots import slots
 from ingest.models import Delivery
 
+# A turn that found no free slot waits this long before it is tried again.
+SLOT_WAIT_S = 0.5
+
 __all__ = [
+    "count_worker_threads_with",
     "deliveries_add",
     "deliveries_sweep",
     "destination_deliver",
@@ -34,12 +39,24 @@ def destinations_due(destination_ids: set[int]) -> None:
 
 
 def destination_deliver(*, destination_id: int) -> int:
-    """One turn of a destination; another is queued at once when more is due.
-    Returns how many deliveries were settled."""
-    settled, more = _turn(destination_id=destination_id)
+    """One turn of a destination, if this process has a slot for it (else it is queued
+    again, after SLOT_WAIT_S); another is queued at once when more is due. Returns how
+    many deliveries were settled."""
+    if not slots.take(destination_id):
+        queue.deliver(destination_id, in_s=SLOT_WAIT_S)
+        return 0
+    try:
+        settled, more = _turn(destination_id=destination_id)
+    finally:
+        slots.give_back(destination_id)
     if more:
         queue.deliver(destination_id)
     return settled
+
+
+def count_worker_threads_with(threads) -> None:
+    """How many threads this process runs turns on (see ingest.deliver.slots)."""
+    slots.count_threads_with(threads)
 
 
 def deliveries_sweep() -> list[int]:

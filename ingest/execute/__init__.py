@@ -17,7 +17,7 @@ from django.utils import timezone
 
 import runner
 from catalog.services import source_runtime_settings
-from ingest import queue
+from ingest import deliver, queue
 from ingest.execute import runtime
 from ingest.execute.claims import batch_size, batches, claim, claim_next, claim_timeout, hold
 from ingest.execute.sharing import shares
@@ -78,9 +78,10 @@ def ingest_events_execute_next() -> list[Execution]:
 
 
 def count_worker_threads_with(threads) -> None:
-    """Tell the stage how many threads this process runs turns on (a callable
+    """Tell the stages how many threads this process runs turns on (a callable
     returning an int, or None when the process has no thread pool)."""
     shares.count_threads_with(threads)
+    deliver.count_worker_threads_with(threads)
 
 
 def _execute(ids: list[int]) -> list[Execution]:

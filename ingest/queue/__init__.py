@@ -69,9 +69,9 @@ def retry(ingest_event_id: int, *, in_s: float) -> None:
     broker.send(RETRY, ingest_event_id, countdown=in_s)
 
 
-def deliver(destination_id: int) -> None:
-    """Queue a turn of a destination: it sends what is due for it."""
-    broker.send(DELIVER, destination_id)
+def deliver(destination_id: int, *, in_s: float | None = None) -> None:
+    """Queue a turn of a destination (after `in_s`): it sends what is due for it."""
+    broker.send(DELIVER, destination_id, countdown=in_s)
 
 
 def deliver_soon(destination_id: int) -> None:

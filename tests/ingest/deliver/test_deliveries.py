@@ -272,3 +272,22 @@ def test_a_replay_redelivers_stored_message_ids_only_when_asked(
     batches = [r.json()["batch"] for r in receiver.received if r.path == "/v1/batch"]
     assert len(batches) == (2 if redeliver else 1)
     assert {m["messageId"] for b in batches for m in b} == {STRIPE_CHARGE["id"]}
+
+
+def test_deliveries_hold_at_most_half_of_a_workers_threads(client, receiver, turns):
+    from ingest.deliver.slots import Slots
+
+    slots = Slots()
+    slots.count_threads_with(lambda: 4)
+    source = source_running(TRACK_AND_SET)
+    first, second, third = (segment(source.workspace, receiver, name=f"D{n}") for n in range(3))
+    run_webhook(client, source)
+    with mock.patch("ingest.deliver.slots", slots):
+        assert slots.take(first.pk) and slots.take(second.pk)  # two turns under way
+        assert deliver(third) == 0  # no third thread: queued again in a moment
+        sent = [c for c in turns.send.call_args_list if c.args[:2] == ("ingest.deliver", third.pk)]
+        assert sent[-1].kwargs["countdown"] == 0.5
+        assert deliver(first) == 0  # a destination's second turn waits for its first
+        slots.give_back(second.pk)
+        assert deliver(third) == 1
+    assert Delivery.objects.get(destination=third).status == "delivered"
