@@ -18,7 +18,6 @@ never hold a credential, even when the endpoint echoes the Authorization header 
 
 from __future__ import annotations
 
-import base64
 import email.utils
 import json
 import socket
@@ -34,6 +33,7 @@ import httpx
 from ingest.deliver.destinations.base import DeliveryError
 from runner.fetch import recorded_url
 from runner.netguard import BlockedAddress, resolve_blocking
+from runner.redact import forms
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 # Enough for DeliveryError's 1 KB detail once the secrets are taken out of it.
@@ -248,17 +248,16 @@ class Transport:
 
 
 class Redactor:
-    """Takes credentials out of text, in the forms an endpoint may echo them in: as
-    given, as the basic-auth header value, JSON-escaped."""
+    """Takes credentials out of text, in the forms an endpoint may echo them in: the
+    spellings the runner hides secrets in (as given, JSON-escaped, URL-encoded, base64:
+    runner.redact.forms), of the credential and of the basic-auth header's user."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        forms: set[str] = set()
+        found: set[str] = set()
         for secret in filter(None, secrets):
-            basic = base64.b64encode(f"{secret}:".encode()).decode("ascii")
-            plain = base64.b64encode(secret.encode()).decode("ascii")
-            forms |= {secret, json.dumps(secret)[1:-1], basic, basic.rstrip("="), plain}
+            found |= forms(secret) | forms(f"{secret}:")
         # Longest first, so that no form is left half replaced by a shorter one.
-        self.forms = sorted(forms, key=len, reverse=True)
+        self.forms = sorted(found, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for form in self.forms:
