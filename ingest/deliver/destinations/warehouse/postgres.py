@@ -134,19 +134,29 @@ class PostgresWarehouse(Warehouse):
 
 def redact(text: str, dsn: str) -> str:
     """The text without the DSN's password, wherever libpq may have echoed it."""
-    password = _password(dsn)
-    if password:
+    for password in sorted(_passwords(dsn), key=len, reverse=True):
         text = text.replace(password, "***")
     text = re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
     return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", text, flags=re.I)
 
 
-def _password(dsn: str) -> str:
+# Where a DSN that libpq cannot read holds its password: the user info of a URI (up to
+# the @, spaces included: libpq quotes such a password back when it refuses it), a
+# `password=` of its query, a `password=` keyword (quoted or not).
+_WRITTEN_PASSWORDS = (
+    re.compile(r"://[^:/@\s]*:([^@]*)@"),
+    re.compile(r"[?&]password=([^&#]*)", re.I),
+    re.compile(r"password\s*=\s*'((?:[^'\\]|\\.)*)'", re.I),
+    re.compile(r"password\s*=\s*([^'\s]\S*)", re.I),
+)
+
+
+def _passwords(dsn: str) -> set[str]:
     try:
-        return conninfo_to_dict(dsn).get("password") or ""
+        password = conninfo_to_dict(dsn).get("password") or ""
     except psycopg.Error:
-        match = re.search(r"://[^:/@\s]*:([^@\s]*)@|password\s*=\s*(\S+)", dsn, re.I)
-        return (match.group(1) or match.group(2) or "") if match else ""
+        return {m for pattern in _WRITTEN_PASSWORDS for m in pattern.findall(dsn) if m}
+    return {password} if password else set()
 
 
 def _first_line(text: str) -> str:
