@@ -26,7 +26,8 @@ else, so no name from a message reaches SQL other than through these rules."""
 
 import hashlib
 import re
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
 
 MAX_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1
 HASH_CHARS = 8
@@ -38,6 +39,20 @@ STANDARD_TABLES = frozenset(
 RESERVED_SCHEMAS = frozenset({"information_schema", "temp", "system"})
 
 _WORD = re.compile(r"[A-Z0-9]*[a-z0-9]*")
+# Names are cached up to this length: the same few short names come back in every
+# message, while a name may be as long as a message (32 KB), and 65,536 such names
+# kept by each cache held gigabytes of a worker's memory.
+CACHED_CHARS = 128
+
+
+def _cached_when_short(function: Callable[[str], str]) -> Callable[[str], str]:
+    cached = lru_cache(maxsize=65_536)(function)
+
+    @wraps(function)
+    def named(name: str) -> str:
+        return cached(name) if len(name) <= CACHED_CHARS else function(name)
+
+    return named
 
 
 def snake_case(name: str) -> str:
@@ -80,7 +95,7 @@ def _lower_or_digit(char: str) -> bool:
     return "a" <= char <= "z" or "0" <= char <= "9"
 
 
-@lru_cache(maxsize=65_536)  # the same few names come back in every message
+@_cached_when_short
 def normalise(name: str) -> str:
     """Rules 1 to 3: the full identifier a name stands for, before the length limit."""
     snake = snake_case(name)
@@ -91,7 +106,7 @@ def normalise(name: str) -> str:
     return snake
 
 
-@lru_cache(maxsize=65_536)
+@_cached_when_short
 def fit(normalised: str) -> str:
     """Rule 4: the identifier within the length limit (normalised names are ASCII, so
     characters are bytes)."""
