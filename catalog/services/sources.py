@@ -53,14 +53,16 @@ def source_create(
     if not isinstance(name, str) or not name.strip():
         raise ValidationError({"name": "A source needs a name."})
     sources = Source.objects.filter(workspace=workspace)
-    if slug and (slugify(slug) != slug or sources.filter(slug=slug).exists()):
-        raise ValidationError({"slug": f"{slug!r} is not a free slug in this workspace."})
+    if slug:
+        _check_slug(slug)
+        if sources.filter(slug=slug).exists():
+            raise ValidationError({"slug": f"{slug!r} is not a free slug in this workspace."})
     plain, secret = clean_values(version.settings, settings or {})
     source = Source.objects.create(
         workspace=workspace,
         function=function,
         name=name.strip(),
-        slug=slug or unique_slug(sources, name),
+        slug=slug or unique_slug(sources, name.replace("_", "-")),
         version=version,
         follow_deployed=follow_deployed,
         enabled=enabled,
@@ -213,6 +215,23 @@ def source_delete(*, source: Source, actor) -> None:
         details={"slug": source.slug, "function": source.function.slug},
     )
     source.delete()
+
+
+# A source's slug names its schema in the workspace's warehouses (ingest/deliver/
+# destinations/warehouse/names.py: "-" becomes "_"): with no "_" of their own, two
+# slugs never name one schema. Send test loads into the schema send_test.
+RESERVED_SLUGS = {"send-test"}
+
+
+def _check_slug(slug: str) -> None:
+    if slugify(slug) != slug or "_" in slug or slug in RESERVED_SLUGS:
+        raise ValidationError(
+            {
+                "slug": f"{slug!r} cannot be a source's slug: use lowercase letters, digits "
+                "and single hyphens (it names the source's warehouse schema; not "
+                f"{', '.join(sorted(RESERVED_SLUGS))})."
+            }
+        )
 
 
 def _ensure_manager(actor, source: Source) -> None:

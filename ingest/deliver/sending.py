@@ -23,6 +23,8 @@ from ingest.deliver.destinations import Batch, DeliveryError, ObjectSet, build
 from ingest.models import Delivery, Destination, ObjectChange, StoredEvent
 
 Status = Delivery.Status
+# Events (and objects) one turn sends at most; the rest waits for the next turn.
+MAX_TURN_ROWS = 2_000
 logger = logging.getLogger(__name__)
 
 
@@ -42,8 +44,10 @@ def destination_deliver(*, destination_id: int) -> tuple[int, bool]:
     backing_off = False
     for source, group in by_source.items():
         backing_off |= not _send(destination, sender, source, group)
-    more = len(deliveries) == settings.DELIVERY_BATCH_MAX and not backing_off
-    return len(deliveries), more
+    more = len(deliveries) == settings.DELIVERY_BATCH_MAX or any(
+        d.status == Status.PENDING for d in deliveries
+    )
+    return len(deliveries), more and not backing_off
 
 
 def _claim(destination: Destination) -> list[Delivery]:
@@ -73,6 +77,10 @@ def _send(destination: Destination, sender, source, deliveries: list[Delivery]) 
     try:
         answer = sender.send(batch) if batch.events or batch.objects else None
     except DeliveryError as exc:
+        if exc.permanent and len(deliveries) > 1:
+            # Refused for good: find the culprit, each webhook's output on its own, so
+            # the others are not dead letters with it.
+            return all([_send(destination, sender, source, [d]) for d in deliveries])
         _failed(deliveries, exc)
         outcome = exc.permanent
     except Exception as exc:  # a fault of ours (or of a driver): retried, never lost
@@ -97,11 +105,14 @@ class _Progress:
     objects: int = 0
     message_ids: set = field(default_factory=set)
     event_ids: list = field(default_factory=list)
+    unfinished: bool = False  # more of its output waits for the next turn
 
 
 def _batch(destination: Destination, source, deliveries: list[Delivery]):
     """What the deliveries' ingest events produced that the destination has not taken,
-    and each delivery's _Progress with it (by ingest event)."""
+    at most MAX_TURN_ROWS events and as many objects (a webhook may produce a thousand
+    of 32 KB each: a turn's memory stays bounded), and each delivery's _Progress with
+    it (by ingest event)."""
     progress = {
         d.ingest_event_id: _Progress(d.events_sent_to, d.objects_sent_to) for d in deliveries
     }
@@ -109,24 +120,46 @@ def _batch(destination: Destination, source, deliveries: list[Delivery]):
     if destination.messages != Destination.Messages.OBJECTS:
         rows = StoredEvent.objects.filter(ingest_event_id__in=progress).order_by("pk")
         fields = ("pk", "ingest_event_id", "message", "received_at")
-        for pk, event_id, message, received_at in rows.values_list(*fields):
+        for pk, event_id, message, received_at in _unsent(rows, fields, progress, "events_to"):
             step = progress[event_id]
-            if pk > step.events_to:
-                # When the product received it, as Segment's own API stamps it.
-                events.append({"receivedAt": received_at.isoformat(), **message})
-                step.events_to, step.events = pk, step.events + 1
-                step.message_ids.add(message.get("messageId"))
-                step.event_ids.append(pk)
+            # When the product received it, as Segment's own API stamps it.
+            events.append({"receivedAt": received_at.isoformat(), **message})
+            step.events_to, step.events = pk, step.events + 1
+            step.message_ids.add(message.get("messageId"))
+            step.event_ids.append(pk)
     if destination.messages != Destination.Messages.EVENTS:
         changes = ObjectChange.objects.filter(ingest_event_id__in=progress).order_by("pk")
-        for pk, event_id, collection, object_id, properties in changes.values_list(
-            "pk", "ingest_event_id", "object__collection", "object__object_id", "properties"
+        fields = ("pk", "ingest_event_id", "object__collection", "object__object_id", "properties")
+        for pk, event_id, collection, object_id, properties in _unsent(
+            changes, fields, progress, "objects_to"
         ):
+            objects.append(ObjectSet(collection, object_id, properties))
             step = progress[event_id]
-            if pk > step.objects_to:
-                objects.append(ObjectSet(collection, object_id, properties))
-                step.objects_to, step.objects = pk, step.objects + 1
+            step.objects_to, step.objects = pk, step.objects + 1
     return Batch(source=source.slug, events=events, objects=objects), progress
+
+
+def _unsent(rows, fields, progress: dict, mark: str):
+    """The rows past each delivery's mark, at most MAX_TURN_ROWS, read in chunks; the
+    deliveries left with rows past the last one are marked unfinished."""
+    taken = 0
+    for row in rows.values_list(*fields).iterator(chunk_size=500):
+        pk, event_id = row[0], row[1]
+        if pk <= getattr(progress[event_id], mark):
+            continue
+        if taken == MAX_TURN_ROWS:
+            later = rows.filter(pk__gte=pk).values_list("ingest_event_id", flat=True)
+            for unfinished in set(later):
+                progress[unfinished].unfinished = True
+            return
+        taken += 1
+        yield row
+
+
+SETTLED_FIELDS = [
+    "status", "delivered_at", "error", "events_sent_to", "objects_sent_to", "http_status",
+    "event_count", "object_count", "next_attempt_at",
+]  # fmt: skip
 
 
 def _delivered(deliveries, progress, answer) -> None:
@@ -147,13 +180,15 @@ def _delivered(deliveries, progress, answer) -> None:
             delivery.status = Status.FAILED
             delivery.error = "The destination refused these events for good: " + "; ".join(reasons)
             continue
-        delivery.status, delivery.delivered_at, delivery.error = Status.DELIVERED, now, ""
         delivery.events_sent_to, delivery.event_count = (
             step.events_to,
             delivery.event_count + step.events,
         )
-    _settle(deliveries, ["status", "delivered_at", "error", "events_sent_to", "objects_sent_to",
-                         "http_status", "event_count", "object_count"])  # fmt: skip
+        if step.unfinished:  # the rest goes with the next turn, due now
+            delivery.status, delivery.next_attempt_at = Status.PENDING, now
+            continue
+        delivery.status, delivery.delivered_at, delivery.error = Status.DELIVERED, now, ""
+    _settle(deliveries, SETTLED_FIELDS)
     # The event store shows when an event first left the product.
     sent = [
         pk

@@ -165,3 +165,20 @@ def test_error_classes_are_errors_with_names(cls):
         REQ,
     )
     assert result.events[0]["properties"] == {"isError": True, "name": cls, "s": f"{cls}: m"}
+
+
+@pytest.mark.parametrize(("depth", "refused"), [(99, False), (100, False), (101, True)])
+def test_a_message_nested_past_100_levels_is_rejected(depth, refused):
+    # properties is one level inside the message: depth counts from the message itself.
+    result = emit(
+        f"let p = {{ leaf: '{{[\"x\"]}}' }}; for (let i = 0; i < {depth - 2}; i++) p = {{ a: p }};"
+        " Segment.track({ userId: 'u', event: 'e', properties: p })"
+    )
+    if refused:
+        assert result.error["name"] == "ValidationError"
+        assert result.error["message"] == (
+            f"Segment.track(): the message is nested {depth} levels deep; the limit is 100"
+        )
+    else:
+        assert result.error is None, result.error
+        assert len(result.events) == 1

@@ -10,6 +10,9 @@ const { stringify } = JSON;
 const append = (list, value) => { list[list.length] = value; };
 
 const MAX_MESSAGE_BYTES = 32 * 1024;
+// Deeper than this no analytics payload goes; far deeper, the JSON readers and writers
+// downstream (the runner's, the stores', a warehouse's) run out of stack.
+const MAX_DEPTH = 100;
 const COMMON_FIELDS = ['userId', 'anonymousId', 'context', 'integrations', 'messageId', 'timestamp'];
 const TYPE_FIELDS = {
   identify: ['traits'],
@@ -74,7 +77,28 @@ function checkedJson(call, message) {
   if (bytes > MAX_MESSAGE_BYTES) {
     fail(call, `the message is ${bytes} bytes; the limit is 32 KB`);
   }
+  const depth = text.length > MAX_DEPTH * 2 ? nesting(text) : 0;
+  if (depth > MAX_DEPTH) {
+    fail(call, `the message is nested ${depth} levels deep; the limit is ${MAX_DEPTH}`);
+  }
   return text;
+}
+
+// How deep the objects and arrays of a JSON text go (brackets inside strings skipped).
+function nesting(text) {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) { // a string: to its closing quote, past escaped characters
+      for (i++; text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
+    } else if (c === 123 || c === 91) {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === 125 || c === 93) {
+      depth--;
+    }
+  }
+  return deepest;
 }
 
 function copyFields(type, message) {

@@ -291,3 +291,39 @@ def test_deliveries_hold_at_most_half_of_a_workers_threads(client, receiver, tur
         slots.give_back(second.pk)
         assert deliver(third) == 1
     assert Delivery.objects.get(destination=third).status == "delivered"
+
+
+def test_a_batch_refused_for_good_fails_only_the_webhooks_the_destination_refuses(
+    client, receiver, turns
+):
+    receiver.judge = lambda r: Reply(400) if b"cus_bad" in r.body else Reply(200)
+    source = source_running(TRACK_AND_SET)
+    destination = segment(source.workspace, receiver)
+    good, bad = charge(1), charge(2)
+    bad["data"]["object"]["customer"] = "cus_bad"
+    ids = [run_webhook(client, source, body) for body in (good, bad)]
+    assert deliver(destination) == 2
+    statuses = dict(Delivery.objects.values_list("ingest_event_id", "status"))
+    assert statuses == {ids[0]: "delivered", ids[1]: "failed"}
+
+
+def test_a_turn_sends_a_bounded_number_of_events_and_the_next_turn_the_rest(
+    client, receiver, turns
+):
+    code = """async function onRequest(request) {
+      for (let i = 0; i < 5; i++) Segment.track({ event: 'Row', userId: 'u' + i });
+    }"""
+    source = source_running(code)
+    destination = segment(source.workspace, receiver)
+    event_id = run_webhook(client, source)
+    with mock.patch("ingest.deliver.sending.MAX_TURN_ROWS", 3):
+        assert deliver(destination) == 1
+        delivery = Delivery.objects.get(ingest_event_id=event_id)
+        assert (delivery.status, delivery.event_count) == ("pending", 3)
+        queued = [c.args for c in turns.send.call_args_list if c.args[0] == "ingest.deliver"]
+        assert queued[-1] == ("ingest.deliver", destination.pk)  # the next turn, at once
+        assert deliver(destination) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.event_count) == ("delivered", 5)
+    sent = [len(r.json()["batch"]) for r in receiver.received if r.path == "/v1/batch"]
+    assert sent == [3, 2]
