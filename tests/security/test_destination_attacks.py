@@ -227,23 +227,35 @@ def test_a_write_key_echoed_url_encoded_is_never_shown(owner_api, echo):
     assert urllib.parse.quote_plus(key) not in shown, shown
 
 
+TRICKLED_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 100000
+STATUS_LINE = len(b"HTTP/1.1 200 OK\r\n")
+HEADERS = TRICKLED_ANSWER.index(b"\r\n\r\n") + 4
+PROMPT_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+
+
 class Trickle:
     """An endpoint that answers one byte at a time, each well within the read timeout:
-    every read succeeds, and the answer never ends."""
+    every read succeeds, and the answer never ends. The first `at_once` bytes go at
+    once (to trickle the headers or the body only), after `answered` prompt answers on
+    the same kept-alive connection."""
 
-    def __init__(self, every_s: float, for_s: float) -> None:
+    def __init__(self, every_s: float, for_s: float, at_once: int = 0, answered: int = 0):
         self.socket = socket.create_server(("127.0.0.1", 0))
         self.port = self.socket.getsockname()[1]
-        self.every_s, self.for_s = every_s, for_s
+        self.every_s, self.for_s, self.at_once, self.answered = every_s, for_s, at_once, answered
+        self.requests = 0  # on the one connection it accepts
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
         client, _ = self.socket.accept()
         with client:
-            client.recv(65536)
-            answer = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 100000
+            for _ in range(self.answered):
+                self._read_request(client)
+                client.sendall(PROMPT_ANSWER)
+            self._read_request(client)
+            client.sendall(TRICKLED_ANSWER[: self.at_once])
             ends = time.monotonic() + self.for_s
-            for byte in answer:
+            for byte in TRICKLED_ANSWER[self.at_once :]:
                 if time.monotonic() > ends:
                     return
                 try:
@@ -252,8 +264,30 @@ class Trickle:
                     return
                 time.sleep(self.every_s)
 
+    def _read_request(self, client: socket.socket) -> None:
+        client.recv(65536)
+        self.requests += 1
+
     def close(self) -> None:
         self.socket.close()
+
+
+def trickled_post(trickle: Trickle, posts: int = 1) -> tuple[DeliveryError, float]:
+    """The error of the last of `posts` POSTs through one Transport, and how long the
+    last one took."""
+    egress = Egress("http://product.example", allow_private_network=True, timeout_seconds=0.5)
+    wording = Wording("The endpoint", "The endpoint refused the key", "check the URL")
+    url = f"http://127.0.0.1:{trickle.port}/in"
+    try:
+        with Transport(egress, wording, secrets=[]) as http:
+            for _ in range(posts - 1):
+                assert http.post(url, b"{}", {}).status == 200
+            started = time.monotonic()
+            with pytest.raises(DeliveryError) as caught:
+                http.post(url, b"{}", {})
+            return caught.value, time.monotonic() - started
+    finally:
+        trickle.close()
 
 
 def test_an_answer_trickled_byte_by_byte_is_cut_at_the_timeout():
@@ -272,6 +306,28 @@ def test_an_answer_trickled_byte_by_byte_is_cut_at_the_timeout():
     finally:
         trickle.close()
     assert time.monotonic() - started < 5, "the whole exchange must end near its timeout"
+
+
+@pytest.mark.parametrize(
+    "at_once", [STATUS_LINE, HEADERS], ids=["headers trickled", "body trickled"]
+)
+def test_an_answer_trickled_after_a_prompt_start_is_cut_at_the_timeout(at_once):
+    error, seconds = trickled_post(Trickle(every_s=0.1, for_s=15, at_once=at_once))
+
+    assert seconds < 1.5, "the deadline covers the headers and the body, not each read"
+    assert not error.permanent and error.status is None
+    assert str(error) == "The endpoint did not answer within 0.5 s."
+
+
+def test_a_kept_alive_connection_that_trickles_its_next_answer_is_cut_too():
+    """A reused connection is not connected again: its deadline must reach it anyway."""
+    trickle = Trickle(every_s=0.1, for_s=15, at_once=HEADERS, answered=1)
+
+    error, seconds = trickled_post(trickle, posts=2)
+
+    assert trickle.requests == 2, "both POSTs went over the one kept-alive connection"
+    assert seconds < 1.5
+    assert str(error) == "The endpoint did not answer within 0.5 s."
 
 
 # --- Warehouse names and schemas ---------------------------------------------------------

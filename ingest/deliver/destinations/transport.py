@@ -10,6 +10,13 @@ pinned to the vetted address, so a name cannot pass as public and then connect
 somewhere private (runner.netguard, the guard of functions' fetch). Redirects are not
 followed: a destination that redirects is misconfigured.
 
+Every exchange has a total deadline (Egress.timeout_seconds): connect, send, status,
+headers and the bounded read of the answer all end within it. httpx's timeouts are
+per read, so an endpoint that trickles its answer a byte at a time never trips them
+and would hold a worker thread (or a web request and its database connection) for
+minutes; at the deadline the connection's socket is shut down, which ends even a read
+blocked in it (Deadline).
+
 Answers are sorted the way the deliver stage needs them: a network error, a timeout,
 5xx, 408 and 429 are temporary (`Retry-After` honoured on 429 and 503, in seconds or
 as an HTTP date); a redirect and every other 4xx are permanent. Messages and details
@@ -22,12 +29,14 @@ import email.utils
 import json
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
 from functools import cache
 
+import httpcore
 import httpx
 
 from ingest.deliver.destinations.base import DeliveryError
@@ -102,6 +111,9 @@ class Transport:
         # One client per host name: connections are pinned to an address, and two
         # names on one address must not share a TLS connection made for the other.
         self._clients: dict[str, httpx.Client] = {}
+        # Each client's last connection, kept alive for its next POST: a reused
+        # connection is not connected again, so its deadline must be told of it.
+        self._streams: dict[str, httpcore.NetworkStream] = {}
 
     def __enter__(self) -> Transport:
         return self
@@ -110,27 +122,34 @@ class Transport:
         for client in self._clients.values():
             client.close()
         self._clients.clear()
+        self._streams.clear()
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> Reply:
         """POST body to url; a 2xx answer is a Reply, anything else a DeliveryError."""
         target = self._vetted_url(url)
         address = self._vetted_address(target)
         started = time.monotonic()
-        try:
-            response, text = self._exchange(target, address, body, headers)
-        except httpx.TimeoutException:
-            raise self._error(
-                f"{self.wording.service} did not answer within {self.timeout:g} s.",
-                permanent=False,
-            ) from None
-        except httpx.HTTPError as exc:
-            raise self._error(
-                f"Could not reach {recorded_url(url)} ({exc or type(exc).__name__}).",
-                permanent=False,
-            ) from None
+        with Deadline(self.timeout) as deadline:
+            try:
+                response, text = self._exchange(target, address, body, headers, deadline)
+            except httpx.HTTPError as exc:
+                raise self._unreached(url, exc, late=deadline.passed) from None
         if not response.is_success:
             raise self._refusal(response, text)
         return Reply(response.status_code, time.monotonic() - started)
+
+    def _unreached(self, url: str, exc: httpx.HTTPError, *, late: bool) -> DeliveryError:
+        # A cut connection fails as a closed one (a read error, an incomplete answer):
+        # past the deadline, that is the timeout.
+        if late or isinstance(exc, httpx.TimeoutException):
+            return self._error(
+                f"{self.wording.service} did not answer within {self.timeout:g} s.",
+                permanent=False,
+            )
+        return self._error(
+            f"Could not reach {recorded_url(url)} ({exc or type(exc).__name__}).",
+            permanent=False,
+        )
 
     def _vetted_url(self, url: str) -> httpx.URL:
         try:
@@ -194,26 +213,42 @@ class Transport:
         )
 
     def _exchange(
-        self, target: httpx.URL, address: str, body: bytes, headers: dict[str, str]
+        self,
+        target: httpx.URL,
+        address: str,
+        body: bytes,
+        headers: dict[str, str],
+        deadline: Deadline,
     ) -> tuple[httpx.Response, str]:
         pinned = target.copy_with(host=address)  # httpx brackets an IPv6 address
-        client = self._clients.get(target.host)
-        if client is None:
-            client = self._clients[target.host] = httpx.Client(
-                verify=_tls(), timeout=self.timeout, follow_redirects=False, trust_env=False
-            )
+        client = self._client(target.host)
+        extensions: dict = {"trace": deadline.trace}
+        if target.scheme == "https":
+            extensions["sni_hostname"] = _host(target)
         request = client.build_request(
             "POST",
             pinned,
             content=body,
             headers={**headers, "Host": target.netloc.decode("ascii"), "User-Agent": USER_AGENT},
-            extensions={"sni_hostname": _host(target)} if target.scheme == "https" else {},
+            extensions=extensions,
         )
+        if kept := self._streams.pop(target.host, None):
+            deadline.watch(kept.get_extra_info("socket"))
         response = client.send(request, stream=True)
         try:
             return response, _first_bytes(response).decode("utf-8", errors="replace")
         finally:
             response.close()
+            if stream := response.extensions.get("network_stream"):
+                self._streams[target.host] = stream
+
+    def _client(self, host: str) -> httpx.Client:
+        client = self._clients.get(host)
+        if client is None:
+            client = self._clients[host] = httpx.Client(
+                verify=_tls(), timeout=self.timeout, follow_redirects=False, trust_env=False
+            )
+        return client
 
     def _refusal(self, response: httpx.Response, text: str) -> DeliveryError:
         status = response.status_code
@@ -245,6 +280,72 @@ class Transport:
     def _error(self, message: str, **fields) -> DeliveryError:
         fields["detail"] = self.redact(fields.get("detail", ""))
         return DeliveryError(self.redact(message), **fields)
+
+
+class Deadline:
+    """The total time one exchange may take. A timer shuts down the sockets of the
+    exchange's connection when it runs out: a read or write blocked in one then
+    returns at once, and httpx fails as if the endpoint had closed the connection.
+
+    It holds duplicates of the sockets, which it alone closes: a duplicate still
+    reaches the connection once TLS has wrapped (and detached) the socket it was made
+    from, and the cut can never hit a descriptor that the connection closed and
+    another thread reused. Use it as a context manager around one exchange."""
+
+    def __init__(self, seconds: float) -> None:
+        self.passed = False
+        self._sockets: list[socket.socket] = []
+        self._ended = False
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._ended = True
+            for duplicate in self._sockets:
+                duplicate.close()
+            self._sockets.clear()
+
+    def trace(self, event: str, info: dict) -> None:
+        """httpcore's `trace` extension: each new connection is watched from the moment
+        it connects, before TLS and before anything is sent."""
+        if event == "connection.connect_tcp.complete" and info.get("return_value"):
+            self.watch(info["return_value"].get_extra_info("socket"))
+
+    def watch(self, sock: socket.socket | None) -> None:
+        """Cut sock with the exchange (at once if the deadline has already passed)."""
+        try:
+            duplicate = socket.fromfd(sock.fileno(), sock.family, sock.type)  # type: ignore[union-attr]
+        except (AttributeError, OSError):  # none, or closed since its last use
+            return
+        with self._lock:
+            if self._ended:
+                duplicate.close()
+                return
+            self._sockets.append(duplicate)
+            if self.passed:
+                _shut(duplicate)
+
+    def _cut(self) -> None:
+        with self._lock:
+            if self._ended:
+                return
+            self.passed = True
+            for duplicate in self._sockets:
+                _shut(duplicate)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # the endpoint closed it first
+        pass
 
 
 class Redactor:

@@ -308,6 +308,18 @@ def test_no_answer_within_the_timeout_is_temporary(receiver):
     assert str(error) == "The endpoint did not answer within 0.3 s."
 
 
+def test_slow_answers_within_the_timeout_are_taken_each_request_its_own(receiver):
+    """The deadline is per request: a send of two requests, each slow but within the
+    timeout, takes longer than the timeout and still succeeds."""
+    receiver.replies += [Reply(200, delay=0.4), Reply(200, delay=0.4)]
+    batch = Batch("stripe", events=[track(1)], objects=[ObjectSet("charges", "ch_1", {})])
+
+    answer = make(receiver.url, timeout_seconds=0.7).send(batch)
+
+    assert answer.status == 200 and answer.seconds > 0.7
+    assert [received.path for received in receiver.received] == ["/v1/batch", "/v1/set"]
+
+
 def test_a_refused_connection_is_temporary():
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))

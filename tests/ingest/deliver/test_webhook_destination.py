@@ -183,6 +183,18 @@ def test_a_server_error_is_temporary_and_a_retry_is_signed_afresh(receiver, monk
     assert verify_signature(SECRET, retry.headers["x-signature"], retry.body, now=later)
 
 
+def test_a_slow_answer_within_the_timeout_is_taken_and_a_later_one_is_temporary(receiver):
+    receiver.replies += [Reply(200, b"ok", delay=0.3), Reply(200, b"ok", delay=1.0)]
+    webhook = make(receiver.url, timeout_seconds=0.6)
+
+    assert webhook.send(BATCH).status == 200
+    with pytest.raises(DeliveryError) as caught:
+        webhook.send(BATCH)
+
+    assert not caught.value.permanent
+    assert str(caught.value) == "The webhook endpoint did not answer within 0.6 s."
+
+
 def test_a_query_string_in_the_url_is_not_logged(receiver, caplog):
     caplog.set_level(logging.INFO)
 
