@@ -34,12 +34,15 @@ def destinations_due(destination_ids: set[int]) -> None:
 
 
 def destination_deliver(*, destination_id: int) -> int:
-    """One turn of a destination; another is queued at once when more is due.
-    Returns how many deliveries were settled."""
-    settled, more = _turn(destination_id=destination_id)
-    if more:
+    """One turn of a destination; another is queued at once when more is due, else
+    for when the first retry it scheduled is due. Returns how many deliveries were
+    settled."""
+    turn = _turn(destination_id=destination_id)
+    if turn.more:
         queue.deliver(destination_id)
-    return settled
+    elif turn.retry_in_s is not None:
+        queue.deliver_later(destination_id, in_s=turn.retry_in_s)
+    return turn.settled
 
 
 def deliveries_sweep() -> list[int]:

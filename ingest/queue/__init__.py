@@ -74,6 +74,11 @@ def deliver(destination_id: int) -> None:
     broker.send(DELIVER, destination_id)
 
 
+def deliver_later(destination_id: int, *, in_s: float) -> None:
+    """Queue a turn of a destination for when its first retry is due."""
+    broker.send(DELIVER, destination_id, countdown=in_s)
+
+
 def deliver_soon(destination_id: int) -> None:
     """Queue a turn of a destination after DELIVERY_LINGER_MS, unless this process
     queued one that has not started yet: what is recorded meanwhile waits for it."""
