@@ -113,6 +113,9 @@ def test_owner_creates_a_webhook_destination_sees_its_secret_once_and_sends_a_te
     answer = row.locator(".test-result")
     expect(answer.locator('[data-answer="ok"]')).to_have_text("taken")
     expect(answer).to_contain_text("HTTP 200")
+    # Taken: the product's summary of what it sent, not passed off as the answer.
+    expect(answer).to_contain_text("1 event and 0 objects in one request.")
+    expect(answer).not_to_contain_text("What the destination answered")
     test_event = json.loads(receiver.to("/first")[-1]["body"])["events"][0]
     assert test_event["event"] == "Send Test"
 
@@ -206,7 +209,13 @@ def test_owner_replays_a_dead_letter_edits_disables_and_deletes(login, owner_api
     row.get_by_text("Delivery dead letters").click()
     letter = row.locator(".dead-letter")
     expect(letter).to_contain_text("HTTP 400")
-    expect(letter).to_contain_text(f"source {slug}")
+    expect(letter).to_contain_text(f"source {slug} · 1 attempt(s)")  # nothing delivered
+    # Refused: the destination's own answer, under its label.
+    row.get_by_role("button", name="Send test").click()
+    answer = row.locator(".test-result")
+    expect(answer.locator('[data-answer="refused"]')).to_have_text("not taken")
+    expect(answer).to_contain_text("What the destination answered (first 1 KB):")
+    expect(answer.locator(".answer-detail")).to_contain_text("not today")
     receiver.refusing.discard("/flaky")
     letter.get_by_role("button", name="Replay").click()
     wait_until(lambda: [r for r in receiver.to("/flaky") if b"Refund Issued" in r["body"]],

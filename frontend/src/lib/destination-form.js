@@ -110,8 +110,9 @@ function wirePresets(data, fieldset) {
       : `Required for ${preset.name || "this service"}.${example}`;
     const help = [preset.write_key_help, preset.check_note,
       preset.takes_objects === false ? `${preset.name} has no Object API: it takes events only.` : ""];
+    // The space before the link stays outside it, so the underline starts at the word.
     $('[data-help="write_key"]', fieldset).replaceChildren(help.filter(Boolean).join(" ") || WORDS.write_key.help,
-      preset.docs_url ? h("a", { href: preset.docs_url, target: "_blank", rel: "noopener" }, ` ${preset.name} docs`) : "");
+      ...(preset.docs_url ? [" ", h("a", { href: preset.docs_url, target: "_blank", rel: "noopener" }, `${preset.name} docs`)] : []));
   };
   select.addEventListener("change", show);
   show();
