@@ -147,6 +147,30 @@ def test_a_bad_url_is_refused_next_to_its_field_and_nothing_typed_is_lost(login)
     screenshot(page, "destinations-field-error")
 
 
+def test_a_missing_url_is_said_in_the_form_shown(login):
+    page = login("owner", refusals=True)
+    page.goto(PAGE)
+    page.select_option("#create-kind", "webhook")
+    page.fill("#create-name", "No URL yet")
+    page.get_by_role("button", name="Create destination").click()
+    # In the webhook fieldset, not the hidden one of the kind shown first.
+    shown = page.locator('fieldset[data-kind="webhook"] [data-error="config"]')
+    expect(shown).to_have_text("Required: url.")
+    expect(shown).to_be_visible()
+    expect(page.locator("#create-name")).to_have_value("No URL yet")
+
+
+def test_a_long_name_wraps_instead_of_widening_the_page(login, owner_api, receiver):
+    name = "N" * 100  # the longest a name may be, without a space to break at
+    long = webhook(owner_api, receiver, name, "/long")
+    page = login("owner")
+    page.goto(PAGE)
+    expect(row_of(page, name)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # The routing test after this one counts the workspace's destinations.
+    assert owner_api.delete(f"destinations/{long['id']}/").status_code == 204
+
+
 def test_the_source_chooses_where_it_sends_and_the_debugger_marks_the_delivery(
     login, owner_api, receiver
 ):

@@ -141,8 +141,9 @@ export function showDestinationErrors(form, error) {
   for (const node of $$("[data-error]", form)) node.textContent = "";
   const unplaced = [];
   for (const [field, messages] of Object.entries(error.errors || {})) {
-    // A failed check names the field to fix (ingest.destinations.CHECKED_FIELD).
-    const slot = $(`[data-error="${CSS.escape(field)}"]`, form);
+    // A failed check names the field to fix (ingest.destinations.CHECKED_FIELD). Each
+    // kind's fieldset has its own "config" slot: the one shown, not the first.
+    const slot = $$(`[data-error="${CSS.escape(field)}"]`, form).find((node) => !node.closest("[hidden]"));
     if (slot) slot.textContent = messages.join(" ");
     else unplaced.push(...messages);
   }
