@@ -3,10 +3,16 @@
 It consumes the same queues a separate `celery worker` would, from the in-process
 broker, in a daemon thread. Signal handlers belong to the main thread (Daphne's),
 so the worker is told not to install any.
+
+The periodic tasks (the sweep, the retention cleanup) are sent by a beat in a thread of
+this process too. The worker's own beat (`beat=True`) would fork a process, and with the
+in-process broker what a forked beat sends stays in its own copy of the broker: no worker
+would ever see it (and the fork outlives a server stopped with a plain `kill`).
 """
 
 import threading
 
+from celery.beat import EmbeddedService
 from celery.worker import WorkController
 
 from functions_ide import celery_adapter
@@ -24,6 +30,7 @@ class EmbeddedWorkController(WorkController):
 
 
 _worker: EmbeddedWorkController | None = None
+_beat = None  # the beat thread (celery.beat._Threaded), when started
 _lock = threading.Lock()
 
 
@@ -32,7 +39,7 @@ def start(
 ) -> EmbeddedWorkController:
     """Start the embedded worker once per process and wait until it consumes.
     With `beat`, it also runs the periodic tasks (the sweep, the retention cleanup)."""
-    global _worker
+    global _worker, _beat
     with _lock:
         if _worker is not None:
             return _worker
@@ -45,7 +52,6 @@ def start(
             without_heartbeat=True,
             without_mingle=True,
             without_gossip=True,
-            beat=beat,
             loglevel="WARNING",
         )
         worker.ready = threading.Event()
@@ -54,12 +60,18 @@ def start(
         if not worker.ready.wait(timeout):
             raise RuntimeError("The embedded Celery worker did not start.")
         _worker = worker
+        if beat:
+            _beat = EmbeddedService(app, thread=True)
+            _beat.start()
         return worker
 
 
 def stop() -> None:
-    global _worker
+    global _worker, _beat
     with _lock:
+        if _beat is not None:
+            _beat.stop()
+            _beat = None
         if _worker is not None:
             _worker.stop(in_sighandler=False)
             _worker = None

@@ -111,18 +111,15 @@ function headersFromText(text) {
 }
 function buildRequest() {
   const query = $("#query").value.trim().replace(/^\?/, "");
-  const request = {
+  return {
     method: $("#method").value,
     url: `https://example.com/webhook${query ? `?${query}` : ""}`,
     headers: headersFromText($("#headers").value),
+    // The body as written, byte for byte: a signature over it (Stripe-Signature,
+    // X-Hub-Signature-256) checks out as it did for the sender. Parsed and sent as
+    // `body`, it would be serialised again, with other spacing.
+    rawBody: bodyEditor.getValue(),
   };
-  const text = bodyEditor.getValue();
-  try {
-    request.body = JSON.parse(text);
-  } catch {
-    request.rawBody = text;
-  }
-  return request;
 }
 function fillManualInput(request) {
   const url = new URL(request.url || "https://example.com/webhook");
@@ -135,7 +132,7 @@ function applySample(index) {
   const sample = state.samples[index];
   if (!sample) return;
   fillManualInput(sample.request);
-  if (sample.settings) settingsPanel.setTestValues(sample.settings);
+  settingsPanel.setTestValues(sample.settings || {});
 }
 $("#sample").addEventListener("change", () => applySample(Number($("#sample").value)));
 

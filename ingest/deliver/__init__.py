@@ -40,18 +40,20 @@ def destinations_due(destination_ids: set[int]) -> None:
 
 def destination_deliver(*, destination_id: int) -> int:
     """One turn of a destination, if this process has a slot for it (else it is queued
-    again, after SLOT_WAIT_S); another is queued at once when more is due. Returns how
-    many deliveries were settled."""
+    again, after SLOT_WAIT_S); another is queued at once when more is due, else for
+    when the first retry it scheduled is due. Returns how many deliveries were settled."""
     if not slots.take(destination_id):
         queue.deliver(destination_id, in_s=SLOT_WAIT_S)
         return 0
     try:
-        settled, more = _turn(destination_id=destination_id)
+        turn = _turn(destination_id=destination_id)
     finally:
         slots.give_back(destination_id)
-    if more:
+    if turn.more:
         queue.deliver(destination_id)
-    return settled
+    elif turn.retry_in_s is not None:
+        queue.deliver(destination_id, in_s=turn.retry_in_s)
+    return turn.settled
 
 
 def count_worker_threads_with(threads) -> None:

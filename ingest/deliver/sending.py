@@ -28,15 +28,25 @@ MAX_TURN_ROWS = 2_000
 logger = logging.getLogger(__name__)
 
 
-def destination_deliver(*, destination_id: int) -> tuple[int, bool]:
-    """One turn of a destination: claim, send, settle. Returns how many deliveries
-    it settled, and whether more are due now (the caller queues another turn)."""
+@dataclass(frozen=True)
+class Turn:
+    """What a turn did, for the caller to queue the next one: how many deliveries it
+    settled, whether more are due now, and in how many seconds the first retry it
+    scheduled is due (None when it scheduled none)."""
+
+    settled: int
+    more: bool = False
+    retry_in_s: float | None = None
+
+
+def destination_deliver(*, destination_id: int) -> Turn:
+    """One turn of a destination: claim, send, settle."""
     destination = Destination.objects.filter(pk=destination_id, enabled=True).first()
     if destination is None:
-        return 0, False
+        return Turn(0)
     deliveries = _claim(destination)
     if not deliveries:
-        return 0, False
+        return Turn(0)
     by_source = defaultdict(list)
     for delivery in deliveries:
         by_source[delivery.ingest_event.source].append(delivery)
@@ -47,7 +57,14 @@ def destination_deliver(*, destination_id: int) -> tuple[int, bool]:
     more = len(deliveries) == settings.DELIVERY_BATCH_MAX or any(
         d.status == Status.PENDING for d in deliveries
     )
-    return len(deliveries), more and not backing_off
+    return Turn(len(deliveries), more and not backing_off, _first_retry_in(deliveries))
+
+
+def _first_retry_in(deliveries: list[Delivery]) -> float | None:
+    retries = [d.next_attempt_at for d in deliveries if d.status == Status.RETRYING]
+    if not retries:
+        return None
+    return max(0.0, (min(retries) - timezone.now()).total_seconds())
 
 
 def _claim(destination: Destination) -> list[Delivery]:

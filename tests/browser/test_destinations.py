@@ -113,6 +113,9 @@ def test_owner_creates_a_webhook_destination_sees_its_secret_once_and_sends_a_te
     answer = row.locator(".test-result")
     expect(answer.locator('[data-answer="ok"]')).to_have_text("taken")
     expect(answer).to_contain_text("HTTP 200")
+    # Taken: the product's summary of what it sent, not passed off as the answer.
+    expect(answer).to_contain_text("1 event and 0 objects in one request.")
+    expect(answer).not_to_contain_text("What the destination answered")
     test_event = json.loads(receiver.to("/first")[-1]["body"])["events"][0]
     assert test_event["event"] == "Send Test"
 
@@ -142,6 +145,30 @@ def test_a_bad_url_is_refused_next_to_its_field_and_nothing_typed_is_lost(login)
     expect(page.locator("#create-messages")).to_have_value("events")
     expect(row_of(page, "Broken")).to_have_count(0)
     screenshot(page, "destinations-field-error")
+
+
+def test_a_missing_url_is_said_in_the_form_shown(login):
+    page = login("owner", refusals=True)
+    page.goto(PAGE)
+    page.select_option("#create-kind", "webhook")
+    page.fill("#create-name", "No URL yet")
+    page.get_by_role("button", name="Create destination").click()
+    # In the webhook fieldset, not the hidden one of the kind shown first.
+    shown = page.locator('fieldset[data-kind="webhook"] [data-error="config"]')
+    expect(shown).to_have_text("Required: url.")
+    expect(shown).to_be_visible()
+    expect(page.locator("#create-name")).to_have_value("No URL yet")
+
+
+def test_a_long_name_wraps_instead_of_widening_the_page(login, owner_api, receiver):
+    name = "N" * 100  # the longest a name may be, without a space to break at
+    long = webhook(owner_api, receiver, name, "/long")
+    page = login("owner")
+    page.goto(PAGE)
+    expect(row_of(page, name)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # The routing test after this one counts the workspace's destinations.
+    assert owner_api.delete(f"destinations/{long['id']}/").status_code == 204
 
 
 def test_the_source_chooses_where_it_sends_and_the_debugger_marks_the_delivery(
@@ -206,7 +233,13 @@ def test_owner_replays_a_dead_letter_edits_disables_and_deletes(login, owner_api
     row.get_by_text("Delivery dead letters").click()
     letter = row.locator(".dead-letter")
     expect(letter).to_contain_text("HTTP 400")
-    expect(letter).to_contain_text(f"source {slug}")
+    expect(letter).to_contain_text(f"source {slug} · 1 attempt(s)")  # nothing delivered
+    # Refused: the destination's own answer, under its label.
+    row.get_by_role("button", name="Send test").click()
+    answer = row.locator(".test-result")
+    expect(answer.locator('[data-answer="refused"]')).to_have_text("not taken")
+    expect(answer).to_contain_text("What the destination answered (first 1 KB):")
+    expect(answer.locator(".answer-detail")).to_contain_text("not today")
     receiver.refusing.discard("/flaky")
     letter.get_by_role("button", name="Replay").click()
     wait_until(lambda: [r for r in receiver.to("/flaky") if b"Refund Issued" in r["body"]],

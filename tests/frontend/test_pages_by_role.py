@@ -73,3 +73,21 @@ def test_members_cannot_open_connect_a_source(client, world, owner, source_admin
 def test_switcher_links_to_the_functions_catalog(client, owner, workspace):
     logged_in(client, owner)
     assert b'href="/workspaces/acme/functions/"' in client.get("/workspaces/").content
+
+
+def test_a_refusal_is_a_page_that_says_why(client, source_admin):
+    logged_in(client, source_admin)
+    response = client.get("/workspaces/acme/functions/new/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Only workspace owners may change functions." in page
+    assert 'href="/workspaces/"' in page and "admin@acme.example" in page  # the product's page
+
+
+def test_a_missing_page_is_a_page_that_says_where_to_go(client, world, outsider):
+    logged_in(client, outsider)
+    response = client.get(f"/workspaces/acme/functions/{world['function'].pk}/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "belongs to a workspace you are not a member of" in page
+    assert 'href="/workspaces/"' in page

@@ -9,9 +9,13 @@ export function initCatcher({ path, can, use }) {
   let captures = [];
   let waiting = false;
 
+  // The request with the body exactly as it arrived (`body`, the raw text), not the
+  // parsed JSON: the sender's signature is over those bytes.
   async function requestOf(capture) {
-    if (capture.request) return capture.request;
-    return (await api("GET", path(`functions/${functionId}/captures/${capture.id}/`))).request;
+    const whole = capture.request ? capture : await api("GET", path(`functions/${functionId}/captures/${capture.id}/`));
+    const request = { ...whole.request, rawBody: whole.body ?? "" };
+    delete request.body;
+    return request;
   }
   async function apply(capture, runNow) {
     const request = await requestOf(capture);

@@ -111,7 +111,10 @@ export function initSettingsPanel({ container, can, onChange }) {
       }
       return values;
     },
+    // These values only, in place of what was typed: a sample brings the settings it
+    // runs with, and one without a secret must not run with the previous sample's.
     setTestValues(values) {
+      typed.clear();
       for (const [name, value] of Object.entries(values)) typed.set(name, value);
       render(definitions, masked);
     },

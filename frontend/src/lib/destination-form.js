@@ -110,8 +110,9 @@ function wirePresets(data, fieldset) {
       : `Required for ${preset.name || "this service"}.${example}`;
     const help = [preset.write_key_help, preset.check_note,
       preset.takes_objects === false ? `${preset.name} has no Object API: it takes events only.` : ""];
+    // The space before the link stays outside it, so the underline starts at the word.
     $('[data-help="write_key"]', fieldset).replaceChildren(help.filter(Boolean).join(" ") || WORDS.write_key.help,
-      preset.docs_url ? h("a", { href: preset.docs_url, target: "_blank", rel: "noopener" }, ` ${preset.name} docs`) : "");
+      ...(preset.docs_url ? [" ", h("a", { href: preset.docs_url, target: "_blank", rel: "noopener" }, `${preset.name} docs`)] : []));
   };
   select.addEventListener("change", show);
   show();
@@ -140,8 +141,9 @@ export function showDestinationErrors(form, error) {
   for (const node of $$("[data-error]", form)) node.textContent = "";
   const unplaced = [];
   for (const [field, messages] of Object.entries(error.errors || {})) {
-    // A failed check names the field to fix (ingest.destinations.CHECKED_FIELD).
-    const slot = $(`[data-error="${CSS.escape(field)}"]`, form);
+    // A failed check names the field to fix (ingest.destinations.CHECKED_FIELD). Each
+    // kind's fieldset has its own "config" slot: the one shown, not the first.
+    const slot = $$(`[data-error="${CSS.escape(field)}"]`, form).find((node) => !node.closest("[hidden]"));
     if (slot) slot.textContent = messages.join(" ");
     else unplaced.push(...messages);
   }

@@ -180,7 +180,10 @@ function testAnswer(answer) {
         answer.ok ? "taken" : "not taken"),
       ` ${took}`),
     answer.error ? h("p", { class: "error" }, answer.error) : null,
-    answer.detail ? [h("p", { class: "muted small" }, "What the destination answered (first 1 KB):"),
+    // Taken, `detail` is the product's summary of what it sent; refused, the first 1 KB
+    // of the destination's own answer.
+    answer.detail && answer.ok ? h("p", { class: "answer-detail" }, answer.detail) : null,
+    answer.detail && !answer.ok ? [h("p", { class: "muted small" }, "What the destination answered (first 1 KB):"),
       h("pre", { class: "answer-detail" }, answer.detail)] : null);
 }
 
@@ -240,13 +243,16 @@ function deadLetters(page, id) {
   return details;
 }
 
+// A dead letter's event and object counts are what it delivered before it failed (part
+// of a batch); its time is when its output was recorded (a dead letter's
+// next_attempt_at is no time anything happened).
 function deadLetter(page, letter, replay) {
-  const what = [letter.event_count && `${letter.event_count} event(s)`, letter.object_count && `${letter.object_count} object(s)`]
+  const taken = [letter.event_count && `${letter.event_count} event(s)`, letter.object_count && `${letter.object_count} object(s)`]
     .filter(Boolean).join(", ");
   return h("li", { class: "dead-letter", "data-delivery": letter.id },
     h("div", {},
-      h("div", {}, formatTime(letter.next_attempt_at || letter.created_at), ` · source ${letter.source} · ${what || "nothing"} · ${letter.attempts} attempt(s)`,
-        letter.http_status ? ` · HTTP ${letter.http_status}` : ""),
+      h("div", {}, formatTime(letter.created_at), ` · source ${letter.source}`, taken ? ` · ${taken} delivered` : "",
+        ` · ${letter.attempts} attempt(s)`, letter.http_status ? ` · HTTP ${letter.http_status}` : ""),
       h("div", { class: "error" }, letter.error || "No error recorded.")),
     page.data.can_manage ? h("button", { type: "button", onclick: () => replay({ ids: [letter.id] }) }, "Replay") : null);
 }

@@ -177,8 +177,9 @@ class Transport:
         except BlockedAddress:
             raise self._error(
                 f"{host} is a private address (loopback, private network, link-local or "
-                "cloud metadata): destinations may only reach public addresses unless "
-                "the deployment allows private networks.",
+                "cloud metadata): destinations may only reach public addresses. To deliver "
+                "to your own machine or network, restart the product with "
+                "DESTINATIONS_ALLOW_PRIVATE_NETWORK=on (trusted networks only).",
                 permanent=True,
             ) from None
         except (OSError, UnicodeError):

@@ -119,6 +119,29 @@ def test_a_server_error_is_retried_after_a_backoff(client, receiver, turns, sett
     assert (delivery.status, delivery.attempts, delivery.error) == ("delivered", 2, "")
 
 
+def test_a_failed_turn_queues_the_next_turn_for_when_the_retry_is_due(
+    client, receiver, turns, settings
+):
+    settings.DELIVERY_BACKOFF_BASE_S = 60
+    source = source_running(TRACK_AND_SET)
+    destination = segment(source.workspace, receiver)
+    event_id = run_webhook(client, source)
+    receiver.replies = [Reply(503)]
+    deliver(destination)
+    due = Delivery.objects.get(ingest_event_id=event_id).next_attempt_at
+    sent = [c for c in turns.send.call_args_list if c.args[0] == "ingest.deliver"]
+    assert [c.args[1] for c in sent] == [destination.pk]
+    # Queued for the retry's time (not left for the sweep, which comes much later).
+    expected = (due - timezone.now()).total_seconds()
+    assert expected <= sent[0].kwargs["countdown"] <= expected + 1
+    receiver.replies = [Reply(400)]  # refused for good: a dead letter, no more turns
+    Delivery.objects.update(next_attempt_at=timezone.now())
+    turns.reset_mock()
+    deliver(destination)
+    assert Delivery.objects.get(ingest_event_id=event_id).status == "failed"
+    assert not [c for c in turns.send.call_args_list if c.args[0] == "ingest.deliver"]
+
+
 def test_retry_after_is_honoured(client, receiver, turns, settings):
     settings.DELIVERY_BACKOFF_BASE_S = 1
     source = source_running(TRACK_AND_SET)

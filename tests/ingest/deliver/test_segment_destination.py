@@ -430,6 +430,7 @@ def test_private_addresses_are_refused_unless_allowed(receiver):
 
     assert error.permanent
     assert str(error).startswith("127.0.0.1 is a private address")
+    assert "restart the product with DESTINATIONS_ALLOW_PRIVATE_NETWORK=on" in str(error)
     assert receiver.received == []
 
     make(receiver.url, allow_private_network=True).send(Batch("s", events=[track(1)]))
