@@ -1,8 +1,8 @@
 """The destination kinds, and the one place that builds a kind from its row.
 
 Each kind module knows nothing of Django: what it needs of the deployment (the
-product's public URL, whether private networks may be reached, the embedded
-warehouse's file) is given here."""
+product's public URL, whether private networks may be reached, the product's own
+database, the embedded warehouse's file) is given here."""
 
 from importlib import import_module
 from pathlib import Path
@@ -46,6 +46,21 @@ def _deployment(destination) -> dict:
             "public_url": settings.PUBLIC_URL,
             "allow_private_network": settings.DESTINATIONS_ALLOW_PRIVATE_NETWORK,
         }
+    if destination.kind == "postgres":
+        return {
+            "allow_private_network": settings.DESTINATIONS_ALLOW_PRIVATE_NETWORK,
+            "product_database": _product_database(),
+        }
     if destination.kind == "duckdb":
         return {"path": str(warehouse_file(destination.workspace))}
     return {}
+
+
+def _product_database() -> dict | None:
+    """The product's own PostgreSQL, which no warehouse DSN may name (its tables would
+    take the loads: memberships, settings), even where private networks are allowed."""
+    database = settings.DATABASES["default"]
+    if "postgresql" not in database["ENGINE"]:
+        return None
+    return {"host": database.get("HOST") or "", "port": database.get("PORT") or 5432,
+            "name": database["NAME"]}  # fmt: skip

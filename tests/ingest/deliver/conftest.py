@@ -15,6 +15,9 @@ from tests.faults.stack import PG, reachable
 from tests.ingest.deliver.receiver import Receiver, serve
 
 ADMIN_DSN = f"postgresql://postgres@{PG[0]}:{PG[1]}"
+# The test PostgreSQL is on loopback, which a warehouse reaches only where the
+# deployment allows private networks (DESTINATIONS_ALLOW_PRIVATE_NETWORK).
+LOOPBACK = {"allow_private_network": True}
 # The machine's PostgreSQL is shared: names of this session's own.
 TEST_DATABASE = f"fi_wh_test_{os.getpid()}"
 
@@ -127,7 +130,7 @@ class PostgresLook(Warehouse):
     text_type = "text"
 
     def __init__(self, dsn: str) -> None:
-        super().__init__(PostgresWarehouse({}, {"dsn": dsn}))
+        super().__init__(PostgresWarehouse(LOOPBACK, {"dsn": dsn}))
         self.dsn = dsn
 
     def query(self, query, params=None):

@@ -15,7 +15,7 @@ from ingest.deliver.destinations.base import Batch, DeliveryError
 from ingest.deliver.destinations.warehouse import PostgresWarehouse
 from ingest.deliver.destinations.warehouse import postgres as dialect
 from tests.faults.stack import free_port
-from tests.ingest.deliver.conftest import ADMIN_DSN, TEST_DATABASE, admin
+from tests.ingest.deliver.conftest import ADMIN_DSN, LOOPBACK, TEST_DATABASE, admin
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -31,7 +31,7 @@ BATCH = Batch(
 
 
 def refused(dsn: str, call: str = "check") -> DeliveryError:
-    destination = PostgresWarehouse({}, {"dsn": dsn})
+    destination = PostgresWarehouse(LOOPBACK, {"dsn": dsn})
     with pytest.raises(DeliveryError) as caught:
         destination.check() if call == "check" else destination.send(BATCH)
     return caught.value
@@ -63,7 +63,7 @@ def dsn_of(role: str) -> str:
 
 
 def test_check_reports_what_it_reached(pg_dsn):
-    answer = PostgresWarehouse({}, {"dsn": pg_dsn}).check()
+    answer = PostgresWarehouse(LOOPBACK, {"dsn": pg_dsn}).check()
 
     assert answer.status is None
     assert f"database {TEST_DATABASE} as role postgres: can create schemas" in answer.detail
@@ -129,7 +129,7 @@ def test_a_role_without_create_on_the_database_cannot_pass_check(role):
     )
     assert error.permanent
     with pytest.raises(DeliveryError) as caught:
-        PostgresWarehouse({}, {"dsn": dsn_of(role)}).send(BATCH)
+        PostgresWarehouse(LOOPBACK, {"dsn": dsn_of(role)}).send(BATCH)
     assert "refused the load into schema shop: permission denied" in str(caught.value)
     assert caught.value.permanent
 
@@ -138,7 +138,7 @@ def test_a_schema_made_for_the_role_is_enough_to_load(role, pg_dsn):
     with admin(TEST_DATABASE) as db:
         db.execute(f'CREATE SCHEMA shop AUTHORIZATION "{role}"')
 
-    answer = PostgresWarehouse({}, {"dsn": dsn_of(role)}).send(BATCH)
+    answer = PostgresWarehouse(LOOPBACK, {"dsn": dsn_of(role)}).send(BATCH)
 
     assert "Loaded 6 rows into 2 tables of shop" in answer.detail
 
@@ -149,7 +149,7 @@ def test_a_schema_made_for_the_role_is_enough_to_load(role, pg_dsn):
 def test_a_table_the_role_may_not_write_is_permanent(role, pg_dsn):
     with admin(TEST_DATABASE) as db:
         db.execute(f'GRANT CREATE ON DATABASE "{TEST_DATABASE}" TO "{role}"')
-    PostgresWarehouse({}, {"dsn": dsn_of(role)}).send(BATCH)
+    PostgresWarehouse(LOOPBACK, {"dsn": dsn_of(role)}).send(BATCH)
     with admin(TEST_DATABASE) as db:
         db.execute("ALTER TABLE shop.paid OWNER TO postgres")
         db.execute(f'GRANT SELECT ON shop.paid TO "{role}"')
@@ -161,21 +161,21 @@ def test_a_table_the_role_may_not_write_is_permanent(role, pg_dsn):
 
 
 def test_data_the_database_rejects_is_permanent(pg_dsn):
-    PostgresWarehouse({}, {"dsn": pg_dsn}).send(BATCH)
+    PostgresWarehouse(LOOPBACK, {"dsn": pg_dsn}).send(BATCH)
     with admin(TEST_DATABASE) as db:
         db.execute("ALTER TABLE shop.paid ADD CONSTRAINT small CHECK (amount < 10)")
     too_big = Batch("shop", events=[{"type": "track", "messageId": "m9", "event": "Paid",
                                       "properties": {"amount": 99}}])  # fmt: skip
 
     with pytest.raises(DeliveryError) as caught:
-        PostgresWarehouse({}, {"dsn": pg_dsn}).send(too_big)
+        PostgresWarehouse(LOOPBACK, {"dsn": pg_dsn}).send(too_big)
 
     assert 'violates check constraint "small"' in str(caught.value)
     assert caught.value.permanent
 
 
 def test_a_table_locked_by_someone_else_is_temporary(pg_dsn, monkeypatch):
-    PostgresWarehouse({}, {"dsn": pg_dsn}).send(BATCH)
+    PostgresWarehouse(LOOPBACK, {"dsn": pg_dsn}).send(BATCH)
     monkeypatch.setattr(dialect, "LOCK_TIMEOUT", "200ms")
 
     with admin(TEST_DATABASE) as db, db.transaction():
@@ -187,7 +187,7 @@ def test_a_table_locked_by_someone_else_is_temporary(pg_dsn, monkeypatch):
 
 
 def test_a_connection_cut_during_a_load_is_temporary_and_the_retry_loads_once(pg_dsn):
-    destination = PostgresWarehouse({}, {"dsn": pg_dsn})
+    destination = PostgresWarehouse(LOOPBACK, {"dsn": pg_dsn})
     destination.send(Batch("shop", events=BATCH.events[:1]))
     outcome: list = []
 

@@ -12,13 +12,12 @@ from contextlib import contextmanager
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
 
 from ingest.deliver.destinations.base import DeliveryError
+from ingest.deliver.destinations.warehouse.dsn import Dsn, ProductDatabase, redact
 from ingest.deliver.destinations.warehouse.loader import Loader, Warehouse
 from ingest.deliver.destinations.warehouse.values import BOOLEAN, NUMERIC, TEXT, TIMESTAMP
 
-CONNECT_TIMEOUT_S = 10
 STATEMENT_TIMEOUT = "60s"
 LOCK_TIMEOUT = "10s"  # waiting this long for a table (a long query of the user's) is temporary
 
@@ -45,8 +44,13 @@ class PostgresDialect:
     }
     placeholder = "%s"
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(
+        self, dsn: str, *, allow_private: bool, product: ProductDatabase | None
+    ) -> None:
         self.dsn = dsn
+        self.target = Dsn.parse(dsn)  # refuses what a DSN may not say, before any connect
+        self.allow_private = allow_private
+        self.product = product
 
     @contextmanager
     def transaction(self, what: str, *, commit: bool = True) -> Iterator[psycopg.Connection]:
@@ -62,12 +66,10 @@ class PostgresDialect:
             raise self._refused(what, exc) from None
 
     def _connect(self) -> psycopg.Connection:
+        # Vetted at every connect: the name may resolve elsewhere by the next load.
+        conninfo = self.target.parameters(allow_private=self.allow_private, product=self.product)
         try:
-            return psycopg.connect(
-                self.dsn,
-                connect_timeout=CONNECT_TIMEOUT_S,
-                application_name="functions-ide warehouse",
-            )
+            return psycopg.connect(conninfo)
         except psycopg.Error as exc:
             reason = redact(str(exc), self.dsn)
             permanent = isinstance(exc, psycopg.ProgrammingError) or bool(_REFUSED.search(reason))
@@ -119,7 +121,9 @@ class PostgresDialect:
 
 class PostgresWarehouse(Warehouse):
     """A PostgreSQL database the owner points at. credentials: {"dsn": "postgresql://…"}
-    (a URI or key=value string, as libpq takes it)."""
+    (a URI or key=value string, saying only what dsn.py allows). config, from the
+    deliver stage: allow_private_network, and product_database (the product's own, which
+    is never a warehouse)."""
 
     kind = "postgres"
 
@@ -129,34 +133,12 @@ class PostgresWarehouse(Warehouse):
             raise DeliveryError(
                 "PostgreSQL refused the connection: the destination has no DSN.", permanent=True
             )
-        return Loader(PostgresDialect(dsn))
-
-
-def redact(text: str, dsn: str) -> str:
-    """The text without the DSN's password, wherever libpq may have echoed it."""
-    for password in sorted(_passwords(dsn), key=len, reverse=True):
-        text = text.replace(password, "***")
-    text = re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
-    return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", text, flags=re.I)
-
-
-# Where a DSN that libpq cannot read holds its password: the user info of a URI (up to
-# the @, spaces included: libpq quotes such a password back when it refuses it), a
-# `password=` of its query, a `password=` keyword (quoted or not).
-_WRITTEN_PASSWORDS = (
-    re.compile(r"://[^:/@\s]*:([^@]*)@"),
-    re.compile(r"[?&]password=([^&#]*)", re.I),
-    re.compile(r"password\s*=\s*'((?:[^'\\]|\\.)*)'", re.I),
-    re.compile(r"password\s*=\s*([^'\s]\S*)", re.I),
-)
-
-
-def _passwords(dsn: str) -> set[str]:
-    try:
-        password = conninfo_to_dict(dsn).get("password") or ""
-    except psycopg.Error:
-        return {m for pattern in _WRITTEN_PASSWORDS for m in pattern.findall(dsn) if m}
-    return {password} if password else set()
+        dialect = PostgresDialect(
+            dsn,
+            allow_private=bool(self.config.get("allow_private_network", False)),
+            product=ProductDatabase.from_config(self.config),
+        )
+        return Loader(dialect)
 
 
 def _first_line(text: str) -> str:
