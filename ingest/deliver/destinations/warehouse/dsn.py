@@ -133,9 +133,7 @@ class Dsn:
     def dbname(self) -> str:
         return self.options.get("dbname") or self.options["user"]  # libpq's default
 
-    def parameters(
-        self, *, allow_private: bool, product: ProductDatabase | None = None
-    ) -> str:
+    def parameters(self, *, allow_private: bool, product: ProductDatabase | None = None) -> str:
         """The conninfo to connect with: pinned to the host's vetted address, with an
         explicit value for every parameter libpq would read from the environment."""
         address = self._vetted_address(allow_private)

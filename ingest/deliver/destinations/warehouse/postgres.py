@@ -44,9 +44,7 @@ class PostgresDialect:
     }
     placeholder = "%s"
 
-    def __init__(
-        self, dsn: str, *, allow_private: bool, product: ProductDatabase | None
-    ) -> None:
+    def __init__(self, dsn: str, *, allow_private: bool, product: ProductDatabase | None) -> None:
         self.dsn = dsn
         self.target = Dsn.parse(dsn)  # refuses what a DSN may not say, before any connect
         self.allow_private = allow_private
