@@ -302,7 +302,8 @@ DELIVERY_BACKOFF_BASE_S = envfloat("DELIVERY_BACKOFF_BASE_S", 5.0, min=0.001, ma
 DELIVERY_BACKOFF_CAP_S = envfloat("DELIVERY_BACKOFF_CAP_S", 1800.0, min=0.001, max=86400.0)
 # A batch being sent for longer than this (its worker died) is sent again.
 DELIVERY_CLAIM_S = envfloat("DELIVERY_CLAIM_S", 300.0, min=10.0, max=86400.0)
-# Lets HTTP destinations reach loopback and private addresses: trusted networks only.
+# Lets HTTP destinations and PostgreSQL warehouses reach loopback and private addresses
+# (never the product's own database): trusted networks only.
 DESTINATIONS_ALLOW_PRIVATE_NETWORK = envbool("DESTINATIONS_ALLOW_PRIVATE_NETWORK", False)
 # The embedded warehouses (the DuckDB destination): one file per workspace in this
 # folder, <workspace slug>.duckdb, so workspaces never share a schema.
