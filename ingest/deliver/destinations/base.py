@@ -7,6 +7,7 @@ Both answer with an Answer or raise DeliveryError, whose `permanent` tells the
 deliver stage whether trying again can help. Nothing here knows Django's models:
 the deliver stage turns rows into a Batch and the outcome back into rows."""
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 
@@ -71,7 +72,7 @@ class DeliveryError(Exception):
         self.detail = detail.encode()[: self.DETAIL_BYTES].decode(errors="ignore")
 
 
-class Destination:
+class Destination(ABC):
     """A destination kind. Subclasses set `kind` and implement check and send."""
 
     kind = ""
@@ -80,13 +81,13 @@ class Destination:
         self.config = config
         self.credentials = credentials
 
+    @abstractmethod
     def check(self) -> Answer:
         """Whether the configuration can work: reach the endpoint, connect to the
         database, create the schema. Raises DeliveryError with a message for the owner
         ("PostgreSQL refused the connection: …")."""
-        raise NotImplementedError
 
+    @abstractmethod
     def send(self, batch: Batch) -> Answer:
         """Deliver the batch, at least once: sending the same batch twice must be
         harmless (receivers de-duplicate by message id; a warehouse upserts)."""
-        raise NotImplementedError

@@ -3,6 +3,7 @@ test session's own (dropped at the end; each test's schemas dropped after it) an
 DuckDB file in each test's tmp_path. `warehouse` runs a test against both."""
 
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def pg_dsn(pg_database: str) -> Iterator[str]:
             )
 
 
-class Warehouse:
+class Warehouse(ABC):
     """A destination and a way to look into what it loaded, the same for both kinds."""
 
     kind = ""
@@ -74,8 +75,9 @@ class Warehouse:
     def send(self, batch):
         return self.destination.send(batch)
 
+    @abstractmethod
     def query(self, query: str, params: list | None = None) -> list[tuple]:
-        raise NotImplementedError
+        """Rows of a read-only query against the warehouse."""
 
     def tables(self, schema: str) -> set[str]:
         found = self.query(

@@ -12,6 +12,7 @@ the Dialect's."""
 
 import json
 import time
+from abc import abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -213,8 +214,9 @@ class Loader:
 class Warehouse(Destination):
     """A warehouse kind: the loader with the dialect its configuration names."""
 
+    @abstractmethod
     def loader(self) -> Loader:
-        raise NotImplementedError
+        """The loader with this kind's dialect and connection."""
 
     def check(self) -> Answer:
         return self.loader().check()
