@@ -49,6 +49,17 @@ def _warehouses_in_tmp(settings, tmp_path):
     settings.WAREHOUSE_DIR = tmp_path / "warehouses"
 
 
+@pytest.fixture(autouse=True)
+def _no_turn_queued():
+    # The mark of a queued, unstarted turn lives in the cache for a second: left by
+    # one test, it would keep the next test's turns from going out.
+    from django.core.cache import cache
+
+    from ingest import queue
+
+    cache.delete(queue.TURN_MARK)
+
+
 # --- catalog: a workspace with a user per role -------------------------------------
 
 

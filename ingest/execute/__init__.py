@@ -60,9 +60,11 @@ def ingest_events_execute_next() -> list[Execution]:
     of the workspace with the fewest claims running, within its share of this
     process's threads). Returns its executions; none when nothing due may run here.
 
-    Turns keep coming while there is due work: one per burst of accepted webhooks,
-    one passed on at once when this turn saw more than it took, and one owed by the
-    thread that next finishes when a turn had to leave work to a workspace's share."""
+    Turns keep coming while there is due work: one per burst of accepted webhooks
+    (unless one is queued that has not started), one passed on at once when due work
+    is left after this turn's claim, and one owed by the thread that next finishes when
+    a turn had to leave work to a workspace's share."""
+    queue.turn_started()
     turn = claim_next(shares)
     if turn is None:
         return []

@@ -90,7 +90,7 @@ def claim(ids: list[int]) -> tuple[list[IngestEvent], list[IngestEvent]]:
 @dataclass
 class Turn:
     """What a turn claimed: due events of one version of one workspace. `more` when
-    it saw other due work that another thread may take at once."""
+    due work is left that another thread may take at once."""
 
     workspace_id: int
     events: list[IngestEvent]
@@ -129,15 +129,17 @@ def _claim_fairest(
     """The turn, and whether work was left to a workspace's share."""
     order = _fairest_first(waiting, shares)
     turned_away = False
-    for index, workspace_id in enumerate(order):
+    for workspace_id in order:
         seat = shares.enter(workspace_id)
         if seat is None:
             turned_away = True
             continue
-        events = _claim_oldest(workspace_id, now, 1 if seat is Seat.RESERVED else batch_size())
+        most = 1 if seat is Seat.RESERVED else batch_size()
+        events = _claim_oldest(workspace_id, now, most)
         if events:
-            more = len(events) < waiting[workspace_id].due
-            more = more or any(shares.allows(w) for w in order[index + 1 :])
+            # Read now, not from the survey: what it says may be gone or incomplete,
+            # and the turn queued for what is left may be this one.
+            more = len(events) == most or _any_due(timezone.now())
             return Turn(workspace_id, events, more), turned_away
         shares.leave(workspace_id)  # another turn took them meanwhile
     return None, turned_away
@@ -160,6 +162,10 @@ def hold(events: list[IngestEvent], *, for_s: float) -> None:
 
 def _due(now: datetime) -> Q:
     return Q(status__in=[Status.PENDING, Status.RETRYING], next_attempt_at__lte=now)
+
+
+def _any_due(now: datetime) -> bool:
+    return IngestEvent.objects.filter(_due(now)).exists()
 
 
 def _take(due: QuerySet, now: datetime, token: uuid.UUID) -> int:

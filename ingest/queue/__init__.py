@@ -1,22 +1,23 @@
 """The queue stage: the only part of ingest that talks to Celery.
 
 Every piece of later work goes through here: turns for accepted webhooks (one per
-burst, from the dispatcher), retries at their time, replays, the sweep's catch-up and
-deliveries. A turn names no events: the broker's queue is first in, first out, so the
-worker that takes a turn chooses fairly what to run (ingest.execute). Work is sent by
+burst, from the dispatcher, unless a turn is queued that no worker has started),
+retries at their time, replays, the sweep's catch-up and deliveries. A turn names no
+events: the broker's queue is first in, first out, so the worker that takes a turn
+chooses fairly what to run (ingest.execute). Work is sent by
 task name, so no stage imports the task module (which imports the stages), and tests
 replace one object, `broker`, to keep everything off the broker.
 
 Nothing waiting here is durable, and needs not be: the row it names is in the
 database, and the sweep queues it again if a task is lost."""
 
-import math
 import random
 import threading
 import time
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.core.cache import cache
 
 from ingest.queue.dispatcher import Dispatcher
 
@@ -24,6 +25,10 @@ EXECUTE = "ingest.execute_batch"
 TURN = "ingest.execute_turn"
 RETRY = "ingest.execute"
 DELIVER = "ingest.deliver"
+# Set while a turn is queued that no worker has started (in the cache every process
+# shares). A queued turn that no worker starts within TURN_MARK_S is taken for lost.
+TURN_MARK = "ingest:turn-queued"
+TURN_MARK_S = 1
 
 
 class Broker:
@@ -54,14 +59,21 @@ def execute_soon(ingest_event_id: int) -> None:
 
 
 def turn() -> None:
-    """Queue a turn: a worker runs the fairest due work."""
-    broker.send(TURN)
+    """Queue a turn: a worker runs the fairest due work. Not when a turn is queued that
+    no worker has started yet: that one claims what is due now, and a second would
+    find it taken (most turns did, when every burst queued its own)."""
+    if not cache.add(TURN_MARK, 1, timeout=TURN_MARK_S):
+        return
+    try:
+        broker.send(TURN)
+    except Exception:
+        cache.delete(TURN_MARK)  # or no turn would go out until it expires
+        raise
 
 
-def turns_for(ingest_event_ids: Sequence[int]) -> None:
-    """Queue turns enough for these events: one per INGEST_BATCH_MAX of them."""
-    for _ in range(math.ceil(len(ingest_event_ids) / settings.INGEST_BATCH_MAX)):
-        turn()
+def turn_started() -> None:
+    """A worker starts a turn, before it claims: work due from now needs another."""
+    cache.delete(TURN_MARK)
 
 
 def retry(ingest_event_id: int, *, in_s: float) -> None:
@@ -110,4 +122,4 @@ def backoff_seconds(attempt: int) -> float:
     return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not security
 
 
-dispatcher = Dispatcher(turns_for)
+dispatcher = Dispatcher(lambda ingest_event_ids: turn())

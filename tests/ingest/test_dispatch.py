@@ -41,16 +41,37 @@ def test_a_burst_shares_few_turns(published, settings):
     assert 1 <= turns(published) <= 3
 
 
-def test_a_turn_is_sent_for_each_batch_of_webhooks(published, settings):
-    settings.INGEST_BATCH_MAX = 50
-    queue.turns_for(list(range(120)))
-    assert turns(published) == 3
+def test_a_turn_queued_and_not_started_takes_the_bursts_after_it(published):
+    """Every burst queued its own turn, and most found their events taken by an
+    earlier one: a turn no worker has started claims what is due when it starts."""
+    queue.turn()
+    queue.turn()
+    assert turns(published) == 1
+    queue.turn_started()  # a worker starts it: what comes next needs another turn
+    queue.turn()
+    assert turns(published) == 2
+
+
+def test_a_turn_the_broker_refused_leaves_no_mark(published):
+    published.side_effect = [ConnectionError("broker down"), None]
+    with pytest.raises(ConnectionError):
+        queue.turn()
+    queue.turn()
+    assert published.call_count == 2
+
+
+def test_a_turn_no_worker_starts_is_taken_for_lost(published):
+    queue.turn()
+    time.sleep(queue.TURN_MARK_S + 0.1)
+    queue.turn()
+    assert turns(published) == 2
 
 
 def test_after_a_quiet_moment_a_webhooks_turn_goes_out_alone(published, settings):
     settings.INGEST_DISPATCH_LINGER_MS = 20
     queue.execute_soon(2000)
     wait_for(lambda: turns(published) == 1)
+    queue.turn_started()
     time.sleep(0.1)  # a quiet moment, longer than the linger
     queue.execute_soon(2001)
     wait_for(lambda: turns(published) == 2)
@@ -62,6 +83,7 @@ def test_a_broker_failure_is_logged_and_later_ids_still_go_out(published, settin
     queue.execute_soon(3000)
     wait_for(lambda: published.call_count == 1)
     wait_for(lambda: "not queued" in caplog.text)
+    queue.turn_started()
     queue.execute_soon(3001)
     wait_for(lambda: turns(published) == 2)
 

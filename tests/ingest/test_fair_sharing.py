@@ -14,7 +14,7 @@ from django.utils import timezone
 
 import ingest.execute
 from ingest import queue, services
-from ingest.execute import runtime
+from ingest.execute import claims, runtime
 from ingest.execute.sharing import Shares
 from ingest.models import Execution, IngestEvent
 from tests.ingest.helpers import (
@@ -96,6 +96,19 @@ class TestTurns:
         assert ran(first) == old
         queue.broker.send.assert_called_once_with(queue.TURN)  # passed on before the run
         assert ran(services.ingest_events_execute_next()) == new
+
+    def test_work_the_survey_did_not_see_gets_a_turn(self, client):
+        """The survey of waiting workspaces is shared for a moment between turns: a
+        workspace whose webhook came after it still gets the turn passed on, though
+        the turn queued for that webhook may be this one."""
+        first, later = source_running(TRACK_AND_SET), source_running(TRACK_AND_SET)
+        accept_many(client, first, 1)
+        surveyed = ({first.workspace_id: claims._Waiting(due=1, claims=0)}, False)
+        later_id = accept_many(client, later, 1, first=100)[0]
+        with mock.patch.object(claims._survey, "read", return_value=surveyed):
+            services.ingest_events_execute_next()
+        assert queue.broker.send.call_args_list == [TURN]
+        assert ran(services.ingest_events_execute_next()) == [later_id]
 
     def test_nothing_due_is_a_turn_that_does_nothing(self, client):
         source = source_running(TRACK_AND_SET)
