@@ -2,6 +2,7 @@
 
 import socket
 import sys
+import uuid
 from unittest import mock
 
 import pytest
@@ -50,14 +51,12 @@ def _warehouses_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _no_turn_queued():
-    # The mark of a queued, unstarted turn lives in the cache for a second: left by
-    # one test, it would keep the next test's turns from going out.
-    from django.core.cache import cache
-
+def _no_turn_queued(monkeypatch):
+    # The marks of queued, unstarted turns live in the cache for a second: left by one
+    # test, they would keep the next test's turns from going out. Each test has its own.
     from ingest import queue
 
-    cache.delete(queue.TURN_MARK)
+    monkeypatch.setattr(queue, "TURN_MARK", f"ingest:turn-queued:{uuid.uuid4()}:{{}}")
 
 
 # --- catalog: a workspace with a user per role -------------------------------------

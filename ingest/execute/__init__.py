@@ -55,22 +55,23 @@ def ingest_event_execute(*, ingest_event_id: int) -> Execution | None:
     return executions[0] if executions else None
 
 
-def ingest_events_execute_next() -> list[Execution]:
+def ingest_events_execute_next(*, queued_for: int | None = None) -> list[Execution]:
     """Take a turn: run the fairest due work (claims.claim_next: a batch of one version
     of the workspace with the fewest claims running, within its share of this
     process's threads). Returns its executions; none when nothing due may run here.
 
-    Turns keep coming while there is due work: one per burst of accepted webhooks
-    (unless one is queued that has not started), one passed on at once when due work
-    is left after this turn's claim, and one owed by the thread that next finishes when
-    a turn had to leave work to a workspace's share."""
-    queue.turn_started()
-    turn = claim_next(shares)
+    Turns keep coming while there is due work: one per workspace in a burst of
+    accepted webhooks (unless one queued for it has not started; `queued_for` is the
+    workspace whose work queued this one), one passed on at once when due work is left
+    after this turn's claim, and one owed by the thread that next finishes when a turn
+    had to leave work to a workspace's share."""
+    queue.turn_started(queued_for)
+    turn = claim_next(shares, queued_for)
     if turn is None:
         return []
     try:
-        if turn.more:
-            queue.turn()  # to an idle thread now, not after this batch
+        if turn.more:  # to an idle thread now, not after this batch
+            queue.turn(turn.workspace_id if queued_for is None else queued_for)
         executions = _run_claimed(turn.events)
     finally:
         shares.leave(turn.workspace_id)

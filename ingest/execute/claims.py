@@ -105,15 +105,20 @@ class _Waiting:
     claims: int  # running, each a thread of some worker
 
 
-def claim_next(shares: Shares) -> Turn | None:
+def claim_next(shares: Shares, queued_for: int | None = None) -> Turn | None:
     """Claim the fairest due work: the oldest due events of one version, at most a
     batch, of the workspace with the fewest claims running; among equals, the one this
     process served least recently, so workspaces take turns (then the one waiting
     longest). Only within the workspace's share of this process's threads (one event
     on a reserved thread): the turn holds it (shares.enter) until the caller leaves it.
-    None when nothing due may run here."""
+    None when nothing due may run here.
+
+    A turn queued for a workspace's webhooks reads the survey again when they are not
+    in it, or another workspace's work could take the turn their webhooks queued."""
     now = timezone.now()
     waiting, fresh = _survey.read(now)
+    if queued_for is not None and queued_for not in waiting and not fresh:
+        waiting, fresh = _survey.read(now, again=True)
     turn, turned_away = _claim_fairest(waiting, shares, now)
     if turn is None and not fresh:  # what was read a moment ago may be out of date
         waiting, _ = _survey.read(now, again=True)

@@ -26,9 +26,11 @@ TURN = "ingest.execute_turn"
 RETRY = "ingest.execute"
 DELIVER = "ingest.deliver"
 # Set while a turn is queued that no worker has started (in the cache every process
-# shares). A queued turn that no worker starts within TURN_MARK_S is taken for lost.
-TURN_MARK = "ingest:turn-queued"
-TURN_MARK_S = 1
+# shares), per workspace whose work queued it, until when it holds back that
+# workspace's next turns. Briefly: a worker whose threads are all busy may hold a
+# queued turn while another worker's thread idles.
+TURN_MARK = "ingest:turn-queued:{}"
+TURN_MARK_S = 0.05
 
 
 class Broker:
@@ -52,28 +54,41 @@ def execute(ingest_event_ids: Sequence[int]) -> None:
         broker.send(EXECUTE, list(ingest_event_ids[start : start + size]))
 
 
-def execute_soon(ingest_event_id: int) -> None:
-    """Give an accepted webhook's event a turn, with the others accepted at about the
-    same time."""
-    dispatcher.add(ingest_event_id)
+def execute_soon(workspace_id: int) -> None:
+    """Give a webhook this workspace accepted a turn, with the others accepted at about
+    the same time."""
+    dispatcher.add(workspace_id)
 
 
-def turn() -> None:
-    """Queue a turn: a worker runs the fairest due work. Not when a turn is queued that
-    no worker has started yet: that one claims what is due now, and a second would
-    find it taken (most turns did, when every burst queued its own)."""
-    if not cache.add(TURN_MARK, 1, timeout=TURN_MARK_S):
-        return
+def turn(workspace_id: int | None = None) -> None:
+    """Queue a turn for a workspace's work (None: for any): a worker runs the fairest
+    due work. Not when a turn for it was queued less than TURN_MARK_S ago that no
+    worker has started: that one claims what is due now, and a second would find it
+    taken (most turns did, when every burst queued its own). A turn for another
+    workspace's work never waits for it, so a flood cannot hold back a quiet webhook."""
+    mark, now = TURN_MARK.format(workspace_id), time.time()
+    if not cache.add(mark, now + TURN_MARK_S, timeout=1):
+        if cache.get(mark, 0.0) > now:
+            return
+        cache.set(mark, now + TURN_MARK_S, timeout=1)
     try:
-        broker.send(TURN)
+        broker.send(TURN, workspace_id)
     except Exception:
-        cache.delete(TURN_MARK)  # or no turn would go out until it expires
+        cache.delete(mark)  # or no turn would go out for it until it expires
         raise
 
 
-def turn_started() -> None:
-    """A worker starts a turn, before it claims: work due from now needs another."""
-    cache.delete(TURN_MARK)
+def turn_started(workspace_id: int | None) -> None:
+    """A worker starts a turn queued for this workspace's work, before it claims: its
+    work due from now needs another."""
+    cache.delete(TURN_MARK.format(workspace_id))
+
+
+def _turns_for(workspace_ids: Sequence[int]) -> None:
+    """A burst's turns: one for each workspace whose webhooks are in it (a turn claims
+    one workspace's work)."""
+    for workspace_id in dict.fromkeys(workspace_ids):
+        turn(workspace_id)
 
 
 def retry(ingest_event_id: int, *, in_s: float) -> None:
@@ -122,4 +137,4 @@ def backoff_seconds(attempt: int) -> float:
     return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not security
 
 
-dispatcher = Dispatcher(lambda ingest_event_ids: turn())
+dispatcher = Dispatcher(_turns_for)

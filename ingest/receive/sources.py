@@ -26,6 +26,7 @@ class Target:
     source_id: int
     version_id: int
     enabled: bool
+    workspace_id: int
 
 
 def is_token_shaped(token: str) -> bool:
@@ -57,7 +58,9 @@ class SourceLookup:
 
 
 def target_for_token(token: str) -> Target | None:
-    row = Source.objects.filter(webhook_token=token).values_list("id", "version_id", "enabled")
+    row = Source.objects.filter(webhook_token=token).values_list(
+        "id", "version_id", "enabled", "workspace_id"
+    )
     found = row.first()
     return Target(*found) if found else None
 
