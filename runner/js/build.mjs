@@ -103,6 +103,7 @@ function nodeLibrary(entry, extra = {}) {
     alias: { ...NODE_MODULES, ...extra.alias },
     inject: [node('process.js'), node('buffer-global.js')],
     plugins: extra.plugins || [],
+    keepNames: true, // SDKs name their errors after their classes (`e.type` of stripe)
   };
 }
 
@@ -150,6 +151,7 @@ async function buildLibrary(name, spec) {
     alias: spec.alias || {},
     inject: spec.inject || [],
     plugins: spec.plugins || [],
+    keepNames: Boolean(spec.keepNames),
   });
   return `(function (require, module, exports) {\n${result.outputFiles[0].text}\n})`;
 }

@@ -111,6 +111,7 @@ def run_cli(
     settings: dict[str, Any] | None = None,
     private_network: bool = False,
     trust: Path | None = None,
+    secrets: tuple[str, ...] = (),
     timeout_ms: int = 5000,
 ) -> dict[str, Any]:
     """Run FUNCTION.js through `python -m runner run`; the printed Result, plus `exit`.
@@ -123,6 +124,8 @@ def run_cli(
     if settings is not None:
         (tmp_path / "settings.json").write_text(json.dumps(settings))
         args += ["--settings", str(tmp_path / "settings.json")]
+    for name in secrets:
+        args += ["--secret", name]
     env = {k: v for k, v in os.environ.items() if k != "RUNNER_ALLOW_PRIVATE_NETWORK"}
     if private_network:
         env["RUNNER_ALLOW_PRIVATE_NETWORK"] = "1"  # the operator switch: reach the loopback stub
