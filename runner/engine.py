@@ -108,12 +108,12 @@ def named_libraries(code: str) -> tuple[str, ...]:
 
 
 @cache
-def hand_over_call(named: tuple[str, ...] = ()) -> str:
-    """The prelude's one-shot global takes the libraries (the always-present ones and the
-    `named` bundles), loads the named globals, and gives the protocol back."""
+def hand_over_payload(named: tuple[str, ...] = ()) -> str:
+    """What the prelude's one-shot global takes: the libraries (the always-present ones
+    and the `named` bundles) and the globals to load now. It gives the protocol back."""
     sources = {name: library_source(name) for name in (*LIBRARIES, *named)}
     load = [name for bundle in named for name in NAMED_LIBRARIES[bundle]]
-    return f"__runnerHandOver({json.dumps(sources)}, {json.dumps(load)})"
+    return json.dumps({"libraries": sources, "load": load})
 
 
 _loop_lock = threading.Lock()
@@ -147,7 +147,9 @@ class Isolate:
         self.runs = 0
         self._context.racer.set_hard_memory_limit(max_memory_bytes)
         self.eval(prelude_source(), timeout_s=10)
-        protocol = self.eval(hand_over_call(tuple(libraries)), timeout_s=10)
+        hand_over = self.eval("__runnerHandOver", timeout_s=10)
+        payload = hand_over_payload(tuple(libraries))
+        protocol = self._guarded(lambda: self._context.call(hand_over, payload, timeout_s=10))
         self._protocol = {name: protocol[name] for name in PROTOCOL}
 
     def eval(self, code: str, *, timeout_s: float) -> Any:

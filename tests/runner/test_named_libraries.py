@@ -6,7 +6,7 @@ like the runner's own objects, and give host access to nothing."""
 import pytest
 
 from runner import IsolatePool, run
-from runner.engine import NAMED_LIBRARIES, hand_over_call, library_source, named_libraries
+from runner.engine import NAMED_LIBRARIES, hand_over_payload, library_source, named_libraries
 
 REQ = {"body": {}}
 
@@ -34,7 +34,7 @@ def test_a_library_is_named_by_its_global(code, bundles):
 
 
 def test_a_function_naming_none_gets_none_of_their_sources():
-    call = hand_over_call(())
+    call = hand_over_payload(())
     for bundle in NAMED_LIBRARIES:
         assert library_source(bundle)[:200] not in call
     assert len(call) < 400_000  # the always-present libraries only (lodash, Buffer, URL, ...)

@@ -29,6 +29,7 @@ export function requireLibrary(name) {
     cache.delete(name); // half-loaded: the next use tries again and fails the same way
     throw err;
   }
+  sources.delete(name); // compiled: its text (megabytes for an SDK) is not needed again
   for (let i = 0; i < onLibraryHooks.length; i++) onLibraryHooks[i](module.exports);
   return module.exports;
 }

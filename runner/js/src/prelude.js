@@ -121,15 +121,18 @@ const protocol = Object.freeze({
   collect: runtime.collect,
 });
 
-// Python registers the library sources through this and keeps what it returns.
+// Python registers the library sources through this and keeps what it returns. It is
+// called with its payload as the receiver (JSON text, not a script's source, so that V8
+// keeps no second copy of the libraries): `libraries`, name -> source, and `load`, the
+// globals of the libraries the function names, compiled now rather than within its
+// first execution's time limit.
 Object.defineProperty(globalThis, '__runnerHandOver', {
-  // `load`: the globals of the libraries the function names, compiled now rather than
-  // within its first execution's time limit.
-  value(libraries, load) {
+  value() {
     delete globalThis.__runnerHandOver;
+    const { libraries, load } = JSON.parse(this);
     registerLibraries(libraries);
     takeSnapshot(preludeGlobals);
-    loadNamedLibraries(load || []);
+    loadNamedLibraries(load);
     return protocol;
   },
   writable: false,
