@@ -54,7 +54,8 @@ def main() -> None:
         ms, mb = measure(libraries, rounds)
         name = libraries[0] if len(libraries) == 1 else "all of them"
         size = kb(name) if len(libraries) == 1 else ""
-        print(f"| {name} | {size} | {ms:.1f} ms | {ms - base_ms:+.1f} ms | {mb:.2f} MB | {mb - base_mb:+.2f} MB |")
+        start = f"{ms:.1f} ms | {ms - base_ms:+.1f} ms"
+        print(f"| {name} | {size} | {start} | {mb:.2f} MB | {mb - base_mb:+.2f} MB |")
 
 
 if __name__ == "__main__":

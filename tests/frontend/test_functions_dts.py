@@ -18,11 +18,18 @@ NODE_GLOBALS = (
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_every_global_of_the_sandbox_is_declared():
-    script = "import('./frontend/src/lib/functions-dts.js').then((m) => process.stdout.write(m.FUNCTIONS_DTS))"
+    module = "./frontend/src/lib/functions-dts.js"
+    script = f"import('{module}').then((m) => process.stdout.write(m.FUNCTIONS_DTS))"
     dts = subprocess.run(
-        ["node", "--input-type=module", "-e", script], cwd=ROOT, capture_output=True, text=True, check=True
+        ["node", "--input-type=module", "-e", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     declared = set(re.findall(r"^declare (?:const|function|class) (\w+)", dts, re.MULTILINE))
     library_globals = {name for names in NAMED_LIBRARIES.values() for name in names}
-    assert library_globals | set(NODE_GLOBALS) <= declared, sorted(library_globals | set(NODE_GLOBALS) - declared)
+    assert library_globals | set(NODE_GLOBALS) <= declared, sorted(
+        library_globals | set(NODE_GLOBALS) - declared
+    )
     assert dts.count("{") == dts.count("}") and dts.count("(") == dts.count(")")

@@ -62,7 +62,9 @@ def _handler(stub: ApiStub) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length)
             headers = {k.lower(): v for k, v in self.headers.items()}
             stub.seen.append(Seen(self.command, parts.path, parse_qs(parts.query), headers, body))
-            status, answer = stub.routes.get((self.command, parts.path), (404, {"error": "no route"}))
+            status, answer = stub.routes.get(
+                (self.command, parts.path), (404, {"error": "no route"})
+            )
             data = b"" if answer is None else json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -119,7 +121,9 @@ def run_cli(
     function = tmp_path / "function.js"
     function.write_text(code)
     request = tmp_path / "request.json"
-    request.write_text(json.dumps({"method": "POST", "url": "https://example.com/hook", "body": body or {}}))
+    request.write_text(
+        json.dumps({"method": "POST", "url": "https://example.com/hook", "body": body or {}})
+    )
     args = ["run", str(function), "--request", str(request), "--timeout-ms", str(timeout_ms)]
     if settings is not None:
         (tmp_path / "settings.json").write_text(json.dumps(settings))

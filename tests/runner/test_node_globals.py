@@ -8,7 +8,11 @@ REQ = {"body": {}}
 
 
 def value_of(expression, **kwargs):
-    result = run(f"async function onRequest() {{ const v = await ({expression}); Segment.track({{ userId: 'u', event: 'e', properties: {{ v }} }}) }}", REQ, **kwargs)
+    result = run(
+        f"async function onRequest() {{ const v = await ({expression}); Segment.track({{ userId: 'u', event: 'e', properties: {{ v }} }}) }}",
+        REQ,
+        **kwargs,
+    )
     assert result.error is None, result.error
     return result.events[0]["properties"]["v"]
 
@@ -26,14 +30,20 @@ def test_abort_controller_and_signal():
       return { before, after: c.signal.aborted, seen, thrown, reason: custom.reason, illegal, any: AbortSignal.any([new AbortController().signal, custom]).reason };
     })()""")
     assert v == {
-        "before": False, "after": True, "seen": ["onabort", "abort"],
+        "before": False,
+        "after": True,
+        "seen": ["onabort", "abort"],
         "thrown": ["AbortError", "This operation was aborted", True, True],
-        "reason": "why", "illegal": "TypeError", "any": "why",
+        "reason": "why",
+        "illegal": "TypeError",
+        "any": "why",
     }
 
 
 def test_abort_signal_timeout_fires_through_the_runners_timers():
-    v = value_of("new Promise((resolve) => { const s = AbortSignal.timeout(10); s.addEventListener('abort', () => resolve([s.reason.name, s.reason.message])); })")
+    v = value_of(
+        "new Promise((resolve) => { const s = AbortSignal.timeout(10); s.addEventListener('abort', () => resolve([s.reason.name, s.reason.message])); })"
+    )
     assert v == ["TimeoutError", "The operation was aborted due to timeout"]
 
 
@@ -51,7 +61,10 @@ def test_fetch_honours_an_aborted_signal(local_server):
     }})()"""
     v = value_of(expression, allow_private_network=True)
     assert v == {
-        "out": [["AbortError", "aborted", "The user aborted a request."], ["AbortError", "aborted"]],
+        "out": [
+            ["AbortError", "aborted", "The user aborted a request."],
+            ["AbortError", "aborted"],
+        ],
         "fine": {"ok": True, "n": 1},
         "bad": "Expected signal to be an instanceof AbortSignal",
     }
@@ -72,19 +85,36 @@ def test_structured_clone():
       };
     })()""")
     assert v == {
-        "distinct": True, "cycle": True, "date": True, "map": [1, 2], "set": True, "bytes": [True, [1, 2]],
-        "re": ["a", "gi"], "fn": ["DataCloneError", True], "err": [True, "too big"], "classless": True,
+        "distinct": True,
+        "cycle": True,
+        "date": True,
+        "map": [1, 2],
+        "set": True,
+        "bytes": [True, [1, 2]],
+        "re": ["a", "gi"],
+        "fn": ["DataCloneError", True],
+        "err": [True, "too big"],
+        "classless": True,
     }
 
 
 def test_queue_microtask_runs_before_timers_and_its_exception_fails_the_run():
-    v = value_of("new Promise((resolve) => { const order = []; setTimeout(() => { order.push('timer'); resolve(order); }, 0); queueMicrotask(() => order.push('micro')); order.push('sync'); })")
+    v = value_of(
+        "new Promise((resolve) => { const order = []; setTimeout(() => { order.push('timer'); resolve(order); }, 0); queueMicrotask(() => order.push('micro')); order.push('sync'); })"
+    )
     assert v == ["sync", "micro", "timer"]
-    failed = run("async function onRequest() { queueMicrotask(() => { throw new TypeError('in a microtask'); }); await new Promise((r) => setTimeout(r, 5)); }", REQ)
+    failed = run(
+        "async function onRequest() { queueMicrotask(() => { throw new TypeError('in a microtask'); }); await new Promise((r) => setTimeout(r, 5)); }",
+        REQ,
+    )
     assert failed.error["name"] == "TypeError" and failed.error["message"] == "in a microtask"
-    assert run("async function onRequest() { queueMicrotask('no') }", REQ).error["name"] == "TypeError"
+    assert (
+        run("async function onRequest() { queueMicrotask('no') }", REQ).error["name"] == "TypeError"
+    )
 
 
 def test_performance_now_and_text_encoding():
-    v = value_of("(async () => { const a = performance.now(); await new Promise((r) => setTimeout(r, 15)); const b = performance.now(); return [typeof a, b - a >= 10, typeof performance.timeOrigin, new TextDecoder().decode(new TextEncoder().encode('é')), typeof EventTarget, typeof Event]; })()")
+    v = value_of(
+        "(async () => { const a = performance.now(); await new Promise((r) => setTimeout(r, 15)); const b = performance.now(); return [typeof a, b - a >= 10, typeof performance.timeOrigin, new TextDecoder().decode(new TextEncoder().encode('é')), typeof EventTarget, typeof Event]; })()"
+    )
     assert v == ["number", True, "number", "é", "function", "function"]

@@ -170,7 +170,10 @@ def test_winston_file_transport_cannot_reach_the_hosts_files(tmp_path):
     code = "async function onRequest() { const w = winstonlib.winston; new w.Logger({ transports: [new w.transports.File({ filename: '/etc/passwd' })] }).info('x') }"
     result = run_cli(tmp_path, code)
     assert result["exit"] == 1
-    assert "is not available in this runtime: a function cannot reach files" in result["error"]["message"]
+    assert (
+        "is not available in this runtime: a function cannot reach files"
+        in result["error"]["message"]
+    )
 
 
 def test_lodash_is_the_version_segment_lists(tmp_path):

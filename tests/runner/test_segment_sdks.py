@@ -12,7 +12,13 @@ from tests.runner.api_stub import run_cli, track_value
 def run_sdk(tmp_path, stub, certificate, code, **kwargs):
     settings = {"token": "tok_live_secret", "base": stub.url, "host": stub.url.split("//")[1]}
     return run_cli(
-        tmp_path, code, settings=settings, private_network=True, trust=certificate, secrets=("token",), **kwargs
+        tmp_path,
+        code,
+        settings=settings,
+        private_network=True,
+        trust=certificate,
+        secrets=("token",),
+        **kwargs,
     )
 
 
@@ -24,7 +30,11 @@ def assert_one_recorded_call(result, stub, method, path):
 
 
 def test_stripe_retrieves_a_customer(tmp_path, api_stub, stub_certificate):
-    api_stub.answer("GET", "/v1/customers/cus_1", {"id": "cus_1", "object": "customer", "email": "jane@example.com", "metadata": {}})
+    api_stub.answer(
+        "GET",
+        "/v1/customers/cus_1",
+        {"id": "cus_1", "object": "customer", "email": "jane@example.com", "metadata": {}},
+    )
     code = """async function onRequest(request, settings) {
       const [host, port] = settings.host.split(':');
       const client = stripe(settings.token, { host, port, protocol: 'https' });
@@ -33,7 +43,9 @@ def test_stripe_retrieves_a_customer(tmp_path, api_stub, stub_certificate):
     }"""
     result = run_sdk(tmp_path, api_stub, stub_certificate, code)
     assert result["error"] is None, result["error"]
-    assert result["events"][0]["userId"] == "cus_1" and result["events"][0]["traits"] == {"email": "jane@example.com"}
+    assert result["events"][0]["userId"] == "cus_1" and result["events"][0]["traits"] == {
+        "email": "jane@example.com"
+    }
     seen = api_stub.only()
     assert seen.headers["authorization"] == "Bearer tok_live_secret"
     assert seen.headers["user-agent"] == "Stripe/v1 NodeBindings/8.115.0"
@@ -41,7 +53,18 @@ def test_stripe_retrieves_a_customer(tmp_path, api_stub, stub_certificate):
 
 
 def test_stripe_api_errors_are_stripe_errors(tmp_path, api_stub, stub_certificate):
-    api_stub.answer("GET", "/v1/customers/cus_x", {"error": {"type": "invalid_request_error", "message": "No such customer: 'cus_x'", "code": "resource_missing"}}, status=404)
+    api_stub.answer(
+        "GET",
+        "/v1/customers/cus_x",
+        {
+            "error": {
+                "type": "invalid_request_error",
+                "message": "No such customer: 'cus_x'",
+                "code": "resource_missing",
+            }
+        },
+        status=404,
+    )
     code = """async function onRequest(request, settings) {
       const [host, port] = settings.host.split(':');
       const client = stripe(settings.token, { host, port, protocol: 'https', maxNetworkRetries: 0 });
@@ -54,7 +77,18 @@ def test_stripe_api_errors_are_stripe_errors(tmp_path, api_stub, stub_certificat
 
 
 def test_twilio_creates_a_message(tmp_path, api_stub, stub_certificate):
-    api_stub.answer("POST", "/2010-04-01/Accounts/AC123/Messages.json", {"sid": "SM1", "status": "queued", "to": "+15551234567", "from": "+15557654321", "body": "Your order shipped"}, status=201)
+    api_stub.answer(
+        "POST",
+        "/2010-04-01/Accounts/AC123/Messages.json",
+        {
+            "sid": "SM1",
+            "status": "queued",
+            "to": "+15551234567",
+            "from": "+15557654321",
+            "body": "Your order shipped",
+        },
+        status=201,
+    )
     code = """async function onRequest(request, settings) {
       const client = twilio('AC123', settings.token);
       client.api.baseUrl = settings.base;
@@ -64,8 +98,15 @@ def test_twilio_creates_a_message(tmp_path, api_stub, stub_certificate):
     result = run_sdk(tmp_path, api_stub, stub_certificate, code)
     assert track_value(result) == ["SM1", "queued", "+15551234567"]
     seen = api_stub.only()
-    assert seen.form() == {"To": ["+15551234567"], "From": ["+15557654321"], "Body": ["Your order shipped"]}
-    assert seen.headers["authorization"] == "Basic " + base64.b64encode(b"AC123:tok_live_secret").decode()
+    assert seen.form() == {
+        "To": ["+15551234567"],
+        "From": ["+15557654321"],
+        "Body": ["Your order shipped"],
+    }
+    assert (
+        seen.headers["authorization"]
+        == "Basic " + base64.b64encode(b"AC123:tok_live_secret").decode()
+    )
     assert_one_recorded_call(result, api_stub, "POST", "/2010-04-01/Accounts/AC123/Messages.json")
 
 
@@ -90,7 +131,17 @@ def test_sendgrid_mail_sends_and_the_client_requests(tmp_path, api_stub, stub_ce
 
 
 def test_hubspot_gets_a_contact(tmp_path, api_stub, stub_certificate):
-    api_stub.answer("GET", "/crm/v3/objects/contacts/51", {"id": "51", "properties": {"email": "jane@example.com", "firstname": "Jane"}, "createdAt": "2021-01-01T00:00:00.000Z", "updatedAt": "2021-01-02T00:00:00.000Z", "archived": False})
+    api_stub.answer(
+        "GET",
+        "/crm/v3/objects/contacts/51",
+        {
+            "id": "51",
+            "properties": {"email": "jane@example.com", "firstname": "Jane"},
+            "createdAt": "2021-01-01T00:00:00.000Z",
+            "updatedAt": "2021-01-02T00:00:00.000Z",
+            "archived": False,
+        },
+    )
     code = """async function onRequest(request, settings) {
       const client = new hubspotlib.hubspot.Client({ accessToken: settings.token, basePath: settings.base });
       const contact = await client.crm.contacts.basicApi.getById('51', ['email', 'firstname']);
@@ -98,7 +149,10 @@ def test_hubspot_gets_a_contact(tmp_path, api_stub, stub_certificate):
     }"""
     result = run_sdk(tmp_path, api_stub, stub_certificate, code)
     assert result["error"] is None, result["error"]
-    assert result["events"][0]["traits"] == {"email": "jane@example.com", "updated": "2021-01-02T00:00:00.000Z"}
+    assert result["events"][0]["traits"] == {
+        "email": "jane@example.com",
+        "updated": "2021-01-02T00:00:00.000Z",
+    }
     seen = api_stub.only()
     assert seen.query == {"properties": ["email,firstname"]}
     assert seen.headers["authorization"] == "Bearer tok_live_secret"
@@ -106,7 +160,18 @@ def test_hubspot_gets_a_contact(tmp_path, api_stub, stub_certificate):
 
 
 def test_jsforce_queries(tmp_path, api_stub, stub_certificate):
-    api_stub.answer("GET", "/services/data/v42.0/query", {"totalSize": 2, "done": True, "records": [{"attributes": {"type": "Account"}, "Id": "001A", "Name": "Acme"}, {"attributes": {"type": "Account"}, "Id": "001B", "Name": "Globex"}]})
+    api_stub.answer(
+        "GET",
+        "/services/data/v42.0/query",
+        {
+            "totalSize": 2,
+            "done": True,
+            "records": [
+                {"attributes": {"type": "Account"}, "Id": "001A", "Name": "Acme"},
+                {"attributes": {"type": "Account"}, "Id": "001B", "Name": "Globex"},
+            ],
+        },
+    )
     code = """async function onRequest(request, settings) {
       const conn = new jsforce.Connection({ instanceUrl: settings.base, accessToken: settings.token });
       const result = await conn.query("SELECT Id, Name FROM Account WHERE Industry = 'Retail'");
@@ -121,7 +186,15 @@ def test_jsforce_queries(tmp_path, api_stub, stub_certificate):
 
 
 def test_mailjet_sends_in_both_the_v3_and_the_current_style(tmp_path, api_stub, stub_certificate):
-    api_stub.answer("POST", "/v3.1/send", {"Messages": [{"Status": "success", "To": [{"Email": "jane@example.com", "MessageID": 1}]}]})
+    api_stub.answer(
+        "POST",
+        "/v3.1/send",
+        {
+            "Messages": [
+                {"Status": "success", "To": [{"Email": "jane@example.com", "MessageID": 1}]}
+            ]
+        },
+    )
     code = """async function onRequest(request, settings) {
       const mailJet = nodemailjet.nodemailjet;
       const message = { Messages: [{ From: { Email: 'shop@example.com' }, To: [{ Email: 'jane@example.com' }], Subject: 'Hi', TextPart: 'Hello' }] };
@@ -133,7 +206,10 @@ def test_mailjet_sends_in_both_the_v3_and_the_current_style(tmp_path, api_stub, 
     assert track_value(result) == ["success", 200]
     assert len(api_stub.seen) == 2
     assert api_stub.seen[0].json()["Messages"][0]["To"] == [{"Email": "jane@example.com"}]
-    assert api_stub.seen[0].headers["authorization"] == "Basic " + base64.b64encode(b"public-key:tok_live_secret").decode()
+    assert (
+        api_stub.seen[0].headers["authorization"]
+        == "Basic " + base64.b64encode(b"public-key:tok_live_secret").decode()
+    )
     assert [f["status"] for f in result["fetches"]] == [200, 200]
 
 
@@ -178,7 +254,12 @@ def test_the_network_guard_stops_the_sdks_too(tmp_path, api_stub, stub_certifica
       await new Promise((resolve) => https.get(settings.base + '/x').on('error', (e) => { out.push(e.code); resolve(); }));
       Segment.track({ userId: 'u', event: 'blocked', properties: { v: out } });
     }"""
-    result = run_cli(tmp_path, code, settings={"base": api_stub.url, "host": api_stub.url.split("//")[1]}, trust=stub_certificate)
+    result = run_cli(
+        tmp_path,
+        code,
+        settings={"base": api_stub.url, "host": api_stub.url.split("//")[1]},
+        trust=stub_certificate,
+    )
     messages = track_value(result)
     assert len(messages) == 4 and messages[3] == "EBLOCKED", messages
     assert messages[0] == "StripeConnectionError: An error occurred with our connection to Stripe."
