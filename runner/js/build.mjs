@@ -59,7 +59,6 @@ const node = (file) => join(src, 'node', file);
 const NODE_MODULES = {
   http: node('http-module.js'),
   https: node('https-module.js'),
-  'follow-redirects': node('follow-redirects.js'),
   stream: 'readable-stream',
   events: 'events/',
   util: node('util.js'),

@@ -64,6 +64,6 @@ export const process = {
   listeners: () => [],
   listenerCount: () => 0,
   emit: () => false,
-  // axios 0.21 picks its Node adapter (ours, over fetch: see axios-adapter.js) by this tag.
+  // As Node's: libraries tell Node from a browser by it.
   [Symbol.toStringTag]: 'process',
 };
