@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from runner.engine import EngineError, Isolate, ScriptError
+from runner.engine import EngineError, Isolate, ScriptError, named_libraries
 from runner.executor import CompileError, run_batch
 from runner.limits import DEFAULT_LIMITS, Limits
 from runner.memory import ProcessMemory
@@ -158,7 +158,7 @@ class InlinePool:
         return self._new_isolate(code, legacy, key[3])
 
     def _new_isolate(self, code: str, legacy: bool, heap_mb: int) -> Isolate:
-        isolate = Isolate(max_memory_bytes=heap_mb * 1024 * 1024)
+        isolate = Isolate(max_memory_bytes=heap_mb * 1024 * 1024, libraries=named_libraries(code))
         if self.memory is not None:
             self.memory.start()  # V8 has started: the limit counts from here
         try:

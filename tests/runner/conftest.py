@@ -104,3 +104,21 @@ def local_server():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def stub_certificate(tmp_path_factory):
+    from tests.runner.api_stub import make_certificate
+
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def api_stub(stub_certificate):
+    """A local https stand-in for an SDK's API (tests/runner/api_stub.py)."""
+    from tests.runner.api_stub import start_stub
+
+    stub, server = start_stub(stub_certificate)
+    yield stub
+    server.shutdown()
+    server.server_close()
