@@ -20,6 +20,7 @@ import { FormData } from './formdata.js';
 import { fetch, Request, Response } from './fetch.js';
 import { atob, btoa, TextDecoder, TextEncoder } from './encoding.js';
 import { AWS } from './aws.js';
+import { cache } from './cache.js';
 import { defineLazyGlobal, provideModule, registerLibraries, requireLibrary } from './loader.js';
 import { takeSnapshot } from './isolation.js';
 import * as runtime from './runtime.js';
@@ -52,6 +53,7 @@ function installGlobals() {
   const values = { Segment, console, Headers, FormData, fetch, Request, Response, atob, btoa, TextDecoder, TextEncoder, AWS };
   for (const [name, value] of Object.entries(Object.assign(values, timerGlobals))) defineGlobal(name, value);
   defineGlobal('global', globalThis);
+  defineGlobal('cache', cache);
   const lazy = (name, load) => {
     preludeGlobals.add(name);
     defineLazyGlobal(name, load);
