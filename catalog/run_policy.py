@@ -223,9 +223,11 @@ def _delay_problem(value) -> str | None:
 
 
 def duration(seconds: float) -> str:
-    """A wait in words: 45 s, 5 min, 1 h 30 min."""
+    """A wait in words: 45 s, 1.5 min, 20 min, 1 h 30 min."""
     if seconds < 60:
         return f"{seconds:.3g} s"
+    if seconds < 600:
+        return f"{round(seconds / 60, 1):g} min"
     minutes = round(seconds / 60)
     if minutes < 60:
         return f"{minutes} min"

@@ -164,6 +164,10 @@ def _make_room(scope: _Scope, size: int, bound: int, now: float) -> int:
     return freed
 
 
+class CacheUnavailable(Exception):
+    """The store failed; the message says so in the function author's words."""
+
+
 def cache_answer(cache: FunctionCache, scope: str, message: dict[str, Any]) -> dict[str, Any]:
     """Perform one cache operation a function asked for ({"op": "get"|"put"|"delete",
     "key", "value", "ttl"}) and answer it ({"value"} for get, {"note"} when a put was
@@ -182,6 +186,9 @@ def cache_answer(cache: FunctionCache, scope: str, message: dict[str, Any]) -> d
         if op == "delete":
             cache.delete(scope, key)
             return {}
+    except CacheUnavailable as exc:  # told by the store's own process (runner.child)
+        return {"value": None, "note": str(exc), "failed": True}
     except Exception as exc:  # the store's failure, never the function's  # noqa: BLE001
-        return {"value": None, "note": f"the cache is unavailable ({type(exc).__name__})"}
+        note = f"the cache is unavailable ({type(exc).__name__})"
+        return {"value": None, "note": note, "failed": True}
     return {"note": f"unknown cache operation {op!r}"}

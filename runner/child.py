@@ -30,6 +30,7 @@ import sys
 from typing import Any
 
 from runner import wire
+from runner.cache import CacheUnavailable
 from runner.limits import Limits
 from runner.pool import InlinePool
 from runner.result import Invocation, Result
@@ -45,7 +46,10 @@ class RemoteCache:
 
     def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
         self._out.send({"cache": request})
-        return self._reader.read()["cached"]
+        answer = self._reader.read()["cached"]
+        if answer.get("failed"):
+            raise CacheUnavailable(answer["note"])
+        return answer
 
     def get(self, scope: str, key: str) -> str | None:
         return self._ask({"op": "get", "scope": scope, "key": key}).get("value")

@@ -13,6 +13,7 @@ import { console } from './console.js';
 
 const stringify = JSON.stringify;
 const parse = JSON.parse;
+const captureStackTrace = Error.captureStackTrace; // Error is not frozen: taken now
 const { getPrototypeOf } = Object;
 const { isArray } = Array;
 const objectPrototype = Object.prototype;
@@ -65,8 +66,17 @@ function notJson(original, inArray) {
   return describe(original);
 }
 
+// A TypeError whose stack is that of the function's call to cache.load, so the error
+// points at the user's line, not at the runner's code after an await.
+function errorAt(site, message) {
+  const err = new TypeError(message);
+  const frames = String(site.stack);
+  err.stack = `TypeError: ${message}${frames.slice(frames.indexOf('\n'))}`;
+  return err;
+}
+
 // The value as JSON text; a TypeError naming what is not JSON.
-function serialise(key, value) {
+function serialise(key, value, site) {
   let problem = null;
   function check(name, converted) {
     if (problem !== null) return undefined;
@@ -88,7 +98,7 @@ function serialise(key, value) {
     problem = `it cannot be written as JSON (${err && err.message})`;
   }
   if (problem !== null) {
-    throw new TypeError(`cache.load(${stringify(key)}): fn gave a value that cannot be cached: ${problem}. Cache only JSON values: objects, arrays, strings, finite numbers, true, false and null`);
+    throw errorAt(site, `cache.load(${stringify(key)}): fn gave a value that cannot be cached: ${problem}. Cache only JSON values: objects, arrays, strings, finite numbers, true, false and null`);
   }
   return text;
 }
@@ -106,12 +116,12 @@ function note(text) {
   if (text) console.warn(`[cache] ${text}`);
 }
 
-async function loadOnce(execution, key, ttl, fn) {
+async function loadOnce(execution, key, ttl, fn, site) {
   const found = await ask(execution, { op: 'get', key });
   note(found.note);
   if (typeof found.value === 'string') return parse(found.value);
   const value = await fn();
-  const text = serialise(key, value);
+  const text = serialise(key, value, site);
   const stored = await ask(execution, { op: 'put', key, value: text, ttl });
   note(stored.note);
   return value;
@@ -125,10 +135,12 @@ function load(key, ttl, fn) {
   }
   const execution = activeExecution();
   if (!execution) return new Promise(() => {}); // a stray call after its execution ended
+  const site = {};
+  captureStackTrace(site, load);
   // Two loads of one key at once in an execution share the first one's fn() call.
   const loads = execution.cacheLoads || (execution.cacheLoads = new Map());
   if (loads.has(key)) return loads.get(key);
-  const promise = loadOnce(execution, key, ms, fn);
+  const promise = loadOnce(execution, key, ms, fn, site);
   loads.set(key, promise);
   const forget = () => { if (loads.get(key) === promise) loads.delete(key); };
   promise.then(forget, forget);
