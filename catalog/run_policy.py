@@ -99,9 +99,10 @@ class RetryPolicy:
             return f"{label}: 1 attempt, no retry."
         waits = self.waits_s()
         low, high = duration(sum(waits) * JITTER[0]), duration(sum(waits) * JITTER[1])
+        less = round((JITTER[1] - JITTER[0]) * 100)
         return (
             f"{label}: {self.attempts} attempts, waiting {_list(waits)} between them, "
-            f"each less by up to 20 %: {low} to {high} from the first attempt to the last."
+            f"each less by up to {less} %: {low} to {high} from the first attempt to the last."
         )
 
     def dead_letter_reason(self, error: dict | None, attempts: int) -> str:
@@ -139,8 +140,9 @@ def retry_policy(
     default = default_retry_policy()
     first = default.first_delay_s if first_delay_s is None else first_delay_s
     cap = default.max_delay_s if max_delay_s is None else max_delay_s
-    return RetryPolicy(max_delay_s=max(first, cap), first_delay_s=first, retry_on=retry_on,
-                       attempts=attempts)  # fmt: skip
+    return RetryPolicy(
+        first_delay_s=first, max_delay_s=max(first, cap), retry_on=retry_on, attempts=attempts
+    )
 
 
 def time_limit(time_limit_ms: int | None) -> int:

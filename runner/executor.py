@@ -72,6 +72,11 @@ _ALLOCATION_REFUSED = re.compile(
     r"^(Array buffer allocation failed|WebAssembly\.Memory\(\): could not allocate memory|"
     r"WebAssembly\.Memory\.grow\(\): Unable to grow instance memory)"
 )
+CACHE_OPERATIONS = 1000
+CACHE_OPERATIONS_CAP = (
+    f"over {CACHE_OPERATIONS:,} cache operations in one execution: the later ones are not "
+    "done (a load calls its fn, nothing is stored)"
+)
 UNREADABLE_INPUT = (
     "the runner could not hand this request and its settings to the function "
     "(they are not plain JSON: {reason})"
@@ -96,6 +101,7 @@ class _Batch:
     memory: ProcessMemory | None = None
     cache: FunctionCache = field(default_factory=MemoryCache)
     own_webhooks: OwnWebhooks | None = None
+    cache_operations: dict[int, int] = field(default_factory=dict)  # per execution
     results: dict[int, Result] = field(default_factory=dict)
     sessions: dict[int, FetchSession] = field(default_factory=dict)
     items: dict[int, str] = field(default_factory=dict)
@@ -401,8 +407,7 @@ def _submit(
     the function asked, so its next step sees it done."""
     if "cache" not in message:
         return session.submit(message)
-    scope = batch.invocations[index].cache_scope
-    answer = cache_answer(batch.cache, scope, message["cache"])
+    answer = _cache_operation(batch, index, message["cache"])
     future: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
     future.set_result({**answer, "id": message.get("id"), "cache": True})
     return future
@@ -411,10 +416,20 @@ def _submit(
 def _store_unsent(batch: _Batch, index: int, done: dict[str, Any]) -> None:
     """The cache writes an execution left unsent when it ended (`cache.delete` not
     awaited): done now, before any later execution of the batch asks the cache."""
-    scope = batch.invocations[index].cache_scope
     for operation in done.get("cache") or []:
-        if isinstance(operation, dict):
-            cache_answer(batch.cache, scope, operation)
+        _cache_operation(batch, index, operation)
+
+
+def _cache_operation(batch: _Batch, index: int, operation: Any) -> dict[str, Any]:
+    """One cache operation of an execution, within its cap: a loop of them must not
+    hammer a store every worker shares (past the cap, a load is a miss, said once)."""
+    count = batch.cache_operations[index] = batch.cache_operations.get(index, 0) + 1
+    if count > CACHE_OPERATIONS:
+        return {
+            "value": None,
+            "note": CACHE_OPERATIONS_CAP if count == CACHE_OPERATIONS + 1 else None,
+        }
+    return cache_answer(batch.cache, batch.invocations[index].cache_scope, operation)
 
 
 def _abort(batch: _Batch, message: str) -> tuple[tuple[str, str], float]:

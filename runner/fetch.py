@@ -235,10 +235,10 @@ class FetchSession:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         guard = self.own_webhooks
         if guard is not None and guard.path_matches(parts.path):
-            await self._refuse_own(url, parts, None)  # by its name, before any lookup
+            await _refuse_own(guard, url, parts, None)  # by its name, before any lookup
         address = await resolve(parts.hostname, port, allow_private=self.allow_private)
         if guard is not None and guard.path_matches(parts.path):
-            await self._refuse_own(url, parts, address)
+            await _refuse_own(guard, url, parts, address)
         pinned = _pinned_url(parts, address, port)
         request_headers = [(k, v) for k, v in headers if k.lower() != b"host"] + [
             (b"host", parts.netloc.split("@")[-1].encode("ascii"))
@@ -259,26 +259,25 @@ class FetchSession:
             await response.aclose()
         return _answer(response, content, url)
 
-    async def _refuse_own(self, url: str, parts: Any, address: str | None) -> None:
-        """Raise OwnWebhookRefused when the request would reach the product's own
-        webhook URLs: by its host's name, or (with `address`) by where it connects."""
-        guard = self.own_webhooks
-        assert guard is not None
-        host = parts.hostname or ""
-        if address is None:
-            prefix = guard.path_matches(parts.path) if guard.names(host) else None
-        else:
-            prefix = await guard.refuses(host, parts.path, address)
-        if prefix is not None:
-            netloc = f"{host}:{parts.port}" if parts.port else host
-            raise OwnWebhookRefused(url, f"{parts.scheme}://{netloc}{prefix}…")
-
     def _client_for_execution(self) -> httpx.AsyncClient:
         if self._client is None:
             self._client = httpx.AsyncClient(
                 verify=_tls(), trust_env=False, follow_redirects=False, timeout=None
             )
         return self._client
+
+
+async def _refuse_own(guard: OwnWebhooks, url: str, parts: Any, address: str | None) -> None:
+    """Raise OwnWebhookRefused when the request would reach the product's own webhook
+    URLs: by its host's name, or (given the address) by where it connects."""
+    host = parts.hostname or ""
+    if address is None:
+        prefix = guard.path_matches(parts.path) if guard.names(host) else None
+    else:
+        prefix = await guard.refuses(host, parts.path, address)
+    if prefix is not None:
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        raise OwnWebhookRefused(url, f"{parts.scheme}://{netloc}{prefix}…")
 
 
 def _pinned_url(parts: Any, address: str, port: int) -> str:

@@ -346,3 +346,24 @@ def test_a_sandbox_names_invocations_of_its_batch_never_a_scope():
         answer = desk.answer({"op": "get", "scope": place, "key": "k"})
         assert answer == {"value": None, "note": "a cache operation of no invocation of this batch"}
     assert desk.answer("not an operation")["value"] is None
+
+
+def test_an_execution_does_at_most_a_thousand_cache_operations(pool):
+    code = """
+    async function onRequest() {
+      // A get and a put each: the 501st load goes over the cap.
+      for (let i = 0; i < 600; i++) await cache.load('k' + i, -1, async () => i);
+      let called = false;
+      const late = await cache.load('k1', -1, async () => { called = true; return 'again'; });
+      for (let i = 0; i < 5; i++) cache.delete('k' + i);
+      console.log(late, called);
+    }"""
+    store = MemoryCache()
+    result = pool.run("cap", code, REQ, cache=store, cache_scope="s", timeout_ms=10_000)
+    assert result.error is None, result.error
+    assert [line["message"] for line in result.logs] == [
+        "[cache] over 1,000 cache operations in one execution: the later ones are not done "
+        "(a load calls its fn, nothing is stored)",
+        "again true",
+    ]
+    assert store.get("s", "k0") == "0"  # the deletes past the cap were not done
