@@ -19,6 +19,7 @@ import runner
 from catalog.services import source_runtime_settings
 from ingest import deliver, queue
 from ingest.execute import runtime
+from ingest.execute.cache import cache_scope
 from ingest.execute.claims import batch_size, batches, claim, claim_next, claim_timeout, hold
 from ingest.execute.sharing import shares
 from ingest.models import Execution, IngestEvent
@@ -102,7 +103,7 @@ def _run_claimed(claimed: list[IngestEvent]) -> list[Execution]:
     for version_id in dict.fromkeys(event.version_id for event in claimed):
         attempts = _run([e for e in claimed if e.version_id == version_id])
         # The record locks its events; a claim renewed first keeps the sweep away.
-        hold([a.event for a in attempts], for_s=claim_timeout().total_seconds() / 2)
+        hold([a.event for a in attempts])
         executions += attempts_record(attempts)
     return executions
 
@@ -144,7 +145,7 @@ class _Invocations:
 
     def __init__(self) -> None:
         self.built: list[runner.Invocation] = []
-        self._settings: dict[int, tuple[dict, tuple[str, ...]]] = {}
+        self._settings: dict[int, tuple[dict, tuple[str, ...], str]] = {}
 
     def add(self, event: IngestEvent) -> None:
         source = event.source
@@ -153,7 +154,12 @@ class _Invocations:
             self._settings[source.pk] = (
                 source_runtime_settings(source),
                 tuple(source.secret_values),
+                cache_scope(source),
             )
-        settings, secrets = self._settings[source.pk]
+        settings, secrets, scope = self._settings[source.pk]
         request = runtime.request_of(event)
-        self.built.append(runner.Invocation(request, settings, str(event.pk), secret_names=secrets))
+        self.built.append(
+            runner.Invocation(
+                request, settings, str(event.pk), secret_names=secrets, cache_scope=scope
+            )
+        )

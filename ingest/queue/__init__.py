@@ -11,7 +11,6 @@ replace one object, `broker`, to keep everything off the broker.
 Nothing waiting here is durable, and needs not be: the row it names is in the
 database, and the sweep queues it again if a task is lost."""
 
-import random
 import threading
 import time
 from collections.abc import Sequence
@@ -128,13 +127,6 @@ class _Lingering:
 
 
 _delivery_turns = _Lingering()
-
-
-def backoff_seconds(attempt: int) -> float:
-    """How long a retry waits after its attempt-th failure: exponential with jitter,
-    base·2^(n-1), capped, scaled by 50–100 %."""
-    delay = min(settings.RETRY_BACKOFF_CAP_S, settings.RETRY_BACKOFF_BASE_S * 2 ** (attempt - 1))
-    return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not security
 
 
 dispatcher = Dispatcher(_turns_for)

@@ -80,6 +80,7 @@ class _Handler(BaseHTTPRequestHandler):
             "/to-private": lambda: self._send(
                 302, headers=[("Location", "http://10.0.0.1/secret")]
             ),
+            "/to-hook": lambda: self._send(302, headers=[("Location", "/hooks/loop-token")]),
             "/big": lambda: self._send(200, b"x" * (6 * 1024 * 1024)),
             "/headers": lambda: self._send(200, json.dumps(dict(self.headers)).encode()),
         }

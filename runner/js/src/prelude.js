@@ -21,6 +21,7 @@ import { fetch, Request, Response } from './fetch.js';
 import { atob, btoa, TextDecoder, TextEncoder } from './encoding.js';
 import { AWS, google } from './aws.js';
 import { AbortController, AbortSignal, DOMException, Event, EventTarget, performance, queueMicrotask, structuredClone } from './web.js';
+import { cache } from './cache.js';
 import { format, inspect } from './inspect.js';
 import {
   defineLazyGlobal, loadNamedLibraries, provideModule, registerLibraries, requireLibrary, requireNamedLibrary,
@@ -59,6 +60,7 @@ function installGlobals() {
   };
   for (const [name, value] of Object.entries(Object.assign(values, timerGlobals))) defineGlobal(name, value);
   defineGlobal('global', globalThis);
+  defineGlobal('cache', cache);
   const lazy = (name, load) => {
     preludeGlobals.add(name);
     defineLazyGlobal(name, load);
