@@ -29,7 +29,8 @@ _DYNAMIC_IMPORT = re.compile(r"\bimport\s*\(")
 IMPORT_UNAVAILABLE = (
     "import() is not available in Source Functions; the built-ins are globals: Segment, "
     "fetch, Headers, Request, Response, FormData, _ (lodash), xml, Buffer, crypto, URL, "
-    "URLSearchParams, atob, btoa, OAuth, console, setTimeout; no other module can be loaded"
+    "URLSearchParams, atob, btoa, OAuth, console, setTimeout, cache, and the libraries of "
+    "Segment's runtime (moment, stripe, jsonwebtoken, …); no other module can be loaded"
 )
 NEW_INTERFACE_HINT = (
     "This function defines onRequest; turn the legacy flag off to run it with the "

@@ -12,7 +12,7 @@ from runner.engine import NAMED_LIBRARIES
 ROOT = Path(__file__).resolve().parents[2]
 NODE_GLOBALS = (
     "AbortController AbortSignal Event EventTarget DOMException structuredClone queueMicrotask "
-    "performance AWS google fetch crypto btoa atob Segment"
+    "performance AWS google fetch crypto btoa atob Segment cache"
 ).split()
 
 

@@ -260,6 +260,20 @@ declare const https: {
   STATUS_CODES: Record<number, string>;
 };
 
+/**
+ * Values kept per source between executions (in Redis in production, so every worker sees
+ * them). JSON values only, at most 64 KB each and 1 MB per source; test runs start empty.
+ */
+declare const cache: {
+  /**
+   * The value kept under \`key\`, or what \`fn()\` returns, kept for \`ttl\` milliseconds
+   * (-1 or absent: no expiry). A \`fn\` that throws is not cached.
+   */
+  load<T>(key: string, ttl: number | undefined, fn: () => T | Promise<T>): Promise<T>;
+  /** Forgets the value kept under \`key\`. */
+  delete(key: string): Promise<void>;
+};
+
 /** aws-sdk needs Node.js: every use fails with an error that shows the fetch alternative. */
 declare const AWS: any;
 /** The @google-cloud libraries (\`google.cloud.bigquery\`, …) need Node.js: every use fails with an error that shows the fetch alternative. */
