@@ -3,8 +3,11 @@ production configuration on this machine (Daphne, PostgreSQL, Redis, Celery work
 processes), and the same load against a bare Daphne endpoint as the ceiling.
 
     python bench/e2e_bench.py [--rate 300] [--seconds 60] [--workers 2] [--scaling 1,2,4]
+    python bench/e2e_bench.py --peer [--rounds 3] [--peer-workers 1]
 
-Prints a table per run and, with --write, records it in docs/performance.md.
+Prints a table per run and, with --write, records it in docs/performance.md. With --peer,
+the reference pipeline in Node of ../shared/peer-ingest/ (bench/peer.py) runs under the
+same load, alternating with the product, and the ratios follow the tables.
 """
 
 import argparse
@@ -121,6 +124,23 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def backends_cpu(database: str) -> float:
+    """CPU time of the PostgreSQL backends connected to this database, in seconds
+    (those alive when read: the benchmarked processes keep theirs open)."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if f" {database} " not in (stat.parent / "cmdline").read_bytes().decode(
+                errors="replace"
+            ):
+                continue
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError):
+            pass
+    return total
+
+
 def children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -162,11 +182,13 @@ def run_product(rate: int, seconds: float, workers: int, threads: int = 4) -> di
                              timeout=600, what="the warm-up to be stored")  # fmt: skip
             after = _query(stack, "SELECT coalesce(max(id), 0) FROM ingest_ingestevent")[0][0]
             cpu_before = {name: cpu_seconds(p.pid) for name, p in processes.items()}
+            pg_before = backends_cpu(stack.name)
             result = asyncio.run(load(stack.port, path, rate, seconds))
             accepted = result["statuses"].get(200, 0)
             stack.wait_until(lambda: stored_count(stack, after) >= accepted, timeout=600,
                              what="every accepted webhook to be stored")  # fmt: skip
             cpu = {name: cpu_seconds(p.pid) - cpu_before[name] for name, p in processes.items()}
+            cpu["PostgreSQL"] = backends_cpu(stack.name) - pg_before
             return {**result, "accepted": accepted, "stored": stored_count(stack, after),
                     "unique": unique_count(stack, after), "delays": event_delays(stack, after),
                     "cpu": cpu, "tasks": claim_count(stack, after), "threads": threads}  # fmt: skip
@@ -268,8 +290,11 @@ def report(rate: int, seconds: float, workers: int, product: dict, bare: dict | 
         f"{ms(percentile(product['delays'], .99))} |",
         f"| stored events (unique message ids) | {product['stored']} ({product['unique']}) |",
         f"| nothing lost, nothing duplicated | {exact} |",
-        f"| webhooks per batch (mean) | {product['accepted'] / max(1, product['tasks']):.1f} |",
     ]  # fmt: skip
+    if product["tasks"]:
+        lines.append(
+            f"| webhooks per batch (mean) | {product['accepted'] / product['tasks']:.1f} |"
+        )
     for name, cpu in product["cpu"].items():
         lines.append(
             f"| CPU {name} | {cpu / product['elapsed'] * 100:.0f} % of a core, "
@@ -294,7 +319,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="of each worker process")
     parser.add_argument("--scaling", default="", help="e.g. 1,2,4: also run with these counts")
     parser.add_argument("--write", action="store_true", help="record in docs/performance.md")
+    parser.add_argument("--peer", action="store_true", help="also run the Node reference")
+    parser.add_argument("--peer-workers", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=1, help="with --peer: alternations")
     args = parser.parse_args()
+    if args.peer:
+        compare_with_peer(args)
+        return
     sections = []
     product = run_product(args.rate, args.seconds, args.workers, args.threads)
     bare = run_bare(args.rate, args.seconds)
@@ -315,6 +346,41 @@ def main() -> None:
         print(sections[-1], flush=True)
     if args.write:
         record(sections)
+
+
+def compare_with_peer(args) -> None:
+    """The product and the peer alternately, `rounds` times, then the medians' ratios."""
+    import statistics
+
+    import peer
+
+    runs: dict[str, list[dict]] = {"product": [], "peer": []}
+    for _ in range(args.rounds):
+        runs["product"].append(run_product(args.rate, args.seconds, args.workers, args.threads))
+        print(report(args.rate, args.seconds, args.workers, runs["product"][-1], None), flush=True)
+        runs["peer"].append(
+            peer.run(code=FUNCTION, rate=args.rate, seconds=args.seconds,
+                     workers=args.peer_workers, load=load, cpu_seconds=cpu_seconds,
+                     backends_cpu=backends_cpu, warmup_s=WARMUP_S, free_port=free_port)
+        )  # fmt: skip
+        print("Peer (Node 20):\n" + report(args.rate, args.seconds, args.peer_workers,
+                                            runs["peer"][-1], None), flush=True)  # fmt: skip
+
+    def median(system: str, measure) -> float:
+        return statistics.median(measure(run) for run in runs[system])
+
+    measures = {
+        "accepted per second": lambda r: r["accepted"] / r["elapsed"],
+        "accept p99 (ms)": lambda r: percentile(r["latencies"], 0.99) * 1000,
+        "webhook-to-event p50 (ms)": lambda r: percentile(r["delays"], 0.5) * 1000,
+        "CPU per webhook, all processes (ms)": lambda r: (
+            sum(r["cpu"].values()) * 1000 / max(1, r["accepted"])
+        ),
+    }
+    print(f"| median of {args.rounds} | product | peer | product / peer |\n|---|---|---|---|")
+    for name, measure in measures.items():
+        ours, theirs = median("product", measure), median("peer", measure)
+        print(f"| {name} | {ours:.1f} | {theirs:.1f} | {ours / max(theirs, 1e-9):.2f} |")
 
 
 def record(sections: list[str]) -> None:
