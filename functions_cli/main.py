@@ -62,6 +62,8 @@ def parser() -> argparse.ArgumentParser:
     push.add_argument("--function", required=True, help="the function slug")
     push.add_argument("--deploy", action="store_true", help="also deploy it as a new version")
     push.add_argument("--message", default="", help="the deploy message")
+    push.add_argument("--deploy-anyway", default="", metavar="REASON",
+                      help="deploy even if saved tests fail (the reason is audited)")  # fmt: skip
     push.set_defaults(handler=cmd_push)
 
     pull = commands.add_parser("pull", help="write a function's draft (or a version) to a file")
@@ -276,9 +278,10 @@ def cmd_push(args) -> int:
         client.patch(f"functions/{function['id']}/", {"code": code})
         print(f"Saved {args.file} as the draft of {args.function}; running sources are untouched.")
         return 0
-    deployment = client.post(
-        f"functions/{function['id']}/deploy/", {"code": code, "message": args.message}
-    )
+    body = {"code": code, "message": args.message}
+    if args.deploy_anyway:
+        body["deploy_anyway"] = args.deploy_anyway
+    deployment = client.post(f"functions/{function['id']}/deploy/", body)
     print(f"Saved {args.file} and deployed version {deployment['version']['number']}.")
     return 0
 
@@ -293,6 +296,10 @@ def cmd_pull(args) -> int:
     output = args.output or Path(f"{args.function}.js")
     output.write_text(code)
     print(f"Wrote {output}.")
+    if args.tests:
+        tests = client.items(f"functions/{function['id']}/tests/")
+        written = saved_tests.write_cases(args.tests, tests)
+        print(f"Wrote {len(written)} saved test(s) to {args.tests}.")
     return 0
 
 
@@ -312,8 +319,7 @@ def cmd_test(args) -> int:
         client = Client(config_file.load())
         function = _function(client, args.function)
         code = client.get(f"functions/{function['id']}/")["code"]
-        cases = [saved_tests.parse_case(c, where=f"saved test {c.get('name')!r}")
-                 for c in client.items(f"functions/{function['id']}/tests/")]  # fmt: skip
+        cases = saved_tests.server_cases(client.items(f"functions/{function['id']}/tests/"))
         if not cases:
             raise saved_tests.UsageError(f"{args.function} has no saved tests")
         legacy = args.legacy or function.get("interface") == "legacy"

@@ -96,6 +96,31 @@ def run_all(code: str, cases: list[TestCase], settings: dict, *, legacy: bool, o
     return 1 if failed else 0
 
 
+def server_cases(tests: list[dict]) -> list[TestCase]:
+    """The saved tests of a function, as the API lists them, as cases."""
+    try:
+        return [parse_case(_case(test), where=f"saved test {test.get('name')!r}") for test in tests]
+    except CaseFormatError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _case(test: dict) -> dict:
+    # Secret settings are references the server never gives out: --settings supplies them.
+    return {key: test[key] for key in ("name", "request", "settings", "expect") if key in test}
+
+
+def write_cases(directory: Path, tests: list[dict]) -> list[Path]:
+    """Write each saved test as DIR/<name>.json in the case format; returns the files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    taken: set[str] = set()
+    written = []
+    for test in tests:
+        path = directory / case_file_name(test["name"], taken)
+        path.write_text(json.dumps(_case(test), indent=2, ensure_ascii=False) + "\n")
+        written.append(path)
+    return written
+
+
 def case_file_name(name: str, taken: set[str]) -> str:
     """A file name for a case (its name in lower-case words), unique among `taken`."""
     base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "case"
