@@ -16,6 +16,7 @@ from catalog.models import (
     FunctionVersion,
     Invite,
     Membership,
+    SavedTest,
     Source,
     Workspace,
 )
@@ -71,6 +72,17 @@ def version_for_user(user, function: Function, number) -> FunctionVersion:
     if version is None:
         raise Http404(f"Version {number} of this function does not exist.")
     return version
+
+
+def saved_test_for_user(user, function: Function, test_id, write: bool = False) -> SavedTest:
+    """A saved test of a function the user already may read; write=True to change it."""
+    test = SavedTest.objects.filter(function=function, pk=_int_or_404(test_id)).first()
+    if test is None:
+        raise Http404("No such saved test of this function.")
+    test.function = function
+    if write:
+        policy.require(_member(user, function.workspace), Action.EDIT_FUNCTIONS)
+    return test
 
 
 def source_for_user(user, workspace: Workspace, slug: str, write: bool = False) -> Source:

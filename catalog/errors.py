@@ -23,3 +23,15 @@ class TestRunFailed(CatalogError):
     """The worker did not return a runner result (down, too slow or crashed)."""
 
     status_code = 504
+
+
+class SavedTestsFailed(CatalogError):
+    """Save & Deploy refused: saved tests fail on the draft (extra: failed_tests)."""
+
+    status_code = 409
+
+
+class DraftChanged(CatalogError):
+    """The draft changed while the deploy gate ran its tests."""
+
+    status_code = 409

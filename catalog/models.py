@@ -156,6 +156,8 @@ class FunctionVersion(RunPolicyFields):
     settings = models.JSONField(default=list)
     interface = models.CharField(max_length=20, choices=Interface.choices)
     message = models.CharField(max_length=500, blank=True, default="")
+    # The saved tests the deploy gate ran on it: [{"name", "passed"}], in name order.
+    test_results = models.JSONField(default=list, blank=True)
     author = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -175,6 +177,44 @@ class FunctionVersion(RunPolicyFields):
     @property
     def is_legacy(self) -> bool:
         return self.interface == Interface.LEGACY
+
+
+class SavedTest(models.Model):
+    """A test case of a function (the format of runner.expectations): run by "Run all
+    tests", by `functions-cli test --function` and by the deploy gate.
+
+    `settings` holds plain values only; a secret setting is a name in `secret_settings`,
+    a reference to the function's test secret of that name, never a copy of it."""
+
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="saved_tests")
+    name = models.CharField(max_length=200)
+    # As written, in either request form: the body exactly as given (rawBody for text).
+    request = models.JSONField()
+    settings = models.JSONField(default=dict, blank=True)
+    secret_settings = models.JSONField(default=list, blank=True)
+    expect = models.JSONField()
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["function", "name"], name="saved_test_name_per_function"
+            )
+        ]
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.function_id}: {self.name}"
+
+    def case(self) -> dict:
+        """The case in the contract's file format (secret settings left for the runner's
+        own --settings: their values never leave the server)."""
+        return {"name": self.name, "request": self.request, "settings": self.settings,
+                "expect": self.expect}  # fmt: skip
 
 
 class Source(models.Model):

@@ -173,7 +173,7 @@ class VersionOutput(RunPolicyOutput, serializers.ModelSerializer):
         model = FunctionVersion
         fields = [
             "number", "message", "interface", "author", "created_at", "code", "settings",
-            *RUN_POLICY_OUTPUT,
+            "test_results", *RUN_POLICY_OUTPUT,
         ]  # fmt: skip
 
 

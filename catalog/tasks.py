@@ -55,6 +55,25 @@ def run_function_test(
     return result.to_dict()
 
 
+@shared_task(name="catalog.run_saved_tests", acks_late=False)
+def run_saved_tests(
+    code: str, cases: list, legacy: bool, timeout_ms: int, secret_names: list[str]
+) -> list[dict]:
+    """Run code on each case, [normalised request, sealed settings], each in a fresh
+    isolate as run_function_test does; the results in the cases' order. Every bundle
+    is unsealed first: the last case may start long after the run was queued."""
+    import runner
+
+    unsealed = [(request, unseal(sealed)) for request, sealed in cases]
+    limits = _limits(timeout_ms)
+    own_webhooks = [f"{settings.PUBLIC_URL}/hooks/"]
+    return [
+        runner.run(code, request, values, legacy=legacy, limits=limits,
+                   secret_names=secret_names, own_webhook_urls=own_webhooks).to_dict()
+        for request, values in unsealed
+    ]  # fmt: skip
+
+
 def _limits(timeout_ms: int):
     """The configured limits, with the time limit the caller waits for."""
     if settings.RUNNER_LIMITS is None:

@@ -7,7 +7,7 @@ WORKSPACE_PREFIX and the `ws` / `slug` kwarg names so catalog.access fits.
 
 from django.urls import include, path
 
-from catalog.api import functions, sources, workspaces
+from catalog.api import functions, saved_tests, sources, workspaces
 
 WORKSPACE_PREFIX = "workspaces/<slug:ws>/"
 
@@ -19,6 +19,13 @@ function_patterns = [
         "test-settings/",
         functions.FunctionTestSettingsView.as_view(),
         name="function-test-settings",
+    ),
+    path("tests/", saved_tests.SavedTestListView.as_view(), name="saved-test-list"),
+    path("tests/run/", saved_tests.SavedTestRunView.as_view(), name="saved-test-run"),
+    path(
+        "tests/<int:test_id>/",
+        saved_tests.SavedTestDetailView.as_view(),
+        name="saved-test-detail",
     ),
     path("versions/", functions.VersionListView.as_view(), name="version-list"),
     path("versions/<int:number>/", functions.VersionDetailView.as_view(), name="version-detail"),

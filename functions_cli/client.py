@@ -62,12 +62,22 @@ def _describe(response: httpx.Response) -> str:
     if isinstance(body, dict):
         detail = body.get("detail") or body.get("error")
         errors = body.get("errors") or {}
+        if detail and body.get("failed_tests"):  # the deploy gate: say what differs
+            return "\n".join([detail, *_failed_tests(body["failed_tests"])])
         if detail and errors:  # a validation error: say what each field needs
             return f"{detail} " + "; ".join(f"{f}: {_flat(e)}" for f, e in errors.items())
         if detail:
             return str(detail)
         return "; ".join(f"{field}: {_flat(errors)}" for field, errors in body.items())
     return str(body)
+
+
+def _failed_tests(failed: list) -> list[str]:
+    lines = []
+    for test in failed:
+        lines.append(f"FAIL {test.get('name')}")
+        lines += [f"    {line}" for line in test.get("differences") or []]
+    return lines
 
 
 def _flat(errors) -> str:

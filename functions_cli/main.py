@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from functions_cli import config as config_file
+from functions_cli import saved_tests
 from functions_cli.client import ApiError, Client
 from functions_cli.config import Config, ConfigError
 
@@ -22,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ApiError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except saved_tests.UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
@@ -58,13 +62,18 @@ def parser() -> argparse.ArgumentParser:
     push.add_argument("--function", required=True, help="the function slug")
     push.add_argument("--deploy", action="store_true", help="also deploy it as a new version")
     push.add_argument("--message", default="", help="the deploy message")
+    push.add_argument("--deploy-anyway", default="", metavar="REASON",
+                      help="deploy even if saved tests fail (the reason is audited)")  # fmt: skip
     push.set_defaults(handler=cmd_push)
 
     pull = commands.add_parser("pull", help="write a function's draft (or a version) to a file")
     pull.add_argument("--function", required=True)
     pull.add_argument("--version", type=int, help="a version number instead of the draft")
     pull.add_argument("-o", "--output", type=Path, help="default: <function slug>.js")
+    pull.add_argument("--tests", type=Path, metavar="DIR", help="also write its saved tests here")
     pull.set_defaults(handler=cmd_pull)
+
+    test_parser(commands)
 
     destinations_parser(commands)
 
@@ -72,6 +81,23 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("rest", nargs=argparse.REMAINDER, help="FUNCTION.js --request REQUEST.json …")
     run.set_defaults(handler=cmd_run)
     return root
+
+
+def test_parser(commands) -> None:
+    test = commands.add_parser(
+        "test",
+        help="run saved test cases locally",
+        description="FUNCTION.js --tests DIR runs the case files DIR/*.json; --function F "
+        "runs the function's draft on its saved tests, fetched from the server. "
+        "Exit status: 0 all passed, 1 any failed, 2 usage error.",
+    )
+    test.add_argument("file", type=Path, nargs="?", metavar="FUNCTION.js")
+    test.add_argument("--tests", type=Path, metavar="DIR", help="a directory of case files")
+    test.add_argument("--function", help="a function slug: its draft and saved tests")
+    test.add_argument("--settings", type=Path, metavar="SETTINGS.json",
+                      help="setting values for all cases (a case's own override them)")  # fmt: skip
+    test.add_argument("--legacy", action="store_true", help="exports.processEvents interface")
+    test.set_defaults(handler=cmd_test)
 
 
 def destinations_parser(commands) -> None:
@@ -252,9 +278,10 @@ def cmd_push(args) -> int:
         client.patch(f"functions/{function['id']}/", {"code": code})
         print(f"Saved {args.file} as the draft of {args.function}; running sources are untouched.")
         return 0
-    deployment = client.post(
-        f"functions/{function['id']}/deploy/", {"code": code, "message": args.message}
-    )
+    body = {"code": code, "message": args.message}
+    if args.deploy_anyway:
+        body["deploy_anyway"] = args.deploy_anyway
+    deployment = client.post(f"functions/{function['id']}/deploy/", body)
     print(f"Saved {args.file} and deployed version {deployment['version']['number']}.")
     return 0
 
@@ -269,7 +296,34 @@ def cmd_pull(args) -> int:
     output = args.output or Path(f"{args.function}.js")
     output.write_text(code)
     print(f"Wrote {output}.")
+    if args.tests:
+        tests = client.items(f"functions/{function['id']}/tests/")
+        written = saved_tests.write_cases(args.tests, tests)
+        print(f"Wrote {len(written)} saved test(s) to {args.tests}.")
     return 0
+
+
+def cmd_test(args) -> int:
+    if bool(args.function) == bool(args.file):
+        raise saved_tests.UsageError("give FUNCTION.js --tests DIR, or --function F (not both)")
+    settings = saved_tests.load_settings(args.settings)
+    if args.file:
+        if args.tests is None:
+            raise saved_tests.UsageError("FUNCTION.js needs --tests DIR, the case files")
+        try:
+            code = args.file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise saved_tests.UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+        cases, legacy = saved_tests.load_cases(args.tests), args.legacy
+    else:
+        client = Client(config_file.load())
+        function = _function(client, args.function)
+        code = client.get(f"functions/{function['id']}/")["code"]
+        cases = saved_tests.server_cases(client.items(f"functions/{function['id']}/tests/"))
+        if not cases:
+            raise saved_tests.UsageError(f"{args.function} has no saved tests")
+        legacy = args.legacy or function.get("interface") == "legacy"
+    return saved_tests.run_all(code, cases, settings, legacy=legacy, out=sys.stdout)
 
 
 def cmd_run(args) -> int:

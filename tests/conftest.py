@@ -197,9 +197,24 @@ class _EmptyTestRun:
         pass
 
 
+class _EmptySavedTestsRun(_EmptyTestRun):
+    """The same for a run of saved tests: an empty result per case."""
+
+    def __init__(self, cases=()) -> None:
+        self.cases = cases
+
+    @classmethod
+    def send(cls, args, **kwargs):
+        return cls(args[1])
+
+    def get(self, timeout):
+        return [{**_EmptyTestRun.get(self, timeout), "duration_ms": 0.0} for _ in self.cases]
+
+
 @pytest.fixture
 def empty_test_runs(monkeypatch):
     """Test runs answer an empty result at once: for tests of who may ask for one."""
     from catalog import tasks
 
     monkeypatch.setattr(tasks.run_function_test, "apply_async", _EmptyTestRun.send)
+    monkeypatch.setattr(tasks.run_saved_tests, "apply_async", _EmptySavedTestsRun.send)

@@ -138,11 +138,21 @@ class DeployOutput(serializers.Serializer):
 class FunctionDeployView(WorkspaceView):
     class DeployInput(DraftInput):
         message = serializers.CharField(max_length=500, required=False, allow_blank=True)
+        deploy_anyway = serializers.CharField(
+            max_length=500,
+            required=False,
+            allow_blank=True,
+            help_text="Deploy even though saved tests fail, for this reason (kept in the "
+            "audit log).",
+        )
 
     @extend_schema(
-        summary="Save & Deploy: save the draft and make it the next version",
+        summary="Save & Deploy: save the draft, run its saved tests, make it the next version",
+        description="Refused with 409 and `failed_tests` (name, differences) when a saved "
+        "test fails on the draft, unless `deploy_anyway` gives a reason. The draft is saved "
+        "either way.",
         request=DeployInput,
-        responses={201: DeployOutput, 400: ERROR, 403: ERROR},
+        responses={201: DeployOutput, 400: ERROR, 403: ERROR, 409: ERROR, 504: ERROR},
     )
     def post(self, request, ws, function_id):
         function = access.function_for_user(request.user, self.workspace, function_id, write=True)

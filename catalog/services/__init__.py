@@ -30,6 +30,13 @@ from catalog.services.members import (
     user_get_or_create,
     workspace_create,
 )
+from catalog.services.saved_tests import (
+    TestOutcome,
+    saved_test_create,
+    saved_test_delete,
+    saved_test_update,
+    saved_tests_run,
+)
 from catalog.services.sources import (
     source_create,
     source_delete,
@@ -44,6 +51,7 @@ __all__ = [
     "Deployment",
     "MemberAdded",
     "MemberInvited",
+    "TestOutcome",
     "audit_record",
     "code_test_run",
     "function_create",
@@ -64,6 +72,10 @@ __all__ = [
     "member_remove",
     "member_update",
     "normalize_request",
+    "saved_test_create",
+    "saved_test_delete",
+    "saved_test_update",
+    "saved_tests_run",
     "source_create",
     "source_delete",
     "source_rotate_token",

@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog import policy
-from catalog.errors import FunctionHasSources
+from catalog.errors import DraftChanged, FunctionHasSources, SavedTestsFailed
 from catalog.models import Function, FunctionVersion, Interface, Source, Workspace
 from catalog.policy import Action
 from catalog.run_policy import clean_retry_policy, clean_time_limit
 from catalog.services.audit import audit_record
+from catalog.services.saved_tests import run_saved_tests
 from catalog.setting_schema import (
     clean_definitions,
     clean_values,
@@ -199,27 +200,54 @@ class Deployment:
     held: list[Source] = field(default_factory=list)
 
 
-@transaction.atomic
-def function_deploy(*, function: Function, actor, message: str = "", **changes) -> Deployment:
-    """Save & Deploy: save the draft (with any changes) and make it version N+1.
+def function_deploy(
+    *, function: Function, actor, message: str = "", deploy_anyway: str = "", **changes
+) -> Deployment:
+    """Save & Deploy: save the draft (with any changes), run its saved tests (the
+    deploy gate) and make it version N+1.
 
-    Pinned sources stay on their version; sources that follow the deployed version
-    move to it when their setting values fit it.
+    When a saved test fails the draft stays saved but is not deployed
+    (SavedTestsFailed names the failing tests), unless `deploy_anyway` gives the
+    reason, which the audit log keeps. Pinned sources stay on their version; sources
+    that follow the deployed version move to it when their setting values fit it.
     """
     if changes:
         function_save(function=function, actor=actor, **changes)
     else:
         _ensure_editor(actor, function.workspace)
-    # Lock the function so two deploys cannot take the same number.
-    Function.objects.select_for_update().filter(pk=function.pk).first()
+    code = function.draft_code
+    outcomes = run_saved_tests(function, code)
+    failed = [outcome for outcome in outcomes if not outcome.passed]
+    if failed and not deploy_anyway.strip():
+        raise SavedTestsFailed(
+            f"Not deployed: {len(failed)} of {len(outcomes)} saved tests fail on the draft "
+            f"({', '.join(o.test.name for o in failed)}). The draft is saved. Fix the code "
+            "or the tests, or deploy anyway with a reason.",
+            failed_tests=[{"name": o.test.name, "differences": o.differences} for o in failed],
+        )
+    return _deploy_version(
+        function, actor, code, message, outcomes, deploy_anyway.strip()[:500] if failed else ""
+    )
+
+
+@transaction.atomic
+def _deploy_version(
+    function: Function, actor, code: str, message: str, outcomes: list, reason: str
+) -> Deployment:
+    # Lock the function so two deploys cannot take the same number, and deploy only
+    # the code its tests ran on.
+    locked = Function.objects.select_for_update().filter(pk=function.pk).first()
+    if outcomes and locked.draft_code != code:
+        raise DraftChanged("The draft changed while its saved tests ran. Deploy again.")
     last = function.versions.aggregate(n=Max("number"))["n"] or 0
     version = FunctionVersion.objects.create(
         function=function,
         number=last + 1,
-        code=function.draft_code,
+        code=code,
         settings=function.draft_settings,
         interface=function.interface,
         message=(message or "")[:500],
+        test_results=[{"name": o.test.name, "passed": o.passed} for o in outcomes],
         author=actor,
         **function.run_policy_values(),
     )
@@ -231,17 +259,21 @@ def function_deploy(*, function: Function, actor, message: str = "", **changes) 
             deployment.moved.append(source)
         else:
             deployment.held.append(source)
+    details = {
+        "version": version.number,
+        "message": version.message,
+        "moved_sources": [s.slug for s in deployment.moved],
+        "held_sources": [s.slug for s in deployment.held],
+    }
+    if reason:
+        details["failed_tests"] = [o.test.name for o in outcomes if not o.passed]
+        details["deploy_anyway_reason"] = reason
     audit_record(
         workspace=function.workspace,
         actor=actor,
-        action="function.deploy",
+        action="function.deploy_anyway" if reason else "function.deploy",
         target=function,
-        details={
-            "version": version.number,
-            "message": version.message,
-            "moved_sources": [s.slug for s in deployment.moved],
-            "held_sources": [s.slug for s in deployment.held],
-        },
+        details=details,
     )
     return deployment
 

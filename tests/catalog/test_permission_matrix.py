@@ -6,7 +6,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from catalog.models import AccessToken, Role
+from catalog.models import AccessToken, Role, SavedTest
 from catalog.services import member_invite, token_create
 from tests.factories import SourceFactory, WorkspaceFactory, deployed_function, member
 
@@ -28,6 +28,15 @@ MATRIX = {
     ("function-deploy", "post"): ({OWNER}, {"message": "m"}),
     ("function-test", "post"): (EDITORS, {"request": {"body": {}}}),
     ("function-test-settings", "patch"): (EDITORS, {"settings": {}}),
+    ("saved-test-list", "get"): (EVERYONE, None),
+    ("saved-test-list", "post"): (
+        {OWNER},
+        {"name": "New", "request": {}, "expect": {"events": []}},
+    ),
+    ("saved-test-detail", "get"): (EVERYONE, None),
+    ("saved-test-detail", "patch"): ({OWNER}, {"name": "Renamed"}),
+    ("saved-test-detail", "delete"): ({OWNER}, None),
+    ("saved-test-run", "post"): (EDITORS, {}),
     ("version-list", "get"): (EVERYONE, None),
     ("version-detail", "get"): (EVERYONE, None),
     ("version-restore", "post"): ({OWNER}, None),
@@ -112,6 +121,9 @@ def world_rows(module_db):
     )
     return {
         "function": function,
+        "saved_test": SavedTest.objects.create(
+            function=function, name="A test", request={}, expect={"events": []}
+        ),
         "source": source,
         "users": users,
         "target": target.memberships.get(),
@@ -133,6 +145,9 @@ def url_for(name: str, world: dict, user) -> str:
         "function-deploy": f"{function}/deploy/",
         "function-test": f"{function}/test/",
         "function-test-settings": f"{function}/test-settings/",
+        "saved-test-list": f"{function}/tests/",
+        "saved-test-detail": f"{function}/tests/{world['saved_test'].pk}/",
+        "saved-test-run": f"{function}/tests/run/",
         "version-list": f"{function}/versions/",
         "version-detail": f"{function}/versions/1/",
         "version-restore": f"{function}/versions/1/restore/",

@@ -17,7 +17,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from catalog.models import Role
+from catalog.models import Role, SavedTest
 from catalog.services import member_invite, token_create
 from functions_ide.routing import websocket_urlpatterns
 from ingest.models import Capture, Destination, Execution, IngestEvent
@@ -86,6 +86,9 @@ EXPECTED = {
     "catalog:function-deploy": Api({"post": OWNERS}),
     "catalog:function-test": Api({"post": TESTERS}),
     "catalog:function-test-settings": Api({"patch": TESTERS}),
+    "catalog:saved-test-list": Api({"get": READERS, "post": OWNERS}),
+    "catalog:saved-test-detail": Api({"get": READERS, "patch": OWNERS, "delete": OWNERS}),
+    "catalog:saved-test-run": Api({"post": TESTERS}),
     "catalog:version-list": Api({"get": READERS}),
     "catalog:version-detail": Api({"get": READERS}),
     "catalog:version-restore": Api({"post": OWNERS}),
@@ -152,6 +155,13 @@ BODIES = {
     ("catalog:function-deploy", "post"): {"message": "m"},
     ("catalog:function-test", "post"): {"request": {"body": {}}},
     ("catalog:function-test-settings", "patch"): {"settings": {}},
+    ("catalog:saved-test-list", "post"): {
+        "name": "New test",
+        "request": {"body": {}},
+        "expect": {"events": []},
+    },  # fmt: skip
+    ("catalog:saved-test-detail", "patch"): {"name": "Renamed test"},
+    ("catalog:saved-test-run", "post"): {},
     ("catalog:source-list", "post"): "new-source",
     ("catalog:source-detail", "patch"): {"enabled": False},
     ("catalog:source-upgrade", "post"): {"version": 1},
@@ -298,11 +308,13 @@ def make_world() -> dict:
         "function": function,
         "source": source,
         "capture": _capture(function),
+        "saved_test": _saved_test(function),
         "target": target.memberships.get(),
         "foreign": {
             "function_id": foreign_function.pk,
             "slug": foreign_source.slug,
             "capture_id": _capture(foreign_function).pk,
+            "test_id": _saved_test(foreign_function).pk,
             "member_id": users[OUTSIDER].memberships.get().pk,
             "token_id": token_create(workspace=other, user=users[OUTSIDER])[0].pk,
             "execution_id": _execution(foreign_source).pk,
@@ -339,6 +351,12 @@ def _capture(function) -> Capture:
     return Capture.objects.create(function=function, method="POST", path="/hooks/test/x")
 
 
+def _saved_test(function) -> SavedTest:
+    return SavedTest.objects.create(
+        function=function, name="A test", request={"body": {}}, expect={"events": []}
+    )
+
+
 def url_of(world: dict, name: str, principal: str, *, foreign: bool = False) -> str:
     route = ROUTES[name]
     values = {
@@ -346,6 +364,7 @@ def url_of(world: dict, name: str, principal: str, *, foreign: bool = False) -> 
         "function_id": world["function"].pk,
         "slug": "default" if name == "catalog:template-detail" else world["source"].slug,
         "capture_id": world["capture"].pk,
+        "test_id": world["saved_test"].pk,
         "number": 1,
         "member_id": world["target"].pk,
         "token_id": world["tokens"].get(principal, world["tokens"][OWNER]).pk,
@@ -438,6 +457,7 @@ OBJECT_KWARGS = {
     "function_id",
     "slug",
     "capture_id",
+    "test_id",
     "member_id",
     "token_id",
     "execution_id",
