@@ -11,7 +11,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_safe
 
-from catalog import access, policy, selectors
+from catalog import access, policy, run_policy, selectors
 from catalog.models import Function, Role
 from catalog.policy import Action
 from ingest import destinations
@@ -128,6 +128,11 @@ def _editor_data(context: dict, *, function: Function | None) -> dict:
         "can": context["can"],
         "templates": _templates() if function is None else [],
         "scratch_test_url": f"/workspaces/{workspace.slug}/functions/new/test/",
+        # What a new function gets when Configure leaves a field empty.
+        "run_policy_defaults": {
+            "time_limit_ms": run_policy.time_limit(None),
+            "retry_policy": run_policy.default_retry_policy().to_dict(),
+        },
     }
 
 

@@ -19,7 +19,7 @@ import os
 import sys
 
 from runner.limits import Limits
-from runner.pool import run
+from runner.pool import MAX_TIMEOUT_MS, run
 from runner.request import RequestFormatError, load_request_file
 
 
@@ -38,7 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--request", required=True, metavar="REQUEST.json")
     run_cmd.add_argument("--settings", metavar="SETTINGS.json")
     run_cmd.add_argument("--legacy", action="store_true", help="exports.processEvents interface")
-    run_cmd.add_argument("--timeout-ms", type=int, default=Limits().timeout_ms)
+    run_cmd.add_argument(
+        "--timeout-ms",
+        type=int,
+        metavar="N",
+        help=f"the time limit in ms (1–{MAX_TIMEOUT_MS:,}; default {DEFAULT_TIMEOUT_MS:,}): "
+        "give the one set in the function's Configure",
+    )
     run_cmd.add_argument(
         "--secret",
         action="append",
@@ -49,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+DEFAULT_TIMEOUT_MS = Limits().timeout_ms
+# A function's time limit is set per function (Configure), which a local file does not say.
+TIMEOUT_HINT = (
+    "This run had the default time limit, {default:,} ms. A function may have up to "
+    "{most:,} ms, set in its Configure: give the same here with --timeout-ms."
+)
+
+
 def _usage_error(message: str) -> int:
     sys.stderr.write(f"python -m runner: error: {message}\n")
     return 2
@@ -56,7 +70,8 @@ def _usage_error(message: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    problem = Limits.problem("timeout_ms", args.timeout_ms)
+    timeout_ms = DEFAULT_TIMEOUT_MS if args.timeout_ms is None else args.timeout_ms
+    problem = Limits.problem("timeout_ms", timeout_ms)
     if problem:
         return _usage_error(f"--timeout-ms: {problem}")
     try:
@@ -81,10 +96,13 @@ def main(argv: list[str] | None = None) -> int:
         request,
         settings,
         legacy=args.legacy,
-        timeout_ms=args.timeout_ms,
+        timeout_ms=timeout_ms,
         allow_private_network=allow_private,
         secret_names=args.secret,
         own_webhook_urls=[f"{public_url}/hooks/"] if public_url else (),
     )
+    if result.error and result.error["name"] == "TimeoutError" and args.timeout_ms is None:
+        hint = TIMEOUT_HINT.format(default=timeout_ms, most=MAX_TIMEOUT_MS)
+        result.error.setdefault("hint", hint)
     sys.stdout.write(json.dumps(result.to_dict()) + "\n")
     return 1 if result.error else 0

@@ -32,6 +32,43 @@ IMPORT_UNAVAILABLE = (
     "URLSearchParams, atob, btoa, OAuth, console, setTimeout, cache, and the libraries of "
     "Segment's runtime (moment, stripe, jsonwebtoken, …); no other module can be loaded"
 )
+# What `require('…')` of a function written for Node is here: the globals of the sandbox.
+REQUIRED_MODULES = {
+    "lodash": "_",
+    "moment": "moment",
+    "moment-timezone": "moment",
+    "jsonwebtoken": "jsonwebtoken",
+    "uuidv5": "uuidv5.uuidv5",
+    "uuid": "crypto.randomUUID()",
+    "xml2js": "xml2js",
+    "xml": "xml",
+    "zlib": "zlib.zlib",
+    "winston": "winstonlib.winston",
+    "stripe": "stripe",
+    "twilio": "twilio",
+    "@sendgrid/client": "sendgrid.client",
+    "@sendgrid/mail": "sendgrid.mail",
+    "@hubspot/api-client": "hubspotlib.hubspot",
+    "jsforce": "jsforce",
+    "node-mailjet": "nodemailjet.nodemailjet",
+    "https": "https",
+    "node-fetch": "fetch",
+    "crypto": "crypto",
+    "buffer": "Buffer",
+    "url": "URL",
+    "oauth": "OAuth",
+    "form-data": "FormData",
+}
+_REQUIRE_CALL = re.compile(r"""\brequire\s*\(\s*(['"`])([^'"`]+)\1\s*\)""")
+REQUIRE_HINT = (
+    "There is no require() in Source Functions: the libraries of Segment's runtime are "
+    "already globals."
+)
+PROCESS_HINT = (
+    "There is no process in Source Functions: read API keys and other configuration from "
+    "settings (onRequest(request, settings); define them in the Settings tab), not "
+    "process.env."
+)
 NEW_INTERFACE_HINT = (
     "This function defines onRequest; turn the legacy flag off to run it with the "
     "onRequest(request, settings) interface."
@@ -200,8 +237,32 @@ def _hint(error: dict[str, Any], *, legacy: bool, code: str) -> str | None:
         and "onRequest" in code
     ):
         return NEW_INTERFACE_HINT
+    if error["name"] == "ReferenceError" and error["message"] == "require is not defined":
+        return _require_hint(code)
+    if error["name"] == "ReferenceError" and error["message"] == "process is not defined":
+        return PROCESS_HINT
     if error["name"] == "TypeError" and "frozen in Source Functions" not in error["message"]:
         for match in _BUILTIN_ASSIGNMENT.finditer(code):
             if re.search(rf"\b{re.escape(match.group(2))}\b", error["message"]):
                 return FROZEN_BUILTIN_HINT.format(target=match.group(1), name=match.group(2))
     return None
+
+
+def _require_hint(code: str) -> str:
+    """REQUIRE_HINT, then the global for each module the code requires (or that it has none)."""
+    modules = dict.fromkeys(match.group(2) for match in _REQUIRE_CALL.finditer(code))
+    known = [
+        f"{REQUIRED_MODULES[name]} for '{name}'" for name in modules if name in REQUIRED_MODULES
+    ]
+    unknown = [f"'{name}'" for name in modules if name not in REQUIRED_MODULES]
+    parts = [REQUIRE_HINT]
+    if known:
+        parts.append(f"Delete the require() lines and use {', '.join(known)}.")
+    if unknown:
+        parts.append(
+            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not available: "
+            "for an HTTP API, call it with fetch()."
+        )
+    if not modules:
+        parts.append("Use them by name: _, moment, jsonwebtoken, fetch, …")
+    return " ".join(parts)

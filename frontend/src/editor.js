@@ -180,7 +180,7 @@ function showResult(result, failure) {
     if (where) {
       monaco.editor.setModelMarkers(codeModel, "runner", [{
         severity: monaco.MarkerSeverity.Error,
-        message: `${result.error.name}: ${result.error.message}`,
+        message: [`${result.error.name}: ${result.error.message}`, result.error.hint].filter(Boolean).join("\n\n"),
         startLineNumber: where.line, startColumn: where.column,
         endLineNumber: where.line, endColumn: codeModel.getLineMaxColumn(where.line),
       }]);
@@ -240,7 +240,7 @@ if ($("#save")) $("#save").addEventListener("click", save);
 
 function fillConfigure(fn) {
   for (const node of $$("[data-error]", $("#configure-form"))) node.textContent = "";
-  if (!fn) return;
+  if (!fn) return showRunPolicyDefaults(data.run_policy_defaults);
   $("#fn-name").value = fn.name;
   $("#fn-description").value = fn.description;
   $("#fn-time-limit").value = fn.time_limit_is_default ? "" : String(fn.time_limit_ms / 1000);
@@ -250,6 +250,15 @@ function fillConfigure(fn) {
   $("#fn-first-delay").value = String(policy.first_delay_s);
   $("#fn-max-delay").value = String(policy.max_delay_s);
   $("#fn-retry-summary").textContent = `Saved: ${policy.summary}`;
+}
+
+// A new function's empty fields take the deployment's defaults: shown as placeholders.
+function showRunPolicyDefaults({ time_limit_ms: limit, retry_policy: policy }) {
+  $("#fn-time-limit").placeholder = `${limit / 1000} (the default)`;
+  $("#fn-attempts").placeholder = String(policy.attempts);
+  $("#fn-first-delay").placeholder = String(policy.first_delay_s);
+  $("#fn-max-delay").placeholder = String(policy.max_delay_s);
+  $("#fn-retry-summary").textContent = `Default: ${policy.summary}`;
 }
 
 // A number field as the API takes it: empty is null (the default), else a number (a

@@ -71,3 +71,20 @@ def test_usage_errors_exit_2(tmp_path):
         [sys.executable, "-m", "runner", "run"], cwd=ROOT, capture_output=True, text=True
     )
     assert proc.returncode == 2 and proc.stdout == ""
+
+
+SLEEPS = "async function onRequest() { await new Promise((r) => setTimeout(r, 1300)); }"
+
+
+def test_a_timeout_at_the_default_limit_says_how_to_give_the_functions_own(tmp_path):
+    proc = cli(tmp_path, SLEEPS)
+    assert proc.returncode == 1
+    error = json.loads(proc.stdout)["error"]
+    assert error["name"] == "TimeoutError"
+    assert error["hint"] == (
+        "This run had the default time limit, 1,000 ms. A function may have up to 10,000 ms, "
+        "set in its Configure: give the same here with --timeout-ms."
+    )
+    assert cli(tmp_path, SLEEPS, "--timeout-ms", "2000").returncode == 0
+    given = json.loads(cli(tmp_path, SLEEPS, "--timeout-ms", "1000").stdout)["error"]
+    assert given["name"] == "TimeoutError" and "hint" not in given

@@ -16,6 +16,10 @@ export function errorLocation(error, lineCount) {
 
 const pretty = (value) => JSON.stringify(value, null, 2);
 
+// The runner's hint, or for a timeout where the limit is changed (Run uses the draft's).
+const TIMEOUT_HINT = "Each function has its own time limit, up to 10 s: an owner sets it in Configure.";
+const hintFor = (error) => error.hint || (error.name === "TimeoutError" ? TIMEOUT_HINT : null);
+
 function section(root, id, items, render) {
   const box = $(`#${id}`, root);
   $(".count", box).textContent = `(${items.length})`;
@@ -42,6 +46,7 @@ export function renderResult(root, result, failure, jump) {
       where
         ? h("button", { type: "button", class: "link error-link", title: "Show this line in the editor", onclick: () => jump(where) }, `${label} (line ${where.line}, column ${where.column})`)
         : h("strong", {}, label),
+      hintFor(error) ? h("p", { class: "error-hint", "data-testid": "error-hint" }, hintFor(error)) : null,
       error.stack ? h("details", {}, h("summary", {}, "Stack"), h("pre", {}, error.stack)) : null,
       h("p", { class: "muted" }, "Nothing is sent when the function throws.")));
   } else {

@@ -3,5 +3,5 @@
 export function fetchLine(fetch) {
   if (fetch.refused) return fetch.error;
   const duration = fetch.duration_ms ? ` (${Number(fetch.duration_ms).toFixed(0)} ms)` : "";
-  return `${fetch.method || "GET"} ${fetch.url} → ${fetch.status ?? fetch.error ?? "?"}${duration}`;
+  return `${fetch.method || "GET"} ${fetch.url} → ${fetch.status ?? fetch.error ?? "no response"}${duration}`;
 }

@@ -74,24 +74,276 @@ declare class EventNotSupported extends Error { constructor(message?: string); }
 declare class RetryError extends Error { constructor(message?: string); }
 
 interface HmacLike {
-  update(data: string): HmacLike;
-  digest(encoding: "hex" | "base64"): string;
+  update(data: string | ArrayBufferView, inputEncoding?: string): HmacLike;
+  digest(encoding?: "hex" | "base64" | "base64url" | "latin1"): any;
 }
-/** A subset of Node's crypto: HMACs and hashes for signature checks. */
+/** Node's crypto, as far as the sandbox has it: hashes, HMACs and random values (no signing or ciphers). */
 declare const crypto: {
-  createHmac(algorithm: "sha1" | "sha256" | "sha512", key: string): HmacLike;
-  createHash(algorithm: "md5" | "sha1" | "sha256" | "sha512"): HmacLike;
-  timingSafeEqual?(a: any, b: any): boolean;
+  createHmac(algorithm: "md5" | "sha1" | "sha224" | "sha256" | "sha384" | "sha512", key: string | ArrayBufferView): HmacLike;
+  createHash(algorithm: "md5" | "sha1" | "sha224" | "sha256" | "sha384" | "sha512"): HmacLike;
+  timingSafeEqual(a: ArrayBufferView, b: ArrayBufferView): boolean;
   randomUUID(): string;
+  randomBytes(size: number): Buffer;
+  randomInt(min: number, max?: number): number;
+  getRandomValues<T extends ArrayBufferView>(array: T): T;
+  getHashes(): string[];
 };
 
+/** Node's console: each line is kept in the execution's log ("Console" in the results). */
+declare const console: {
+  log(...data: any[]): void;
+  info(...data: any[]): void;
+  warn(...data: any[]): void;
+  error(...data: any[]): void;
+  debug(...data: any[]): void;
+  trace(...data: any[]): void;
+  dir(value: any, options?: object): void;
+};
+
+declare function setTimeout(callback: (...args: any[]) => void, ms?: number, ...args: any[]): number;
+declare function clearTimeout(id?: number): void;
+declare function setInterval(callback: (...args: any[]) => void, ms?: number, ...args: any[]): number;
+declare function clearInterval(id?: number): void;
+declare function setImmediate(callback: (...args: any[]) => void, ...args: any[]): number;
+declare function clearImmediate(id?: number): void;
+/** The global object, as in Node. */
+declare const global: typeof globalThis;
+
+declare class URLSearchParams {
+  constructor(init?: string | Record<string, string> | [string, string][]);
+  append(name: string, value: string): void;
+  delete(name: string): void;
+  get(name: string): string | null;
+  getAll(name: string): string[];
+  has(name: string): boolean;
+  set(name: string, value: string): void;
+  sort(): void;
+  forEach(callback: (value: string, name: string) => void): void;
+  entries(): IterableIterator<[string, string]>;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string>;
+  toString(): string;
+}
+declare class URL {
+  constructor(url: string, base?: string | URL);
+  hash: string; host: string; hostname: string; href: string; password: string;
+  pathname: string; port: string; protocol: string; search: string; username: string;
+  readonly origin: string;
+  readonly searchParams: URLSearchParams;
+  toString(): string;
+  toJSON(): string;
+}
+declare class TextEncoder {
+  readonly encoding: string;
+  encode(input?: string): Uint8Array;
+}
+declare class TextDecoder {
+  constructor(label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean });
+  readonly encoding: string;
+  decode(input?: ArrayBuffer | ArrayBufferView, options?: { stream?: boolean }): string;
+}
+
+/** Node's Buffer: bytes, with conversions to and from text (utf8, base64, hex, latin1, …). */
+interface Buffer extends Uint8Array {
+  toString(encoding?: string, start?: number, end?: number): string;
+  toJSON(): { type: "Buffer"; data: number[] };
+  equals(other: Uint8Array): boolean;
+  compare(other: Uint8Array): number;
+  copy(target: Uint8Array, targetStart?: number, sourceStart?: number, sourceEnd?: number): number;
+  write(text: string, offset?: number, length?: number, encoding?: string): number;
+  readUInt8(offset?: number): number; readUInt16BE(offset?: number): number; readUInt32BE(offset?: number): number;
+  readInt32BE(offset?: number): number; readUInt32LE(offset?: number): number; readInt32LE(offset?: number): number;
+  [method: string]: any;
+}
+declare const Buffer: {
+  from(value: string, encoding?: string): Buffer;
+  from(value: ArrayBuffer | ArrayBufferView | number[]): Buffer;
+  alloc(size: number, fill?: string | number, encoding?: string): Buffer;
+  allocUnsafe(size: number): Buffer;
+  byteLength(value: string | ArrayBufferView, encoding?: string): number;
+  concat(buffers: Uint8Array[], totalLength?: number): Buffer;
+  isBuffer(value: any): value is Buffer;
+  isEncoding(encoding: string): boolean;
+  compare(a: Uint8Array, b: Uint8Array): number;
+};
+
+/** The headers of a fetch request or response (node-fetch 2). */
+declare class Headers {
+  constructor(init?: Record<string, string> | [string, string][] | Headers);
+  append(name: string, value: string): void;
+  set(name: string, value: string): void;
+  delete(name: string): void;
+  get(name: string): string | null;
+  has(name: string): boolean;
+  raw(): Record<string, string[]>;
+  forEach(callback: (value: string, name: string) => void): void;
+  entries(): IterableIterator<[string, string]>;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string>;
+}
+interface FetchInit {
+  method?: string;
+  headers?: Record<string, string> | [string, string][] | Headers;
+  body?: string | ArrayBuffer | ArrayBufferView | URLSearchParams | FormData | null;
+  /** Cancels the call when the signal aborts (an AbortError). */
+  signal?: AbortSignal | null;
+  redirect?: "follow" | "manual" | "error";
+  /** node-fetch's timeout in ms (within the function's own time limit). */
+  timeout?: number;
+  /** node-fetch's redirect limit (20 by default). */
+  follow?: number;
+  /** node-fetch's response size limit in bytes. */
+  size?: number;
+}
+/** A response of fetch (node-fetch 2). */
+declare class Response {
+  constructor(body?: string | ArrayBuffer | ArrayBufferView | null, init?: { status?: number; statusText?: string; headers?: Record<string, string> | Headers });
+  readonly ok: boolean;
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Headers;
+  readonly url: string;
+  readonly redirected: boolean;
+  readonly bodyUsed: boolean;
+  json(): Promise<any>;
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  buffer(): Promise<Buffer>;
+  clone(): Response;
+}
+declare class Request {
+  constructor(input: string | Request, init?: FetchInit);
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Headers;
+  json(): Promise<any>;
+  text(): Promise<string>;
+  clone(): Request;
+}
+/** A multipart/form-data body (npm form-data): \`fetch(url, { method: 'POST', body: form })\`. */
+declare class FormData {
+  append(name: string, value: any, options?: string | { filename?: string; contentType?: string }): void;
+  get(name: string): any;
+  getAll(name: string): any[];
+  has(name: string): boolean;
+  getHeaders(): Record<string, string>;
+  getBoundary(): string;
+  getBuffer(): Buffer;
+  getLengthSync(): number;
+}
+
 /** Calls an HTTP API (counts toward the time limit; shown under "Fetch calls"). */
-declare function fetch(url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<{
-  ok: boolean; status: number; statusText: string; headers: WebhookHeaders;
-  json(): Promise<any>; text(): Promise<string>;
-}>;
+declare function fetch(url: string | Request, init?: FetchInit): Promise<Response>;
 declare function btoa(data: string): string;
 declare function atob(data: string): string;
+
+/** lodash 4.17.19, as \`_\` (the version Segment lists): \`_.get(body, 'data.object.id')\`. */
+interface LoDashStatic {
+  readonly VERSION: string;
+  get(object: any, path: string | (string | number)[], defaultValue?: any): any;
+  set<T>(object: T, path: string | (string | number)[], value: any): T;
+  has(object: any, path: string | (string | number)[]): boolean;
+  unset(object: any, path: string | (string | number)[]): boolean;
+  pick(object: any, ...paths: (string | string[])[]): any;
+  pickBy(object: any, predicate?: (value: any, key: string) => any): any;
+  omit(object: any, ...paths: (string | string[])[]): any;
+  omitBy(object: any, predicate?: (value: any, key: string) => any): any;
+  merge(object: any, ...sources: any[]): any;
+  assign(object: any, ...sources: any[]): any;
+  defaults(object: any, ...sources: any[]): any;
+  defaultsDeep(object: any, ...sources: any[]): any;
+  clone<T>(value: T): T;
+  cloneDeep<T>(value: T): T;
+  keys(object: any): string[];
+  values(object: any): any[];
+  toPairs(object: any): [string, any][];
+  fromPairs(pairs: [string, any][]): Record<string, any>;
+  mapKeys(object: any, iteratee?: (value: any, key: string) => string): Record<string, any>;
+  mapValues(object: any, iteratee?: any): Record<string, any>;
+  map(collection: any, iteratee?: any): any[];
+  flatMap(collection: any, iteratee?: any): any[];
+  filter(collection: any, predicate?: any): any[];
+  reject(collection: any, predicate?: any): any[];
+  find(collection: any, predicate?: any, fromIndex?: number): any;
+  findIndex(array: any[], predicate?: any, fromIndex?: number): number;
+  forEach(collection: any, iteratee?: any): any;
+  each(collection: any, iteratee?: any): any;
+  reduce(collection: any, iteratee?: any, accumulator?: any): any;
+  some(collection: any, predicate?: any): boolean;
+  every(collection: any, predicate?: any): boolean;
+  includes(collection: any, value: any, fromIndex?: number): boolean;
+  groupBy(collection: any, iteratee?: any): Record<string, any[]>;
+  keyBy(collection: any, iteratee?: any): Record<string, any>;
+  countBy(collection: any, iteratee?: any): Record<string, number>;
+  partition(collection: any, predicate?: any): [any[], any[]];
+  sortBy(collection: any, ...iteratees: any[]): any[];
+  orderBy(collection: any, iteratees?: any, orders?: ("asc" | "desc")[] | "asc" | "desc"): any[];
+  size(collection: any): number;
+  sum(array: number[]): number;
+  sumBy(array: any[], iteratee?: any): number;
+  max(array: any[]): any;
+  min(array: any[]): any;
+  maxBy(array: any[], iteratee?: any): any;
+  minBy(array: any[], iteratee?: any): any;
+  first(array: any[]): any;
+  head(array: any[]): any;
+  last(array: any[]): any;
+  chunk(array: any[], size?: number): any[][];
+  compact(array: any[]): any[];
+  flatten(array: any[]): any[];
+  flattenDeep(array: any[]): any[];
+  uniq(array: any[]): any[];
+  uniqBy(array: any[], iteratee?: any): any[];
+  difference(array: any[], ...values: any[][]): any[];
+  intersection(...arrays: any[][]): any[];
+  union(...arrays: any[][]): any[];
+  without(array: any[], ...values: any[]): any[];
+  zip(...arrays: any[][]): any[][];
+  range(start: number, end?: number, step?: number): number[];
+  times(count: number, iteratee?: (index: number) => any): any[];
+  isEmpty(value: any): boolean;
+  isEqual(value: any, other: any): boolean;
+  isNil(value: any): boolean;
+  isString(value: any): boolean;
+  isNumber(value: any): boolean;
+  isBoolean(value: any): boolean;
+  isArray(value: any): boolean;
+  isObject(value: any): boolean;
+  isPlainObject(value: any): boolean;
+  isFunction(value: any): boolean;
+  isDate(value: any): boolean;
+  camelCase(text?: string): string;
+  snakeCase(text?: string): string;
+  kebabCase(text?: string): string;
+  startCase(text?: string): string;
+  capitalize(text?: string): string;
+  upperFirst(text?: string): string;
+  lowerCase(text?: string): string;
+  upperCase(text?: string): string;
+  toLower(text?: string): string;
+  toUpper(text?: string): string;
+  trim(text?: string, chars?: string): string;
+  pad(text?: string, length?: number, chars?: string): string;
+  padStart(text?: string, length?: number, chars?: string): string;
+  truncate(text?: string, options?: { length?: number; omission?: string; separator?: string | RegExp }): string;
+  template(text?: string, options?: object): (data?: object) => string;
+  toNumber(value: any): number;
+  toString(value: any): string;
+  chain(value: any): any;
+  [name: string]: any;
+}
+/** lodash 4.17.19 (the version Segment lists). */
+declare const _: LoDashStatic;
+
+/** npm xml 1.0.1: \`xml({ order: [{ id: 42 }] }, { declaration: true })\` builds XML text. */
+declare function xml(value: any, options?: boolean | string | { indent?: string; declaration?: boolean | { encoding?: string; standalone?: string } }): string;
+
+/** npm oauth 0.10.2 (OAuth 1.0a HMAC-SHA1 and OAuth 2), over fetch. */
+declare const OAuth: {
+  OAuth: new (requestUrl: string, accessUrl: string, consumerKey: string, consumerSecret: string, version: string, authorizeCallback: string | null, signatureMethod: string, nonceSize?: number, customHeaders?: Record<string, string>) => any;
+  OAuthEcho: new (...args: any[]) => any;
+  OAuth2: new (clientId: string, clientSecret: string, baseSite: string, authorizePath?: string, accessTokenPath?: string, customHeaders?: Record<string, string>) => any;
+};
 
 /** Node's AbortController: \`fetch(url, { signal: controller.signal })\` is cancelled by abort(). */
 declare class AbortController {

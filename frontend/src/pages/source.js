@@ -227,6 +227,7 @@ function executionDetail(execution) {
   const logs = execution.logs || [];
   return h("div", { class: "detail" },
     execution.error ? h("pre", { class: "error" }, execution.error.stack || errorText(execution.error)) : null,
+    execution.error && execution.error.hint ? h("p", { class: "error-hint" }, execution.error.hint) : null,
     h("strong", {}, "Console"),
     logs.length ? h("pre", { class: "logs" }, logs.map((l) => `[${l.level}] ${l.message}`).join("\n")) : h("p", { class: "muted" }, "No console output."),
     (execution.fetches || []).length ? [h("strong", {}, "Fetch calls"), h("pre", {}, execution.fetches.map(fetchLine).join("\n"))] : null);
@@ -245,6 +246,25 @@ async function loadEvents(path) {
   } catch (error) {
     toast(error.message, "error");
   }
+}
+
+// When each attempt ran, and how long after the one before: the retry schedule as it
+// happened, to read against the policy's.
+function attemptTimes(executions) {
+  const parts = executions.map((execution, i) => {
+    const replay = execution.is_replay ? " (replay)" : "";
+    if (i === 0) return `#${execution.attempt}${replay} at ${formatTime(execution.started_at)}`;
+    const wait = (new Date(execution.started_at) - new Date(executions[i - 1].started_at)) / 1000;
+    return `#${execution.attempt}${replay} ${waitText(wait)} later`;
+  });
+  return `Attempts: ${parts.join(" · ")}`;
+}
+
+function waitText(seconds) {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const whole = Math.round(seconds);
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${whole % 60} s`;
+  return `${(seconds / 3600).toFixed(1)} h`;
 }
 
 async function loadDeadLetters(data, path) {
@@ -267,6 +287,7 @@ async function loadDeadLetters(data, path) {
           h("span", { class: "error" }, errorText(last && last.error)), " ",
           h("span", { class: "muted dead-letter-reason" }, letter.reason)),
         h("p", { class: "muted retry-policy" }, `Version ${letter.version}, time limit ${letter.time_limit_ms / 1000} s. Retries: ${letter.retry_policy.summary}`),
+        h("p", { class: "muted attempt-times" }, attemptTimes(letter.executions)),
         h("pre", {}, letter.body)),
         data.can_replay ? h("button", { type: "button", onclick: () => replay({ ids: [letter.id] }) }, "Replay") : null);
     }));
