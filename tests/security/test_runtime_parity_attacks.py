@@ -317,3 +317,24 @@ def test_a_batch_that_crashes_its_sandbox_on_every_run_ends_within_its_deadline(
     names = [r.error["name"] for r in results]
     assert set(names) == {"MemoryLimitError", "TimeoutError"}
     assert all("ran out of time" in r.error["message"] for r in results if r.error["name"] == "TimeoutError")
+
+
+# --- The own-webhook refusal knew only PUBLIC_URL's host ---------------------------------
+# The product answers /hooks/ under every name of ALLOWED_HOSTS. A second name of its own
+# that resolves elsewhere than PUBLIC_URL's host (another load balancer, an internal
+# name) was neither refused by name nor by address: the function reached a source.
+
+
+@pytest.mark.django_db
+def test_every_name_the_product_answers_to_is_refused_in_the_editor_and_in_sources(owner_api, celery_worker, settings):
+    from ingest.execute import runtime
+    from tests.catalog.helpers import API, create_function
+
+    settings.PUBLIC_URL = "https://hooks.example.test"
+    settings.ALLOWED_HOSTS = ["hooks.example.test", "IDE.example.test", ".example.test", "testserver"]
+    function = create_function(owner_api, code=FETCH)
+    request = {"method": "POST", "url": "https://example.com/hook", "headers": {},
+               "body": {"url": "https://ide.example.test./hooks/some-source-token"}}  # fmt: skip
+    ran = owner_api.post(f"{API}/functions/{function['id']}/test/", {"request": request}, format="json").json()
+    assert ran["logs"][0]["message"] == f"FetchError EWEBHOOKLOOP request to https://ide.example.test./hooks/… failed, reason: {REFUSAL}"
+    assert "https://IDE.example.test/hooks/" in runtime.own_webhook_urls()  # what the workers' pool is given
