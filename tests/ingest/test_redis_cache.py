@@ -70,7 +70,11 @@ def test_a_scope_keeps_within_its_bound_dropping_the_oldest(store):
 
 
 def test_a_store_frees_a_bounded_number_of_values_and_the_next_ones_free_more(store, redis_url):
-    few = RedisCache(redis_url, CacheBounds(value_bytes=100, scope_bytes=30, frees_per_store=2), prefix=store.prefix)
+    few = RedisCache(
+        redis_url,
+        CacheBounds(value_bytes=100, scope_bytes=30, frees_per_store=2),
+        prefix=store.prefix,
+    )
     for key in "abcdefghij":
         few.put("s", key, "xx", None)  # 3 bytes each: the scope is full
     assert few.put("s", "k", "y" * 9, None) == few.bounds.no_room("k")
@@ -81,7 +85,11 @@ def test_a_store_frees_a_bounded_number_of_values_and_the_next_ones_free_more(st
 
 
 def test_expired_values_go_first_a_bounded_number_at_a_time(store, redis_url):
-    few = RedisCache(redis_url, CacheBounds(value_bytes=100, scope_bytes=1000, frees_per_store=3), prefix=store.prefix)
+    few = RedisCache(
+        redis_url,
+        CacheBounds(value_bytes=100, scope_bytes=1000, frees_per_store=3),
+        prefix=store.prefix,
+    )
     for n in range(10):
         few.put("s", f"short{n}", "1", 50)
     time.sleep(0.1)
