@@ -14,6 +14,7 @@ asks it; the editor and the dead letters show it.
 import math
 import random
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -222,6 +223,18 @@ def _delay_problem(value) -> str | None:
             f"(an hour), or null for the default, not {value!r}."
         )
     return None
+
+
+def own_webhook_urls() -> list[str]:
+    """Where the product receives webhooks (sources' and catchers'), which a function's
+    fetch refuses (no loops): under PUBLIC_URL, and under every other name the product
+    answers to, ALLOWED_HOSTS, refused by name before any lookup (a name of its own may
+    resolve to an address PUBLIC_URL's does not). A pattern (".example.com", "*") names
+    no host: a name it matches is refused by the address it connects to only."""
+    public = urlsplit(settings.PUBLIC_URL)
+    hosts = [h for h in settings.ALLOWED_HOSTS if h and not h.startswith(".") and "*" not in h]
+    others = [f"{public.scheme}://{host}{public.path}/hooks/" for host in hosts]
+    return list(dict.fromkeys([f"{settings.PUBLIC_URL}/hooks/", *others]))
 
 
 def duration(seconds: float) -> str:

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django_cryptography.utils.crypto import FernetBytes
 
+from catalog.run_policy import own_webhook_urls
+
 # A sealed setting bundle older than this is refused (it was queued for a run whose
 # caller gave up long ago).
 SEALED_TTL_S = 300
@@ -50,7 +52,7 @@ def run_function_test(
         legacy=legacy,
         limits=_limits(timeout_ms),
         secret_names=secret_names or (),
-        own_webhook_urls=[f"{settings.PUBLIC_URL}/hooks/"],
+        own_webhook_urls=own_webhook_urls(),
     )
     return result.to_dict()
 

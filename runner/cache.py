@@ -11,12 +11,16 @@ the editor's test runs) starts with an empty cache, as on Segment.
 
 Bounds, the same for every store (`CacheBounds`): a value is at most 64 KB of JSON (a
 bigger one is not cached; `load` still returns it), a scope at most 1 MB, keys and
-values counted in UTF-8 bytes; a scope over its bound drops its least recently stored
-values first. A value may also go before its time to live: a cache is not a database.
+values counted in UTF-8 bytes; a scope over its bound drops its expired values, then its
+least recently stored ones. One store frees at most 100 of them: no operation's work
+grows with what a scope holds (a megabyte of tiny values is a quarter of a million),
+and a value there is not room for then is returned but not cached. A value may also go
+before its time to live: a cache is not a database.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import threading
 import time
@@ -35,6 +39,9 @@ class CacheBounds:
 
     value_bytes: int = 64 * KB
     scope_bytes: int = 1024 * KB
+    # How many values one store may remove to make room: its work stays bounded, in
+    # Redis (one script at a time for every worker) and in a worker's memory alike.
+    frees_per_store: int = 100
 
     def too_big(self, key: str, value: str) -> str | None:
         """Why this value is not cached, in words; None when it fits."""
@@ -46,6 +53,14 @@ class CacheBounds:
                 "returned but not cached"
             )
         return None
+
+    def no_room(self, key: str) -> str:
+        """Why a value that fits was not cached: freeing room for it took too many."""
+        return (
+            f"the value of {json.dumps(key)} is returned but not cached: the source's cache "
+            f"is full ({self.scope_bytes:,} bytes) of smaller values, and one store frees "
+            f"at most {self.frees_per_store} of them; the next stores free more"
+        )
 
 
 DEFAULT_BOUNDS = CacheBounds()
@@ -74,6 +89,15 @@ class _Scope:
         # key -> (value, expires_at or None, bytes); oldest stored first
         self.entries: OrderedDict[str, tuple[str, float | None, int]] = OrderedDict()
         self.bytes = 0
+        # (expires_at, key) of the values stored with a ttl, soonest first; a mark whose
+        # value was replaced or deleted since is stale, and skipped when it comes up.
+        self.expiries: list[tuple[float, str]] = []
+
+    def mark_expiry(self, key: str, expires: float) -> None:
+        heapq.heappush(self.expiries, (expires, key))
+        if len(self.expiries) > 2 * len(self.entries) + 64:  # mostly stale: rebuilt
+            self.expiries = [(e[1], k) for k, e in self.entries.items() if e[1] is not None]
+            heapq.heapify(self.expiries)
 
     def drop(self, key: str) -> int:
         entry = self.entries.pop(key, None)
@@ -126,10 +150,14 @@ class MemoryCache:
             found = self._scopes.setdefault(scope, _Scope())
             self._scopes.move_to_end(scope)
             self._bytes -= found.drop(key)
-            self._bytes -= _make_room(found, size, self.bounds.scope_bytes, now)
+            self._bytes -= _make_room(found, size, self.bounds, now)
+            if found.bytes + size > self.bounds.scope_bytes:
+                return self.bounds.no_room(key)
             found.entries[key] = (value, expires, size)
             found.bytes += size
             self._bytes += size
+            if expires is not None:
+                found.mark_expiry(key, expires)
             self._trim()
         return None
 
@@ -154,13 +182,19 @@ class MemoryCache:
             self._bytes -= found.drop(next(iter(found.entries)))
 
 
-def _make_room(scope: _Scope, size: int, bound: int, now: float) -> int:
-    """Drop expired values, then the oldest, until `size` more bytes fit; bytes freed."""
-    freed = 0
-    for key in [k for k, (_, expires, _) in scope.entries.items() if expires and expires <= now]:
-        freed += scope.drop(key)
-    while scope.entries and scope.bytes + size > bound:
+def _make_room(scope: _Scope, size: int, bounds: CacheBounds, now: float) -> int:
+    """Drop expired values, then the oldest, until `size` more bytes fit, looking at
+    no more than `bounds.frees_per_store` of them; bytes freed."""
+    freed, budget = 0, bounds.frees_per_store
+    while budget and scope.expiries and scope.expiries[0][0] <= now:
+        expires, key = heapq.heappop(scope.expiries)
+        budget -= 1
+        entry = scope.entries.get(key)
+        if entry is not None and entry[1] == expires:
+            freed += scope.drop(key)
+    while budget and scope.entries and scope.bytes + size > bounds.scope_bytes:
         freed += scope.drop(next(iter(scope.entries)))
+        budget -= 1
     return freed
 
 

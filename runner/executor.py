@@ -23,7 +23,8 @@ MemoryLimitError too.
 
 Every batch has a deadline of its own (each execution's limit twice over, plus a
 margin), and a kick that starts nothing while executions are left is the runtime stuck:
-neither can keep the driver spinning.
+neither can keep the driver spinning. Making isolates again (after runs that left theirs
+unusable) counts too: what is left when the batch's time is up is not run.
 
 A function may break what the runner's own JavaScript relies on (a global it replaces,
 such as Date; the built-ins are locked). Then the runtime may lose a report, throw, or
@@ -76,6 +77,12 @@ CACHE_OPERATIONS = 1000
 CACHE_OPERATIONS_CAP = (
     f"over {CACHE_OPERATIONS:,} cache operations in one execution: the later ones are not "
     "done (a load calls its fn, nothing is stored)"
+)
+OUT_OF_TIME = (
+    "not run: its batch ran out of time, as the runs before it each left their isolate "
+    "unusable (a time or memory limit reached, or RegExp.prototype, Error or a global "
+    "changed in a way that cannot be put back) and each needed a new isolate, made with "
+    "the libraries the function names"
 )
 UNREADABLE_INPUT = (
     "the runner could not hand this request and its settings to the function "
@@ -157,7 +164,18 @@ def run_batch(
     batch.careful = len(invocations) == 1
     for index in range(len(invocations)):
         _prepare_item(batch, index)
+    # Making an isolate is not counted in any execution's time (the libraries a function
+    # names take up to ~2 s to compile), yet callers size their deadlines and claims on
+    # Limits.batch_deadline_s: a batch whose every run leaves its isolate unusable must
+    # still end by then.
+    ends, first = time.monotonic() + limits.batch_deadline_s(len(invocations)), True
     while batch.unreported():
+        if not first and time.monotonic() >= ends:
+            for index in batch.unreported():
+                error = limit_error("TimeoutError", OUT_OF_TIME)
+                batch.results[index] = _result(batch, index, {"error": error, "logs": []})
+            break
+        first = False
         try:
             isolate = acquire()
         except CompileError as exc:

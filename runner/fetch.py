@@ -80,10 +80,10 @@ def recorded_url(url: str) -> str:
     functions often pass API keys there and readers of the logs may not know them."""
     try:
         parts = urlsplit(url)
-        host = parts.hostname or ""
+        # The port too: the function wrote the URL, and `.port` refuses what is not one.
+        netloc = _netloc(parts.hostname or "", parts.port)
     except ValueError:
         return "(an invalid URL)"
-    netloc = f"{host}:{parts.port}" if parts.port else host
     # For people to read, not to request again: names as they were, values hidden.
     query = "&".join(f"{name}=…" for name, _ in parse_qsl(parts.query, keep_blank_values=True))
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
@@ -276,8 +276,13 @@ async def _refuse_own(guard: OwnWebhooks, url: str, parts: Any, address: str | N
     else:
         prefix = await guard.refuses(host, parts.path, address)
     if prefix is not None:
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        raise OwnWebhookRefused(url, f"{parts.scheme}://{netloc}{prefix}…")
+        raise OwnWebhookRefused(url, f"{parts.scheme}://{_netloc(host, parts.port)}{prefix}…")
+
+
+def _netloc(host: str, port: int | None) -> str:
+    """Host and port as a URL writes them (an IPv6 address in brackets)."""
+    host = f"[{host}]" if ":" in host else host
+    return f"{host}:{port}" if port else host
 
 
 def _pinned_url(parts: Any, address: str, port: int) -> str:

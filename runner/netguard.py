@@ -100,8 +100,8 @@ class OwnWebhooks:
     them when its path, decoded and with its dot segments and repeated slashes resolved
     as a server would, starts with a prefix's path, and its host is the prefix's host
     or connects to one of the server's own addresses: those the prefixes' hosts resolve
-    to, loopback, and this machine's. The port is not compared: a proxy may listen on
-    any."""
+    to, loopback, and this machine's (an IPv4 address written as IPv6 is that IPv4
+    address). The port is not compared: a proxy may listen on any."""
 
     def __init__(self, prefixes: list[str] | tuple[str, ...]) -> None:
         self.prefixes = tuple(prefixes)
@@ -127,8 +127,8 @@ class OwnWebhooks:
             return None
         if _host_name(host) in self._hosts:
             return prefix
-        ip = ipaddress.ip_address(address)
-        if ip.is_loopback or ip.is_unspecified or address in await self._own_addresses():
+        ip = _as_connected(address)
+        if ip.is_loopback or ip.is_unspecified or str(ip) in await self._own_addresses():
             return prefix
         return None
 
@@ -143,9 +143,17 @@ class OwnWebhooks:
                 infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
             except (OSError, UnicodeError):
                 continue  # a host that does not resolve has no address to compare
-            found.update(info[4][0].split("%")[0] for info in infos)
+            found.update(str(_as_connected(info[4][0].split("%")[0])) for info in infos)
         self._addresses, self._looked_up_at = frozenset(found), now
         return self._addresses
+
+
+def _as_connected(address: str) -> IPAddress:
+    """The address a connection reaches: an IPv4 address written as IPv6
+    (`::ffff:127.0.0.1`, NAT64, ...) is that IPv4 address, so it compares equal."""
+    ip = ipaddress.ip_address(address)
+    inner = _embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    return inner or ip
 
 
 def _host_name(host: str) -> str:

@@ -49,6 +49,10 @@ SPAWN_TIMEOUT_S = 30.0
 # Beyond the executions' own limits (which the child enforces): isolate creation and
 # compile, and a loaded machine. Only a child that is stuck ever reaches it.
 HARD_MARGIN_S = 3.0
+RERUN_OUT_OF_TIME = (
+    "not run: its batch ran out of time, as the sandbox running it stopped and its "
+    "executions were run again one at a time, each in a new isolate"
+)
 STOP_WAIT_S = 2.0
 KEYS_REMEMBERED = 32
 # What V8 prints when it aborts on an allocation too large for it (a huge array, a
@@ -305,12 +309,13 @@ class ProcessPool:
             "limits": limits.to_dict(),
         }
         answers: dict[int, Result] = {}
+        ends = time.monotonic() + limits.batch_deadline_s(len(sent))
         try:
             if sent:
                 self._call(message, hard_deadline(len(sent), limits), answers, desk)
         except _Lost as lost:
             batch = [invocations[i] for i in sent]
-            self._blame(version_key, code, batch, legacy, limits, cache, answers, lost)
+            self._blame(version_key, code, batch, legacy, limits, cache, answers, lost, ends)
         results.update((sent[k], result) for k, result in answers.items())
         return [results[i] for i in range(len(invocations))]
 
@@ -324,14 +329,19 @@ class ProcessPool:
         cache: FunctionCache,
         results: dict[int, Result],
         lost: _Lost,
+        ends: float,
     ) -> None:
         """After a crash, what the child did not report: if one execution, it is the
-        culprit; if several, each runs again alone so only the culprit fails."""
+        culprit; if several, each runs again alone so only the culprit fails, until the
+        batch's time (`ends`: callers size their claims on it) is up."""
         missing = [i for i in range(len(invocations)) if i not in results]
         if len(missing) == 1:
             results[missing[0]] = Result(error=lost.error)
             return
         for index in missing:
+            if time.monotonic() >= ends:
+                results[index] = Result(error=limit_error("TimeoutError", RERUN_OUT_OF_TIME))
+                continue
             results[index] = self.run_batch(
                 key, code, [invocations[index]], legacy=legacy, limits=limits, cache=cache
             )[0]

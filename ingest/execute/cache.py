@@ -9,7 +9,8 @@ FUNCTION_CACHE_SOURCE_BYTES and each value at most FUNCTION_CACHE_VALUE_BYTES.
 
 In Redis a scope is four keys under one hash tag (one cluster slot): its values, their
 expiry times, the order they were stored in, and its size; each operation is one Lua
-script, so the bound holds however many workers store at once. A scope nobody touches
+script, so the bound holds however many workers store at once, and frees at most
+CacheBounds.frees_per_store values, so none holds Redis long. A scope nobody touches
 for SCOPE_IDLE_S goes away (a deleted source's values with it).
 """
 
@@ -54,18 +55,30 @@ if value then touch(tonumber(ARGV[3])) end
 return value
 """
 )
-# ARGV: key, value, ttl (ms, 0 for none), now (ms), scope bound (bytes), idle (s)
+# ARGV: key, value, ttl (ms, 0 for none), now (ms), scope bound (bytes), idle (s), the
+# most values it may free. Answers 1 when stored, 0 when freeing room took too many:
+# Redis runs one script at a time for everyone, so one's work must not grow with what
+# the scope holds (a megabyte of tiny values is a quarter of a million of them).
 _PUT = (
     _REMOVE
     + """
-local now, bound = tonumber(ARGV[4]), tonumber(ARGV[5])
+local now, bound, frees = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[7])
 local size = string.len(ARGV[1]) + string.len(ARGV[2])
-for _, key in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do remove(key) end
+local function used() return tonumber(redis.call('GET', KEYS[4]) or '0') end
+for _, key in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, frees)) do
+  remove(key)
+  frees = frees - 1
+end
 remove(ARGV[1])
-while (tonumber(redis.call('GET', KEYS[4]) or '0') + size) > bound do
+while frees > 0 and used() + size > bound do
   local oldest = redis.call('ZRANGE', KEYS[3], 0, 0)
   if #oldest == 0 then break end
   remove(oldest[1])
+  frees = frees - 1
+end
+if used() + size > bound then
+  touch(tonumber(ARGV[6]))
+  return 0
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[3], now, ARGV[1])
@@ -107,10 +120,11 @@ class RedisCache:
             self.delete(scope, key)  # the old value would be out of date
             return refused
         args = [
-            _utf8(key), _utf8(value), ttl_ms or 0, _now_ms(), self.bounds.scope_bytes, SCOPE_IDLE_S
+            _utf8(key), _utf8(value), ttl_ms or 0, _now_ms(), self.bounds.scope_bytes,
+            SCOPE_IDLE_S, self.bounds.frees_per_store,
         ]  # fmt: skip
-        self._put(keys=self.keys(scope), args=args)
-        return None
+        stored = self._put(keys=self.keys(scope), args=args)
+        return None if stored else self.bounds.no_room(key)
 
     def delete(self, scope: str, key: str) -> None:
         self._delete(keys=self.keys(scope), args=[_utf8(key)])

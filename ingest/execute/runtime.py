@@ -10,6 +10,7 @@ import threading
 from django.conf import settings
 
 import runner
+from catalog.run_policy import own_webhook_urls
 from ingest import metrics
 from ingest.execute.cache import function_cache
 from ingest.models import IngestEvent
@@ -33,11 +34,6 @@ def pool():
                 own_webhook_urls=own_webhook_urls(),
             )
         return _pool
-
-
-def own_webhook_urls() -> list[str]:
-    """Where the product receives webhooks (sources' and catchers'): fetch refuses them."""
-    return [f"{settings.PUBLIC_URL}/hooks/"]
 
 
 def limits_of(version) -> runner.Limits:

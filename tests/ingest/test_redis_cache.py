@@ -69,6 +69,35 @@ def test_a_scope_keeps_within_its_bound_dropping_the_oldest(store):
     assert store.scope_bytes("s") == 60
 
 
+def test_a_store_frees_a_bounded_number_of_values_and_the_next_ones_free_more(store, redis_url):
+    few = RedisCache(
+        redis_url,
+        CacheBounds(value_bytes=100, scope_bytes=30, frees_per_store=2),
+        prefix=store.prefix,
+    )
+    for key in "abcdefghij":
+        few.put("s", key, "xx", None)  # 3 bytes each: the scope is full
+    assert few.put("s", "k", "y" * 9, None) == few.bounds.no_room("k")
+    assert few.get("s", "k") is None and few.scope_bytes("s") == 24
+    assert few.put("s", "k", "y" * 9, None) is None
+    assert few.get("s", "k") == "y" * 9 and few.scope_bytes("s") == 28
+    assert [few.get("s", key) for key in "abcde"] == [None] * 4 + ["xx"]
+
+
+def test_expired_values_go_first_a_bounded_number_at_a_time(store, redis_url):
+    few = RedisCache(
+        redis_url,
+        CacheBounds(value_bytes=100, scope_bytes=1000, frees_per_store=3),
+        prefix=store.prefix,
+    )
+    for n in range(10):
+        few.put("s", f"short{n}", "1", 50)
+    time.sleep(0.1)
+    few.put("s", "a", "1", None)
+    assert few.scope_bytes("s") == 7 * 7 + 2  # three of the expired values removed
+    assert few.get("s", "short9") is None  # expired, even if not removed yet
+
+
 def test_an_oversized_value_is_not_cached_and_the_old_one_goes(store):
     store.put("s", "k", '"small"', None)
     refused = store.put("s", "k", '"' + "z" * 50 + '"', None)

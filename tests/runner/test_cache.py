@@ -367,3 +367,31 @@ def test_an_execution_does_at_most_a_thousand_cache_operations(pool):
         "again true",
     ]
     assert store.get("s", "k0") == "0"  # the deletes past the cap were not done
+
+
+def test_a_store_frees_a_bounded_number_of_values_and_the_next_ones_free_more():
+    # A scope full of tiny values: no single store removes more than frees_per_store.
+    store = MemoryCache(CacheBounds(value_bytes=100, scope_bytes=30, frees_per_store=2))
+    for key in "abcdefghij":
+        store.put("s", key, "xx", None)  # 3 bytes each: the scope is full
+    assert store.put("s", "k", "y" * 9, None) == (
+        'the value of "k" is returned but not cached: the source\'s cache is full (30 bytes) '
+        "of smaller values, and one store frees at most 2 of them; the next stores free more"
+    )
+    assert store.get("s", "k") is None and store.scope_bytes("s") == 24
+    assert store.put("s", "k", "y" * 9, None) is None
+    assert store.get("s", "k") == "y" * 9 and store.scope_bytes("s") == 28
+    assert [store.get("s", key) for key in "abcde"] == [None] * 4 + ["xx"]
+
+
+def test_expired_values_go_first_a_bounded_number_at_a_time():
+    now = [1000.0]
+    bounds = CacheBounds(value_bytes=100, scope_bytes=1000, frees_per_store=3)
+    store = MemoryCache(bounds, clock=lambda: now[0])
+    for n in range(10):
+        store.put("s", f"short{n}", "1", 100)
+    store.put("s", "short0", "2", None)  # replaced: its expiry no longer applies
+    now[0] += 1
+    store.put("s", "a", "1", None)  # 3 marks looked at: short0's stale, short1, short2
+    assert store.scope_bytes("s") == 8 * 7 + 2  # short0 and short3 to short9, and a
+    assert store.get("s", "short0") == "2"
