@@ -50,6 +50,15 @@ class Interface(models.TextChoices):
     LEGACY = "legacy", "legacy (exports.processEvents)"
 
 
+# The methods a source's webhook URL may accept. POST always; a function may declare the
+# others (GET for senders that verify a URL with a GET, PUT and PATCH for those that send so).
+WEBHOOK_METHODS = ("POST", "PUT", "PATCH", "GET")
+
+
+def default_methods() -> list[str]:
+    return ["POST"]
+
+
 class Function(models.Model):
     """A function class: the draft being edited and the version new sources get."""
 
@@ -62,6 +71,9 @@ class Function(models.Model):
     )
     draft_code = models.TextField(blank=True, default="")
     draft_settings = models.JSONField(default=list, blank=True)
+    # How its sources' webhook URLs answer (versioned with the code: a version keeps its own).
+    methods = models.JSONField(default=default_methods, blank=True)
+    responds = models.BooleanField(default=False)
     deployed_version = models.ForeignKey(
         "FunctionVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -103,6 +115,10 @@ class FunctionVersion(models.Model):
     code = models.TextField()
     settings = models.JSONField(default=list)
     interface = models.CharField(max_length=20, choices=Interface.choices)
+    # The methods its sources accept (WEBHOOK_METHODS, POST always) and whether a webhook
+    # is run at once so that the sender gets what the function returns (docs/ingest.md).
+    methods = models.JSONField(default=default_methods, blank=True)
+    responds = models.BooleanField(default=False)
     message = models.CharField(max_length=500, blank=True, default="")
     author = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -123,6 +139,12 @@ class FunctionVersion(models.Model):
     @property
     def is_legacy(self) -> bool:
         return self.interface == Interface.LEGACY
+
+    @property
+    def time_limit_ms(self) -> int:
+        """How long one execution of this version may run: the one place that says it
+        (the runner's limit, RUNNER_TIMEOUT_MS, for every version)."""
+        return django_settings.RUNNER_LIMITS.timeout_ms
 
 
 class Source(models.Model):

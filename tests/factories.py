@@ -78,6 +78,8 @@ class FunctionVersionFactory(factory.django.DjangoModelFactory):
     code = factory.LazyAttribute(lambda o: o.function.draft_code)
     settings = factory.LazyAttribute(lambda o: o.function.draft_settings)
     interface = factory.LazyAttribute(lambda o: o.function.interface)
+    methods = factory.LazyAttribute(lambda o: o.function.methods)
+    responds = factory.LazyAttribute(lambda o: o.function.responds)
 
 
 def deployed_function(**kwargs) -> Function:

@@ -19,6 +19,8 @@ from catalog.serializers import (
     TemplateSummaryOutput,
     VersionOutput,
     VersionSummaryOutput,
+    methods_field,
+    responds_field,
 )
 
 ERROR = OpenApiResponse(description="A JSON object with `detail` (and `errors` per field).")
@@ -46,6 +48,8 @@ class DraftInput(serializers.Serializer):
     interface = serializers.ChoiceField(choices=Interface.choices, required=False)
     code = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     settings = _definitions_field(required=False)
+    methods = methods_field(required=False)
+    responds = responds_field(required=False)
 
 
 class FunctionListView(WorkspaceView):

@@ -16,7 +16,9 @@ const can = data.can;
 setupMonaco(pageData("monaco-workers"));
 wireCopyButtons();
 
+const DEFAULT_URL = "https://example.com/webhook";
 const state = {
+  requestUrl: DEFAULT_URL,
   functionId: data.function,
   fn: null,
   savedCode: "",
@@ -113,7 +115,7 @@ function buildRequest() {
   const query = $("#query").value.trim().replace(/^\?/, "");
   return {
     method: $("#method").value,
-    url: `https://example.com/webhook${query ? `?${query}` : ""}`,
+    url: `${state.requestUrl}${query ? `?${query}` : ""}`,
     headers: headersFromText($("#headers").value),
     // The body as written, byte for byte: a signature over it (Stripe-Signature,
     // X-Hub-Signature-256) checks out as it did for the sender. Parsed and sent as
@@ -122,7 +124,9 @@ function buildRequest() {
   };
 }
 function fillManualInput(request) {
-  const url = new URL(request.url || "https://example.com/webhook");
+  const url = new URL(request.url || DEFAULT_URL);
+  // The URL as the sample or the capture had it: a signature may cover it (HubSpot's v3).
+  state.requestUrl = `${url.origin}${url.pathname}`;
   $("#method").value = request.method || "POST";
   $("#query").value = url.search.replace(/^\?/, "");
   $("#headers").value = Object.entries(request.headers || {}).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : v}`).join("\n");
