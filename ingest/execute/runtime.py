@@ -2,6 +2,7 @@
 created lazily so V8 starts in the process that runs code (never in a Celery parent
 that forks afterwards)."""
 
+import dataclasses
 import logging
 import threading
 
@@ -59,8 +60,16 @@ def execute(*, version, invocations: list[runner.Invocation]) -> list[Outcome]:
         version.code,
         invocations,
         legacy=version.is_legacy,
-        limits=settings.RUNNER_LIMITS,
+        limits=limits_of(version),
     )
+
+
+def limits_of(version) -> runner.Limits:
+    """The runner's limits with the version's own time limit."""
+    limits = settings.RUNNER_LIMITS
+    if version.time_limit_ms == limits.timeout_ms:
+        return limits
+    return dataclasses.replace(limits, timeout_ms=version.time_limit_ms)
 
 
 def invocation_failure(event: IngestEvent, exc: Exception) -> Outcome:

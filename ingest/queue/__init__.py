@@ -10,6 +10,7 @@ replace one object, `broker`, to keep everything off the broker.
 Nothing waiting here is durable, and needs not be: the row it names is in the
 database, and the sweep queues it again if a task is lost."""
 
+import contextlib
 import math
 import random
 import threading
@@ -24,6 +25,16 @@ EXECUTE = "ingest.execute_batch"
 TURN = "ingest.execute_turn"
 RETRY = "ingest.execute"
 DELIVER = "ingest.deliver"
+RESPOND = "ingest.respond"
+# The queue of what someone waits for: the editor's Run, a sender waiting for its answer.
+INTERACTIVE = "interactive"
+# How often a wait for a task's result looks again, where the result backend is polled
+# (the embedded mode's in-memory one; Redis tells the waiter at once).
+RESULT_POLL_S = 0.005
+
+
+class NoAnswer(Exception):
+    """No worker answered in time, or the broker could not be reached."""
 
 
 class Broker:
@@ -35,6 +46,23 @@ class Broker:
         # By name: a web server never imports the task module, so its registry does not
         # know ingest's tasks (looking one up there fails, and no webhook is queued).
         current_app.send_task(task, args, countdown=countdown)
+
+    def ask(self, task: str, *args, queue: str, wait_s: float):
+        """Send a task and wait at most `wait_s` for its result; NoAnswer otherwise
+        (the task may still run later: what it does must not need the caller)."""
+        from celery import current_app
+
+        try:
+            pending = current_app.send_task(task, args, queue=queue)
+        except Exception as exc:  # the broker is unreachable
+            raise NoAnswer(f"{task} was not queued ({type(exc).__name__})") from exc
+        try:
+            return pending.get(timeout=max(0.0, wait_s), interval=RESULT_POLL_S)
+        except Exception as exc:  # no result in time, or the task failed
+            raise NoAnswer(f"{task} gave no answer ({type(exc).__name__})") from exc
+        finally:
+            with contextlib.suppress(Exception):  # the result expires anyway
+                pending.forget()
 
 
 broker = Broker()
@@ -51,6 +79,13 @@ def execute_soon(ingest_event_id: int) -> None:
     """Give an accepted webhook's event a turn, with the others accepted at about the
     same time."""
     dispatcher.add(ingest_event_id)
+
+
+def respond(ingest_event_id: int, *, wait_s: float) -> dict:
+    """Run a responding function's webhook now, on the interactive queue, and wait at
+    most `wait_s` for what its sender gets (ingest.execute.ingest_event_respond).
+    NoAnswer when none came in time."""
+    return broker.ask(RESPOND, ingest_event_id, queue=INTERACTIVE, wait_s=wait_s)
 
 
 def turn() -> None:

@@ -1,6 +1,9 @@
 """What the sender of a webhook hears, for both HTTP fronts of the door."""
 
+import json
 import logging
+import time
+from dataclasses import dataclass, field
 
 from django.db import DatabaseError
 
@@ -10,18 +13,50 @@ from ingest.receive.accept import IncomingWebhook, WebhookRefused, webhook_accep
 logger = logging.getLogger(__name__)
 
 
-def answer_webhook(token: str, webhook: IncomingWebhook) -> tuple[int, dict, dict]:
-    """What the sender of a webhook hears: (status, JSON body, headers). Shared by this
-    view (ingest.views) and the ASGI fast path (ingest.receive.asgi)."""
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer: status, body bytes and headers (Content-Type among them; the
+    fronts add Content-Length)."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, status: int, body: dict, headers: dict | None = None) -> "Answer":
+        payload = json.dumps(body).encode()
+        return cls(status, payload, {"Content-Type": "application/json", **(headers or {})})
+
+
+def answer_webhook(token: str, webhook: IncomingWebhook) -> Answer:
+    """What the sender of a webhook hears (the Django view, ingest.views): the first
+    answer, or the one a responding function gives once it ran."""
+    from ingest.receive.respond import Responding
+
+    answer = first_answer(token, webhook)
+    return answer.wait() if isinstance(answer, Responding) else answer
+
+
+def first_answer(token: str, webhook: IncomingWebhook):
+    """The answer once the webhook is stored or refused, or, for a function that
+    responds to its sender, a `Responding` whose wait() gives it. The ASGI fast path
+    (ingest.receive.asgi) waits for those apart, so that a slow function holds none of
+    the threads that store webhooks."""
+    from ingest.receive.respond import Responding
+
+    arrived = time.monotonic()
     try:
-        event = webhook_accept(token=token, webhook=webhook)
+        accepted = webhook_accept(token=token, webhook=webhook)
     except WebhookRefused as refused:
         metrics.webhook_refused(metrics.reason_for_status(refused.status))
-        extra = {"Retry-After": str(refused.retry_after)} if refused.retry_after else {}
-        return refused.status, {"error": str(refused)}, extra
+        return Answer.json(refused.status, {"error": str(refused)}, refused.headers())
     except DatabaseError:
         metrics.webhook_refused("unavailable")
         logger.exception("webhook not accepted: the database is unavailable")
-        return 503, {"error": "Temporarily unavailable; please retry."}, {"Retry-After": "5"}
+        return Answer.json(
+            503, {"error": "Temporarily unavailable; please retry."}, {"Retry-After": "5"}
+        )
     metrics.webhook_accepted()
-    return 200, {"id": event.pk}, {}
+    if accepted.target.responds:
+        return Responding(accepted, deadline=arrived + accepted.wait_s)
+    return Answer.json(200, {"id": accepted.event.pk})

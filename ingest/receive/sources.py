@@ -21,11 +21,15 @@ _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 @dataclass(frozen=True)
 class Target:
-    """What the accept path needs of a source."""
+    """What the accept path needs of a source: its pinned version's methods and whether
+    that version responds to the sender (then, with its time limit)."""
 
     source_id: int
     version_id: int
     enabled: bool
+    methods: frozenset[str] = frozenset({"POST"})
+    responds: bool = False
+    time_limit_ms: int = 0
 
 
 def is_token_shaped(token: str) -> bool:
@@ -57,9 +61,23 @@ class SourceLookup:
 
 
 def target_for_token(token: str) -> Target | None:
-    row = Source.objects.filter(webhook_token=token).values_list("id", "version_id", "enabled")
-    found = row.first()
-    return Target(*found) if found else None
+    source = (
+        Source.objects.filter(webhook_token=token)
+        .select_related("version")
+        .only("id", "version_id", "enabled", "version__methods", "version__responds")
+        .first()
+    )
+    if source is None:
+        return None
+    version = source.version
+    return Target(
+        source.pk,
+        source.version_id,
+        source.enabled,
+        frozenset(version.methods),
+        version.responds,
+        version.time_limit_ms,
+    )
 
 
 source_lookup = SourceLookup()

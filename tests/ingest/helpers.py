@@ -38,6 +38,13 @@ def source_running(code: str, workspace=None, **kwargs) -> Source:
     return SourceFactory(function=function, **kwargs)
 
 
+def responding_source(code: str, methods=("POST",), workspace=None, **kwargs) -> Source:
+    """A source whose function (version 1) responds to the sender."""
+    extra = {"workspace": workspace} if workspace is not None else {}
+    function = deployed_function(draft_code=code, methods=list(methods), responds=True, **extra)
+    return SourceFactory(function=function, **kwargs)
+
+
 def deploy_new_version(source: Source, code: str):
     """Version N+1 of the source's function becomes its deployed version."""
     function = source.function
