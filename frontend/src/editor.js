@@ -97,6 +97,7 @@ function markSaved(fn) {
 function loadFunction(fn) {
   codeModel.setValue(fn.code);
   markSaved(fn);
+  showConfiguration(fn);
   settingsPanel.render(fn.settings, fn.test_settings);
   setSettingDefinitions(fn.settings);
   updateDirty();
@@ -163,7 +164,7 @@ async function run() {
   }
 }
 function showResult(result, failure) {
-  renderResult($("#results"), result, failure, (location) => jumpTo(location));
+  renderResult($("#results"), result, failure, (location) => jumpTo(location), { responds: $("#fn-responds").checked });
   if (result && result.error) {
     const where = errorLocation(result.error, codeModel.getLineCount());
     if (where) {
@@ -220,19 +221,48 @@ if ($("#save-test-values")) $("#save-test-values").addEventListener("click", () 
 
 function openConfigure() {
   const dialog = $("#configure-dialog");
+  if (state.fn) showConfiguration(state.fn);
   openDialog(dialog);
   $("#fn-name").focus();
 }
 if ($("#configure")) $("#configure").addEventListener("click", openConfigure);
 if ($("#save")) $("#save").addEventListener("click", save);
 
+// --- Configure: name, description, methods and the answer to the sender ------------------
+function showConfiguration({ name, description, methods, responds }) {
+  if (name !== undefined) $("#fn-name").value = name;
+  if (description !== undefined) $("#fn-description").value = description;
+  for (const box of $$('#fn-methods input[name="method"]')) box.checked = box.value === "POST" || (methods || []).includes(box.value);
+  $("#fn-responds").checked = Boolean(responds);
+}
+function configuration() {
+  return {
+    name: $("#fn-name").value.trim(),
+    description: $("#fn-description").value.trim(),
+    methods: $$('#fn-methods input[name="method"]').filter((box) => box.checked).map((box) => box.value),
+    responds: $("#fn-responds").checked,
+  };
+}
+async function saveConfiguration(form) {
+  try {
+    const fn = await api("PATCH", path(`functions/${state.functionId}/`), configuration());
+    state.fn = fn;
+    $("#function-name").textContent = fn.name;
+    document.title = `${fn.name} · Editor · Source Functions IDE`;
+    $("#configure-dialog").close();
+    toast("Configuration saved in the draft. Sources answer this way once you deploy it and they run that version.");
+  } catch (error) {
+    showErrors(form, error);
+  }
+}
+
 $("#configure-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = event.currentTarget;
+  if (state.functionId) return saveConfiguration(form);
   try {
     const fn = await api("POST", path("functions/"), {
-      name: $("#fn-name").value.trim(),
-      description: $("#fn-description").value.trim(),
+      ...configuration(),
       code: codeModel.getValue(),
       settings: state.definitions,
     });
@@ -240,7 +270,8 @@ $("#configure-form").addEventListener("submit", async (event) => {
     markSaved(fn);
     history.replaceState(null, "", `/workspaces/${data.workspace}/functions/${fn.id}/`);
     $("#configure-dialog").close();
-    $("#configure").hidden = true;
+    $("#configure").classList.remove("primary");
+    $("#configure-submit").textContent = "Save configuration";
     $("#save").hidden = false;
     $("#deploy").hidden = false;
     if ($("#save-test-values")) $("#save-test-values").hidden = false;
@@ -362,8 +393,12 @@ async function pickTemplate(slug) {
   select.replaceChildren(...state.samples.map((s, i) => h("option", { value: i }, s.name)));
   $("#sample-field").hidden = !state.samples.length;
   if (state.samples.length) applySample(0);
-  $("#fn-name").value = slug === "default" ? "" : template.name;
-  $("#fn-description").value = template.description;
+  showConfiguration({
+    name: slug === "default" ? "" : template.name,
+    description: template.description,
+    methods: template.methods,
+    responds: template.responds,
+  });
   updateDirty();
 }
 

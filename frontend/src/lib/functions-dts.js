@@ -17,7 +17,7 @@ interface WebhookHeaders {
 
 /** The webhook request your function receives. */
 interface WebhookRequest {
-  /** HTTP method, e.g. "POST". */
+  /** HTTP method: "POST", or "PUT", "PATCH", "GET" when the function accepts them (Configure). A GET has an empty body. */
   readonly method: string;
   /** The full URL the sender called, with \`searchParams\` for the query string. */
   readonly url: URL;
@@ -85,11 +85,65 @@ declare const crypto: {
   randomUUID(): string;
 };
 
+/** Headers of a Response you build (case-insensitive names). */
+declare class Headers {
+  constructor(init?: Record<string, string | string[]> | [string, string][] | Headers);
+  append(name: string, value: string): void;
+  set(name: string, value: string): void;
+  delete(name: string): void;
+  get(name: string): string | null;
+  has(name: string): boolean;
+  forEach(callback: (value: string, name: string) => void): void;
+  entries(): IterableIterator<[string, string]>;
+}
+
+interface ResponseInit {
+  /** 200 to 599; 200 when left out. */
+  status?: number;
+  statusText?: string;
+  /**
+   * Content-Type, Content-Language, Cache-Control, Expires, ETag, Last-Modified, Pragma,
+   * Retry-After, Vary and X-… headers of your own; no Set-Cookie, Location or hop-by-hop
+   * header (the execution fails with OutputLimitError).
+   */
+  headers?: Record<string, string> | [string, string][] | Headers;
+}
+
+/**
+ * The answer for the webhook's sender (WHATWG Response), when the function responds to the
+ * sender (Configure › Responds to the sender): \`return new Response(challenge)\`. The body
+ * is sent as text, at most 64 KB. Also what fetch() resolves to.
+ */
+declare class Response {
+  constructor(body?: string | Uint8Array | ArrayBuffer | null, init?: ResponseInit);
+  /** A JSON answer: \`return Response.json({ plainToken, encryptedToken })\`. */
+  static json(data: any, init?: ResponseInit): Response;
+  readonly status: number;
+  readonly statusText: string;
+  readonly ok: boolean;
+  readonly headers: Headers;
+  text(): Promise<string>;
+  json(): Promise<any>;
+}
+
+/** A plain answer for the sender, as good as a Response: \`return { status: 202 }\`. */
+interface SenderResponse {
+  /** A whole number from 200 to 599; 200 when left out. */
+  status?: number;
+  headers?: Record<string, string> | [string, string][];
+  /** Text as it is; an object or array is sent as JSON (Content-Type application/json). */
+  body?: string | object | Uint8Array | null;
+}
+
+/**
+ * What onRequest may return: nothing (the sender gets the usual 200 {"id": …}), or, for a
+ * function that responds to the sender, the answer it gets. Anything else is logged as a
+ * warning and the usual answer is sent.
+ */
+type FunctionReturn = void | undefined | null | Response | SenderResponse;
+
 /** Calls an HTTP API (counts toward the time limit; shown under "Fetch calls"). */
-declare function fetch(url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<{
-  ok: boolean; status: number; statusText: string; headers: WebhookHeaders;
-  json(): Promise<any>; text(): Promise<string>;
-}>;
+declare function fetch(url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Response>;
 declare function btoa(data: string): string;
 declare function atob(data: string): string;
 `;
@@ -109,8 +163,10 @@ ${lines.join("\n")}
 }
 /**
  * Called once per webhook. Emit events with Segment.track/identify/… and objects with
- * Segment.set; throw to reject the request (RetryError to have it retried).
+ * Segment.set; throw to reject the request (RetryError to have it retried). A function
+ * that responds to the sender (Configure) may return the sender's answer: a Response or
+ * { status, headers, body }.
  */
-declare function onRequest(request: WebhookRequest, settings: FunctionSettings): Promise<void>;
+declare function onRequest(request: WebhookRequest, settings: FunctionSettings): Promise<FunctionReturn>;
 `;
 }
