@@ -14,7 +14,8 @@ from ingest.receive.accept import (
     check_payload_size,
     webhook_accept,
 )
-from ingest.receive.answer import Answer, answer_webhook, first_answer
+from ingest.receive.answer import answer_webhook, first_answer
+from ingest.receive.http import Answer
 from ingest.receive.sources import is_token_shaped, source_lookup
 
 __all__ = [

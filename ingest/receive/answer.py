@@ -1,49 +1,30 @@
 """What the sender of a webhook hears, for both HTTP fronts of the door."""
 
-import json
 import logging
 import time
-from dataclasses import dataclass, field
 
 from django.db import DatabaseError
 
 from ingest import metrics
 from ingest.receive.accept import IncomingWebhook, WebhookRefused, webhook_accept
+from ingest.receive.http import Answer
+from ingest.receive.respond import Responding
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """An HTTP answer: status, body bytes and headers (Content-Type among them; the
-    fronts add Content-Length)."""
-
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def json(cls, status: int, body: dict, headers: dict | None = None) -> "Answer":
-        payload = json.dumps(body).encode()
-        return cls(status, payload, {"Content-Type": "application/json", **(headers or {})})
 
 
 def answer_webhook(token: str, webhook: IncomingWebhook) -> Answer:
     """What the sender of a webhook hears (the Django view, ingest.views): the first
     answer, or the one a responding function gives once it ran."""
-    from ingest.receive.respond import Responding
-
     answer = first_answer(token, webhook)
     return answer.wait() if isinstance(answer, Responding) else answer
 
 
-def first_answer(token: str, webhook: IncomingWebhook):
+def first_answer(token: str, webhook: IncomingWebhook) -> Answer | Responding:
     """The answer once the webhook is stored or refused, or, for a function that
     responds to its sender, a `Responding` whose wait() gives it. The ASGI fast path
     (ingest.receive.asgi) waits for those apart, so that a slow function holds none of
     the threads that store webhooks."""
-    from ingest.receive.respond import Responding
-
     arrived = time.monotonic()
     try:
         accepted = webhook_accept(token=token, webhook=webhook)

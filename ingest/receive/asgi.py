@@ -24,7 +24,8 @@ from django.db import close_old_connections
 
 from ingest import metrics
 from ingest.receive.accept import IncomingWebhook, PayloadTooLarge, check_payload_size
-from ingest.receive.answer import Answer, first_answer
+from ingest.receive.answer import first_answer
+from ingest.receive.http import Answer
 from ingest.receive.respond import Responding
 
 _SOURCE_WEBHOOK = re.compile(r"^/hooks/(?!test/)([^/]+)$")

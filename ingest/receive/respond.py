@@ -23,7 +23,7 @@ from django.utils import timezone
 from ingest import metrics, queue
 from ingest.models import IngestEvent
 from ingest.receive.accept import Accepted
-from ingest.receive.answer import Answer
+from ingest.receive.http import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +47,13 @@ class Responding:
     def wait(self) -> Answer:
         """Run the function and answer with what it returned; never past the deadline."""
         event = self.accepted.event
+        left_s = self.deadline - time.monotonic()
+        if left_s <= 0:  # it waited for a thread that long: too late to run it for the sender
+            logger.warning("ingest event %s: no thread was free to answer its sender", event.pk)
+            _release(event)
+            return _unavailable()
         try:
-            outcome = queue.respond(event.pk, wait_s=self.deadline - time.monotonic())
+            outcome = queue.respond(event.pk, wait_s=left_s)
         except queue.NoAnswer as exc:
             logger.warning(
                 "ingest event %s: the sender was not answered in time (%s)", event.pk, exc

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (payloads read better unwrapped)
 """Each sender's handshake, end to end through the real webhook URL: the product as it is
 served (`manage.py serve`: Daphne, the ASGI fast path, the embedded worker on the
 interactive queue), a source made from each template through the API, and the request

@@ -65,10 +65,18 @@ def test_a_get_with_hub_challenge_is_answered_with_the_challenge(client, celery_
     }
 
 
+def answered(answer: str) -> float:
+    from ingest.metrics import LOCAL
+
+    return LOCAL.get_sample_value("sfi_webhook_responses_total", {"answer": answer}) or 0.0
+
+
 def test_the_response_is_sent_and_the_events_are_recorded(client, celery_worker):
     source = responding_source(ECHO_CHALLENGE)
+    before = answered("function")
     response = post_webhook(client, source, {"user": "u1", "answer": "json"})
     assert response.status_code == 202 and response.json() == {"received": True}
+    assert answered("function") == before + 1
     execution = execution_of(response)
     assert execution.status == "succeeded" and execution.event_count == 1
     assert StoredEvent.objects.get(source=source).message["event"] == "Pinged"
@@ -196,3 +204,25 @@ def test_the_logs_api_shows_what_the_sender_got(client, celery_worker, workspace
         "headers": {"content-type": "text/plain"},
         "body": "7",
     }
+
+
+def test_a_sender_whose_wait_is_over_before_a_thread_is_free_gets_503_without_a_run(monkeypatch):
+    from unittest import mock
+
+    from ingest.receive import IncomingWebhook, webhook_accept
+    from ingest.receive.respond import Responding
+
+    source = responding_source(ECHO_CHALLENGE)
+    webhook = IncomingWebhook("POST", "/hooks/x", "", {}, b'{"user": "u1"}')
+    accepted = webhook_accept(token=source.webhook_token, webhook=webhook)
+    held_until = accepted.event.next_attempt_at
+    assert held_until > accepted.event.received_at  # held back from turns for its sender
+    with (
+        mock.patch.object(queue, "broker") as broker,
+        mock.patch.object(queue, "execute_soon") as soon,
+    ):
+        answer = Responding(accepted, deadline=time.monotonic() - 0.1).wait()
+    assert answer.status == 503 and not broker.ask.called
+    soon.assert_called_once_with(accepted.event.pk)
+    event = IngestEvent.objects.get()  # stored, and due now for a turn
+    assert event.status == "pending" and event.next_attempt_at < held_until
