@@ -78,6 +78,10 @@ def answer_of(event: IngestEvent, outcome: dict) -> Answer:
     return function_answer(response)
 
 
+# Statuses HTTP sends without a body, whatever the function gave.
+BODILESS = frozenset({204, 304})
+
+
 def function_answer(response: dict) -> Answer:
     """A function's response as the sender gets it."""
     headers = (
@@ -85,7 +89,9 @@ def function_answer(response: dict) -> Answer:
     )
     headers.update(response["headers"])
     headers.update(GUARD_HEADERS)
-    return Answer(response["status"], response["body"].encode("utf-8", "replace"), headers)
+    status = response["status"]
+    body = b"" if status in BODILESS else response["body"].encode("utf-8", "replace")
+    return Answer(status, body, headers)
 
 
 def _unavailable() -> Answer:

@@ -226,3 +226,15 @@ def test_a_sender_whose_wait_is_over_before_a_thread_is_free_gets_503_without_a_
     soon.assert_called_once_with(accepted.event.pk)
     event = IngestEvent.objects.get()  # stored, and due now for a turn
     assert event.status == "pending" and event.next_attempt_at < held_until
+
+
+def test_a_204_goes_without_a_body():
+    from ingest.receive.respond import function_answer
+
+    answer = function_answer({"status": 204, "headers": {}, "body": "ignored"})
+    assert (answer.status, answer.body) == (204, b"")
+    answer = function_answer(
+        {"status": 200, "headers": {"content-type": "text/xml"}, "body": "<R/>"}
+    )
+    assert answer.body == b"<R/>" and answer.headers["content-type"] == "text/xml"
+    assert "Content-Type" not in answer.headers  # the function's own, not a second one
