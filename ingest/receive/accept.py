@@ -109,9 +109,8 @@ def _target(token: str) -> Target:
 def _check_method(target: Target, method: str) -> None:
     if method not in target.methods:
         allow = [m for m in WEBHOOK_METHODS if m in target.methods]
-        raise MethodNotAllowed(
-            f"This webhook URL accepts {' and '.join(allow)}, not {method}.", allow=allow
-        )
+        words = allow[0] if len(allow) == 1 else f"{', '.join(allow[:-1])} and {allow[-1]}"
+        raise MethodNotAllowed(f"This webhook URL accepts {words}, not {method}.", allow=allow)
 
 
 @dataclass(frozen=True)

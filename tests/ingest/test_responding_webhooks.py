@@ -176,6 +176,7 @@ def test_undeclared_methods_are_405_with_allow(client, celery_worker):
         f"/hooks/{with_get.webhook_token}", data="{}", content_type="application/json"
     )
     assert refused.status_code == 405 and refused["Allow"] == "POST, GET"
+    assert refused.json() == {"error": "This webhook URL accepts POST and GET, not PUT."}
     assert not IngestEvent.objects.exists()
 
 
