@@ -9,6 +9,9 @@ from django.db import models
 from django.utils import timezone
 from django_cryptography.fields import encrypt
 
+from catalog import run_policy
+from catalog.run_policy import RetryOn
+
 
 class Workspace(models.Model):
     slug = models.SlugField(max_length=50, unique=True)
@@ -59,7 +62,55 @@ def default_methods() -> list[str]:
     return ["POST"]
 
 
-class Function(models.Model):
+class RunPolicyFields(models.Model):
+    """How executions run and are retried (catalog.run_policy): a Function's draft,
+    copied into each FunctionVersion it deploys. Null is the deployment's default."""
+
+    time_limit_ms = models.PositiveIntegerField(null=True, blank=True)
+    retry_on = models.CharField(max_length=30, choices=RetryOn.choices, default=RetryOn.ANY_FAILURE)
+    retry_attempts = models.PositiveSmallIntegerField(default=run_policy.DEFAULT_ATTEMPTS)
+    retry_first_delay_s = models.FloatField(null=True, blank=True)
+    retry_max_delay_s = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def time_limit(self) -> int:
+        """The time limit per execution, in ms."""
+        return run_policy.time_limit(self.time_limit_ms)
+
+    @property
+    def retry_policy(self) -> run_policy.RetryPolicy:
+        return run_policy.retry_policy(
+            self.retry_on, self.retry_attempts, self.retry_first_delay_s, self.retry_max_delay_s
+        )
+
+    def retry_fields(self) -> dict:
+        """The retry policy as stored, in the API's names (a null delay is the default)."""
+        return {
+            "retry_on": self.retry_on,
+            "attempts": self.retry_attempts,
+            "first_delay_s": self.retry_first_delay_s,
+            "max_delay_s": self.retry_max_delay_s,
+        }
+
+    def set_retry_fields(self, fields: dict) -> None:
+        self.retry_on, self.retry_attempts = fields["retry_on"], fields["attempts"]
+        self.retry_first_delay_s = fields["first_delay_s"]
+        self.retry_max_delay_s = fields["max_delay_s"]
+
+    def run_policy_values(self) -> dict:
+        """The stored fields, to copy into another RunPolicyFields."""
+        return {name: getattr(self, name) for name in RUN_POLICY_FIELDS}
+
+
+RUN_POLICY_FIELDS = (
+    "time_limit_ms", "retry_on", "retry_attempts", "retry_first_delay_s", "retry_max_delay_s",
+)  # fmt: skip
+
+
+class Function(RunPolicyFields):
     """A function class: the draft being edited and the version new sources get."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="functions")
@@ -107,8 +158,9 @@ class Function(models.Model):
         return sum(source.is_behind for source in self.sources.all())
 
 
-class FunctionVersion(models.Model):
-    """An immutable snapshot of a function's draft, made by Save & Deploy."""
+class FunctionVersion(RunPolicyFields):
+    """An immutable snapshot of a function's draft, made by Save & Deploy: its code,
+    settings, interface, time limit and retry policy."""
 
     function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -139,12 +191,6 @@ class FunctionVersion(models.Model):
     @property
     def is_legacy(self) -> bool:
         return self.interface == Interface.LEGACY
-
-    @property
-    def time_limit_ms(self) -> int:
-        """How long one execution of this version may run: the one place that says it
-        (the runner's limit, RUNNER_TIMEOUT_MS, for every version)."""
-        return django_settings.RUNNER_LIMITS.timeout_ms
 
 
 class Source(models.Model):

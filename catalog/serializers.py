@@ -19,6 +19,7 @@ from catalog.models import (
     Source,
 )
 from catalog.policy import Action
+from catalog.run_policy import RetryOn
 from catalog.setting_schema import TYPES, masked_values
 
 
@@ -54,6 +55,28 @@ def _attr(obj, dotted: str):
     for part in dotted.split("."):
         obj = getattr(obj, part)
     return obj
+
+
+class RetryPolicyOutput(serializers.Serializer):
+    """A retry policy as it applies (catalog.run_policy.RetryPolicy.to_dict)."""
+
+    retry_on = serializers.ChoiceField(
+        choices=RetryOn.choices,
+        help_text="any_failure: every error but the function's verdicts on the payload and "
+        "code that cannot load; retry_error_and_timeouts: RetryError and TimeoutError only "
+        "(and the platform's own failures).",
+    )
+    attempts = serializers.IntegerField(help_text="Attempts in all, the first included (1–10).")
+    first_delay_s = serializers.FloatField(help_text="The wait after the first failure.")
+    max_delay_s = serializers.FloatField(help_text="The longest wait; each doubles up to it.")
+    waits_s = serializers.ListField(
+        child=serializers.FloatField(),
+        help_text="The waits between the attempts before jitter (each is 80–100 % of its own).",
+    )
+    summary = serializers.CharField(help_text="The policy in one sentence.")
+
+    def to_representation(self, instance):
+        return super().to_representation(instance.to_dict())
 
 
 class UserField(serializers.CharField):
@@ -115,7 +138,26 @@ def responds_field(**kwargs) -> serializers.BooleanField:
     )
 
 
-class FunctionOutput(serializers.ModelSerializer):
+class RunPolicyOutput(serializers.Serializer):
+    """The time limit and retry policy of a function's draft or of a version (a base
+    of their outputs, which list these fields)."""
+
+    time_limit_ms = serializers.IntegerField(
+        source="time_limit", help_text="The time limit per execution, in ms (100–10,000)."
+    )
+    time_limit_is_default = serializers.SerializerMethodField(
+        help_text="True when no time limit was chosen: the deployment's default applies."
+    )
+    retry_policy = RetryPolicyOutput()
+
+    def get_time_limit_is_default(self, obj) -> bool:
+        return obj.time_limit_ms is None
+
+
+RUN_POLICY_OUTPUT = ["time_limit_ms", "time_limit_is_default", "retry_policy"]
+
+
+class FunctionOutput(RunPolicyOutput, serializers.ModelSerializer):
     deployed_version = serializers.IntegerField(
         source="deployed_version.number", allow_null=True, read_only=True
     )
@@ -131,8 +173,8 @@ class FunctionOutput(serializers.ModelSerializer):
         model = Function
         fields = [
             "id", "name", "slug", "description", "interface", "methods", "responds",
-            "deployed_version", "code", "settings", "test_settings", "created_by", "created_at",
-            "updated_by", "updated_at",
+            "deployed_version", "code", "settings", "test_settings", *RUN_POLICY_OUTPUT,
+            "created_by", "created_at", "updated_by", "updated_at",
         ]  # fmt: skip
 
 
@@ -146,7 +188,7 @@ class VersionSummaryOutput(serializers.ModelSerializer):
         fields = ["number", "message", "interface", "methods", "responds", "author", "created_at"]
 
 
-class VersionOutput(serializers.ModelSerializer):
+class VersionOutput(RunPolicyOutput, serializers.ModelSerializer):
     author = UserField()
     settings = SettingDefinitionOutput(many=True)
     methods = methods_field(read_only=True)
@@ -156,7 +198,7 @@ class VersionOutput(serializers.ModelSerializer):
         model = FunctionVersion
         fields = [
             "number", "message", "interface", "methods", "responds", "author", "created_at",
-            "code", "settings",
+            "code", "settings", *RUN_POLICY_OUTPUT,
         ]  # fmt: skip
 
 

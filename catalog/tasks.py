@@ -38,6 +38,8 @@ def run_function_test(
     unsaved drafts, so there is nothing in the database to read. Not acknowledged
     late: a test run whose worker died is not worth running again. The values of the
     settings named in `secret_names` (the encrypted ones) are redacted from the result.
+    Like a source's run, it may not fetch the product's own webhook URLs (a test would
+    feed real sources); its cache starts empty, as on Segment.
     """
     import runner
 
@@ -48,6 +50,7 @@ def run_function_test(
         legacy=legacy,
         limits=_limits(timeout_ms),
         secret_names=secret_names or (),
+        own_webhook_urls=[f"{settings.PUBLIC_URL}/hooks/"],
     )
     return result.to_dict()
 

@@ -274,8 +274,20 @@ WEBHOOK_RATE_LIMIT_PER_SECOND = envint("WEBHOOK_RATE_LIMIT_PER_SECOND", 1000, mi
 # the answer (each at most the time limit plus 1 s): a slow function holds these, never
 # the threads that store webhooks (ingest/receive/asgi.py).
 WEBHOOK_RESPONSE_THREADS = envint("WEBHOOK_RESPONSE_THREADS", 32, min=1, max=1024)
-RETRY_BACKOFF_BASE_S = envfloat("RETRY_BACKOFF_BASE_S", 2.0, min=0.001, max=3600.0)
-RETRY_BACKOFF_CAP_S = envfloat("RETRY_BACKOFF_CAP_S", 300.0, min=0.001, max=86400.0)
+# The waits between a failed execution's attempts for functions that chose none
+# (catalog/run_policy.py): the first, doubling up to the cap, each 80–100 % of its step;
+# five attempts then span about 45–55 minutes.
+RETRY_BACKOFF_BASE_S = envfloat("RETRY_BACKOFF_BASE_S", 300.0, min=0.001, max=3600.0)
+RETRY_BACKOFF_CAP_S = envfloat("RETRY_BACKOFF_CAP_S", 1200.0, min=0.001, max=86400.0)
+# A source's `cache` (runner/cache.py): a value at most this many bytes of JSON (a bigger
+# one is returned but not cached), a source at most FUNCTION_CACHE_SOURCE_BYTES (its
+# oldest values go first); in the worker's memory embedded, in Redis in production.
+FUNCTION_CACHE_VALUE_BYTES = envint(
+    "FUNCTION_CACHE_VALUE_BYTES", 64 * 1024, min=1, max=16 * 1024 * 1024
+)
+FUNCTION_CACHE_SOURCE_BYTES = envint(
+    "FUNCTION_CACHE_SOURCE_BYTES", 1024 * 1024, min=1, max=256 * 1024 * 1024
+)
 SWEEP_INTERVAL_S = envfloat("SWEEP_INTERVAL_S", 30.0, min=0.1, max=86400.0)
 SWEEP_GRACE_S = envfloat("SWEEP_GRACE_S", 60.0, min=0.0, max=86400.0)
 SWEEP_BATCH = envint("SWEEP_BATCH", 1000, min=1, max=100_000)

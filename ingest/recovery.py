@@ -4,13 +4,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from catalog import policy
 from catalog.policy import Action
 from ingest import deliver, queue
-from ingest.execute import claim_timeout
+from ingest.execute.claims import lapsed, shortest_claim
 from ingest.models import Delivery, Execution, IngestEvent
 
 Status = IngestEvent.Status
@@ -79,11 +79,14 @@ def ingest_events_sweep() -> list[int]:
     they should have run, and ones claimed by a worker that died mid-run."""
     now = timezone.now()
     grace = timedelta(seconds=settings.SWEEP_GRACE_S)
-    lost = IngestEvent.objects.filter(
-        Q(status__in=[Status.PENDING, Status.RETRYING], next_attempt_at__lt=now - grace)
-        | Q(status=Status.RUNNING, claimed_at__lt=now - claim_timeout())
+    waiting = IngestEvent.objects.filter(
+        status__in=[Status.PENDING, Status.RETRYING], next_attempt_at__lt=now - grace
     ).values_list("pk", flat=True)[: settings.SWEEP_BATCH]
-    ids = list(lost)
+    # Each claim lasts as long as its version's runs may (a 10 s limit, a longer claim).
+    running = IngestEvent.objects.filter(
+        status=Status.RUNNING, claimed_at__lt=now - shortest_claim()
+    ).values_list("pk", "claimed_at", "version__time_limit_ms")[: settings.SWEEP_BATCH]
+    ids = (list(waiting) + lapsed(running, now))[: settings.SWEEP_BATCH]
     # Not swept again until the grace has passed once more, however long the queue.
     IngestEvent.objects.filter(pk__in=ids, status__in=[Status.PENDING, Status.RETRYING]).update(
         next_attempt_at=now

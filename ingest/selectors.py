@@ -42,6 +42,7 @@ def objects_of(source, *, collection: str | None = None) -> QuerySet[WarehouseOb
 def dead_letters_of(source) -> QuerySet[IngestEvent]:
     return (
         IngestEvent.objects.filter(source=source, status=IngestEvent.Status.FAILED)
+        .select_related("version")
         .prefetch_related("executions")
         .order_by("-received_at", "-pk")
     )

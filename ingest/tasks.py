@@ -33,8 +33,8 @@ def respond(ingest_event_id: int) -> dict:
 
 
 @shared_task(name="ingest.execute_turn", ignore_result=True, **DATABASE_RETRY)
-def execute_turn() -> None:
-    services.ingest_events_execute_next()
+def execute_turn(queued_for: int | None = None) -> None:
+    services.ingest_events_execute_next(queued_for=queued_for)
 
 
 @shared_task(name="ingest.deliver", ignore_result=True, **DATABASE_RETRY)

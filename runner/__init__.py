@@ -6,9 +6,12 @@
     result.to_dict()  # the JSON the CLI prints
 
 Workers keep warm isolates with an IsolatePool (see runner.pool for the reuse policy).
-What an execution may use and emit is one runner.Limits (runner.limits).
+What an execution may use and emit is one runner.Limits (runner.limits). What functions
+keep with `cache.load` lives in a store the caller gives (runner.cache: MemoryCache, or
+any FunctionCache), per Invocation.cache_scope.
 """
 
+from runner.cache import CacheBounds, FunctionCache, MemoryCache
 from runner.engine import EngineError, IsolateOutOfMemory, IsolateTimeout
 from runner.executor import CompileError
 from runner.limits import DEFAULT_LIMITS, LimitError, Limits
@@ -26,14 +29,17 @@ __all__ = [
     "DEFAULT_LIMITS",
     "MAX_BODY_BYTES",
     "MAX_TIMEOUT_MS",
+    "CacheBounds",
     "CompileError",
     "EngineError",
+    "FunctionCache",
     "Invocation",
     "IsolateOutOfMemory",
     "IsolatePool",
     "IsolateTimeout",
     "LimitError",
     "Limits",
+    "MemoryCache",
     "RequestFormatError",
     "Result",
     "body_text",

@@ -7,7 +7,9 @@ process (V8 aborting on a huge allocation, the kernel's OOM killer, a signal) ki
 the executions it was running: the parent sees the pipe close and starts a new one.
 
 Frames in: {"op": "run", "key", "code", "invocations": [[request, settings,
-execution_id, secret_names], ...], "legacy", "limits"} (limits as Limits.to_dict()).
+execution_id, secret_names], ...], "legacy", "limits"} (limits as Limits.to_dict()),
+and during a run {"cached": answer} for each {"cache": {"op", "scope", "key", ...}} the
+run sent (its functions' cache.load and cache.delete: the parent keeps the cache).
 Frames out: {"ready": pid} once, then per run any number of {"done": [[index, result],
 ...]} (batches report as they go, so a crash loses only what was not reported) and one
 {"results": [[index, result], ...], "idle": n, "rss": bytes, "replace": bool} or
@@ -28,9 +30,36 @@ import sys
 from typing import Any
 
 from runner import wire
+from runner.cache import CacheUnavailable
 from runner.limits import Limits
 from runner.pool import InlinePool
 from runner.result import Invocation, Result
+
+
+class RemoteCache:
+    """The cache of a run, kept by the parent (runner.sandbox.CacheDesk): each
+    operation is one frame there and one back, while the run waits. The scope is the
+    invocation's place in the frame; the parent knows which source that is."""
+
+    def __init__(self, reader: wire.Reader, out: wire.Writer) -> None:
+        self._reader, self._out = reader, out
+
+    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        self._out.send({"cache": request})
+        answer = self._reader.read()["cached"]
+        if answer.get("failed"):
+            raise CacheUnavailable(answer["note"])
+        return answer
+
+    def get(self, scope: str, key: str) -> str | None:
+        return self._ask({"op": "get", "scope": scope, "key": key}).get("value")
+
+    def put(self, scope: str, key: str, value: str, ttl_ms: int | None) -> str | None:
+        request = {"op": "put", "scope": scope, "key": key, "value": value, "ttl": ttl_ms}
+        return self._ask(request).get("note")
+
+    def delete(self, scope: str, key: str) -> None:
+        self._ask({"op": "delete", "scope": scope, "key": key})
 
 
 def _private_pipes() -> tuple[int, int]:
@@ -44,8 +73,13 @@ def _private_pipes() -> tuple[int, int]:
     return inbound, outbound
 
 
-def _run(pool: InlinePool, message: dict[str, Any], out: wire.Writer) -> dict[str, Any]:
-    invocations = [Invocation(r, s, e, tuple(n)) for r, s, e, n in message["invocations"]]
+def _run(
+    pool: InlinePool, message: dict[str, Any], reader: wire.Reader, out: wire.Writer
+) -> dict[str, Any]:
+    invocations = [
+        Invocation(r, s, e, tuple(n), cache_scope=str(place))
+        for place, (r, s, e, n) in enumerate(message["invocations"])
+    ]
     streamed: set[int] = set()
 
     def progress(done: list[tuple[int, Result]]) -> None:
@@ -59,6 +93,7 @@ def _run(pool: InlinePool, message: dict[str, Any], out: wire.Writer) -> dict[st
         legacy=message["legacy"],
         limits=Limits(**message["limits"]),
         progress=progress if len(invocations) > 1 else None,
+        cache=RemoteCache(reader, out),
     )
     rest = [[i, r.to_dict()] for i, r in enumerate(results) if i not in streamed]
     return {"results": rest}
@@ -75,7 +110,7 @@ def serve(config: dict[str, Any]) -> None:
         except EOFError:
             break  # the parent closed the pool, or died
         try:
-            answer = _run(pool, message, out)
+            answer = _run(pool, message, reader, out)
         except MemoryError:
             raise
         except Exception as exc:  # reported to the caller, who raises it again

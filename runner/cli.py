@@ -5,7 +5,10 @@
 error, logs and fetch records, as for an encrypted setting of an instance.
 
 Exit status: 0 when the function returned, 1 when it failed, 2 for a usage error.
-RUNNER_ALLOW_PRIVATE_NETWORK=1 lets fetch reach private and loopback addresses.
+RUNNER_ALLOW_PRIVATE_NETWORK=1 lets fetch reach private and loopback addresses. With
+PUBLIC_URL set (the product's address, as the server has it), fetch refuses the
+product's own webhook URLs, PUBLIC_URL/hooks/..., as a source's execution does. Each run
+starts with an empty `cache`.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         return _usage_error(f"--secret {unknown[0]}: the settings have no {unknown[0]!r}")
     allow_private = os.environ.get("RUNNER_ALLOW_PRIVATE_NETWORK") == "1"
+    public_url = os.environ.get("PUBLIC_URL", "").rstrip("/")
     result = run(
         code,
         request,
@@ -80,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         timeout_ms=args.timeout_ms,
         allow_private_network=allow_private,
         secret_names=args.secret,
+        own_webhook_urls=[f"{public_url}/hooks/"] if public_url else (),
     )
     sys.stdout.write(json.dumps(result.to_dict()) + "\n")
     return 1 if result.error else 0

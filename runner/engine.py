@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import threading
 from collections.abc import Callable
 from functools import cache
@@ -27,7 +28,28 @@ from typing import Any
 from runner.minirace_adapter import Context, TaskTimeout
 
 DIST = Path(__file__).parent / "js" / "dist"
+# Handed to every isolate: small, and the runtime itself needs Buffer and URL.
 LIBRARIES = ("lodash", "xml", "buffer", "url", "crypto", "oauth")
+# The libraries of Segment's runtime page: bundle -> the globals that expose it. An
+# isolate gets a bundle only when its function's code names one of them, so a function
+# that uses none pays nothing for them (docs/performance.md).
+NAMED_LIBRARIES = {
+    "uuidv5": ("uuidv5",),
+    "moment": ("moment",),
+    "jsonwebtoken": ("jsonwebtoken",),
+    "xml2js": ("xml2js",),
+    "zlib": ("zlib",),
+    "winston": ("winstonlib",),
+    "stripe": ("stripe",),
+    "twilio": ("twilio",),
+    "sendgrid": ("sendgrid",),
+    "hubspot": ("hubspotlib",),
+    "jsforce": ("jsforce",),
+    "mailjet": ("nodemailjet",),
+    "https": ("https",),
+}
+# Bundles that load another one (winston's file transport requires zlib).
+NEEDS = {"winston": ("zlib",)}
 PROTOCOL = ("install", "installLegacy", "start", "step", "abort", "collect")
 
 
@@ -59,10 +81,39 @@ def prelude_source() -> str:
 
 
 @cache
-def hand_over_call() -> str:
-    """The prelude's one-shot global takes the libraries and gives the protocol back."""
-    sources = {name: (DIST / f"lib-{name}.js").read_text(encoding="utf-8") for name in LIBRARIES}
-    return f"__runnerHandOver({json.dumps(sources)})"
+def library_source(name: str) -> str:
+    return (DIST / f"lib-{name}.js").read_text(encoding="utf-8")
+
+
+def _name_pattern(name: str) -> re.Pattern[str]:
+    # The global as code uses it: not a property (`api.stripe.com`), not a key or a URL
+    # scheme (`stripe:`, `https://`); `globalThis.stripe` counts.
+    return re.compile(rf"(?:(?<![\w$.])|(?<=globalThis\.)|(?<=global\.)){name}(?![\w$:])")
+
+
+_NAME_PATTERNS = {
+    bundle: [_name_pattern(name) for name in names] for bundle, names in NAMED_LIBRARIES.items()
+}
+
+
+def named_libraries(code: str) -> tuple[str, ...]:
+    """The bundles of NAMED_LIBRARIES (and what they need) that `code` names a global of.
+
+    A name is looked for in the text, comments and strings included: a false match only
+    costs the library's load; a global read under a computed name gets a clear error."""
+    found = {b for b, patterns in _NAME_PATTERNS.items() if any(p.search(code) for p in patterns)}
+    for bundle in list(found):
+        found.update(NEEDS.get(bundle, ()))
+    return tuple(sorted(found))
+
+
+@cache
+def hand_over_payload(named: tuple[str, ...] = ()) -> str:
+    """What the prelude's one-shot global takes: the libraries (the always-present ones
+    and the `named` bundles) and the globals to load now. It gives the protocol back."""
+    sources = {name: library_source(name) for name in (*LIBRARIES, *named)}
+    load = [name for bundle in named for name in NAMED_LIBRARIES[bundle]]
+    return json.dumps({"libraries": sources, "load": load})
 
 
 _loop_lock = threading.Lock()
@@ -89,13 +140,16 @@ def _event_loop() -> asyncio.AbstractEventLoop:
 class Isolate:
     """A V8 isolate with the prelude loaded and a heap limit."""
 
-    def __init__(self, *, max_memory_bytes: int) -> None:
+    def __init__(self, *, max_memory_bytes: int, libraries: tuple[str, ...] = ()) -> None:
+        """`libraries`: bundles of NAMED_LIBRARIES to hand over and load (named_libraries)."""
         self._context = Context(_event_loop())
         self.closed = False
         self.runs = 0
         self._context.racer.set_hard_memory_limit(max_memory_bytes)
         self.eval(prelude_source(), timeout_s=10)
-        protocol = self.eval(hand_over_call(), timeout_s=10)
+        hand_over = self.eval("__runnerHandOver", timeout_s=10)
+        payload = hand_over_payload(tuple(libraries))
+        protocol = self._guarded(lambda: self._context.call(hand_over, payload, timeout_s=10))
         self._protocol = {name: protocol[name] for name in PROTOCOL}
 
     def eval(self, code: str, *, timeout_s: float) -> Any:

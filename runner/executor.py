@@ -43,8 +43,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from runner.cache import FunctionCache, MemoryCache, cache_answer
 from runner.engine import EngineError, Isolate, IsolateOutOfMemory, IsolateTimeout
-from runner.fetch import FetchSession, recorded_url
+from runner.fetch import FetchSession, OwnWebhooks, recorded_url
 from runner.limits import Limits
 from runner.memory import ProcessMemory
 from runner.redact import Redactor, redactor, shown_error
@@ -72,6 +73,11 @@ _ALLOCATION_REFUSED = re.compile(
     r"^(Array buffer allocation failed|WebAssembly\.Memory\(\): could not allocate memory|"
     r"WebAssembly\.Memory\.grow\(\): Unable to grow instance memory)"
 )
+CACHE_OPERATIONS = 1000
+CACHE_OPERATIONS_CAP = (
+    f"over {CACHE_OPERATIONS:,} cache operations in one execution: the later ones are not "
+    "done (a load calls its fn, nothing is stored)"
+)
 UNREADABLE_INPUT = (
     "the runner could not hand this request and its settings to the function "
     "(they are not plain JSON: {reason})"
@@ -94,6 +100,9 @@ class _Batch:
     limits: Limits
     allow_private_network: bool
     memory: ProcessMemory | None = None
+    cache: FunctionCache = field(default_factory=MemoryCache)
+    own_webhooks: OwnWebhooks | None = None
+    cache_operations: dict[int, int] = field(default_factory=dict)  # per execution
     results: dict[int, Result] = field(default_factory=dict)
     sessions: dict[int, FetchSession] = field(default_factory=dict)
     items: dict[int, str] = field(default_factory=dict)
@@ -130,14 +139,22 @@ def run_batch(
     allow_private_network: bool,
     progress: Callable[[list[tuple[int, Result]]], None] | None = None,
     memory: ProcessMemory | None = None,
+    cache: FunctionCache | None = None,
+    own_webhooks: OwnWebhooks | None = None,
 ) -> list[Result]:
     """Run every invocation; `acquire` gives an isolate with the code installed.
 
     `progress`, when given, is told the results each V8 call finished, as they come.
-    `memory`, in a sandbox process, is the process's memory budget.
+    `memory`, in a sandbox process, is the process's memory budget. `cache` keeps what
+    the functions' `cache.load` stores, per invocation's cache scope (an empty one of
+    this batch's own when None). `own_webhooks`: the product's webhook URLs, which
+    fetch refuses.
     """
     batch = _Batch(invocations, code, legacy, limits, allow_private_network, memory)
     batch.progress = progress
+    batch.own_webhooks = own_webhooks
+    if cache is not None:
+        batch.cache = cache
     batch.careful = len(invocations) == 1
     for index in range(len(invocations)):
         _prepare_item(batch, index)
@@ -334,6 +351,7 @@ def _valid_report(done: Any, count: int) -> bool:
         and isinstance(done["events"], list)
         and isinstance(done["objects"], list)
         and isinstance(done["logs"], list)
+        and isinstance(done.get("cache", []), list)
         and (error is None or isinstance(error.get("message"), str))
         and (done.get("response") is None or isinstance(done["response"], dict))
     )
@@ -358,8 +376,9 @@ def _wait(batch: _Batch, index: int, current: dict[str, Any]) -> tuple[str, floa
             deadline=exec_deadline,
             allow_private_network=batch.allow_private_network,
             max_calls=batch.limits.fetch_calls,
+            own_webhooks=batch.own_webhooks,
         )
-    futures = session.in_flight + [session.submit(message) for message in current["outbox"]]
+    futures = session.in_flight + [_submit(batch, index, session, m) for m in current["outbox"]]
     timer = current["nextTimerMs"]
     if not futures and timer is None:
         return _abort(
@@ -381,6 +400,38 @@ def _wait(batch: _Batch, index: int, current: dict[str, Any]) -> tuple[str, floa
     answers = [f.result() for f in futures if f.done()]
     session.in_flight = [f for f in futures if not f.done()]
     return ("step", json.dumps(answers)), max(0.001, exec_deadline - time.monotonic())
+
+
+def _submit(
+    batch: _Batch, index: int, session: FetchSession, message: dict[str, Any]
+) -> concurrent.futures.Future[dict[str, Any]]:
+    """A fetch goes to the network; a cache operation is answered at once, in the order
+    the function asked, so its next step sees it done."""
+    if "cache" not in message:
+        return session.submit(message)
+    answer = _cache_operation(batch, index, message["cache"])
+    future: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
+    future.set_result({**answer, "id": message.get("id"), "cache": True})
+    return future
+
+
+def _store_unsent(batch: _Batch, index: int, done: dict[str, Any]) -> None:
+    """The cache writes an execution left unsent when it ended (`cache.delete` not
+    awaited): done now, before any later execution of the batch asks the cache."""
+    for operation in done.get("cache") or []:
+        _cache_operation(batch, index, operation)
+
+
+def _cache_operation(batch: _Batch, index: int, operation: Any) -> dict[str, Any]:
+    """One cache operation of an execution, within its cap: a loop of them must not
+    hammer a store every worker shares (past the cap, a load is a miss, said once)."""
+    count = batch.cache_operations[index] = batch.cache_operations.get(index, 0) + 1
+    if count > CACHE_OPERATIONS:
+        return {
+            "value": None,
+            "note": CACHE_OPERATIONS_CAP if count == CACHE_OPERATIONS + 1 else None,
+        }
+    return cache_answer(batch.cache, batch.invocations[index].cache_scope, operation)
 
 
 def _abort(batch: _Batch, message: str) -> tuple[tuple[str, str], float]:
@@ -422,6 +473,7 @@ def _result(batch: _Batch, index: int, done: dict[str, Any]) -> Result:
     """The Result of a report: every execution's output passes here, and only here are
     the secrets of its settings taken out of what it recorded and its error cut to size."""
     invocation = batch.invocations[index]
+    _store_unsent(batch, index, done)
     found = _redactor(batch, invocation) if invocation.secret_names else None
     session = batch.sessions.pop(index, None)
     if session is not None:

@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 import httpx
 
 from runner.limits import DEFAULT_LIMITS
-from runner.netguard import BlockedAddress, resolve
+from runner.netguard import OWN_WEBHOOK_REFUSAL, BlockedAddress, OwnWebhooks, resolve
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 MAX_FETCHES_PER_EXECUTION = DEFAULT_LIMITS.fetch_calls
@@ -42,6 +42,17 @@ class FetchFailed(Exception):
         super().__init__(message)
         self.kind = kind
         self.code = code
+
+
+class OwnWebhookRefused(FetchFailed):
+    """A request to one of the product's own webhook URLs. Its message and record show
+    the URL only up to the webhook path: what follows is a source's write credential."""
+
+    def __init__(self, url: str, shown: str) -> None:
+        super().__init__(f"request to {shown} failed, reason: {OWN_WEBHOOK_REFUSAL}")
+        self.code = "EWEBHOOKLOOP"
+        self.url = url
+        self.shown = shown
 
 
 _loop_lock = threading.Lock()
@@ -87,10 +98,12 @@ class FetchSession:
         deadline: float,
         allow_private_network: bool,
         max_calls: int = MAX_FETCHES_PER_EXECUTION,
+        own_webhooks: OwnWebhooks | None = None,
     ) -> None:
         self.deadline = deadline
         self.allow_private = allow_private_network
         self.max_calls = max_calls
+        self.own_webhooks = own_webhooks
         self.records: list[dict[str, Any]] = []
         self.refused = 0
         self.in_flight: list[concurrent.futures.Future[dict[str, Any]]] = []
@@ -154,6 +167,10 @@ class FetchSession:
             record["status"] = answer["status"]
         except TimeoutError:
             answer = _error(f"network timeout at: {url}", "request-timeout")
+        except OwnWebhookRefused as exc:
+            answer = _error(str(exc), exc.kind, exc.code)
+            if exc.url == record["url"]:
+                record["url"] = exc.shown
         except FetchFailed as exc:
             answer = _error(str(exc), exc.kind, exc.code)
         except BlockedAddress as exc:
@@ -216,7 +233,12 @@ class FetchSession:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchFailed(f"Only absolute http(s) URLs are supported: {url}")
         port = parts.port or (443 if parts.scheme == "https" else 80)
+        guard = self.own_webhooks
+        if guard is not None and guard.path_matches(parts.path):
+            await _refuse_own(guard, url, parts, None)  # by its name, before any lookup
         address = await resolve(parts.hostname, port, allow_private=self.allow_private)
+        if guard is not None and guard.path_matches(parts.path):
+            await _refuse_own(guard, url, parts, address)
         pinned = _pinned_url(parts, address, port)
         request_headers = [(k, v) for k, v in headers if k.lower() != b"host"] + [
             (b"host", parts.netloc.split("@")[-1].encode("ascii"))
@@ -243,6 +265,19 @@ class FetchSession:
                 verify=_tls(), trust_env=False, follow_redirects=False, timeout=None
             )
         return self._client
+
+
+async def _refuse_own(guard: OwnWebhooks, url: str, parts: Any, address: str | None) -> None:
+    """Raise OwnWebhookRefused when the request would reach the product's own webhook
+    URLs: by its host's name, or (given the address) by where it connects."""
+    host = parts.hostname or ""
+    if address is None:
+        prefix = guard.path_matches(parts.path) if guard.names(host) else None
+    else:
+        prefix = await guard.refuses(host, parts.path, address)
+    if prefix is not None:
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        raise OwnWebhookRefused(url, f"{parts.scheme}://{netloc}{prefix}…")
 
 
 def _pinned_url(parts: Any, address: str, port: int) -> str:

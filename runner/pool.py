@@ -29,10 +29,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from runner.engine import EngineError, Isolate, ScriptError
+from runner.cache import FunctionCache
+from runner.engine import EngineError, Isolate, ScriptError, named_libraries
 from runner.executor import CompileError, run_batch
 from runner.limits import DEFAULT_LIMITS, Limits
 from runner.memory import ProcessMemory
+from runner.netguard import OwnWebhooks
 from runner.request import normalize_request
 from runner.result import Invocation, Result, limit_error, syntax_error
 from runner.sandbox import ProcessPool
@@ -86,11 +88,13 @@ class InlinePool:
         heap_limit_mb: int = DEFAULT_LIMITS.heap_mb,
         allow_private_network: bool = False,
         process_memory_mb: int | None = None,
+        own_webhook_urls: Sequence[str] = (),
     ) -> None:
         self.max_isolates = max_isolates
         self.max_memory_bytes = max_memory_mb * 1024 * 1024
         self.limits = replace(DEFAULT_LIMITS, heap_mb=heap_limit_mb)
         self.allow_private_network = allow_private_network
+        self.own_webhooks = OwnWebhooks(own_webhook_urls) if own_webhook_urls else None
         self.memory = ProcessMemory(process_memory_mb * 1024 * 1024) if process_memory_mb else None
         self._idle: OrderedDict[int, tuple[tuple, Isolate]] = OrderedDict()
         self._heap: dict[int, int] = {}
@@ -107,6 +111,7 @@ class InlinePool:
         limits: Limits | None = None,
         timeout_ms: int | None = None,
         progress: Callable[[list[tuple[int, Result]]], None] | None = None,
+        cache: FunctionCache | None = None,
     ) -> list[Result]:
         """Run many queued requests of one version, in as few V8 calls as possible."""
         limits = call_limits(self.limits, limits, timeout_ms)
@@ -123,6 +128,8 @@ class InlinePool:
             allow_private_network=self.allow_private_network,
             progress=progress,
             memory=self.memory,
+            cache=cache,
+            own_webhooks=self.own_webhooks,
         )
 
     def idle_count(self) -> int:
@@ -158,7 +165,7 @@ class InlinePool:
         return self._new_isolate(code, legacy, key[3])
 
     def _new_isolate(self, code: str, legacy: bool, heap_mb: int) -> Isolate:
-        isolate = Isolate(max_memory_bytes=heap_mb * 1024 * 1024)
+        isolate = Isolate(max_memory_bytes=heap_mb * 1024 * 1024, libraries=named_libraries(code))
         if self.memory is not None:
             self.memory.start()  # V8 has started: the limit counts from here
         try:
@@ -216,6 +223,7 @@ class IsolatePool:
         isolation: str = "process",
         max_processes: int = 4,
         sandbox_memory_mb: int = SANDBOX_MEMORY_MB,
+        own_webhook_urls: Sequence[str] = (),
     ) -> None:
         """Bounds on isolates and memory hold per process that runs code (each sandbox
         process of a "process" pool keeps its own warm isolates); `max_processes` caps
@@ -227,7 +235,10 @@ class IsolatePool:
         started V8, ArrayBuffers and WebAssembly memory included (an OS limit, see
         runner/memory.py); a function past it fails with MemoryLimitError and its
         sandbox is replaced. An "inline" pool has no such limit: it would bind the
-        caller's own process."""
+        caller's own process.
+
+        `own_webhook_urls`: URL prefixes of the product's own webhooks (for instance
+        "https://hooks.example.com/hooks/"), which fetch refuses (runner.netguard)."""
         if isolation not in ISOLATIONS:
             raise ValueError(f"isolation must be one of {ISOLATIONS}")
         if sandbox_memory_mb < MIN_SANDBOX_MEMORY_MB:
@@ -242,6 +253,7 @@ class IsolatePool:
             "max_memory_mb": max_memory_mb,
             "heap_limit_mb": self.limits.heap_mb,
             "allow_private_network": allow_private_network,
+            "own_webhook_urls": list(own_webhook_urls),
         }
         self._backend: InlinePool | ProcessPool = (
             InlinePool(**config)
@@ -263,18 +275,24 @@ class IsolatePool:
         timeout_ms: int | None = None,
         execution_id: str | None = None,
         secret_names: Sequence[str] = (),
+        cache: FunctionCache | None = None,
+        cache_scope: str = "",
     ) -> Result:
         """Run one request (either accepted form) through a version of a function.
         The values of the settings named in `secret_names` never appear in what the
-        result records (see runner.redact)."""
+        result records (see runner.redact). `cache` (an empty one when None) keeps what
+        `cache.load` stores, under `cache_scope`."""
         limits = call_limits(self.limits, limits, timeout_ms)
         invocation = Invocation(
             normalize_request(request, max_bytes=limits.request_bytes),
             settings or {},
             execution_id,
             tuple(secret_names),
+            cache_scope,
         )
-        return self.run_batch(version_key, code, [invocation], legacy=legacy, limits=limits)[0]
+        return self.run_batch(
+            version_key, code, [invocation], legacy=legacy, limits=limits, cache=cache
+        )[0]
 
     def run_batch(
         self,
@@ -285,13 +303,18 @@ class IsolatePool:
         legacy: bool = False,
         limits: Limits | None = None,
         timeout_ms: int | None = None,
+        cache: FunctionCache | None = None,
     ) -> list[Result]:
         """Run many queued requests of one version, in as few V8 calls as possible.
 
         Each invocation's request must already be normalised (runner.normalize_request).
+        `cache` is the store of `cache.load`, values kept per invocation's cache scope;
+        None gives the batch an empty one of its own (runner.cache).
         """
         limits = call_limits(self.limits, limits, timeout_ms)
-        return self._backend.run_batch(version_key, code, invocations, legacy=legacy, limits=limits)
+        return self._backend.run_batch(
+            version_key, code, invocations, legacy=legacy, limits=limits, cache=cache
+        )
 
     def idle_count(self) -> int:
         """Warm isolates kept (in the idle sandbox processes, for a "process" pool)."""
@@ -306,8 +329,20 @@ class IsolatePool:
         self._backend.close()
 
 
-_one_shot = IsolatePool(max_isolates=0)
-_private_one_shot = IsolatePool(max_isolates=0, allow_private_network=True)
+_one_shots: dict[tuple[bool, tuple[str, ...]], IsolatePool] = {}
+_one_shots_lock = threading.Lock()
+
+
+def _one_shot(allow_private_network: bool, own_webhook_urls: Sequence[str]) -> IsolatePool:
+    key = (allow_private_network, tuple(own_webhook_urls))
+    with _one_shots_lock:
+        if key not in _one_shots:
+            _one_shots[key] = IsolatePool(
+                max_isolates=0,
+                allow_private_network=allow_private_network,
+                own_webhook_urls=key[1],
+            )
+        return _one_shots[key]
 
 
 def run(
@@ -321,9 +356,11 @@ def run(
     execution_id: str | None = None,
     allow_private_network: bool = False,
     secret_names: Sequence[str] = (),
+    own_webhook_urls: Sequence[str] = (),
 ) -> Result:
-    """Run a function once on a request (either accepted form) in a fresh isolate."""
-    pool = _private_one_shot if allow_private_network else _one_shot
+    """Run a function once on a request (either accepted form) in a fresh isolate,
+    with an empty cache. `own_webhook_urls`: as for IsolatePool, refused by fetch."""
+    pool = _one_shot(allow_private_network, own_webhook_urls)
     return pool.run(
         "one-shot",
         code,

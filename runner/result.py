@@ -57,12 +57,15 @@ class Invocation:
 
     `secret_names` names the settings whose values are secret (encrypted settings): they
     are redacted from everything the result records but the events and objects.
+    `cache_scope` names whose values `cache.load` reads and stores (one per source):
+    invocations of different scopes never see each other's.
     """
 
     request: dict[str, Any]
     settings: dict[str, Any] = field(default_factory=dict)
     execution_id: str | None = None
     secret_names: tuple[str, ...] = ()
+    cache_scope: str = ""
 
 
 @dataclass

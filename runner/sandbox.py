@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from runner import wire
+from runner.cache import FunctionCache, MemoryCache, cache_answer
 from runner.executor import unreadable_input
 from runner.limits import Limits
 from runner.request import body_text
@@ -112,12 +113,22 @@ class Sandbox:
     def pid(self) -> int:
         return self.process.pid
 
-    def call(self, message: dict[str, Any], deadline: float, results: dict[int, Result]) -> None:
-        """Send a run and gather its results into `results` as they are reported."""
+    def call(
+        self,
+        message: dict[str, Any],
+        deadline: float,
+        results: dict[int, Result],
+        cache: CacheDesk,
+    ) -> None:
+        """Send a run and gather its results into `results` as they are reported,
+        answering the cache operations its functions ask for meanwhile."""
         try:
             self._writer.send(message)
             while True:
                 answer = self._reader.read(deadline)
+                if "cache" in answer:
+                    self._writer.send({"cached": cache.answer(answer["cache"])})
+                    continue
                 for index, data in answer.get("done", answer.get("results", [])):
                     results[index] = Result.from_dict(data)
                 if "idle" in answer:
@@ -206,6 +217,22 @@ def _stuck_error(timeout_ms: int) -> dict[str, Any]:
     )
 
 
+class CacheDesk:
+    """The parent's side of the cache of one sandbox call. The child names an
+    invocation by its place in the frame, never a scope: the scopes stay here, so even
+    a child whose code escaped V8 reaches only the cache values of its own batch."""
+
+    def __init__(self, cache: FunctionCache, scopes: list[str]) -> None:
+        self.cache = cache
+        self.scopes = scopes
+
+    def answer(self, request: Any) -> dict[str, Any]:
+        place = request.get("scope") if isinstance(request, dict) else None
+        if not isinstance(place, str) or not place.isdigit() or int(place) >= len(self.scopes):
+            return {"value": None, "note": "a cache operation of no invocation of this batch"}
+        return cache_answer(self.cache, self.scopes[int(place)], request)
+
+
 def _wire_invocation(invocation: Invocation) -> list[Any]:
     """A binary body travels as the text the function reads (runner.request.body_text):
     the sandbox needs nothing else of it."""
@@ -264,9 +291,12 @@ class ProcessPool:
         *,
         legacy: bool,
         limits: Limits,
+        cache: FunctionCache | None = None,
     ) -> list[Result]:
         results: dict[int, Result] = {}
         sent = _sendable(invocations, results)
+        cache = MemoryCache() if cache is None else cache
+        desk = CacheDesk(cache, [invocations[i].cache_scope for i in sent])
         message = {
             "key": version_key,
             "code": code,
@@ -277,10 +307,10 @@ class ProcessPool:
         answers: dict[int, Result] = {}
         try:
             if sent:
-                self._call(message, hard_deadline(len(sent), limits), answers)
+                self._call(message, hard_deadline(len(sent), limits), answers, desk)
         except _Lost as lost:
             batch = [invocations[i] for i in sent]
-            self._blame(version_key, code, batch, legacy, limits, answers, lost)
+            self._blame(version_key, code, batch, legacy, limits, cache, answers, lost)
         results.update((sent[k], result) for k, result in answers.items())
         return [results[i] for i in range(len(invocations))]
 
@@ -291,6 +321,7 @@ class ProcessPool:
         invocations: Sequence[Invocation],
         legacy: bool,
         limits: Limits,
+        cache: FunctionCache,
         results: dict[int, Result],
         lost: _Lost,
     ) -> None:
@@ -302,14 +333,16 @@ class ProcessPool:
             return
         for index in missing:
             results[index] = self.run_batch(
-                key, code, [invocations[index]], legacy=legacy, limits=limits
+                key, code, [invocations[index]], legacy=legacy, limits=limits, cache=cache
             )[0]
 
-    def _call(self, message: dict[str, Any], deadline: float, results: dict[int, Result]) -> None:
+    def _call(
+        self, message: dict[str, Any], deadline: float, results: dict[int, Result], desk: CacheDesk
+    ) -> None:
         sandbox = self._checkout(message["key"])
         alive = False
         try:
-            sandbox.call(message, deadline, results)
+            sandbox.call(message, deadline, results, desk)
             alive = True
         except RuntimeError:
             alive = True  # the child reported an error of the runner; it is still fine

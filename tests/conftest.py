@@ -2,6 +2,7 @@
 
 import socket
 import sys
+import uuid
 from unittest import mock
 
 import pytest
@@ -47,6 +48,15 @@ def _plain_static_storage(settings):
 def _warehouses_in_tmp(settings, tmp_path):
     # Embedded warehouses (DuckDB files) of a test live and die with it.
     settings.WAREHOUSE_DIR = tmp_path / "warehouses"
+
+
+@pytest.fixture(autouse=True)
+def _no_turn_queued(monkeypatch):
+    # The marks of queued, unstarted turns live in the cache for a second: left by one
+    # test, they would keep the next test's turns from going out. Each test has its own.
+    from ingest import queue
+
+    monkeypatch.setattr(queue, "TURN_MARK", f"ingest:turn-queued:{uuid.uuid4()}:{{}}")
 
 
 # --- catalog: a workspace with a user per role -------------------------------------

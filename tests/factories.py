@@ -80,6 +80,12 @@ class FunctionVersionFactory(factory.django.DjangoModelFactory):
     interface = factory.LazyAttribute(lambda o: o.function.interface)
     methods = factory.LazyAttribute(lambda o: o.function.methods)
     responds = factory.LazyAttribute(lambda o: o.function.responds)
+    # As a deploy copies them: the draft's time limit and retry policy.
+    time_limit_ms = factory.LazyAttribute(lambda o: o.function.time_limit_ms)
+    retry_on = factory.LazyAttribute(lambda o: o.function.retry_on)
+    retry_attempts = factory.LazyAttribute(lambda o: o.function.retry_attempts)
+    retry_first_delay_s = factory.LazyAttribute(lambda o: o.function.retry_first_delay_s)
+    retry_max_delay_s = factory.LazyAttribute(lambda o: o.function.retry_max_delay_s)
 
 
 def deployed_function(**kwargs) -> Function:

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from catalog import access, selectors, services
 from catalog.api.base import WorkspaceView
 from catalog.models import Interface
+from catalog.run_policy import RetryOn
 from catalog.serializers import (
     FunctionOutput,
     FunctionSummaryOutput,
@@ -42,6 +43,22 @@ def _definitions_field(**kwargs):
     )
 
 
+class RetryPolicyInput(serializers.Serializer):
+    """Any of these, over the draft's; the service checks the ranges."""
+
+    retry_on = serializers.ChoiceField(choices=RetryOn.choices, required=False)
+    attempts = serializers.IntegerField(required=False, help_text="1 (no retry) to 10.")
+    first_delay_s = serializers.FloatField(
+        required=False, allow_null=True, help_text="1–3,600 s; null: the default (300 s)."
+    )
+    max_delay_s = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="The longest wait, 1–3,600 s and at least the first; null: the default "
+        "(1,200 s).",
+    )
+
+
 class DraftInput(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
@@ -50,6 +67,15 @@ class DraftInput(serializers.Serializer):
     settings = _definitions_field(required=False)
     methods = methods_field(required=False)
     responds = responds_field(required=False)
+    time_limit_ms = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The time limit per execution, 100–10,000 ms; null: the default (1,000). "
+        "Sources get it with the next version.",
+    )
+    retry_policy = RetryPolicyInput(
+        required=False, help_text="Which failures are retried, how often and how long apart."
+    )
 
 
 class FunctionListView(WorkspaceView):

@@ -12,6 +12,7 @@ from catalog import policy
 from catalog.errors import FunctionHasSources
 from catalog.models import WEBHOOK_METHODS, Function, FunctionVersion, Interface, Source, Workspace
 from catalog.policy import Action
+from catalog.run_policy import clean_retry_policy, clean_time_limit
 from catalog.services.audit import audit_record
 from catalog.setting_schema import (
     clean_definitions,
@@ -29,7 +30,10 @@ async function onRequest(request, settings) {
 }
 """
 
-_DRAFT_FIELDS = ("name", "description", "interface", "code", "settings", "methods", "responds")
+_DRAFT_FIELDS = (
+    "name", "description", "interface", "code", "settings", "methods", "responds",
+    "time_limit_ms", "retry_policy",
+)  # fmt: skip
 
 
 def _ensure_editor(actor, workspace: Workspace) -> None:
@@ -95,9 +99,12 @@ def function_create(
     methods: list | None = None,
     responds: bool | None = None,
     template: str | None = None,
+    time_limit_ms: int | None = None,
+    retry_policy: dict | None = None,
 ) -> Function:
     """A new function, from scratch or from a template of catalog.function_templates
-    (whose methods and answer to the sender it takes unless given)."""
+    (whose methods and answer to the sender it takes unless given). `time_limit_ms` and
+    `retry_policy` as for function_save (None: the defaults)."""
     _ensure_editor(actor, workspace)
     if template:
         starting_point = _template(template)
@@ -112,7 +119,7 @@ def function_create(
     functions = Function.objects.filter(workspace=workspace)
     if slug and (slugify(slug) != slug or functions.filter(slug=slug).exists()):
         raise ValidationError({"slug": f"{slug!r} is not a free slug in this workspace."})
-    function = Function.objects.create(
+    function = Function(
         workspace=workspace,
         name=name,
         slug=slug or unique_slug(functions, name),
@@ -125,6 +132,10 @@ def function_create(
         created_by=actor,
         updated_by=actor,
     )
+    _apply_run_policy(
+        function, {"time_limit_ms": time_limit_ms, "retry_policy": retry_policy or {}}
+    )
+    function.save()
     audit_record(
         workspace=workspace,
         actor=actor,
@@ -149,8 +160,11 @@ def function_save(*, function: Function, actor, **changes) -> Function:
     """Save the draft (Save). Never touches deployed versions or sources.
 
     changes: any of name, description, interface, code, settings (definitions),
-    methods (those its sources accept) and responds (whether the sender gets what the
-    function returns).
+    methods (those its sources accept), responds (whether the sender gets what the
+    function returns), time_limit_ms (ms, or None for the deployment's default) and
+    retry_policy (any of retry_on, attempts, first_delay_s, max_delay_s, over the draft's;
+    catalog.run_policy). All but the name and description reach sources with the next
+    version, as the code does.
     """
     _ensure_editor(actor, function.workspace)
     unknown = set(changes) - set(_DRAFT_FIELDS)
@@ -197,6 +211,19 @@ def _apply_draft(function: Function, changes: dict) -> list[str]:
     if "responds" in changes:
         function.responds = _check_responds(changes["responds"])
         fields.append("responds")
+    return fields + _apply_run_policy(function, changes)
+
+
+def _apply_run_policy(function: Function, changes: dict) -> list[str]:
+    fields = []
+    if "time_limit_ms" in changes:
+        function.time_limit_ms = clean_time_limit(changes["time_limit_ms"])
+        fields.append("time_limit_ms")
+    if "retry_policy" in changes:
+        function.set_retry_fields(
+            clean_retry_policy(changes["retry_policy"], function.retry_fields())
+        )
+        fields += ["retry_on", "retry_attempts", "retry_first_delay_s", "retry_max_delay_s"]
     return fields
 
 
@@ -233,6 +260,7 @@ def function_deploy(*, function: Function, actor, message: str = "", **changes) 
         responds=function.responds,
         message=(message or "")[:500],
         author=actor,
+        **function.run_policy_values(),
     )
     function.deployed_version = version
     function.save(update_fields=["deployed_version"])
@@ -278,7 +306,8 @@ def _move_source(source: Source, version: FunctionVersion) -> bool:
 
 @transaction.atomic
 def function_restore(*, function: Function, actor, version: FunctionVersion) -> Function:
-    """Copy a version's code, settings, interface, methods and answer into the draft."""
+    """Copy a version's code, settings, interface, methods, answer, time limit and retry
+    policy into the draft."""
     function_save(
         function=function,
         actor=actor,
@@ -287,6 +316,8 @@ def function_restore(*, function: Function, actor, version: FunctionVersion) -> 
         interface=version.interface,
         methods=version.methods,
         responds=version.responds,
+        time_limit_ms=version.time_limit_ms,
+        retry_policy=version.retry_fields(),
     )
     audit_record(
         workspace=function.workspace,

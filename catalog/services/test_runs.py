@@ -8,6 +8,7 @@ from catalog import policy
 from catalog.errors import TestRunFailed
 from catalog.models import Function, FunctionVersion, Interface, Workspace
 from catalog.policy import Action
+from catalog.run_policy import time_limit
 from catalog.setting_schema import check_value, clean_definitions, merge_values
 
 
@@ -38,8 +39,9 @@ def function_test_run(
     """Run the draft (or unsaved code, or a version) in a worker and return its result.
 
     Setting values are the function's test values with `settings` laid over them; they
-    are only used for this run. Runs on the `interactive` queue, never in the web
-    process; waits up to the runner's limit plus a margin.
+    are only used for this run. It runs with the draft's time limit (the version's, for
+    a version) and an empty cache, on the `interactive` queue, never in the web process;
+    waits up to that limit plus a margin.
     """
     _ensure_may_run(actor, function.workspace, own_code=code not in (None, function.draft_code))
     if version is not None:
@@ -50,7 +52,8 @@ def function_test_run(
     stored = {**function.test_values, **function.test_secrets}
     values = _test_values(stored, definitions, settings or {})
     secret_names = _secret_names(definitions, function.test_secrets)
-    return _run_in_worker(code, request, values, interface, secret_names)
+    limit = (version or function).time_limit
+    return _run_in_worker(code, request, values, interface, secret_names, limit)
 
 
 def code_test_run(
@@ -71,7 +74,8 @@ def code_test_run(
     _ensure_may_run(actor, workspace)
     definitions = clean_definitions(definitions or [])
     values = _test_values({}, definitions, settings or {})
-    return _run_in_worker(code, request, values, interface, _secret_names(definitions, {}))
+    secret_names = _secret_names(definitions, {})
+    return _run_in_worker(code, request, values, interface, secret_names, time_limit(None))
 
 
 def _ensure_may_run(actor, workspace: Workspace, *, own_code: bool = False) -> None:
@@ -85,11 +89,10 @@ def _ensure_may_run(actor, workspace: Workspace, *, own_code: bool = False) -> N
 
 
 def _run_in_worker(
-    code: str, request, values: dict, interface: str, secret_names: list[str]
+    code: str, request, values: dict, interface: str, secret_names: list[str], timeout_ms: int
 ) -> dict:
     from catalog.tasks import run_function_test, seal
 
-    timeout_ms = django_settings.RUNNER_TIMEOUT_MS
     pending = run_function_test.apply_async(
         args=[
             code,

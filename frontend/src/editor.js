@@ -84,14 +84,29 @@ window.addEventListener("beforeunload", (event) => {
 });
 
 function markSaved(fn) {
-  state.fn = fn;
   state.functionId = fn.id;
   state.savedCode = fn.code;
   state.definitions = fn.settings;
   state.savedDefinitions = JSON.stringify(fn.settings);
+  showFunction(fn);
+  updateDirty();
+}
+
+// What the editor bar shows of the function (Configure changes only this).
+function showFunction(fn) {
+  state.fn = fn;
   $("#function-name").textContent = fn.name;
   document.title = `${fn.name} · Editor · Source Functions IDE`;
-  updateDirty();
+  showRunPolicy(fn);
+}
+
+// The draft's time limit and retry policy, as the editor bar shows them.
+function showRunPolicy(fn) {
+  const shown = $("#run-policy");
+  const limit = `Time limit ${fn.time_limit_ms / 1000} s${fn.time_limit_is_default ? " (default)" : ""}`;
+  shown.textContent = `${limit} · Retries: ${fn.retry_policy.summary}`;
+  shown.title = shown.textContent;
+  shown.hidden = false;
 }
 
 function loadFunction(fn) {
@@ -221,39 +236,68 @@ if ($("#save-test-values")) $("#save-test-values").addEventListener("click", () 
 
 function openConfigure() {
   const dialog = $("#configure-dialog");
-  if (state.fn) showConfiguration(state.fn);
+  fillConfigure(state.fn);
   openDialog(dialog);
   $("#fn-name").focus();
 }
 if ($("#configure")) $("#configure").addEventListener("click", openConfigure);
 if ($("#save")) $("#save").addEventListener("click", save);
 
-// --- Configure: name, description, methods and the answer to the sender ------------------
+// --- Configure: name, description, methods, the answer to the sender, time limit, retries --
+// The methods and the answer to the sender (also filled from a picked template, and read
+// by Run to show what the sender would get).
 function showConfiguration({ name, description, methods, responds }) {
   if (name !== undefined) $("#fn-name").value = name;
   if (description !== undefined) $("#fn-description").value = description;
   for (const box of $$('#fn-methods input[name="method"]')) box.checked = box.value === "POST" || (methods || []).includes(box.value);
   $("#fn-responds").checked = Boolean(responds);
 }
-function configuration() {
-  return {
+
+function fillConfigure(fn) {
+  for (const node of $$("[data-error]", $("#configure-form"))) node.textContent = "";
+  if (!fn) return;
+  showConfiguration(fn);
+  $("#fn-time-limit").value = fn.time_limit_is_default ? "" : String(fn.time_limit_ms / 1000);
+  const policy = fn.retry_policy;
+  $("#fn-retry-on").value = policy.retry_on;
+  $("#fn-attempts").value = String(policy.attempts);
+  $("#fn-first-delay").value = String(policy.first_delay_s);
+  $("#fn-max-delay").value = String(policy.max_delay_s);
+  $("#fn-retry-summary").textContent = `Saved: ${policy.summary}`;
+}
+
+// A number field as the API takes it: empty is null (the default), else a number (a
+// text that is none is sent as is, and the server says what it must be).
+function numberField(selector, scale = 1) {
+  const text = $(selector).value.trim();
+  if (text === "") return null;
+  const number = Number(text);
+  return Number.isFinite(number) ? Math.round(number * scale * 1000) / 1000 : text;
+}
+
+// What Configure changes: the name, description, methods and answer to the sender, and
+// every time limit and retry field for a new function, only those changed otherwise (so
+// a default stays the default until someone picks a value).
+function configureChanges(fn) {
+  const limit = numberField("#fn-time-limit", 1000);
+  const policy = {
+    retry_on: $("#fn-retry-on").value,
+    attempts: numberField("#fn-attempts"),
+    first_delay_s: numberField("#fn-first-delay"),
+    max_delay_s: numberField("#fn-max-delay"),
+  };
+  const changes = {
     name: $("#fn-name").value.trim(),
     description: $("#fn-description").value.trim(),
     methods: $$('#fn-methods input[name="method"]').filter((box) => box.checked).map((box) => box.value),
     responds: $("#fn-responds").checked,
   };
-}
-async function saveConfiguration(form) {
-  try {
-    const fn = await api("PATCH", path(`functions/${state.functionId}/`), configuration());
-    state.fn = fn;
-    $("#function-name").textContent = fn.name;
-    document.title = `${fn.name} · Editor · Source Functions IDE`;
-    $("#configure-dialog").close();
-    toast("Configuration saved in the draft. Sources answer this way once you deploy it and they run that version.");
-  } catch (error) {
-    showErrors(form, error);
-  }
+  const current = fn ? fn.retry_policy : {};
+  const retry = Object.fromEntries(Object.entries(policy).filter(([k, v]) => v !== null && v !== current[k]));
+  if (Object.keys(retry).length) changes.retry_policy = retry;
+  const shownLimit = fn && !fn.time_limit_is_default ? fn.time_limit_ms : null;
+  if (!fn ? limit !== null : limit !== shownLimit) changes.time_limit_ms = limit;
+  return changes;
 }
 
 $("#configure-form").addEventListener("submit", async (event) => {
@@ -262,7 +306,7 @@ $("#configure-form").addEventListener("submit", async (event) => {
   if (state.functionId) return saveConfiguration(form);
   try {
     const fn = await api("POST", path("functions/"), {
-      ...configuration(),
+      ...configureChanges(null),
       code: codeModel.getValue(),
       settings: state.definitions,
     });
@@ -284,6 +328,17 @@ $("#configure-form").addEventListener("submit", async (event) => {
     showSettingErrors(error);
   }
 });
+
+async function saveConfiguration(form) {
+  try {
+    // Only the configuration: unsaved code and settings stay as they are in the editor.
+    showFunction(await api("PATCH", path(`functions/${state.functionId}/`), configureChanges(state.fn)));
+    $("#configure-dialog").close();
+    toast("Configuration saved in the draft. Sources get the methods, the answer to the sender, the time limit and retries with the next deploy.");
+  } catch (error) {
+    showErrors(form, error);
+  }
+}
 
 if ($("#deploy")) $("#deploy").addEventListener("click", () => {
   $("#deploy-message").value = "";

@@ -11,6 +11,7 @@ from catalog import access, policy
 from catalog.api.base import CatalogView, WorkspaceView
 from catalog.masking import mask_headers, shorten_tokens
 from catalog.policy import Action
+from catalog.serializers import RetryPolicyOutput
 from ingest import catcher, selectors, services
 from ingest.models import Execution, IngestEvent, StoredEvent, WarehouseObject
 from runner import body_text
@@ -47,19 +48,33 @@ class ObjectOutput(serializers.ModelSerializer):
 
 
 class DeadLetterOutput(serializers.ModelSerializer):
-    """Its headers and path are masked for anyone below owner, as in captures."""
+    """Its headers and path are masked for anyone below owner, as in captures. With the
+    retry policy of the version it ran, and why it was not retried further."""
 
     executions = ExecutionOutput(many=True)
     path = serializers.SerializerMethodField()
     headers = serializers.SerializerMethodField()
     body = serializers.SerializerMethodField()
+    version = serializers.IntegerField(source="version.number")
+    time_limit_ms = serializers.IntegerField(
+        source="version.time_limit", help_text="The time limit of the version it ran."
+    )
+    retry_policy = RetryPolicyOutput(source="version.retry_policy")
+    reason = serializers.SerializerMethodField(help_text="Why it is a dead letter, in words.")
 
     class Meta:
         model = IngestEvent
         fields = [
             "id", "received_at", "finished_at", "attempts", "replays", "method", "path",
-            "query_string", "headers", "body", "executions",
+            "query_string", "headers", "body", "version", "time_limit_ms", "retry_policy",
+            "reason", "executions",
         ]  # fmt: skip
+
+    def get_reason(self, event: IngestEvent) -> str:
+        executions = list(event.executions.all())  # prefetched (selectors.dead_letters_of)
+        last = max(executions, key=lambda e: (e.started_at, e.pk), default=None)
+        error = last.error if last else None
+        return event.version.retry_policy.dead_letter_reason(error, event.attempts)
 
     def get_body(self, event: IngestEvent) -> str:
         return body_text(bytes(event.raw_body))

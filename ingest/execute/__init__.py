@@ -19,6 +19,7 @@ import runner
 from catalog.services import source_runtime_settings
 from ingest import deliver, queue
 from ingest.execute import runtime
+from ingest.execute.cache import cache_scope
 from ingest.execute.claims import (
     batch_size,
     batches,
@@ -77,20 +78,23 @@ def ingest_event_respond(*, ingest_event_id: int) -> dict:
     return {"status": executions[0].status, "response": executions[0].response}
 
 
-def ingest_events_execute_next() -> list[Execution]:
+def ingest_events_execute_next(*, queued_for: int | None = None) -> list[Execution]:
     """Take a turn: run the fairest due work (claims.claim_next: a batch of one version
     of the workspace with the fewest claims running, within its share of this
     process's threads). Returns its executions; none when nothing due may run here.
 
-    Turns keep coming while there is due work: one per burst of accepted webhooks,
-    one passed on at once when this turn saw more than it took, and one owed by the
-    thread that next finishes when a turn had to leave work to a workspace's share."""
-    turn = claim_next(shares)
+    Turns keep coming while there is due work: one per workspace in a burst of
+    accepted webhooks (unless one queued for it has not started; `queued_for` is the
+    workspace whose work queued this one), one passed on at once when due work is left
+    after this turn's claim, and one owed by the thread that next finishes when a turn
+    had to leave work to a workspace's share."""
+    queue.turn_started(queued_for)
+    turn = claim_next(shares, queued_for)
     if turn is None:
         return []
     try:
-        if turn.more:
-            queue.turn()  # to an idle thread now, not after this batch
+        if turn.more:  # to an idle thread now, not after this batch
+            queue.turn(turn.workspace_id if queued_for is None else queued_for)
         executions = _run_claimed(turn.events)
     finally:
         shares.leave(turn.workspace_id)
@@ -121,7 +125,7 @@ def _run_claimed(claimed: list[IngestEvent]) -> list[Execution]:
     for version_id in dict.fromkeys(event.version_id for event in claimed):
         attempts = _run([e for e in claimed if e.version_id == version_id])
         # The record locks its events; a claim renewed first keeps the sweep away.
-        hold([a.event for a in attempts], for_s=claim_timeout().total_seconds() / 2)
+        hold([a.event for a in attempts])
         executions += attempts_record(attempts)
     return executions
 
@@ -163,7 +167,7 @@ class _Invocations:
 
     def __init__(self) -> None:
         self.built: list[runner.Invocation] = []
-        self._settings: dict[int, tuple[dict, tuple[str, ...]]] = {}
+        self._settings: dict[int, tuple[dict, tuple[str, ...], str]] = {}
 
     def add(self, event: IngestEvent) -> None:
         source = event.source
@@ -172,7 +176,12 @@ class _Invocations:
             self._settings[source.pk] = (
                 source_runtime_settings(source),
                 tuple(source.secret_values),
+                cache_scope(source),
             )
-        settings, secrets = self._settings[source.pk]
+        settings, secrets, scope = self._settings[source.pk]
         request = runtime.request_of(event)
-        self.built.append(runner.Invocation(request, settings, str(event.pk), secret_names=secrets))
+        self.built.append(
+            runner.Invocation(
+                request, settings, str(event.pk), secret_names=secrets, cache_scope=scope
+            )
+        )

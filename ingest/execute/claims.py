@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Count, F, Min, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from catalog import run_policy
 from catalog.models import Source
 from ingest.execute.sharing import Seat, Shares
 from ingest.models import IngestEvent
@@ -30,36 +31,63 @@ Status = IngestEvent.Status
 CLOCK_SKEW = timedelta(seconds=1)
 
 
-def claim_timeout() -> timedelta:
-    """How long a claim holds before a sweep may hand the event to another worker:
-    longer than a run can take, so a live run is never executed twice at once. The
-    record that follows holds its events locked, however long it takes (see claim)."""
-    limits = settings.RUNNER_LIMITS
-    return timedelta(milliseconds=limits.timeout_ms, seconds=settings.CLAIM_MARGIN_S)
+def claim_timeout(time_limit_ms: int | None = None) -> timedelta:
+    """How long a claim on events of a version with this time limit (as the version
+    stores it: None is the deployment's default) holds before a sweep may hand them to
+    another worker: longer than their batch can take, so a live run is never executed
+    twice at once. The record that follows holds its events locked, however long it
+    takes (see claim)."""
+    return timedelta(
+        milliseconds=run_policy.time_limit(time_limit_ms), seconds=settings.CLAIM_MARGIN_S
+    )
 
 
-def batch_size() -> int:
-    """How many events of one version run in one batch. Its executions run one after
-    another, each taking at most runner.Limits.worst_execution_s: the last must end
-    before its claim expires."""
-    fits = int(claim_timeout().total_seconds() / settings.RUNNER_LIMITS.worst_execution_s)
+def longest_claim() -> timedelta:
+    """The claim of the longest time limit any version may have: no live claim is older."""
+    return claim_timeout(max(run_policy.MAX_TIME_LIMIT_MS, run_policy.time_limit(None)))
+
+
+def shortest_claim() -> timedelta:
+    """The claim of the shortest time limit: no lapsed claim is younger."""
+    return claim_timeout(min(run_policy.MIN_TIME_LIMIT_MS, run_policy.time_limit(None)))
+
+
+def lapsed(rows, now: datetime) -> list[int]:
+    """Of (pk, claimed_at, version's time_limit_ms) rows of running events, the ids whose
+    claim has lapsed: each claim lasts as long as its own version's runs may."""
+    return [pk for pk, claimed_at, limit in rows if claimed_at < now - claim_timeout(limit)]
+
+
+def batch_size(time_limit_ms: int | None = None) -> int:
+    """How many events of a version with this time limit (None: the default) run in one
+    batch. Its executions run one after another, each taking at most
+    runner.Limits.worst_execution_s: the last must end before its claim expires. A
+    version with a 10 s limit runs one event per batch, so no turn holds a thread longer
+    than a claim lasts, whatever the function's limit."""
+    limits = replace(settings.RUNNER_LIMITS, timeout_ms=run_policy.time_limit(time_limit_ms))
+    fits = int(claim_timeout(time_limit_ms).total_seconds() / limits.worst_execution_s)
     return max(1, min(settings.INGEST_BATCH_MAX, fits))
 
 
 def batches(ids: Sequence[int]) -> list[list[int]]:
-    """The ids in batches of one version, of at most batch_size() each. Each batch is
+    """The ids in batches of one version, of at most its batch_size() each. Each batch is
     claimed when its turn to run comes: a batch claimed with the others would wait,
     its claim ageing, while they run and are recorded."""
     if len(ids) <= 1:
         return [list(ids)]
-    size = batch_size()
     by_version: dict[int, list[int]] = {}
-    for pk, version_id in IngestEvent.objects.filter(pk__in=ids).values_list("pk", "version_id"):
+    limits: dict[int, int | None] = {}
+    rows = IngestEvent.objects.filter(pk__in=ids).values_list(
+        "pk", "version_id", "version__time_limit_ms"
+    )
+    for pk, version_id, limit in rows:
         by_version.setdefault(version_id, []).append(pk)
+        limits[version_id] = limit
+    sizes = {version_id: batch_size(limit) for version_id, limit in limits.items()}
     return [
-        group[start : start + size]
-        for group in by_version.values()
-        for start in range(0, len(group), size)
+        group[start : start + sizes[version_id]]
+        for version_id, group in by_version.items()
+        for start in range(0, len(group), sizes[version_id])
     ]
 
 
@@ -79,8 +107,8 @@ def claim(ids: list[int]) -> tuple[list[IngestEvent], list[IngestEvent]]:
         # retry's backoff short: only a due event is taken.
         taken = _take(events.filter(_due(now + CLOCK_SKEW)), now, due_claim)
         if taken < len(ids):
-            stale = events.filter(status=Status.RUNNING, claimed_at__lt=now - claim_timeout())
-            lost = list(_unlocked(stale))
+            stale = events.filter(status=Status.RUNNING, claimed_at__lt=now - shortest_claim())
+            lost = lapsed(_unlocked(stale, "claimed_at", "version__time_limit_ms"), now)
             # The lost attempt was counted when it was claimed; this only records it.
             IngestEvent.objects.filter(pk__in=lost).update(claimed_at=now, claim=lost_claim)
     mine = _claimed_by(events.filter(claim__in=[due_claim, lost_claim]))
@@ -105,7 +133,7 @@ def claim_held(ingest_event_id: int) -> IngestEvent | None:
 @dataclass
 class Turn:
     """What a turn claimed: due events of one version of one workspace. `more` when
-    it saw other due work that another thread may take at once."""
+    due work is left that another thread may take at once."""
 
     workspace_id: int
     events: list[IngestEvent]
@@ -120,15 +148,20 @@ class _Waiting:
     claims: int  # running, each a thread of some worker
 
 
-def claim_next(shares: Shares) -> Turn | None:
+def claim_next(shares: Shares, queued_for: int | None = None) -> Turn | None:
     """Claim the fairest due work: the oldest due events of one version, at most a
     batch, of the workspace with the fewest claims running; among equals, the one this
     process served least recently, so workspaces take turns (then the one waiting
     longest). Only within the workspace's share of this process's threads (one event
     on a reserved thread): the turn holds it (shares.enter) until the caller leaves it.
-    None when nothing due may run here."""
+    None when nothing due may run here.
+
+    A turn queued for a workspace's webhooks reads the survey again when they are not
+    in it, or another workspace's work could take the turn their webhooks queued."""
     now = timezone.now()
     waiting, fresh = _survey.read(now)
+    if queued_for is not None and queued_for not in waiting and not fresh:
+        waiting, fresh = _survey.read(now, again=True)
     turn, turned_away = _claim_fairest(waiting, shares, now)
     if turn is None and not fresh:  # what was read a moment ago may be out of date
         waiting, _ = _survey.read(now, again=True)
@@ -144,27 +177,31 @@ def _claim_fairest(
     """The turn, and whether work was left to a workspace's share."""
     order = _fairest_first(waiting, shares)
     turned_away = False
-    for index, workspace_id in enumerate(order):
+    for workspace_id in order:
         seat = shares.enter(workspace_id)
         if seat is None:
             turned_away = True
             continue
-        events = _claim_oldest(workspace_id, now, 1 if seat is Seat.RESERVED else batch_size())
+        events, left = _claim_oldest(workspace_id, now, reserved=seat is Seat.RESERVED)
         if events:
-            more = len(events) < waiting[workspace_id].due
-            more = more or any(shares.allows(w) for w in order[index + 1 :])
+            # Read now, not from the survey: what it says may be gone or incomplete,
+            # and the turn queued for what is left may be this one.
+            more = left or _any_due(timezone.now())
             return Turn(workspace_id, events, more), turned_away
         shares.leave(workspace_id)  # another turn took them meanwhile
     return None, turned_away
 
 
-def hold(events: list[IngestEvent], *, for_s: float) -> None:
-    """Extend the claims of these events when they would not last `for_s` seconds
-    more, so a sweep does not queue them again (it would find them locked while
-    they are recorded, and skip them, but a task is spent). Claims another worker
+def hold(events: list[IngestEvent]) -> None:
+    """Extend the claims of these events (all of one version) when they would not last
+    half a claim more, so a sweep does not queue them again (it would find them locked
+    while they are recorded, and skip them, but a task is spent). Claims another worker
     took meanwhile are left as they are; the record drops those events."""
+    if not events:
+        return
     now = timezone.now()
-    if all(now - e.claimed_at + timedelta(seconds=for_s) < claim_timeout() for e in events):
+    claim = claim_timeout(events[0].version.time_limit_ms)
+    if all(now - e.claimed_at + claim / 2 < claim for e in events):
         return
     IngestEvent.objects.filter(
         pk__in=[e.pk for e in events], claim__in={e.claim for e in events}, status=Status.RUNNING
@@ -177,16 +214,22 @@ def _due(now: datetime) -> Q:
     return Q(status__in=[Status.PENDING, Status.RETRYING], next_attempt_at__lte=now)
 
 
+def _any_due(now: datetime) -> bool:
+    return IngestEvent.objects.filter(_due(now)).exists()
+
+
 def _take(due: QuerySet, now: datetime, token: uuid.UUID) -> int:
     return due.update(
         status=Status.RUNNING, claimed_at=now, attempts=F("attempts") + 1, claim=token
     )
 
 
-def _unlocked(events: QuerySet) -> QuerySet:
-    """The events' ids, locked for this transaction, those locked by another (a claim,
-    a record under way) skipped. (SQLite has no row locks: it runs one write at a time.)"""
-    return events.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)
+def _unlocked(events: QuerySet, *more: str) -> QuerySet:
+    """The events' ids (or rows of the id and `more` fields), locked for this
+    transaction, those locked by another (a claim, a record under way) skipped. (SQLite
+    has no row locks: it runs one write at a time.)"""
+    locked = events.select_for_update(skip_locked=True, of=("self",))
+    return locked.values_list("pk", *more) if more else locked.values_list("pk", flat=True)
 
 
 def _fairest_first(waiting: dict[int, _Waiting], shares: Shares) -> list[int]:
@@ -228,7 +271,7 @@ class _Survey:
 def _waiting_workspaces(now: datetime) -> dict[int, _Waiting]:
     """Workspaces with due events, the one whose oldest due event waits longest first."""
     due = _due(now)
-    running = Q(status=Status.RUNNING, claimed_at__gte=now - claim_timeout())
+    running = Q(status=Status.RUNNING, claimed_at__gte=now - longest_claim())
     rows = (
         IngestEvent.objects.filter(due | running)
         .values("source__workspace_id")
@@ -243,21 +286,30 @@ def _waiting_workspaces(now: datetime) -> dict[int, _Waiting]:
     return {row["source__workspace_id"]: _Waiting(row["due"], row["claims"]) for row in rows}
 
 
-def _claim_oldest(workspace_id: int, now: datetime, most: int) -> list[IngestEvent]:
-    """Claim the workspace's oldest due events of one version (the oldest one's), at
-    most `most`. Events another turn is claiming are skipped, not waited for."""
+def _claim_oldest(
+    workspace_id: int, now: datetime, *, reserved: bool
+) -> tuple[list[IngestEvent], bool]:
+    """Claim the workspace's oldest due events of one version (the oldest one's), a
+    batch of that version's size (one on a reserved thread). Events another turn is
+    claiming are skipped, not waited for. Returns them, and whether it saw more of
+    that version due than it took."""
     token = uuid.uuid4()
     due = IngestEvent.objects.filter(_due(now), source__workspace_id=workspace_id)
     oldest = due.order_by("next_attempt_at", "pk").values("version_id")[:1]
     with transaction.atomic():
         relaxed_commit()
         batch = due.filter(version_id=Subquery(oldest)).order_by("next_attempt_at", "pk")
-        ids = list(_unlocked(batch)[:most])
+        # The version's batch size is known with its first row: at most the largest is
+        # locked, the rest let go at once.
+        largest = 1 if reserved else settings.INGEST_BATCH_MAX
+        rows = list(_unlocked(batch, "version__time_limit_ms")[:largest])
+        most = 1 if reserved or not rows else batch_size(rows[0][1])
+        ids = [pk for pk, _ in rows[:most]]
         events = IngestEvent.objects.filter(pk__in=ids)
         # Again with the conditions: on SQLite another turn may have taken some.
         if not ids or not _take(events.filter(_due(now)), now, token):
-            return []
-    return _claimed_by(events.filter(claim=token))
+            return [], False
+    return _claimed_by(events.filter(claim=token)), len(rows) > len(ids)
 
 
 def _claimed_by(events: QuerySet) -> list[IngestEvent]:

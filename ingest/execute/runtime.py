@@ -1,6 +1,7 @@
 """The one place ingest talks to the runner: a warm isolate pool per worker process,
 created lazily so V8 starts in the process that runs code (never in a Celery parent
-that forks afterwards)."""
+that forks afterwards). Each version runs with its own time limit, each source with its
+own cache (ingest/execute/cache.py), and fetch refuses the product's own webhook URLs."""
 
 import dataclasses
 import logging
@@ -10,6 +11,7 @@ from django.conf import settings
 
 import runner
 from ingest import metrics
+from ingest.execute.cache import function_cache
 from ingest.models import IngestEvent
 
 logger = logging.getLogger(__name__)
@@ -28,8 +30,19 @@ def pool():
                 limits=settings.RUNNER_LIMITS,
                 max_isolates=settings.RUNNER_POOL_MAX_ISOLATES,
                 allow_private_network=settings.RUNNER_ALLOW_PRIVATE_NETWORK,
+                own_webhook_urls=own_webhook_urls(),
             )
         return _pool
+
+
+def own_webhook_urls() -> list[str]:
+    """Where the product receives webhooks (sources' and catchers'): fetch refuses them."""
+    return [f"{settings.PUBLIC_URL}/hooks/"]
+
+
+def limits_of(version) -> runner.Limits:
+    """The limits a version runs with: the deployment's, with the version's time limit."""
+    return dataclasses.replace(settings.RUNNER_LIMITS, timeout_ms=version.time_limit)
 
 
 def warm_isolates() -> int:
@@ -61,15 +74,8 @@ def execute(*, version, invocations: list[runner.Invocation]) -> list[Outcome]:
         invocations,
         legacy=version.is_legacy,
         limits=limits_of(version),
+        cache=function_cache(),
     )
-
-
-def limits_of(version) -> runner.Limits:
-    """The runner's limits with the version's own time limit."""
-    limits = settings.RUNNER_LIMITS
-    if version.time_limit_ms == limits.timeout_ms:
-        return limits
-    return dataclasses.replace(limits, timeout_ms=version.time_limit_ms)
 
 
 def invocation_failure(event: IngestEvent, exc: Exception) -> Outcome:

@@ -1,9 +1,10 @@
 """The queue stage: the only part of ingest that talks to Celery.
 
 Every piece of later work goes through here: turns for accepted webhooks (one per
-burst, from the dispatcher), retries at their time, replays, the sweep's catch-up and
-deliveries. A turn names no events: the broker's queue is first in, first out, so the
-worker that takes a turn chooses fairly what to run (ingest.execute). Work is sent by
+burst, from the dispatcher, unless a turn is queued that no worker has started),
+retries at their time, replays, the sweep's catch-up and deliveries. A turn names no
+events: the broker's queue is first in, first out, so the worker that takes a turn
+chooses fairly what to run (ingest.execute). Work is sent by
 task name, so no stage imports the task module (which imports the stages), and tests
 replace one object, `broker`, to keep everything off the broker.
 
@@ -11,13 +12,12 @@ Nothing waiting here is durable, and needs not be: the row it names is in the
 database, and the sweep queues it again if a task is lost."""
 
 import contextlib
-import math
-import random
 import threading
 import time
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.core.cache import cache
 
 from ingest.queue.dispatcher import Dispatcher
 
@@ -31,6 +31,12 @@ INTERACTIVE = "interactive"
 # How often a wait for a task's result looks again, where the result backend is polled
 # (the embedded mode's in-memory one; Redis tells the waiter at once).
 RESULT_POLL_S = 0.005
+# Set while a turn is queued that no worker has started (in the cache every process
+# shares), per workspace whose work queued it, until when it holds back that
+# workspace's next turns. Briefly: a worker whose threads are all busy may hold a
+# queued turn while another worker's thread idles.
+TURN_MARK = "ingest:turn-queued:{}"
+TURN_MARK_S = 0.05
 
 
 class NoAnswer(Exception):
@@ -75,10 +81,10 @@ def execute(ingest_event_ids: Sequence[int]) -> None:
         broker.send(EXECUTE, list(ingest_event_ids[start : start + size]))
 
 
-def execute_soon(ingest_event_id: int) -> None:
-    """Give an accepted webhook's event a turn, with the others accepted at about the
-    same time."""
-    dispatcher.add(ingest_event_id)
+def execute_soon(workspace_id: int) -> None:
+    """Give a webhook this workspace accepted a turn, with the others accepted at about
+    the same time."""
+    dispatcher.add(workspace_id)
 
 
 def respond(ingest_event_id: int, *, wait_s: float) -> dict:
@@ -88,15 +94,35 @@ def respond(ingest_event_id: int, *, wait_s: float) -> dict:
     return broker.ask(RESPOND, ingest_event_id, queue=INTERACTIVE, wait_s=wait_s)
 
 
-def turn() -> None:
-    """Queue a turn: a worker runs the fairest due work."""
-    broker.send(TURN)
+def turn(workspace_id: int | None = None) -> None:
+    """Queue a turn for a workspace's work (None: for any): a worker runs the fairest
+    due work. Not when a turn for it was queued less than TURN_MARK_S ago that no
+    worker has started: that one claims what is due now, and a second would find it
+    taken (most turns did, when every burst queued its own). A turn for another
+    workspace's work never waits for it, so a flood cannot hold back a quiet webhook."""
+    mark, now = TURN_MARK.format(workspace_id), time.time()
+    if not cache.add(mark, now + TURN_MARK_S, timeout=1):
+        if cache.get(mark, 0.0) > now:
+            return
+        cache.set(mark, now + TURN_MARK_S, timeout=1)
+    try:
+        broker.send(TURN, workspace_id)
+    except Exception:
+        cache.delete(mark)  # or no turn would go out for it until it expires
+        raise
 
 
-def turns_for(ingest_event_ids: Sequence[int]) -> None:
-    """Queue turns enough for these events: one per INGEST_BATCH_MAX of them."""
-    for _ in range(math.ceil(len(ingest_event_ids) / settings.INGEST_BATCH_MAX)):
-        turn()
+def turn_started(workspace_id: int | None) -> None:
+    """A worker starts a turn queued for this workspace's work, before it claims: its
+    work due from now needs another."""
+    cache.delete(TURN_MARK.format(workspace_id))
+
+
+def _turns_for(workspace_ids: Sequence[int]) -> None:
+    """A burst's turns: one for each workspace whose webhooks are in it (a turn claims
+    one workspace's work)."""
+    for workspace_id in dict.fromkeys(workspace_ids):
+        turn(workspace_id)
 
 
 def retry(ingest_event_id: int, *, in_s: float) -> None:
@@ -138,11 +164,4 @@ class _Lingering:
 _delivery_turns = _Lingering()
 
 
-def backoff_seconds(attempt: int) -> float:
-    """How long a retry waits after its attempt-th failure: exponential with jitter,
-    base·2^(n-1), capped, scaled by 50–100 %."""
-    delay = min(settings.RETRY_BACKOFF_CAP_S, settings.RETRY_BACKOFF_BASE_S * 2 ** (attempt - 1))
-    return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not security
-
-
-dispatcher = Dispatcher(turns_for)
+dispatcher = Dispatcher(_turns_for)

@@ -1,8 +1,8 @@
 """Batching what the accept path queues, many events per turn.
 
 A task costs the accept path a broker round trip and a worker its bookkeeping, so under
-load the webhooks accepted close together share one turn, whose worker runs them as one
-batch (ingest.execute). After a quiet moment a webhook's turn is queued at once:
+load the webhooks accepted close together share a turn per workspace, whose worker runs
+them as one batch (ingest.execute). After a quiet moment a webhook's turn is queued at once:
 batching adds no latency when there is no load."""
 
 import atexit
@@ -30,18 +30,19 @@ class Dispatcher:
     def _reset(self) -> None:
         self._lock = threading.Lock()
         self._wake = threading.Event()
-        self._ids: list[int] = []
+        self._workspace_ids: list[int] = []
         self._thread: threading.Thread | None = None
         self._last_publish = 0.0
 
-    def add(self, ingest_event_id: int) -> None:
+    def add(self, workspace_id: int) -> None:
+        """A webhook of this workspace was accepted."""
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="ingest-dispatch", daemon=True
                 )
                 self._thread.start()
-            self._ids.append(ingest_event_id)
+            self._workspace_ids.append(workspace_id)
         self._wake.set()
 
     def _run(self) -> None:
@@ -58,14 +59,14 @@ class Dispatcher:
     def flush(self) -> None:
         with self._lock:
             self._wake.clear()
-            ids, self._ids = self._ids, []
-        if not ids:
+            accepted, self._workspace_ids = self._workspace_ids, []
+        if not accepted:
             return
         self._last_publish = time.monotonic()
         try:
-            self._publish(ids)
+            self._publish(accepted)
         except Exception:
             logger.warning(
-                "%d ingest events not queued (the broker is unavailable); the sweep will",
-                len(ids),
+                "%d accepted webhooks not queued (the broker is unavailable); the sweep will",
+                len(accepted),
             )

@@ -149,7 +149,7 @@ def webhook_accept(*, token: str, webhook: IncomingWebhook) -> Accepted:
         source_id=target.source_id, version_id=target.version_id, **webhook.row()
     )
     # robust: the row is durable; the sweep queues it if this fails.
-    transaction.on_commit(lambda: queue.execute_soon(event.pk), robust=True)
+    transaction.on_commit(lambda: queue.execute_soon(target.workspace_id), robust=True)
     return Accepted(event, target)
 
 

@@ -50,7 +50,7 @@ class Responding:
         left_s = self.deadline - time.monotonic()
         if left_s <= 0:  # it waited for a thread that long: too late to run it for the sender
             logger.warning("ingest event %s: no thread was free to answer its sender", event.pk)
-            _release(event)
+            _release(self.accepted)
             return _unavailable()
         try:
             outcome = queue.respond(event.pk, wait_s=left_s)
@@ -58,7 +58,7 @@ class Responding:
             logger.warning(
                 "ingest event %s: the sender was not answered in time (%s)", event.pk, exc
             )
-            _release(event)
+            _release(self.accepted)
             return _unavailable()
         return answer_of(event, outcome)
 
@@ -99,14 +99,15 @@ def _unavailable() -> Answer:
     return Answer.json(503, UNAVAILABLE, {"Retry-After": "5"})
 
 
-def _release(event: IngestEvent) -> None:
-    """The sender stopped waiting: the event is due now, for the next turn (unless the
-    run made for the sender takes it first). Best effort: it is due by itself a moment
-    later, and the sweep finds it."""
+def _release(accepted: Accepted) -> None:
+    """The sender stopped waiting: the event is due now, for the next turn of its
+    workspace (unless the run made for the sender takes it first). Best effort: it is
+    due by itself a moment later, and the sweep finds it."""
+    event = accepted.event
     try:
         IngestEvent.objects.filter(pk=event.pk, status=IngestEvent.Status.PENDING).update(
             next_attempt_at=timezone.now()
         )
-        queue.execute_soon(event.pk)
+        queue.execute_soon(accepted.target.workspace_id)
     except Exception:  # the database or the broker: both are caught up with later
         logger.warning("ingest event %s: not queued again after its sender's wait", event.pk)

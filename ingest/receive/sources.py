@@ -27,6 +27,7 @@ class Target:
     source_id: int
     version_id: int
     enabled: bool
+    workspace_id: int
     methods: frozenset[str] = frozenset({"POST"})
     responds: bool = False
     time_limit_ms: int = 0
@@ -60,11 +61,18 @@ class SourceLookup:
             self._entries.clear()
 
 
+# What target_for_token reads: one query, the source and its version's fields.
+_TARGET_FIELDS = (
+    "id", "version_id", "enabled", "workspace_id",
+    "version__methods", "version__responds", "version__time_limit_ms",
+)  # fmt: skip
+
+
 def target_for_token(token: str) -> Target | None:
     source = (
         Source.objects.filter(webhook_token=token)
         .select_related("version")
-        .only("id", "version_id", "enabled", "version__methods", "version__responds")
+        .only(*_TARGET_FIELDS)
         .first()
     )
     if source is None:
@@ -74,9 +82,10 @@ def target_for_token(token: str) -> Target | None:
         source.pk,
         source.version_id,
         source.enabled,
+        source.workspace_id,
         frozenset(version.methods),
         version.responds,
-        version.time_limit_ms,
+        version.time_limit,
     )
 
 

@@ -16,8 +16,7 @@ from django.utils import timezone
 import runner
 from ingest import deliver, live, queue
 from ingest.models import Execution, IngestEvent
-from ingest.queue import backoff_seconds
-from ingest.record.retries import MAX_ATTEMPTS, is_retried
+from ingest.record.retries import MAX_ATTEMPTS, backoff_seconds, is_retried, retry_after
 from ingest.record.stores import UnstorableOutput, store_events, upsert_objects, without_nul
 
 __all__ = [
@@ -80,9 +79,11 @@ def _unstorable(outcome: runner.Result, exc: Exception) -> runner.Result:
 
 
 def _verdict(attempt: Attempt) -> str:
-    if attempt.outcome.error is None:
+    """By the retry policy of the version the event ran (catalog.run_policy)."""
+    event, error = attempt.event, attempt.outcome.error
+    if error is None:
         return Execution.Status.SUCCEEDED
-    if is_retried(attempt.outcome.error) and attempt.event.attempts < MAX_ATTEMPTS:
+    if retry_after(error, event.attempts, event.version.retry_policy):
         return Execution.Status.RETRYING
     return Execution.Status.FAILED
 
@@ -183,7 +184,7 @@ def _finish(events: list[IngestEvent], status: str) -> None:
 
 
 def _schedule_retry(event: IngestEvent) -> float:
-    delay = backoff_seconds(event.attempts)
+    delay = event.version.retry_policy.wait_s(event.attempts)
     event.status = Status.RETRYING
     event.next_attempt_at = timezone.now() + timedelta(seconds=delay)
     event.save(update_fields=["status", "next_attempt_at"])

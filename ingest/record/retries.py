@@ -1,22 +1,26 @@
-"""The retry policy: which failures get another attempt (when: ingest.queue.backoff_seconds)."""
+"""The retry rule as the record stage applies it: each event's version's retry policy
+(catalog.run_policy, the one statement of which failures get another attempt, how many
+and when)."""
 
-MAX_ATTEMPTS = 5
-# Errors that would fail the same way again: the function's own verdict on the
-# payload, code that cannot load, or output past a limit. Everything else is worth
-# another attempt.
-NOT_RETRIED = frozenset(
-    {
-        "ValidationError",
-        "InvalidEventPayload",
-        "EventNotSupported",
-        "SyntaxError",
-        "ReferenceError",
-        "OutputNotStored",
-        "OutputLimitError",
-        "RequestFormatError",
-    }
-)
+from catalog.run_policy import DEFAULT_ATTEMPTS, NEVER_RETRIED, RetryPolicy, default_retry_policy
+
+# The attempts of a function that chose none.
+MAX_ATTEMPTS = DEFAULT_ATTEMPTS
+
+__all__ = ["MAX_ATTEMPTS", "NEVER_RETRIED", "backoff_seconds", "is_retried", "retry_after"]
 
 
-def is_retried(error: dict | None) -> bool:
-    return error is not None and error.get("name") not in NOT_RETRIED
+def is_retried(error: dict | None, policy: RetryPolicy | None = None) -> bool:
+    """Whether a failure is worth another attempt under the policy (the default one
+    when None), attempts left aside."""
+    return (policy or default_retry_policy()).retries(error)
+
+
+def backoff_seconds(attempt: int, policy: RetryPolicy | None = None) -> float:
+    """How long a retry waits after its attempt-th failure (jittered)."""
+    return (policy or default_retry_policy()).wait_s(attempt)
+
+
+def retry_after(error: dict | None, attempts: int, policy: RetryPolicy) -> bool:
+    """Whether an event that failed its attempts-th attempt with this error runs again."""
+    return policy.retries(error) and attempts < policy.attempts

@@ -3,7 +3,7 @@
 // Usage: node runner/js/build.mjs [--outdir DIR]   (default: runner/js/dist)
 // The output is committed; tests rebuild it and require byte-identical files.
 import * as esbuild from 'esbuild';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,6 +53,77 @@ const LIBRARIES = {
   },
 };
 
+// The Node modules an SDK may load, as the sandbox offers them: the network ones over the
+// fetch bridge, the host ones (files, processes, sockets) refusing with a clear error.
+const node = (file) => join(src, 'node', file);
+const NODE_MODULES = {
+  http: node('http-module.js'),
+  https: node('https-module.js'),
+  stream: 'readable-stream',
+  events: 'events/',
+  util: node('util.js'),
+  url: node('url.js'),
+  querystring: 'querystring-es3',
+  punycode: 'punycode/',
+  string_decoder: 'string_decoder/',
+  timers: node('timers.js'),
+  assert: node('assert.js'),
+  os: node('os.js'),
+  path: node('path.js'),
+  'form-data': node('form-data.js'),
+};
+const UNAVAILABLE = [
+  'fs', 'child_process', 'net', 'tls', 'dns', 'dgram', 'tty', 'http2', 'vm', 'module', 'cluster',
+  'worker_threads', 'readline', 'inspector', 'perf_hooks', 'v8', 'constants', 'async_hooks',
+  'https-proxy-agent', 'http-proxy-agent', 'proxy-agent', 'faye', 'rootpath',
+];
+for (const name of UNAVAILABLE) NODE_MODULES[name] = node('unavailable.js');
+
+// node-mailjet's browser build is an AMD module: its `define` hands the factory's value
+// to CommonJS.
+const amdAsCommonJs = {
+  name: 'amd-as-commonjs',
+  setup(build) {
+    build.onLoad({ filter: /node-mailjet[\\/]mailjet\.web\.js$/ }, (args) => ({
+      contents: `var define = function (factory) { module.exports = factory(); };\ndefine.amd = true;\n${readFileSync(args.path, 'utf8')}`,
+      loader: 'js',
+    }));
+  },
+};
+
+// A library written for Node: bundled as for a browser (packages' "browser" builds skip
+// their Node transports), with Node's modules from the sandbox.
+function nodeLibrary(entry, extra = {}) {
+  return {
+    entry,
+    platform: 'browser',
+    mainFields: ['browser', 'main', 'module'],
+    external: ['buffer', 'crypto', 'zlib', 'runner-core', ...(extra.external || [])],
+    alias: { ...NODE_MODULES, ...extra.alias },
+    inject: [node('process.js'), node('buffer-global.js')],
+    plugins: extra.plugins || [],
+    keepNames: true, // SDKs name their errors after their classes (`e.type` of stripe)
+  };
+}
+
+// The libraries of Segment's runtime page, loaded only for a function that names them
+// (engine.py decides which an isolate gets).
+Object.assign(LIBRARIES, {
+  uuidv5: nodeLibrary('libs/uuidv5.js'),
+  moment: nodeLibrary('libs/moment.js'),
+  jsonwebtoken: nodeLibrary('libs/jsonwebtoken.js'),
+  xml2js: nodeLibrary('libs/xml2js.js'),
+  zlib: { entry: 'libs/zlib.js', external: ['buffer'] },
+  winston: nodeLibrary('libs/winston.js'),
+  stripe: nodeLibrary('libs/stripe.js'),
+  twilio: nodeLibrary('libs/twilio.js'),
+  sendgrid: nodeLibrary('libs/sendgrid.js'),
+  hubspot: nodeLibrary('libs/hubspot.js'),
+  jsforce: nodeLibrary('libs/jsforce.js', { alias: { request: node('request.js') } }),
+  mailjet: nodeLibrary('libs/mailjet.js', { plugins: [amdAsCommonJs] }),
+  https: nodeLibrary('libs/https.js'),
+});
+
 async function buildPrelude() {
   const result = await esbuild.build({
     ...common,
@@ -73,9 +144,13 @@ async function buildLibrary(name, spec) {
     entryPoints: [join(src, spec.entry)],
     format: 'cjs',
     minify: true,
+    platform: spec.platform || common.platform,
+    mainFields: spec.mainFields || common.mainFields,
     external: spec.external || [],
     alias: spec.alias || {},
     inject: spec.inject || [],
+    plugins: spec.plugins || [],
+    keepNames: Boolean(spec.keepNames),
   });
   return `(function (require, module, exports) {\n${result.outputFiles[0].text}\n})`;
 }

@@ -1,6 +1,7 @@
 """The editor's Run: the test endpoint hands the code to a real Celery worker on the
 `interactive` queue and answers with the runner's result."""
 
+import dataclasses
 import threading
 
 import pytest
@@ -80,7 +81,7 @@ def test_a_wrong_setting_type_is_refused_before_running(owner_api, recording_run
 def test_a_worker_that_does_not_answer_in_time_is_a_504(
     owner_api, celery_worker, monkeypatch, settings
 ):
-    settings.RUNNER_TIMEOUT_MS = 50
+    settings.RUNNER_LIMITS = dataclasses.replace(settings.RUNNER_LIMITS, timeout_ms=50)
     settings.TEST_RUN_MARGIN_S = 0.2
     # The run lasts until the answer is in: the wait times out whatever the result
     # backend's polling interval, and the worker's thread is free again right after.

@@ -28,41 +28,83 @@ def queued_ids(published) -> list[int]:
 
 def turns(published) -> int:
     """Turns sent: a turn names no events (the worker chooses, fairly, what to run)."""
-    assert {call.args for call in published.call_args_list} <= {("ingest.execute_turn",)}
+    assert {call.args[0] for call in published.call_args_list} <= {"ingest.execute_turn"}
     return published.call_count
+
+
+def queued_for(published) -> list[int | None]:
+    """The workspaces whose work queued each turn sent."""
+    turns(published)
+    return [call.args[1] for call in published.call_args_list]
 
 
 def test_a_burst_shares_few_turns(published, settings):
     settings.INGEST_DISPATCH_LINGER_MS = 300
-    for pk in range(1000, 1040):
-        queue.execute_soon(pk)
-    wait_for(lambda: turns(published) >= 1 and not queue.dispatcher._ids)
+    for _ in range(40):
+        queue.execute_soon(7)
+    wait_for(lambda: turns(published) >= 1 and not queue.dispatcher._workspace_ids)
     time.sleep(0.4)  # past the linger: anything still held would have gone out
     assert 1 <= turns(published) <= 3
+    assert set(queued_for(published)) == {7}
 
 
-def test_a_turn_is_sent_for_each_batch_of_webhooks(published, settings):
-    settings.INGEST_BATCH_MAX = 50
-    queue.turns_for(list(range(120)))
-    assert turns(published) == 3
+def test_a_burst_queues_a_turn_for_each_of_its_workspaces(published, monkeypatch):
+    """A turn claims one workspace's work; and a workspace whose turn is queued (a
+    flood's) never holds back another's."""
+    monkeypatch.setattr(queue, "TURN_MARK_S", 10.0)
+    queue.turn(7)
+    queue.dispatcher.flush()  # nothing held
+    for workspace_id in [7, 8, 7, 9]:
+        queue.dispatcher.add(workspace_id)
+    queue.dispatcher.flush()
+    assert queued_for(published) == [7, 8, 9]
+
+
+def test_a_turn_queued_and_not_started_takes_the_bursts_after_it(published, monkeypatch):
+    """Every burst queued its own turn, and most found their events taken by an
+    earlier one: a turn no worker has started claims what is due when it starts."""
+    monkeypatch.setattr(queue, "TURN_MARK_S", 10.0)  # however slow this machine is
+    queue.turn(7)
+    queue.turn(7)
+    assert turns(published) == 1
+    queue.turn_started(7)  # a worker starts it: what comes next needs another turn
+    queue.turn(7)
+    assert turns(published) == 2
+
+
+def test_a_turn_the_broker_refused_leaves_no_mark(published):
+    published.side_effect = [ConnectionError("broker down"), None]
+    with pytest.raises(ConnectionError):
+        queue.turn()
+    queue.turn()
+    assert published.call_count == 2
+
+
+def test_a_turn_no_worker_starts_is_taken_for_lost(published):
+    """Briefly: a worker whose threads are all busy may hold it while another idles."""
+    queue.turn()
+    time.sleep(queue.TURN_MARK_S + 0.01)
+    queue.turn()
+    assert turns(published) == 2
 
 
 def test_after_a_quiet_moment_a_webhooks_turn_goes_out_alone(published, settings):
     settings.INGEST_DISPATCH_LINGER_MS = 20
-    queue.execute_soon(2000)
+    queue.execute_soon(7)
     wait_for(lambda: turns(published) == 1)
+    queue.turn_started(7)
     time.sleep(0.1)  # a quiet moment, longer than the linger
-    queue.execute_soon(2001)
+    queue.execute_soon(7)
     wait_for(lambda: turns(published) == 2)
 
 
 def test_a_broker_failure_is_logged_and_later_ids_still_go_out(published, settings, caplog):
     settings.INGEST_DISPATCH_LINGER_MS = 0
     published.side_effect = [ConnectionError("broker down"), None]
-    queue.execute_soon(3000)
+    queue.execute_soon(7)
     wait_for(lambda: published.call_count == 1)
     wait_for(lambda: "not queued" in caplog.text)
-    queue.execute_soon(3001)
+    queue.execute_soon(7)
     wait_for(lambda: turns(published) == 2)
 
 
@@ -79,7 +121,7 @@ def test_a_dispatcher_thread_that_died_is_replaced(published, settings):
     dead.start()
     dead.join()
     queue.dispatcher._thread = dead
-    queue.execute_soon(4000)
+    queue.execute_soon(7)
     wait_for(lambda: turns(published) == 1)
 
 

@@ -177,10 +177,10 @@ def test_console_logs_errors_and_settings_reach_the_execution(client):
 
 def test_the_backoff_grows_and_is_capped(settings):
     settings.RETRY_BACKOFF_BASE_S, settings.RETRY_BACKOFF_CAP_S = 2, 10
-    with mock.patch("ingest.queue.random.uniform", return_value=1.0):
+    with mock.patch("catalog.run_policy.random.uniform", return_value=1.0):
         delays = [services.backoff_seconds(n) for n in range(1, 6)]
     assert delays == [2, 4, 8, 10, 10]
-    with mock.patch("ingest.queue.random.uniform", return_value=0.5):
+    with mock.patch("catalog.run_policy.random.uniform", return_value=0.5):
         assert services.backoff_seconds(1) == 1
 
 

@@ -5,6 +5,7 @@ worker's threads, and a claim lasts as long as its run and record (issue 18.8)."
 import dataclasses
 import threading
 import time
+import uuid
 from datetime import timedelta
 from unittest import mock
 
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 import ingest.execute
 from ingest import queue, services
-from ingest.execute import runtime
+from ingest.execute import claims, runtime
 from ingest.execute.sharing import Shares
 from ingest.models import Execution, IngestEvent
 from tests.ingest.helpers import (
@@ -28,7 +29,11 @@ from tests.ingest.helpers import (
 )
 
 Status = IngestEvent.Status
-TURN = mock.call(queue.TURN)
+
+
+def turn_for(workspace_id: int | None) -> mock._Call:
+    """A turn sent, queued for a workspace's work (None: owed, for any)."""
+    return mock.call(queue.TURN, workspace_id)
 
 
 def charge(n: int) -> dict:
@@ -94,8 +99,39 @@ class TestTurns:
         new = accept_many(client, source, 2, first=10)
         first = services.ingest_events_execute_next()
         assert ran(first) == old
-        queue.broker.send.assert_called_once_with(queue.TURN)  # passed on before the run
+        # Passed on before the run.
+        queue.broker.send.assert_called_once_with(queue.TURN, source.workspace_id)
         assert ran(services.ingest_events_execute_next()) == new
+
+    def test_work_the_survey_did_not_see_gets_a_turn(self, client):
+        """The survey of waiting workspaces is shared for a moment between turns: a
+        workspace whose webhook came after it still gets the turn passed on, though
+        the turn queued for that webhook may be this one."""
+        first, later = source_running(TRACK_AND_SET), source_running(TRACK_AND_SET)
+        accept_many(client, first, 1)
+        surveyed = ({first.workspace_id: claims._Waiting(due=1, claims=0)}, False)
+        later_id = accept_many(client, later, 1, first=100)[0]
+        with mock.patch.object(claims._survey, "read", return_value=surveyed):
+            services.ingest_events_execute_next()
+        assert queue.broker.send.call_args_list == [turn_for(first.workspace_id)]
+        assert ran(services.ingest_events_execute_next()) == [later_id]
+
+    def test_a_turn_queued_for_a_webhook_the_survey_did_not_see_runs_it(self, client):
+        """Or the flood in the survey would take the turn the quiet webhook queued, and
+        the quiet one would wait for the flood's next."""
+        flood, quiet = source_running(TRACK_AND_SET), source_running(TRACK_AND_SET)
+        running, *backlog = accept_many(client, flood, 3)
+        IngestEvent.objects.filter(pk=running).update(
+            status=Status.RUNNING, claimed_at=timezone.now(), claim=uuid.uuid4()
+        )
+        stale = ({flood.workspace_id: claims._Waiting(due=2, claims=1)}, False)
+        quiet_id = accept_many(client, quiet, 1, first=100)[0]
+        real = claims._survey.read
+        readings = mock.Mock(side_effect=[stale, real(timezone.now(), again=True)])
+        with mock.patch.object(claims._survey, "read", readings):
+            executions = services.ingest_events_execute_next(queued_for=quiet.workspace_id)
+        assert ran(executions) == [quiet_id]
+        assert readings.call_args_list[1].kwargs == {"again": True}
 
     def test_nothing_due_is_a_turn_that_does_nothing(self, client):
         source = source_running(TRACK_AND_SET)
@@ -128,8 +164,9 @@ class TestShares:
         assert not queue.broker.send.called
         quiet_id = accept_many(client, quiet, 1, first=100)[0]
         assert ran(services.ingest_events_execute_next()) == [quiet_id]
-        # The flood's work was turned away once: the thread that finished owes a turn.
-        assert queue.broker.send.call_args_list == [TURN]
+        # Due work is left (the flood's), which another worker may take: passed on; and
+        # it was turned away once here, so the thread that finished owes a turn.
+        assert queue.broker.send.call_args_list == [turn_for(quiet.workspace_id), turn_for(None)]
         shares.leave(flood.workspace_id)
         assert ran(services.ingest_events_execute_next()) == backlog
 
@@ -142,7 +179,8 @@ class TestShares:
             shares.enter(flood.workspace_id)
         backlog = accept_many(client, second, 3)
         assert ran(services.ingest_events_execute_next()) == backlog[:1]
-        assert queue.broker.send.call_args_list == [TURN]  # the rest, to another turn
+        # The rest, to another turn.
+        assert queue.broker.send.call_args_list == [turn_for(second.workspace_id)]
 
     def test_without_reserved_threads_a_flood_may_take_them_all(self, client, shares, settings):
         settings.INGEST_RESERVED_THREADS = 0

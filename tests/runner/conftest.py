@@ -80,6 +80,7 @@ class _Handler(BaseHTTPRequestHandler):
             "/to-private": lambda: self._send(
                 302, headers=[("Location", "http://10.0.0.1/secret")]
             ),
+            "/to-hook": lambda: self._send(302, headers=[("Location", "/hooks/loop-token")]),
             "/big": lambda: self._send(200, b"x" * (6 * 1024 * 1024)),
             "/headers": lambda: self._send(200, json.dumps(dict(self.headers)).encode()),
         }
@@ -104,3 +105,21 @@ def local_server():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def stub_certificate(tmp_path_factory):
+    from tests.runner.api_stub import make_certificate
+
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def api_stub(stub_certificate):
+    """A local https stand-in for an SDK's API (tests/runner/api_stub.py)."""
+    from tests.runner.api_stub import start_stub
+
+    stub, server = start_stub(stub_certificate)
+    yield stub
+    server.shutdown()
+    server.server_close()

@@ -256,7 +256,7 @@ def test_changes_made_after_the_run_ended_do_not_reach_the_next_run(pool):
 
 
 def test_every_built_in_reachable_from_the_global_object_is_frozen(pool):
-    runner_globals = "ValidationError EventNotSupported InvalidEventPayload RetryError Segment console Headers FormData fetch Request Response atob btoa TextDecoder TextEncoder AWS setTimeout clearTimeout setInterval clearInterval setImmediate clearImmediate global _ xml Buffer crypto URL URLSearchParams OAuth __runner"
+    runner_globals = "ValidationError EventNotSupported InvalidEventPayload RetryError Segment console Headers FormData fetch Request Response atob btoa TextDecoder TextEncoder AWS google AbortController AbortSignal DOMException Event EventTarget performance queueMicrotask structuredClone setTimeout clearTimeout setInterval clearInterval setImmediate clearImmediate global _ xml Buffer crypto URL URLSearchParams OAuth uuidv5 moment jsonwebtoken xml2js zlib winstonlib stripe twilio sendgrid hubspotlib jsforce nodemailjet https cache __runner"
     walk = f"""(() => {{
       const skip = new Set('{runner_globals}'.split(' '));
       const hidden = [Object.getPrototypeOf(globalThis), Object.getPrototypeOf(async function () {{}}),

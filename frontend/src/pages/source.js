@@ -264,7 +264,9 @@ async function loadDeadLetters(data, path) {
       const last = letter.executions[letter.executions.length - 1];
       return h("li", { class: "dead-letter" },
         h("details", {}, h("summary", {}, formatTime(letter.received_at), ` · ${letter.attempts} attempt(s) · `,
-          h("span", { class: "error" }, errorText(last && last.error))),
+          h("span", { class: "error" }, errorText(last && last.error)), " ",
+          h("span", { class: "muted dead-letter-reason" }, letter.reason)),
+        h("p", { class: "muted retry-policy" }, `Version ${letter.version}, time limit ${letter.time_limit_ms / 1000} s. Retries: ${letter.retry_policy.summary}`),
         h("pre", {}, letter.body)),
         data.can_replay ? h("button", { type: "button", onclick: () => replay({ ids: [letter.id] }) }, "Replay") : null);
     }));

@@ -19,6 +19,8 @@ export const EventNotSupported = defineError('EventNotSupported');
 export const InvalidEventPayload = defineError('InvalidEventPayload');
 export const RetryError = defineError('RetryError');
 export const FetchError = defineError('FetchError');
+// node-fetch's rejection of a request whose AbortSignal fired.
+export const AbortError = defineError('AbortError');
 
 // Raised by the runner itself when an execution is ended from outside.
 export const TimeoutError = defineError('TimeoutError');

@@ -1,6 +1,6 @@
 // fetch with the node-fetch 2 API. The request is queued in the execution's outbox; the
 // Python side performs it (with its network guard) and delivers the response back.
-import { FetchError } from './errors.js';
+import { AbortError, FetchError } from './errors.js';
 import { Headers, receivedHeaders } from './headers.js';
 import { FormData } from './formdata.js';
 import { base64ToBytes, bytesToBase64, toBytes, utf8Decode } from './encoding.js';
@@ -41,6 +41,20 @@ function redirectOption(value) {
 function followOption(value) {
   // node-fetch compares its redirect count with `follow`: null stops at the first one.
   return value === undefined ? MAX_FOLLOW : Math.min(MAX_FOLLOW, numberOption('follow', value === null ? 0 : value));
+}
+
+function signalOption(value) {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'object' || typeof value.addEventListener !== 'function' || !('aborted' in value)) {
+    throw new TypeError('Expected signal to be an instanceof AbortSignal');
+  }
+  return value;
+}
+
+function abortError() {
+  const err = new AbortError('The user aborted a request.');
+  err.type = 'aborted';
+  return err;
 }
 
 class Body {
@@ -121,6 +135,7 @@ export class Request extends Body {
     this.follow = followOption(init.follow !== undefined ? init.follow : source ? source.follow : undefined);
     this.timeout = numberOption('timeout', init.timeout || (source && source.timeout));
     this.size = numberOption('size', init.size || (source && source.size));
+    this.signal = signalOption(init.signal !== undefined ? init.signal : source && source.signal);
   }
 
   clone() { return new Request(this); }
@@ -171,9 +186,20 @@ export function fetch(input, init) {
     const execution = activeExecution();
     if (!execution) return;
     const request = new Request(input, init);
+    const signal = request.signal;
+    if (signal && signal.aborted) {
+      reject(abortError());
+      return;
+    }
     const id = execution.nextFetchId++;
     execution.pending.set(id, { resolve, reject });
     execution.outbox[execution.outbox.length] = outboundMessage(id, request);
+    // The call still goes out (it may be in flight already); its answer is dropped.
+    if (signal) {
+      signal.addEventListener('abort', () => {
+        if (execution.pending.delete(id)) reject(abortError());
+      }, { once: true });
+    }
   });
 }
 

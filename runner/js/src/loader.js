@@ -22,10 +22,38 @@ export function requireLibrary(name) {
   if (source === undefined) throw new Error(`Cannot find module '${name}'`);
   const module = { exports: {} };
   cache.set(name, module);
-  const factory = indirectEval(`${source}\n//# sourceURL=runner-internal/${name}.js`);
-  factory(requireLibrary, module, module.exports);
+  try {
+    const factory = indirectEval(`${source}\n//# sourceURL=runner-internal/${name}.js`);
+    factory(requireLibrary, module, module.exports);
+  } catch (err) {
+    cache.delete(name); // half-loaded: the next use tries again and fails the same way
+    throw err;
+  }
+  sources.delete(name); // compiled: its text (megabytes for an SDK) is not needed again
   for (let i = 0; i < onLibraryHooks.length; i++) onLibraryHooks[i](module.exports);
   return module.exports;
+}
+
+// The libraries of Segment's runtime page are handed over only to isolates whose
+// function names them; reading one that was not says how to get it.
+export function requireNamedLibrary(global, name) {
+  if (!sources.has(name) && !cache.has(name)) {
+    throw new ReferenceError(`${global} is not loaded: the runner loads a library only for a function `
+      + `whose code names it; write ${global} itself in the code (not a computed name)`);
+  }
+  return requireLibrary(name);
+}
+
+// Reads each global once (a getter that compiles its library), outside any execution;
+// a library that fails to load fails again where the function uses it.
+export function loadNamedLibraries(globals) {
+  for (let i = 0; i < globals.length; i++) {
+    try {
+      void globalThis[globals[i]];
+    } catch (err) {
+      // reported at the function's own use
+    }
+  }
 }
 
 export function onLibraryLoaded(hook) {

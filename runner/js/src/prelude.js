@@ -19,8 +19,13 @@ import { Headers } from './headers.js';
 import { FormData } from './formdata.js';
 import { fetch, Request, Response } from './fetch.js';
 import { atob, btoa, TextDecoder, TextEncoder } from './encoding.js';
-import { AWS } from './aws.js';
-import { defineLazyGlobal, provideModule, registerLibraries, requireLibrary } from './loader.js';
+import { AWS, google } from './aws.js';
+import { AbortController, AbortSignal, DOMException, Event, EventTarget, performance, queueMicrotask, structuredClone } from './web.js';
+import { cache } from './cache.js';
+import { format, inspect } from './inspect.js';
+import {
+  defineLazyGlobal, loadNamedLibraries, provideModule, registerLibraries, requireLibrary, requireNamedLibrary,
+} from './loader.js';
 import { takeSnapshot } from './isolation.js';
 import * as runtime from './runtime.js';
 
@@ -49,9 +54,13 @@ function installGlobals() {
   for (const name of ['ValidationError', 'EventNotSupported', 'InvalidEventPayload', 'RetryError']) {
     defineGlobal(name, errors[name]);
   }
-  const values = { Segment, console, Headers, FormData, fetch, Request, Response, atob, btoa, TextDecoder, TextEncoder, AWS };
+  const values = {
+    Segment, console, Headers, FormData, fetch, Request, Response, atob, btoa, TextDecoder, TextEncoder, AWS, google,
+    AbortController, AbortSignal, DOMException, Event, EventTarget, performance, queueMicrotask, structuredClone,
+  };
   for (const [name, value] of Object.entries(Object.assign(values, timerGlobals))) defineGlobal(name, value);
   defineGlobal('global', globalThis);
+  defineGlobal('cache', cache);
   const lazy = (name, load) => {
     preludeGlobals.add(name);
     defineLazyGlobal(name, load);
@@ -63,13 +72,42 @@ function installGlobals() {
   lazy('URL', () => requireLibrary('url').URL);
   lazy('URLSearchParams', () => requireLibrary('url').URLSearchParams);
   lazy('OAuth', () => requireLibrary('oauth'));
+  // Segment's runtime page names these; each is compiled only in an isolate whose
+  // function's code names it (runner/engine.py).
+  for (const [name, library, pick] of SEGMENT_LIBRARIES) {
+    lazy(name, () => (pick || ((exports) => exports))(requireNamedLibrary(name, library)));
+  }
 }
+
+const SEGMENT_LIBRARIES = [
+  ['uuidv5', 'uuidv5'],
+  ['moment', 'moment'],
+  ['jsonwebtoken', 'jsonwebtoken'],
+  ['xml2js', 'xml2js'],
+  ['zlib', 'zlib', (zlib) => ({ zlib })],
+  ['winstonlib', 'winston'],
+  ['stripe', 'stripe'],
+  ['twilio', 'twilio'],
+  ['sendgrid', 'sendgrid'],
+  ['hubspotlib', 'hubspot'],
+  ['jsforce', 'jsforce'],
+  ['nodemailjet', 'mailjet'],
+  ['https', 'https'],
+];
 
 removeHostScheduling();
 installGlobals();
 // The crypto and oauth bundles reach fetch and the execution's random seed this way.
 // Frozen: no run may leave anything on it (fetch itself is a guarded global).
-provideModule('runner-core', Object.freeze({ fetch, entropy: Object.freeze(() => runtime.entropy()) }));
+// The Node shims of the SDK bundles (js/src/node) format as console does and build URLs
+// with the WHATWG URL library.
+provideModule('runner-core', Object.freeze({
+  fetch,
+  entropy: Object.freeze(() => runtime.entropy()),
+  format: Object.freeze(format),
+  inspect: Object.freeze(inspect),
+  whatwgUrl: Object.freeze(() => requireLibrary('url')),
+}));
 
 // Python calls these with their payload as the receiver (runner/minirace_adapter.py).
 function receiving(entry) {
@@ -85,12 +123,18 @@ const protocol = Object.freeze({
   collect: runtime.collect,
 });
 
-// Python registers the library sources through this and keeps what it returns.
+// Python registers the library sources through this and keeps what it returns. It is
+// called with its payload as the receiver (JSON text, not a script's source, so that V8
+// keeps no second copy of the libraries): `libraries`, name -> source, and `load`, the
+// globals of the libraries the function names, compiled now rather than within its
+// first execution's time limit.
 Object.defineProperty(globalThis, '__runnerHandOver', {
-  value(libraries) {
+  value() {
     delete globalThis.__runnerHandOver;
+    const { libraries, load } = JSON.parse(this);
     registerLibraries(libraries);
     takeSnapshot(preludeGlobals);
+    loadNamedLibraries(load);
     return protocol;
   },
   writable: false,

@@ -10,6 +10,7 @@ import { collectLegacyOutput } from './segment.js';
 import { currentExecution, setCurrentExecution } from './state.js';
 import { fireDueTimers, nextTimerDelay } from './timers.js';
 import { deliverFetch } from './fetch.js';
+import { deliverCache, unsentCacheWrites } from './cache.js';
 import { makeLegacyEvent, makeRequest } from './request.js';
 import { resetAfterExecution, resetIdleIntrinsics } from './isolation.js';
 import { grouped } from './caps.js';
@@ -99,6 +100,7 @@ function finish(execution, error) {
   execution.settled = true;
   execution.timers.clear();
   execution.pending.clear();
+  const cacheWrites = stringify(unsentCacheWrites(execution));
   execution.outbox = [];
   setCurrentExecution(null);
   if (!resetAfterExecution()) tainted = true;
@@ -112,6 +114,7 @@ function finish(execution, error) {
     + ',"logs":' + stringify(execution.logs)
     + ',"error":' + stringify(error)
     + ',"response":' + stringify(error ? null : execution.response)
+    + ',"cache":' + cacheWrites
     + ',"durationMs":' + stringify(Date.now() - execution.startedAt) + '}';
   batch.done[batch.done.length] = report;
   // An execution that waited on fetches or timers ends its kick, so its result reaches
@@ -199,7 +202,7 @@ export function step(text) {
     pump();
     return;
   }
-  for (const answer of answers) deliverFetch(execution, answer);
+  for (const answer of answers) (answer.cache ? deliverCache : deliverFetch)(execution, answer);
   fireDueTimers(execution);
 }
 

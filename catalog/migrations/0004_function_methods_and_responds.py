@@ -7,7 +7,7 @@ import catalog.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0002_invitations"),
+        ("catalog", "0003_function_run_policy"),
     ]
 
     operations = [

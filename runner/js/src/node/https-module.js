@@ -1,0 +1,1 @@
+module.exports = require('./http.js').makeModule('https:', false);

@@ -1,0 +1,20 @@
+// Node's `os`: a neutral machine, nothing of the host.
+module.exports = {
+  EOL: '\n',
+  hostname: () => 'localhost',
+  platform: () => 'linux',
+  type: () => 'Linux',
+  release: () => '',
+  arch: () => 'x64',
+  cpus: () => [],
+  totalmem: () => 0,
+  freemem: () => 0,
+  uptime: () => 0,
+  loadavg: () => [0, 0, 0],
+  homedir: () => '/',
+  tmpdir: () => '/tmp',
+  endianness: () => 'LE',
+  networkInterfaces: () => ({}),
+  userInfo: () => ({ username: 'function', uid: -1, gid: -1, shell: null, homedir: '/' }),
+  constants: { signals: {}, errno: {} },
+};

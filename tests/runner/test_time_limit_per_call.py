@@ -1,0 +1,63 @@
+# ruff: noqa: E501  (JavaScript sources read better unwrapped)
+"""A time limit per function: the CLI's --timeout-ms and a pool's batches honour the
+limit each call gives, up to 10 s, busy or waiting."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from runner import Invocation, IsolatePool, Limits, normalize_request
+
+ROOT = Path(__file__).resolve().parents[2]
+BUSY = "async function onRequest() { const end = Date.now() + 1500; while (Date.now() < end) {} console.log('done'); }"
+WAITING = "async function onRequest() { await new Promise((r) => setTimeout(r, 1200)); console.log('done'); }"
+
+
+def cli(tmp_path, code, *args):
+    function, request = tmp_path / "function.js", tmp_path / "request.json"
+    function.write_text(code)
+    request.write_text('{"body": {}}')
+    proc = subprocess.run(
+        [sys.executable, "-m", "runner", "run", str(function), "--request", str(request), *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def test_the_cli_stops_a_function_at_the_default_second(tmp_path):
+    status, out = cli(tmp_path, BUSY)
+    assert status == 1
+    assert out["error"]["name"] == "TimeoutError"
+    assert out["error"]["message"] == "the function ran longer than its 1000 ms limit"
+
+
+def test_the_cli_lets_it_run_up_to_the_limit_it_is_given(tmp_path):
+    for code in (BUSY, WAITING):
+        status, out = cli(tmp_path, code, "--timeout-ms", "10000")
+        assert (status, out["error"], out["logs"][0]["message"]) == (0, None, "done")
+    status, out = cli(tmp_path, WAITING, "--timeout-ms", "1000")
+    assert (status, out["error"]["name"]) == (1, "TimeoutError")
+
+
+def test_a_batch_runs_with_the_limit_of_its_call():
+    pool = IsolatePool(max_isolates=2)
+    try:
+        waits = [Invocation(normalize_request({"body": {}})) for _ in range(2)]
+        fine = pool.run_batch("slow", WAITING, waits, limits=Limits(timeout_ms=3000))
+        started = time.monotonic()
+        stopped = pool.run_batch(
+            "loop",
+            "async function onRequest() { while (true) {} }",
+            waits[:1],
+            limits=Limits(timeout_ms=2500),
+        )
+        took = time.monotonic() - started
+        default = pool.run_batch("slow", WAITING, waits[:1])
+    finally:
+        pool.close()
+    assert [r.error for r in fine] == [None, None]
+    assert stopped[0].error["message"] == "the function ran longer than its 2500 ms limit"
+    assert 2.4 < took < 6
+    assert default[0].error["name"] == "TimeoutError"
