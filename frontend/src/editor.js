@@ -260,10 +260,22 @@ function fillConfigure(fn) {
   $("#fn-time-limit").value = fn.time_limit_is_default ? "" : String(fn.time_limit_ms / 1000);
   const policy = fn.retry_policy;
   $("#fn-retry-on").value = policy.retry_on;
-  $("#fn-attempts").value = String(policy.attempts);
-  $("#fn-first-delay").value = String(policy.first_delay_s);
-  $("#fn-max-delay").value = String(policy.max_delay_s);
+  showNumber("#fn-attempts", policy.attempts);
+  showNumber("#fn-first-delay", policy.first_delay_s);
+  showNumber("#fn-max-delay", policy.max_delay_s);
   $("#fn-retry-summary").textContent = `Saved: ${policy.summary}`;
+}
+
+// A saved value the field would refuse (a deployment's default wait below the 1 s a
+// function may choose) is its placeholder, not its value: the form still submits, and
+// the value stays as it is until someone types another.
+function showNumber(selector, value) {
+  const input = $(selector);
+  input.value = String(value);
+  input.placeholder = "";
+  if (input.checkValidity()) return;
+  input.value = "";
+  input.placeholder = `${value} (the default)`;
 }
 
 // A number field as the API takes it: empty is null (the default), else a number (a

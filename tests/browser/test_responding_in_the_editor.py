@@ -42,12 +42,16 @@ def test_configure_turns_on_get_and_the_answer_to_the_sender(login, owner_api):
     page.goto(f"/workspaces/acme/functions/{function['id']}/")
     page.get_by_role("button", name="Configure").click()
     expect(page.locator("#fn-responds")).not_to_be_checked()
+    # These tests' default first wait (0.2 s) is below the 1 s a function may choose: the
+    # field shows it as its placeholder, so that the form saves and leaves it as it is.
+    expect(page.locator("#fn-first-delay")).to_have_attribute("placeholder", "0.2 (the default)")
     page.locator('#fn-methods input[value="GET"]').check()
     page.locator("#fn-responds").check()
     page.get_by_role("button", name="Save configuration").click()
     expect(page.locator("#configure-dialog")).to_be_hidden()
     saved = owner_api.get(f"functions/{function['id']}/").json()
     assert (saved["methods"], saved["responds"]) == (["POST", "GET"], True)
+    assert saved["retry_policy"]["first_delay_s"] == 0.2
 
     # The code returns nothing: the sender would get the usual answer.
     page.get_by_role("button", name="▶ Run").click()
