@@ -190,7 +190,7 @@ class _EmptyTestRun:
     def send(cls, *args, **kwargs):
         return cls()
 
-    def get(self, timeout):
+    def get(self, timeout, interval=0.5):
         return {"events": [], "objects": [], "logs": [], "error": None, "fetches": []}
 
     def forget(self):
