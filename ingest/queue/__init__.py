@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.cache import cache
 
+from catalog.task_results import result_within
 from ingest.queue.dispatcher import Dispatcher
 
 EXECUTE = "ingest.execute_batch"
@@ -28,9 +29,6 @@ DELIVER = "ingest.deliver"
 RESPOND = "ingest.respond"
 # The queue of what someone waits for: the editor's Run, a sender waiting for its answer.
 INTERACTIVE = "interactive"
-# How often a wait for a task's result looks again, where the result backend is polled
-# (the embedded mode's in-memory one; Redis tells the waiter at once).
-RESULT_POLL_S = 0.005
 # Set while a turn is queued that no worker has started (in the cache every process
 # shares), per workspace whose work queued it, until when it holds back that
 # workspace's next turns. Briefly: a worker whose threads are all busy may hold a
@@ -63,7 +61,7 @@ class Broker:
         except Exception as exc:  # the broker is unreachable
             raise NoAnswer(f"{task} was not queued ({type(exc).__name__})") from exc
         try:
-            return pending.get(timeout=max(0.0, wait_s), interval=RESULT_POLL_S)
+            return result_within(pending, wait_s)
         except Exception as exc:  # no result in time, or the task failed
             raise NoAnswer(f"{task} gave no answer ({type(exc).__name__})") from exc
         finally:
