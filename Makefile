@@ -9,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Webhook URLs shown in the product point at the address it is served on.
 export PUBLIC_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test test-fast lint lint-python lint-js celery-adapter-report format check-chromium frontend migrate seed worker beat bench-runner bench-e2e clean
+.PHONY: run test test-fast lint lint-python lint-js celery-adapter-report format check-chromium frontend migrate seed worker beat bench-runner bench-e2e bench-responding clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +86,11 @@ bench-runner: $(VENV)/.installed
 # Needs PostgreSQL and Redis on localhost; writes docs/performance.md.
 bench-e2e: $(VENV)/.installed
 	$(BIN)/python bench/e2e_bench.py --rate $(or $(RATE),300) --seconds $(or $(SECONDS),60) --scaling 1,2,4 --write
+
+# A function that responds to the sender: the sender's wait p50/p99 at 50/s (writes
+# docs/performance.md, section "Answering the sender").
+bench-responding: $(VENV)/.installed
+	$(BIN)/python bench/e2e_bench.py --responding --rate $(or $(RATE),50) --seconds $(or $(SECONDS),60) --write
 
 beat: $(VENV)/.installed
 	$(BIN)/celery -A functions_ide beat --loglevel=INFO

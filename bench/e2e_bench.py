@@ -4,6 +4,11 @@ processes), and the same load against a bare Daphne endpoint as the ceiling.
 
     python bench/e2e_bench.py [--rate 300] [--seconds 60] [--workers 2] [--scaling 1,2,4]
     python bench/e2e_bench.py --peer [--rounds 3] [--peer-workers 1]
+    python bench/e2e_bench.py --responding [--rate 50] [--seconds 60] [--workers 2]
+
+--responding measures a function that responds to the sender instead: each webhook is
+run at once on the interactive queue and its sender waits for the function's answer
+(a 202 with a small JSON body), so the latency is the sender's whole wait, p50 and p99.
 
 Prints a table per run and, with --write, records it in docs/performance.md. With --peer,
 the reference pipeline in Node of ../shared/peer-ingest/ (bench/peer.py) runs under the
@@ -34,6 +39,17 @@ async function onRequest(request) {
                   properties: { amount: charge.amount / 100, currency: charge.currency } });
 }
 """
+# The same mapping, answering the sender (the function responds to it: Configure).
+RESPONDING_FUNCTION = """
+async function onRequest(request) {
+  const event = request.json();
+  const charge = event.data.object;
+  Segment.track({ event: 'Charge Succeeded', userId: charge.customer, messageId: event.id,
+                  properties: { amount: charge.amount / 100, currency: charge.currency } });
+  return Response.json({ received: event.id }, { status: 202 });
+}
+"""
+RESPONDED = 202
 # Padding that makes the body the size of a real Stripe event.
 CHARGE = {f"field_{i}": f"value {i} " * 4 for i in range(60)}
 
@@ -157,12 +173,19 @@ def children(pid: int) -> list[int]:
 
 
 WARMUP_S = 5
+# Where the benchmark's stack keeps its data (--database, --redis-db): dropped first.
+DATABASE = "functions_ide_bench"
+REDIS_DB = 12
+
+
+def _stack(tmp: str) -> Stack:
+    return Stack(Path(tmp), DATABASE, redis_db=REDIS_DB, LOG_LEVEL="ERROR",
+                 WEBHOOK_RATE_LIMIT_PER_SECOND="100000")  # fmt: skip
 
 
 def run_product(rate: int, seconds: float, workers: int, threads: int = 4) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack(Path(tmp), "functions_ide_bench", redis_db=12, LOG_LEVEL="ERROR",
-                      WEBHOOK_RATE_LIMIT_PER_SECOND="100000")  # fmt: skip
+        stack = _stack(tmp)
         stack.create()
         try:
             api = stack.api(stack.owner_token())
@@ -195,6 +218,48 @@ def run_product(rate: int, seconds: float, workers: int, threads: int = 4) -> di
         finally:
             stack.stop()
             stack.drop()
+
+
+def run_responding(rate: int, seconds: float, workers: int, threads: int = 4) -> dict:
+    """Webhooks of a function that responds to the sender: the latency is the sender's
+    whole wait (stored, run on the interactive queue, answered)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = _stack(tmp)
+        stack.create()
+        try:
+            api = stack.api(stack.owner_token())
+            server = stack.start_server()
+            source = responding_source(api)
+            worker_processes = [
+                stack.start_worker(f"w{i}", concurrency=threads) for i in range(workers)
+            ]
+            time.sleep(3)  # workers connect to the broker
+            processes = {"daphne": server} | {
+                f"worker {i + 1}": w for i, w in enumerate(worker_processes)
+            }
+            path = "/hooks/" + source["webhook_url"].rsplit("/", 1)[1]
+            asyncio.run(load(stack.port, path, rate, WARMUP_S, first=10**7))
+            cpu_before = {name: cpu_seconds(p.pid) for name, p in processes.items()}
+            result = asyncio.run(load(stack.port, path, rate, seconds))
+            cpu = {name: cpu_seconds(p.pid) - cpu_before[name] for name, p in processes.items()}
+            return {**result, "responded": result["statuses"].get(RESPONDED, 0), "cpu": cpu,
+                    "threads": threads}  # fmt: skip
+        finally:
+            stack.stop()
+            stack.drop()
+
+
+def responding_source(api) -> dict:
+    function = api.post(
+        "functions/", json={"name": "Answers", "code": RESPONDING_FUNCTION, "responds": True}
+    )
+    assert function.status_code == 201, function.text
+    function_id = function.json()["id"]
+    deployed = api.post(f"functions/{function_id}/deploy/", json={"message": "v1"})
+    assert deployed.status_code == 201, deployed.text
+    source = api.post("sources/", json={"function": function_id, "name": "Answers in"})
+    assert source.status_code == 201, source.text
+    return source.json()
 
 
 def _query(stack: Stack, sql: str) -> list[tuple]:
@@ -311,21 +376,62 @@ def report(rate: int, seconds: float, workers: int, product: dict, bare: dict | 
     return "\n".join(lines) + "\n"
 
 
+def responding_report(rate: int, seconds: float, workers: int, run: dict) -> str:
+    others = {status: n for status, n in run["statuses"].items() if status != RESPONDED}
+    latencies = run["latencies"]
+    lines = [
+        f"### A function that responds to the sender: {workers} worker process(es) of "
+        f"{run['threads']} threads, {rate} webhooks/s offered for {seconds:g} s",
+        "",
+        "| measure | result |",
+        "|---|---|",
+        f"| webhooks sent / answered by the function ({RESPONDED}) | {run['sent']} / "
+        f"{run['responded']} |",
+        f"| other answers | {others or 'none'} |",
+        f"| answered per second | {run['responded'] / run['elapsed']:.0f} |",
+        f"| sender's wait p50 / p99 | {ms(percentile(latencies, .5))} / "
+        f"{ms(percentile(latencies, .99))} |",
+        f"| sender's wait max | {ms(max(latencies)) if latencies else 'n/a'} |",
+    ]  # fmt: skip
+    for name, cpu in run["cpu"].items():
+        lines.append(
+            f"| CPU {name} | {cpu / run['elapsed'] * 100:.0f} % of a core, "
+            f"{cpu * 1000 / max(1, run['sent']):.2f} ms per webhook |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
+    global WARMUP_S, DATABASE, REDIS_DB
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=int, default=300)
+    parser.add_argument("--rate", type=int, default=None, help="300 (50 with --responding)")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="of each worker process")
     parser.add_argument("--scaling", default="", help="e.g. 1,2,4: also run with these counts")
+    parser.add_argument("--responding", action="store_true", help="a function that responds")
+    parser.add_argument("--warmup", type=float, default=WARMUP_S, help="seconds before measuring")
+    parser.add_argument("--database", default=DATABASE, help="PostgreSQL database (dropped!)")
+    parser.add_argument("--redis-db", type=int, default=REDIS_DB, help="Redis database (flushed!)")
     parser.add_argument("--write", action="store_true", help="record in docs/performance.md")
     parser.add_argument("--peer", action="store_true", help="also run the Node reference")
     parser.add_argument("--peer-workers", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=1, help="with --peer: alternations")
     args = parser.parse_args()
+    WARMUP_S, DATABASE, REDIS_DB = args.warmup, args.database, args.redis_db
     if args.peer:
+        args.rate = args.rate or 300
         compare_with_peer(args)
         return
+    if args.responding:
+        rate = args.rate or 50
+        run = run_responding(rate, args.seconds, args.workers, args.threads)
+        section = responding_report(rate, args.seconds, args.workers, run)
+        print(section, flush=True)
+        if args.write:
+            record_responding(section)
+        return
+    args.rate = args.rate or 300
     sections = []
     product = run_product(args.rate, args.seconds, args.workers, args.threads)
     bare = run_bare(args.rate, args.seconds)
@@ -395,6 +501,25 @@ def record(sections: list[str]) -> None:
     intro = f"`make bench-e2e` ({machine}); each run measured after a {WARMUP_S} s warm-up."
     section = f"{marker}\n\n{intro}\n\n" + "\n".join(sections)
     path.write_text(head.rstrip() + "\n\n" + section.rstrip() + "\n" + tail)
+
+
+def record_responding(section: str) -> None:
+    """Replace the tables of the "## Answering the sender" section."""
+    path = ROOT / "docs" / "performance.md"
+    marker = "## Answering the sender"
+    text = path.read_text()
+    head, rest = text.split(marker) if marker in text else (text.rstrip() + "\n\n", "")
+    tail = rest[rest.index("\n## ") :] if "\n## " in rest else "\n"
+    machine = (
+        f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}"
+    )
+    intro = (
+        f"`make bench-responding` ({machine}); measured after a {WARMUP_S:g} s warm-up. The "
+        "sender's wait is from its request to the function's answer: stored, run at once on "
+        "the interactive queue, recorded, answered."
+    )
+    body = f"{marker}\n\n{intro}\n\n{section}"
+    path.write_text(head.rstrip() + "\n\n" + body.rstrip() + "\n" + tail)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,15 @@ class Interface(models.TextChoices):
     LEGACY = "legacy", "legacy (exports.processEvents)"
 
 
+# The methods a source's webhook URL may accept. POST always; a function may declare the
+# others (GET for senders that verify a URL with a GET, PUT and PATCH for those that send so).
+WEBHOOK_METHODS = ("POST", "PUT", "PATCH", "GET")
+
+
+def default_methods() -> list[str]:
+    return ["POST"]
+
+
 class RunPolicyFields(models.Model):
     """How executions run and are retried (catalog.run_policy): a Function's draft,
     copied into each FunctionVersion it deploys. Null is the deployment's default."""
@@ -113,6 +122,9 @@ class Function(RunPolicyFields):
     )
     draft_code = models.TextField(blank=True, default="")
     draft_settings = models.JSONField(default=list, blank=True)
+    # How its sources' webhook URLs answer (versioned with the code: a version keeps its own).
+    methods = models.JSONField(default=default_methods, blank=True)
+    responds = models.BooleanField(default=False)
     deployed_version = models.ForeignKey(
         "FunctionVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -155,6 +167,10 @@ class FunctionVersion(RunPolicyFields):
     code = models.TextField()
     settings = models.JSONField(default=list)
     interface = models.CharField(max_length=20, choices=Interface.choices)
+    # The methods its sources accept (WEBHOOK_METHODS, POST always) and whether a webhook
+    # is run at once so that the sender gets what the function returns (docs/ingest.md).
+    methods = models.JSONField(default=default_methods, blank=True)
+    responds = models.BooleanField(default=False)
     message = models.CharField(max_length=500, blank=True, default="")
     # The saved tests the deploy gate ran on it: [{"name", "passed"}], in name order.
     test_results = models.JSONField(default=list, blank=True)

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from catalog import policy
 from catalog.models import (
+    WEBHOOK_METHODS,
     AccessToken,
     AuditEntry,
     Function,
@@ -119,6 +120,24 @@ class FunctionSummaryOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+def methods_field(**kwargs) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=WEBHOOK_METHODS),
+        help_text="The methods its sources' webhook URLs accept: POST always, and PUT, "
+        "PATCH, GET when named.",
+        **kwargs,
+    )
+
+
+def responds_field(**kwargs) -> serializers.BooleanField:
+    return serializers.BooleanField(
+        help_text="Its webhooks run at once and the sender gets what the function returns "
+        "(docs/ingest.md, Answering the sender); otherwise the sender is answered before "
+        "the function runs.",
+        **kwargs,
+    )
+
+
 class RunPolicyOutput(serializers.Serializer):
     """The time limit and retry policy of a function's draft or of a version (a base
     of their outputs, which list these fields)."""
@@ -143,6 +162,8 @@ class FunctionOutput(RunPolicyOutput, serializers.ModelSerializer):
         source="deployed_version.number", allow_null=True, read_only=True
     )
     code = serializers.CharField(source="draft_code")
+    methods = methods_field(read_only=True)
+    responds = responds_field(read_only=True)
     settings = SettingDefinitionOutput(source="draft_settings", many=True)
     test_settings = MaskedValuesField("draft_settings", "test_values", "test_secrets")
     created_by = UserField()
@@ -151,29 +172,33 @@ class FunctionOutput(RunPolicyOutput, serializers.ModelSerializer):
     class Meta:
         model = Function
         fields = [
-            "id", "name", "slug", "description", "interface", "deployed_version", "code",
-            "settings", "test_settings", *RUN_POLICY_OUTPUT, "created_by", "created_at",
-            "updated_by", "updated_at",
+            "id", "name", "slug", "description", "interface", "methods", "responds",
+            "deployed_version", "code", "settings", "test_settings", *RUN_POLICY_OUTPUT,
+            "created_by", "created_at", "updated_by", "updated_at",
         ]  # fmt: skip
 
 
 class VersionSummaryOutput(serializers.ModelSerializer):
     author = UserField()
+    methods = methods_field(read_only=True)
+    responds = responds_field(read_only=True)
 
     class Meta:
         model = FunctionVersion
-        fields = ["number", "message", "interface", "author", "created_at"]
+        fields = ["number", "message", "interface", "methods", "responds", "author", "created_at"]
 
 
 class VersionOutput(RunPolicyOutput, serializers.ModelSerializer):
     author = UserField()
     settings = SettingDefinitionOutput(many=True)
+    methods = methods_field(read_only=True)
+    responds = responds_field(read_only=True)
 
     class Meta:
         model = FunctionVersion
         fields = [
-            "number", "message", "interface", "author", "created_at", "code", "settings",
-            "test_results", *RUN_POLICY_OUTPUT,
+            "number", "message", "interface", "methods", "responds", "author", "created_at",
+            "code", "settings", "test_results", *RUN_POLICY_OUTPUT,
         ]  # fmt: skip
 
 
@@ -288,11 +313,19 @@ class TemplateSummaryOutput(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
     settings = SettingDefinitionOutput(many=True)
+    methods = methods_field()
+    responds = responds_field()
 
 
 class TemplateOutput(TemplateSummaryOutput):
     code = serializers.CharField()
     samples = serializers.ListField(child=serializers.JSONField())
+
+
+class SenderResponseOutput(serializers.Serializer):
+    status = serializers.IntegerField(min_value=200, max_value=599)
+    headers = serializers.DictField(child=serializers.CharField())
+    body = serializers.CharField(allow_blank=True)
 
 
 class RunResultOutput(serializers.Serializer):
@@ -302,6 +335,11 @@ class RunResultOutput(serializers.Serializer):
     error = serializers.DictField(allow_null=True)
     fetches = serializers.ListField(child=serializers.DictField())
     duration_ms = serializers.FloatField()
+    response = SenderResponseOutput(
+        allow_null=True,
+        help_text="What the function returned for the webhook's sender; null when it "
+        "returned nothing (the sender gets the usual answer) or failed.",
+    )
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)

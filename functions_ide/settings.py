@@ -270,6 +270,10 @@ RUNNER_ALLOW_PRIVATE_NETWORK = envbool("RUNNER_ALLOW_PRIVATE_NETWORK", False)
 WEBHOOK_BODY_TIMEOUT_S = envfloat("WEBHOOK_BODY_TIMEOUT_S", 10.0, min=0.1, max=600.0)
 WEBHOOK_MAX_PENDING_BODIES = envint("WEBHOOK_MAX_PENDING_BODIES", 256, min=1, max=100_000)
 WEBHOOK_RATE_LIMIT_PER_SECOND = envint("WEBHOOK_RATE_LIMIT_PER_SECOND", 1000, min=0, max=10_000_000)
+# Threads per server process on which senders of functions that respond to them wait for
+# the answer (each at most the time limit plus 1 s): a slow function holds these, never
+# the threads that store webhooks (ingest/receive/asgi.py).
+WEBHOOK_RESPONSE_THREADS = envint("WEBHOOK_RESPONSE_THREADS", 32, min=1, max=1024)
 # The waits between a failed execution's attempts for functions that chose none
 # (catalog/run_policy.py): the first, doubling up to the cap, each 80–100 % of its step;
 # five attempts then span about 45–55 minutes.

@@ -75,6 +75,17 @@ WEBHOOKS_REFUSED = Counter(
 )
 for _reason in REFUSAL_REASONS:
     WEBHOOKS_REFUSED.labels(reason=_reason)  # every reason is a series from the start
+# What the sender of a webhook of a function that responds to it was answered: the
+# function's response, the usual answer (it returned none), a failure (500) or 503.
+RESPONSE_ANSWERS = ("function", "usual", "failed", "unavailable")
+WEBHOOK_RESPONSES = Counter(
+    f"{PREFIX}_webhook_responses",
+    "Webhooks of functions that respond to the sender, by what the sender was answered.",
+    ["answer"],
+    registry=LOCAL,
+)
+for _answer in RESPONSE_ANSWERS:
+    WEBHOOK_RESPONSES.labels(answer=_answer)
 # Set by workers in the multiprocess mode (set_warm_isolates); otherwise the
 # WarmIsolatesCollector reads the pool of this process directly.
 _WORKER_REGISTRY = CollectorRegistry(auto_describe=True)
@@ -93,6 +104,11 @@ def webhook_accepted() -> None:
 def webhook_refused(reason: str) -> None:
     """Count a refused webhook; `reason` is one of REFUSAL_REASONS."""
     WEBHOOKS_REFUSED.labels(reason=reason if reason in REFUSAL_REASONS else "other").inc()
+
+
+def webhook_answered(answer: str) -> None:
+    """Count what the sender of a responding function's webhook got (RESPONSE_ANSWERS)."""
+    WEBHOOK_RESPONSES.labels(answer=answer if answer in RESPONSE_ANSWERS else "failed").inc()
 
 
 def reason_for_status(status: int) -> str:

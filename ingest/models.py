@@ -99,6 +99,9 @@ class Execution(models.Model):
     fetches = models.JSONField(default=list)
     event_count = models.PositiveIntegerField(default=0)
     object_count = models.PositiveIntegerField(default=0)
+    # What a function that responds to the sender returned for it ({"status", "headers",
+    # "body"}); null when it returned nothing, failed, or does not respond.
+    response = models.JSONField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["source", "-started_at"], name="execution_source_idx")]

@@ -10,6 +10,7 @@ from ingest.execute import (
     claim_timeout,
     count_worker_threads_with,
     ingest_event_execute,
+    ingest_event_respond,
     ingest_events_execute,
     ingest_events_execute_next,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "delivery_dead_letters_replay",
     "destination_deliver",
     "ingest_event_execute",
+    "ingest_event_respond",
     "ingest_events_execute",
     "ingest_events_execute_next",
     "ingest_events_sweep",

@@ -26,6 +26,12 @@ def execute_batch(ingest_event_ids: list[int]) -> None:
     services.ingest_events_execute(ingest_event_ids=ingest_event_ids)
 
 
+@shared_task(name="ingest.respond", **DATABASE_RETRY)
+def respond(ingest_event_id: int) -> dict:
+    """On the interactive queue; the web process waits for what it returns."""
+    return services.ingest_event_respond(ingest_event_id=ingest_event_id)
+
+
 @shared_task(name="ingest.execute_turn", ignore_result=True, **DATABASE_RETRY)
 def execute_turn(queued_for: int | None = None) -> None:
     services.ingest_events_execute_next(queued_for=queued_for)

@@ -3,9 +3,10 @@
 import logging
 
 from django.db import DatabaseError
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from catalog.models import WEBHOOK_METHODS
 from ingest import catcher, metrics, receive, services
 
 logger = logging.getLogger(__name__)
@@ -29,27 +30,30 @@ def incoming_webhook(request: HttpRequest) -> services.IncomingWebhook:
 
 
 @csrf_exempt
-def receive_webhook(request: HttpRequest, token: str) -> JsonResponse:
-    if request.method != "POST":
-        metrics.webhook_refused("method_not_allowed")
-        return _error(405, "Webhooks are delivered with POST.", Allow="POST")
+def receive_webhook(request: HttpRequest, token: str) -> HttpResponse:
+    """Any method: which ones a source accepts is its function's (the service says)."""
     try:
         services.check_payload_size(int(request.META.get("CONTENT_LENGTH") or 0))
     except services.WebhookRefused as refused:
         metrics.webhook_refused("too_large")
         return _error(refused.status, str(refused))
-    status, body, headers = receive.answer_webhook(token, incoming_webhook(request))
-    response = JsonResponse(body, status=status)
-    for name, value in headers.items():
-        response[name] = value
-    return response
+    answer = receive.answer_webhook(token, incoming_webhook(request))
+    headers = {name: value for name, value in answer.headers.items() if name != "Content-Type"}
+    return HttpResponse(
+        answer.body,
+        status=answer.status,
+        content_type=answer.headers.get("Content-Type"),
+        headers=headers,
+    )
 
 
 @csrf_exempt
 def receive_capture(request: HttpRequest, token: str) -> JsonResponse:
-    """A function's test URL: the request is captured for the editor, never executed."""
-    if request.method != "POST":
-        return _error(405, "Test webhooks are delivered with POST.", Allow="POST")
+    """A function's test URL: the request is captured for the editor, never executed.
+    It takes every method a function may accept, whatever the function declares."""
+    if request.method not in WEBHOOK_METHODS:
+        allowed = ", ".join(WEBHOOK_METHODS)
+        return _error(405, f"Test webhooks are delivered with {allowed}.", Allow=allowed)
     try:
         services.check_payload_size(int(request.META.get("CONTENT_LENGTH") or 0))
         capture = catcher.capture_store(token=token, webhook=incoming_webhook(request))

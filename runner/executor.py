@@ -51,6 +51,7 @@ from runner.limits import Limits
 from runner.memory import ProcessMemory
 from runner.redact import Redactor, redactor, shown_error
 from runner.request import body_text, query_parameters
+from runner.response import ResponseLimitError, checked_response
 from runner.result import Invocation, Result, fill_message_ids, limit_error, user_error
 
 SLICE_MS = 20
@@ -370,6 +371,7 @@ def _valid_report(done: Any, count: int) -> bool:
         and isinstance(done["logs"], list)
         and isinstance(done.get("cache", []), list)
         and (error is None or isinstance(error.get("message"), str))
+        and (done.get("response") is None or isinstance(done["response"], dict))
     )
 
 
@@ -494,12 +496,14 @@ def _result(batch: _Batch, index: int, done: dict[str, Any]) -> Result:
     session = batch.sessions.pop(index, None)
     if session is not None:
         session.close()
+    done, response = _response(done)
     result = Result(
         events=done.get("events", []),
         objects=done.get("objects", []),
         logs=done.get("logs", []),
         fetches=session.fetch_records(found.url if found else recorded_url) if session else [],
         duration_ms=float(done.get("durationMs", 0)),
+        response=response,
     )
     if done.get("error"):
         error = done["error"]
@@ -514,6 +518,19 @@ def _result(batch: _Batch, index: int, done: dict[str, Any]) -> Result:
     if found is not None:
         found.result(result)
     return result
+
+
+def _response(done: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The report and the response for the sender it holds, within its limits: past one
+    (runner.response), the execution fails with OutputLimitError instead."""
+    if done.get("error") or done.get("response") is None:
+        return done, None
+    try:
+        return done, checked_response(done["response"])
+    except ResponseLimitError as exc:
+        return {**done, "error": limit_error("OutputLimitError", str(exc))}, None
+    except ValueError:  # not what the runtime writes: a function damaged it
+        return {**done, "error": limit_error("RunnerError", DAMAGED)}, None
 
 
 def _redactor(batch: _Batch, invocation: Invocation) -> Redactor | None:

@@ -16,6 +16,8 @@ MB = 1024 * KB
 # What one execution costs beyond its own time limit, in a batch: its share of the V8
 # calls, the fetch bridge and the report.
 EXECUTION_OVERHEAD_S = 0.1
+# The most a function may answer its webhook's sender with (runner/response.py).
+RESPONSE_BODY_BYTES = 64 * KB
 
 
 class LimitError(ValueError):
@@ -89,6 +91,7 @@ class Limits:
             "objects": self.objects,
             "consoleLines": self.console_lines,
             "consoleBytes": self.console_bytes,
+            "responseBytes": RESPONSE_BODY_BYTES,
         }
 
 

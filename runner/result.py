@@ -116,6 +116,9 @@ class Result:
     error: dict[str, Any] | None = None
     fetches: list[dict[str, Any]] = field(default_factory=list)
     duration_ms: float = 0.0
+    # What the function returned for the webhook's sender: {"status", "headers", "body"}
+    # (runner.response), or None when it returned nothing (or failed).
+    response: dict[str, Any] | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:
@@ -132,6 +135,7 @@ class Result:
             "error": self.error,
             "fetches": self.fetches,
             "duration_ms": round(self.duration_ms, 3),
+            "response": self.response,
         }
 
 

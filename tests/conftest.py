@@ -3,6 +3,7 @@
 import socket
 import sys
 import uuid
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -185,6 +186,8 @@ def pytest_collection_modifyitems(config, items):
 class _EmptyTestRun:
     """A worker's answer to a test run, without a worker (the run itself is tested in
     tests/catalog/test_test_run.py)."""
+
+    backend = SimpleNamespace(is_async=True)  # waited for as Redis's results are
 
     @classmethod
     def send(cls, *args, **kwargs):

@@ -78,6 +78,8 @@ class FunctionVersionFactory(factory.django.DjangoModelFactory):
     code = factory.LazyAttribute(lambda o: o.function.draft_code)
     settings = factory.LazyAttribute(lambda o: o.function.draft_settings)
     interface = factory.LazyAttribute(lambda o: o.function.interface)
+    methods = factory.LazyAttribute(lambda o: o.function.methods)
+    responds = factory.LazyAttribute(lambda o: o.function.responds)
     # As a deploy copies them: the draft's time limit and retry policy.
     time_limit_ms = factory.LazyAttribute(lambda o: o.function.time_limit_ms)
     retry_on = factory.LazyAttribute(lambda o: o.function.retry_on)

@@ -20,6 +20,8 @@ from catalog.serializers import (
     TemplateSummaryOutput,
     VersionOutput,
     VersionSummaryOutput,
+    methods_field,
+    responds_field,
 )
 
 ERROR = OpenApiResponse(description="A JSON object with `detail` (and `errors` per field).")
@@ -63,6 +65,8 @@ class DraftInput(serializers.Serializer):
     interface = serializers.ChoiceField(choices=Interface.choices, required=False)
     code = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     settings = _definitions_field(required=False)
+    methods = methods_field(required=False)
+    responds = responds_field(required=False)
     time_limit_ms = serializers.IntegerField(
         required=False,
         allow_null=True,

@@ -1,8 +1,10 @@
 """The function templates library: starting points for new Source Functions.
 
 Each template is a folder next to this file holding `function.js` (the code) and
-`template.json` (name, description, setting definitions and sample requests with the
-events they must produce). The folder name is the template's slug. Pure Python, so the
+`template.json` (name, description, setting definitions, the methods its sources accept
+and whether it answers the sender (`methods`, `responds`: optional, POST only and no
+by default), and sample requests with the events, and the response for the sender,
+they must produce). The folder name is the template's slug. Pure Python, so the
 catalog services, the API and the tests read templates the same way.
 """
 
@@ -26,8 +28,14 @@ class Template:
     code: str
     # Setting definitions: {"name", "label", "description", "type", "required", "encrypted"}.
     settings: tuple[dict[str, Any], ...]
-    # Samples: {"name", "request", "settings", "expect": {"events", "objects", "error"}}.
+    # Samples: {"name", "request", "settings", "expect": {"events", "objects", "error"}},
+    # and "response" in "expect" for what the sender gets ({"status", "headers", "body"},
+    # fields given must match; null: the usual answer).
     samples: tuple[dict[str, Any], ...]
+    # The methods its sources accept (POST always) and whether the sender gets what the
+    # function returns (catalog.models.Function.methods, .responds).
+    methods: tuple[str, ...] = ("POST",)
+    responds: bool = False
 
 
 def all_templates() -> list[Template]:
@@ -60,4 +68,6 @@ def _load(folder: Path) -> Template:
         code=(folder / "function.js").read_text(encoding="utf-8"),
         settings=tuple(meta["settings"]),
         samples=tuple(meta["samples"]),
+        methods=tuple(meta.get("methods", ["POST"])),
+        responds=bool(meta.get("responds", False)),
     )

@@ -10,7 +10,7 @@ from django.utils.text import slugify
 
 from catalog import policy
 from catalog.errors import DraftChanged, FunctionHasSources, SavedTestsFailed
-from catalog.models import Function, FunctionVersion, Interface, Source, Workspace
+from catalog.models import WEBHOOK_METHODS, Function, FunctionVersion, Interface, Source, Workspace
 from catalog.policy import Action
 from catalog.run_policy import clean_retry_policy, clean_time_limit
 from catalog.services.audit import audit_record
@@ -32,7 +32,8 @@ async function onRequest(request, settings) {
 """
 
 _DRAFT_FIELDS = (
-    "name", "description", "interface", "code", "settings", "time_limit_ms", "retry_policy",
+    "name", "description", "interface", "code", "settings", "methods", "responds",
+    "time_limit_ms", "retry_policy",
 )  # fmt: skip
 
 
@@ -58,6 +59,27 @@ def _check_interface(interface: str) -> None:
         raise ValidationError({"interface": f"Must be one of {', '.join(Interface.values)}."})
 
 
+def clean_methods(methods) -> list[str]:
+    """The methods a function's sources accept, in WEBHOOK_METHODS order: POST always,
+    and those of the others it names."""
+    if not isinstance(methods, list | tuple) or not all(isinstance(m, str) for m in methods):
+        raise ValidationError({"methods": 'Methods must be a list such as ["POST", "GET"].'})
+    named = {method.upper() for method in methods}
+    unknown = sorted(named - set(WEBHOOK_METHODS))
+    if unknown:
+        accepted = ", ".join(WEBHOOK_METHODS)
+        raise ValidationError(
+            {"methods": f"A webhook URL accepts {accepted}, not {', '.join(unknown)}."}
+        )
+    return [method for method in WEBHOOK_METHODS if method in named or method == "POST"]
+
+
+def _check_responds(responds) -> bool:
+    if not isinstance(responds, bool):
+        raise ValidationError({"responds": "Must be true or false."})
+    return responds
+
+
 def _check_name(name) -> str:
     if not isinstance(name, str) or not name.strip():
         raise ValidationError({"name": "A function needs a name."})
@@ -75,17 +97,22 @@ def function_create(
     interface: str = Interface.ON_REQUEST,
     code: str | None = None,
     settings: list | None = None,
+    methods: list | None = None,
+    responds: bool | None = None,
     template: str | None = None,
     time_limit_ms: int | None = None,
     retry_policy: dict | None = None,
 ) -> Function:
-    """A new function, from scratch or from a template of catalog.function_templates.
-    `time_limit_ms` and `retry_policy` as for function_save (None: the defaults)."""
+    """A new function, from scratch or from a template of catalog.function_templates
+    (whose methods and answer to the sender it takes unless given). `time_limit_ms` and
+    `retry_policy` as for function_save (None: the defaults)."""
     _ensure_editor(actor, workspace)
     if template:
         starting_point = _template(template)
         code = starting_point.code if code is None else code
         settings = list(starting_point.settings) if settings is None else settings
+        methods = list(starting_point.methods) if methods is None else methods
+        responds = starting_point.responds if responds is None else responds
         description = description or starting_point.description
         name = name or starting_point.name
     name = _check_name(name)
@@ -101,6 +128,8 @@ def function_create(
         interface=interface,
         draft_code=STARTER_CODE if code is None else code,
         draft_settings=clean_definitions(settings or []),
+        methods=clean_methods(methods or ["POST"]),
+        responds=_check_responds(False if responds is None else responds),
         created_by=actor,
         updated_by=actor,
     )
@@ -132,9 +161,11 @@ def function_save(*, function: Function, actor, **changes) -> Function:
     """Save the draft (Save). Never touches deployed versions or sources.
 
     changes: any of name, description, interface, code, settings (definitions),
-    time_limit_ms (ms, or None for the deployment's default) and retry_policy (any of
-    retry_on, attempts, first_delay_s, max_delay_s, over the draft's; catalog.run_policy).
-    The time limit and retry policy reach sources with the next version, as the code does.
+    methods (those its sources accept), responds (whether the sender gets what the
+    function returns), time_limit_ms (ms, or None for the deployment's default) and
+    retry_policy (any of retry_on, attempts, first_delay_s, max_delay_s, over the draft's;
+    catalog.run_policy). All but the name and description reach sources with the next
+    version, as the code does.
     """
     _ensure_editor(actor, function.workspace)
     unknown = set(changes) - set(_DRAFT_FIELDS)
@@ -175,6 +206,12 @@ def _apply_draft(function: Function, changes: dict) -> list[str]:
     if "settings" in changes:
         function.draft_settings = clean_definitions(changes["settings"])
         fields.append("draft_settings")
+    if "methods" in changes:
+        function.methods = clean_methods(changes["methods"])
+        fields.append("methods")
+    if "responds" in changes:
+        function.responds = _check_responds(changes["responds"])
+        fields.append("responds")
     return fields + _apply_run_policy(function, changes)
 
 
@@ -246,6 +283,8 @@ def _deploy_version(
         code=code,
         settings=function.draft_settings,
         interface=function.interface,
+        methods=function.methods,
+        responds=function.responds,
         message=(message or "")[:500],
         test_results=[{"name": o.test.name, "passed": o.passed} for o in outcomes],
         author=actor,
@@ -262,6 +301,8 @@ def _deploy_version(
     details = {
         "version": version.number,
         "message": version.message,
+        "methods": version.methods,
+        "responds": version.responds,
         "moved_sources": [s.slug for s in deployment.moved],
         "held_sources": [s.slug for s in deployment.held],
     }
@@ -297,14 +338,16 @@ def _move_source(source: Source, version: FunctionVersion) -> bool:
 
 @transaction.atomic
 def function_restore(*, function: Function, actor, version: FunctionVersion) -> Function:
-    """Copy a version's code, settings, interface, time limit and retry policy into
-    the draft."""
+    """Copy a version's code, settings, interface, methods, answer, time limit and retry
+    policy into the draft."""
     function_save(
         function=function,
         actor=actor,
         code=version.code,
         settings=version.settings,
         interface=version.interface,
+        methods=version.methods,
+        responds=version.responds,
         time_limit_ms=version.time_limit_ms,
         retry_policy=version.retry_fields(),
     )

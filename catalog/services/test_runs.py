@@ -1,6 +1,5 @@
 """The editor's Run: a function's draft, unsaved code or a version, on a request."""
 
-from celery.exceptions import TimeoutError as CeleryTimeout
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 
@@ -10,6 +9,7 @@ from catalog.models import Function, FunctionVersion, Interface, Workspace
 from catalog.policy import Action
 from catalog.run_policy import time_limit
 from catalog.setting_schema import check_value, clean_definitions, merge_values
+from catalog.task_results import ResultTimeout, result_within
 
 
 def normalize_request(request) -> dict:
@@ -105,8 +105,8 @@ def _run_in_worker(
         queue="interactive",
     )
     try:
-        return pending.get(timeout=timeout_ms / 1000 + django_settings.TEST_RUN_MARGIN_S)
-    except CeleryTimeout:
+        return result_within(pending, timeout_ms / 1000 + django_settings.TEST_RUN_MARGIN_S)
+    except ResultTimeout:
         raise TestRunFailed(
             "The test run did not finish in time: no worker is consuming the "
             "'interactive' queue, or all are busy. Try again in a moment."

@@ -16,7 +16,9 @@ const can = data.can;
 setupMonaco(pageData("monaco-workers"));
 wireCopyButtons();
 
+const DEFAULT_URL = "https://example.com/webhook";
 const state = {
+  requestUrl: DEFAULT_URL,
   functionId: data.function,
   fn: null,
   savedCode: "",
@@ -110,6 +112,7 @@ function showRunPolicy(fn) {
 function loadFunction(fn) {
   codeModel.setValue(fn.code);
   markSaved(fn);
+  showConfiguration(fn);
   settingsPanel.render(fn.settings, fn.test_settings);
   setSettingDefinitions(fn.settings);
   updateDirty();
@@ -128,7 +131,7 @@ function buildRequest() {
   const query = $("#query").value.trim().replace(/^\?/, "");
   return {
     method: $("#method").value,
-    url: `https://example.com/webhook${query ? `?${query}` : ""}`,
+    url: `${state.requestUrl}${query ? `?${query}` : ""}`,
     headers: headersFromText($("#headers").value),
     // The body as written, byte for byte: a signature over it (Stripe-Signature,
     // X-Hub-Signature-256) checks out as it did for the sender. Parsed and sent as
@@ -137,7 +140,9 @@ function buildRequest() {
   };
 }
 function fillManualInput(request) {
-  const url = new URL(request.url || "https://example.com/webhook");
+  const url = new URL(request.url || DEFAULT_URL);
+  // The URL as the sample or the capture had it: a signature may cover it (HubSpot's v3).
+  state.requestUrl = `${url.origin}${url.pathname}`;
   $("#method").value = request.method || "POST";
   $("#query").value = url.search.replace(/^\?/, "");
   $("#headers").value = Object.entries(request.headers || {}).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : v}`).join("\n");
@@ -174,7 +179,7 @@ async function run() {
   }
 }
 function showResult(result, failure) {
-  renderResult($("#results"), result, failure, (location) => jumpTo(location));
+  renderResult($("#results"), result, failure, (location) => jumpTo(location), { responds: $("#fn-responds").checked });
   if (result && result.error) {
     const where = errorLocation(result.error, codeModel.getLineCount());
     if (where) {
@@ -238,17 +243,26 @@ function openConfigure() {
 if ($("#configure")) $("#configure").addEventListener("click", openConfigure);
 if ($("#save")) $("#save").addEventListener("click", save);
 
+// --- Configure: name, description, methods, the answer to the sender, time limit, retries --
+// The methods and the answer to the sender (also filled from a picked template, and read
+// by Run to show what the sender would get).
+function showConfiguration({ name, description, methods, responds }) {
+  if (name !== undefined) $("#fn-name").value = name;
+  if (description !== undefined) $("#fn-description").value = description;
+  for (const box of $$('#fn-methods input[name="method"]')) box.checked = box.value === "POST" || (methods || []).includes(box.value);
+  $("#fn-responds").checked = Boolean(responds);
+}
+
 function fillConfigure(fn) {
   for (const node of $$("[data-error]", $("#configure-form"))) node.textContent = "";
   if (!fn) return showRunPolicyDefaults(data.run_policy_defaults);
-  $("#fn-name").value = fn.name;
-  $("#fn-description").value = fn.description;
+  showConfiguration(fn);
   $("#fn-time-limit").value = fn.time_limit_is_default ? "" : String(fn.time_limit_ms / 1000);
   const policy = fn.retry_policy;
   $("#fn-retry-on").value = policy.retry_on;
-  $("#fn-attempts").value = String(policy.attempts);
-  $("#fn-first-delay").value = String(policy.first_delay_s);
-  $("#fn-max-delay").value = String(policy.max_delay_s);
+  showNumber("#fn-attempts", policy.attempts);
+  showNumber("#fn-first-delay", policy.first_delay_s);
+  showNumber("#fn-max-delay", policy.max_delay_s);
   $("#fn-retry-summary").textContent = `Saved: ${policy.summary}`;
 }
 
@@ -261,6 +275,18 @@ function showRunPolicyDefaults({ time_limit_ms: limit, retry_policy: policy }) {
   $("#fn-retry-summary").textContent = `Default: ${policy.summary}`;
 }
 
+// A saved value the field would refuse (a deployment's default wait below the 1 s a
+// function may choose) is its placeholder, not its value: the form still submits, and
+// the value stays as it is until someone types another.
+function showNumber(selector, value) {
+  const input = $(selector);
+  input.value = String(value);
+  input.placeholder = "";
+  if (input.checkValidity()) return;
+  input.value = "";
+  input.placeholder = `${value} (the default)`;
+}
+
 // A number field as the API takes it: empty is null (the default), else a number (a
 // text that is none is sent as is, and the server says what it must be).
 function numberField(selector, scale = 1) {
@@ -270,8 +296,9 @@ function numberField(selector, scale = 1) {
   return Number.isFinite(number) ? Math.round(number * scale * 1000) / 1000 : text;
 }
 
-// What Configure changes: every field for a new function, only those changed otherwise
-// (so a default stays the default until someone picks a value).
+// What Configure changes: the name, description, methods and answer to the sender, and
+// every time limit and retry field for a new function, only those changed otherwise (so
+// a default stays the default until someone picks a value).
 function configureChanges(fn) {
   const limit = numberField("#fn-time-limit", 1000);
   const policy = {
@@ -280,7 +307,12 @@ function configureChanges(fn) {
     first_delay_s: numberField("#fn-first-delay"),
     max_delay_s: numberField("#fn-max-delay"),
   };
-  const changes = { name: $("#fn-name").value.trim(), description: $("#fn-description").value.trim() };
+  const changes = {
+    name: $("#fn-name").value.trim(),
+    description: $("#fn-description").value.trim(),
+    methods: $$('#fn-methods input[name="method"]').filter((box) => box.checked).map((box) => box.value),
+    responds: $("#fn-responds").checked,
+  };
   const current = fn ? fn.retry_policy : {};
   const retry = Object.fromEntries(Object.entries(policy).filter(([k, v]) => v !== null && v !== current[k]));
   if (Object.keys(retry).length) changes.retry_policy = retry;
@@ -304,7 +336,7 @@ $("#configure-form").addEventListener("submit", async (event) => {
     history.replaceState(null, "", `/workspaces/${data.workspace}/functions/${fn.id}/`);
     $("#configure-dialog").close();
     $("#configure").classList.remove("primary");
-    $("#configure-submit").textContent = "Save";
+    $("#configure-submit").textContent = "Save configuration";
     $("#save").hidden = false;
     $("#deploy").hidden = false;
     if ($("#save-test-values")) $("#save-test-values").hidden = false;
@@ -323,7 +355,7 @@ async function saveConfiguration(form) {
     // Only the configuration: unsaved code and settings stay as they are in the editor.
     showFunction(await api("PATCH", path(`functions/${state.functionId}/`), configureChanges(state.fn)));
     $("#configure-dialog").close();
-    toast("Configuration saved in the draft. Sources get the time limit and retries with the next deploy.");
+    toast("Configuration saved in the draft. Sources get the methods, the answer to the sender, the time limit and retries with the next deploy.");
   } catch (error) {
     showErrors(form, error);
   }
@@ -437,8 +469,12 @@ async function pickTemplate(slug) {
   select.replaceChildren(...state.samples.map((s, i) => h("option", { value: i }, s.name)));
   $("#sample-field").hidden = !state.samples.length;
   if (state.samples.length) applySample(0);
-  $("#fn-name").value = slug === "default" ? "" : template.name;
-  $("#fn-description").value = template.description;
+  showConfiguration({
+    name: slug === "default" ? "" : template.name,
+    description: template.description,
+    methods: template.methods,
+    responds: template.responds,
+  });
   updateDirty();
 }
 

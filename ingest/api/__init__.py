@@ -29,7 +29,7 @@ class ExecutionOutput(serializers.ModelSerializer):
         model = Execution
         fields = [
             "id", "ingest_event", "attempt", "is_replay", "status", "started_at", "duration_ms",
-            "event_count", "object_count", "error", "logs", "fetches",
+            "event_count", "object_count", "error", "logs", "fetches", "response",
         ]  # fmt: skip
 
 

@@ -20,7 +20,15 @@ from catalog.services import source_runtime_settings
 from ingest import deliver, queue
 from ingest.execute import runtime
 from ingest.execute.cache import cache_scope
-from ingest.execute.claims import batch_size, batches, claim, claim_next, claim_timeout, hold
+from ingest.execute.claims import (
+    batch_size,
+    batches,
+    claim,
+    claim_held,
+    claim_next,
+    claim_timeout,
+    hold,
+)
 from ingest.execute.sharing import shares
 from ingest.models import Execution, IngestEvent
 from ingest.record import Attempt, attempts_record
@@ -30,6 +38,7 @@ __all__ = [
     "claim_timeout",
     "count_worker_threads_with",
     "ingest_event_execute",
+    "ingest_event_respond",
     "ingest_events_execute",
     "ingest_events_execute_next",
 ]
@@ -54,6 +63,19 @@ def ingest_event_execute(*, ingest_event_id: int) -> Execution | None:
     """Run one attempt of one ingest event (see ingest_events_execute)."""
     executions = ingest_events_execute(ingest_event_ids=[ingest_event_id])
     return executions[0] if executions else None
+
+
+def ingest_event_respond(*, ingest_event_id: int) -> dict:
+    """Run the webhook of a function that responds to its sender at once (a task of the
+    interactive queue) and say what the sender gets: `{"status", "response"}`, the
+    status of the recorded execution and the response it returned (null: none). The
+    execution is recorded as any other, and its retries follow the usual rules; status
+    is null when the event was not run here (it was no longer pending)."""
+    event = claim_held(ingest_event_id)
+    executions = _run_claimed([event]) if event is not None else []
+    if not executions:
+        return {"status": None, "response": None}
+    return {"status": executions[0].status, "response": executions[0].response}
 
 
 def ingest_events_execute_next(*, queued_for: int | None = None) -> list[Execution]:

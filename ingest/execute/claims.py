@@ -115,6 +115,21 @@ def claim(ids: list[int]) -> tuple[list[IngestEvent], list[IngestEvent]]:
     return [e for e in mine if e.claim == due_claim], [e for e in mine if e.claim == lost_claim]
 
 
+def claim_held(ingest_event_id: int) -> IngestEvent | None:
+    """Take the webhook of a function that responds to its sender, for its run at once:
+    the event is pending, held back from turns until its sender stops waiting
+    (ingest.receive), and is taken whatever its due time. None when it is not pending
+    any more (a turn took it once the sender stopped waiting, or a duplicate task ran)."""
+    token = uuid.uuid4()
+    events = IngestEvent.objects.filter(pk=ingest_event_id)
+    with transaction.atomic():
+        relaxed_commit()
+        if not _take(events.filter(status=Status.PENDING), timezone.now(), token):
+            return None
+    mine = _claimed_by(events.filter(claim=token))
+    return mine[0] if mine else None
+
+
 @dataclass
 class Turn:
     """What a turn claimed: due events of one version of one workspace. `more` when

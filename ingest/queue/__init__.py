@@ -11,6 +11,7 @@ replace one object, `broker`, to keep everything off the broker.
 Nothing waiting here is durable, and needs not be: the row it names is in the
 database, and the sweep queues it again if a task is lost."""
 
+import contextlib
 import threading
 import time
 from collections.abc import Sequence
@@ -18,18 +19,26 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.cache import cache
 
+from catalog.task_results import result_within
 from ingest.queue.dispatcher import Dispatcher
 
 EXECUTE = "ingest.execute_batch"
 TURN = "ingest.execute_turn"
 RETRY = "ingest.execute"
 DELIVER = "ingest.deliver"
+RESPOND = "ingest.respond"
+# The queue of what someone waits for: the editor's Run, a sender waiting for its answer.
+INTERACTIVE = "interactive"
 # Set while a turn is queued that no worker has started (in the cache every process
 # shares), per workspace whose work queued it, until when it holds back that
 # workspace's next turns. Briefly: a worker whose threads are all busy may hold a
 # queued turn while another worker's thread idles.
 TURN_MARK = "ingest:turn-queued:{}"
 TURN_MARK_S = 0.05
+
+
+class NoAnswer(Exception):
+    """No worker answered in time, or the broker could not be reached."""
 
 
 class Broker:
@@ -41,6 +50,23 @@ class Broker:
         # By name: a web server never imports the task module, so its registry does not
         # know ingest's tasks (looking one up there fails, and no webhook is queued).
         current_app.send_task(task, args, countdown=countdown)
+
+    def ask(self, task: str, *args, queue: str, wait_s: float):
+        """Send a task and wait at most `wait_s` for its result; NoAnswer otherwise
+        (the task may still run later: what it does must not need the caller)."""
+        from celery import current_app
+
+        try:
+            pending = current_app.send_task(task, args, queue=queue)
+        except Exception as exc:  # the broker is unreachable
+            raise NoAnswer(f"{task} was not queued ({type(exc).__name__})") from exc
+        try:
+            return result_within(pending, wait_s)
+        except Exception as exc:  # no result in time, or the task failed
+            raise NoAnswer(f"{task} gave no answer ({type(exc).__name__})") from exc
+        finally:
+            with contextlib.suppress(Exception):  # the result expires anyway
+                pending.forget()
 
 
 broker = Broker()
@@ -57,6 +83,13 @@ def execute_soon(workspace_id: int) -> None:
     """Give a webhook this workspace accepted a turn, with the others accepted at about
     the same time."""
     dispatcher.add(workspace_id)
+
+
+def respond(ingest_event_id: int, *, wait_s: float) -> dict:
+    """Run a responding function's webhook now, on the interactive queue, and wait at
+    most `wait_s` for what its sender gets (ingest.execute.ingest_event_respond).
+    NoAnswer when none came in time."""
+    return broker.ask(RESPOND, ingest_event_id, queue=INTERACTIVE, wait_s=wait_s)
 
 
 def turn(workspace_id: int | None = None) -> None:

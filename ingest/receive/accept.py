@@ -1,14 +1,20 @@
 """Accepting a webhook: the only work done before the sender gets its answer."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from catalog.models import WEBHOOK_METHODS
 from ingest import queue
 from ingest.models import IngestEvent
 from ingest.receive import rate_limit
 from ingest.receive.sources import Target, is_token_shaped, source_lookup
+
+# A sender waits for a responding function's answer at most its time limit and this.
+RESPONSE_WAIT_MARGIN_S = 1.0
 
 # Hop-by-hop headers say nothing about the webhook; they are not kept.
 DROPPED_HEADERS = frozenset(
@@ -25,9 +31,23 @@ class WebhookRefused(Exception):
         super().__init__(message)
         self.retry_after = retry_after
 
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
+
 
 class SourceNotFound(WebhookRefused):
     status = 404
+
+
+class MethodNotAllowed(WebhookRefused):
+    status = 405
+
+    def __init__(self, message: str, *, allow: list[str]) -> None:
+        super().__init__(message)
+        self.allow = allow
+
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(self.allow)}
 
 
 class PayloadTooLarge(WebhookRefused):
@@ -51,14 +71,15 @@ class IncomingWebhook:
         cls, *, method: str, path: str, query_string: str, headers, body: bytes
     ) -> "IncomingWebhook":
         """From (name, value) pairs as they came: names as Django's request.headers
-        spells them, repeated headers joined by commas, hop-by-hop headers dropped."""
+        spells them, repeated headers joined by commas, hop-by-hop headers dropped. A
+        GET has no body (whatever was sent with one is not kept)."""
         kept: dict[str, str] = {}
         for raw_name, value in headers:
             name = raw_name.replace("_", "-").title()
             if name.lower() in DROPPED_HEADERS:
                 continue
             kept[name] = f"{kept[name]},{value}" if name in kept else value
-        return cls(method, path, query_string, kept, body)
+        return cls(method, path, query_string, kept, b"" if method == "GET" else body)
 
     def row(self) -> dict:
         """The request as the fields of a stored row (an ingest event, a capture)."""
@@ -85,19 +106,64 @@ def _target(token: str) -> Target:
     return target
 
 
-def webhook_accept(*, token: str, webhook: IncomingWebhook) -> IngestEvent:
-    """Write the webhook durably and queue its execution once the row is committed.
+def _check_method(target: Target, method: str) -> None:
+    if method not in target.methods:
+        allow = [m for m in WEBHOOK_METHODS if m in target.methods]
+        words = allow[0] if len(allow) == 1 else f"{', '.join(allow[:-1])} and {allow[-1]}"
+        raise MethodNotAllowed(f"This webhook URL accepts {words}, not {method}.", allow=allow)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A stored webhook, and its source as the accept path saw it."""
+
+    event: IngestEvent
+    target: Target
+
+    @property
+    def wait_s(self) -> float:
+        return response_wait_s(self.target)
+
+
+def response_wait_s(target: Target) -> float:
+    """How long the sender of a responding function's webhook waits for it, at most."""
+    return target.time_limit_ms / 1000 + RESPONSE_WAIT_MARGIN_S
+
+
+def webhook_accept(*, token: str, webhook: IncomingWebhook) -> Accepted:
+    """Write the webhook durably and queue its execution once the row is committed; for
+    a function that responds to its sender, hold the event back from turns while the
+    sender waits (ingest.receive.respond runs it at once).
 
     Raises WebhookRefused subclasses for what the sender should hear; database errors
     propagate so the caller can answer 503 (nothing is half-written: one INSERT)."""
     check_payload_size(len(webhook.body))
     target = _target(token)
+    _check_method(target, webhook.method)
     if not rate_limit.admits(target.source_id):
         raise RateLimited("Too many requests for this source; slow down.", retry_after=1)
+    if target.responds:
+        return _accept_held(target, webhook)
     # One INSERT, committed by itself (no transaction around it: one round trip).
     event = IngestEvent.objects.create(
         source_id=target.source_id, version_id=target.version_id, **webhook.row()
     )
     # robust: the row is durable; the sweep queues it if this fails.
     transaction.on_commit(lambda: queue.execute_soon(target.workspace_id), robust=True)
-    return event
+    return Accepted(event, target)
+
+
+def _accept_held(target: Target, webhook: IncomingWebhook) -> Accepted:
+    """The row of a responding function's webhook: as durable, but due only once its
+    sender stopped waiting, so that no turn takes it from the run made for the sender.
+    Should that run never come (no worker), the event runs as any other after that."""
+    now = timezone.now()
+    due = now + timedelta(seconds=response_wait_s(target))
+    event = IngestEvent.objects.create(
+        source_id=target.source_id,
+        version_id=target.version_id,
+        received_at=now,
+        next_attempt_at=due,
+        **webhook.row(),
+    )
+    return Accepted(event, target)

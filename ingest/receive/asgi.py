@@ -7,11 +7,16 @@ once per process (then 503), so slow senders can hold at most that many bodies' 
 memory and connections. And it answers a source's webhook
 (`POST /hooks/<token>`) itself: the same service and the same answers as the Django view
 (ingest.receive.answer), without the page middleware and URL routing that a sender
-never needs, in a pooled thread — the accept path is the product's hottest."""
+never needs, in a pooled thread — the accept path is the product's hottest.
+
+The sender of a function that responds to it waits for the function's answer
+(ingest.receive.respond) on threads of its own, WEBHOOK_RESPONSE_THREADS of them: a
+slow function never holds one of the threads that store the other webhooks."""
 
 import asyncio
-import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -19,7 +24,9 @@ from django.db import close_old_connections
 
 from ingest import metrics
 from ingest.receive.accept import IncomingWebhook, PayloadTooLarge, check_payload_size
-from ingest.receive.answer import answer_webhook
+from ingest.receive.answer import first_answer
+from ingest.receive.http import Answer
+from ingest.receive.respond import Responding
 
 _SOURCE_WEBHOOK = re.compile(r"^/hooks/(?!test/)([^/]+)$")
 
@@ -52,10 +59,13 @@ class WebhookBodyLimit:
             slow = {"error": f"The request body did not arrive within {timeout_s:g} s."}
             return await _respond(send, 408, slow)
         match = _SOURCE_WEBHOOK.match(scope["path"])
-        if match and scope["method"] == "POST":
+        if match:
             webhook = _incoming(scope, body)
             answer = await sync_to_async(_answer, thread_sensitive=False)(match[1], webhook)
-            return await _respond(send, *answer)
+            if isinstance(answer, Responding):
+                loop = asyncio.get_running_loop()
+                answer = await loop.run_in_executor(_response_threads(), _wait, answer)
+            return await _send(send, answer)
         return await self.app(scope, _replay(body, receive), send)
 
     async def _read(self, scope, receive) -> bytes:
@@ -67,19 +77,41 @@ class WebhookBodyLimit:
             self.pending -= 1
 
 
-def _answer(token: str, webhook: IncomingWebhook) -> tuple[int, dict, dict]:
+def _answer(token: str, webhook: IncomingWebhook) -> Answer | Responding:
     # What Django's request_started/request_finished do for a view: the thread's
     # database connection goes back to the pool once the answer is known.
     close_old_connections()
     try:
-        return answer_webhook(token, webhook)
+        return first_answer(token, webhook)
     finally:
         close_old_connections()
 
 
+def _wait(responding: Responding) -> Answer:
+    close_old_connections()
+    try:
+        return responding.wait()
+    finally:
+        close_old_connections()
+
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _response_threads() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(
+                max_workers=settings.WEBHOOK_RESPONSE_THREADS, thread_name_prefix="webhook-response"
+            )
+        return _executor
+
+
 def _incoming(scope, body: bytes) -> IncomingWebhook:
     return IncomingWebhook.from_raw_headers(
-        method="POST",
+        method=scope["method"],
         path=scope["path"],
         query_string=scope.get("query_string", b"").decode("latin-1"),
         headers=[(n.decode("latin-1"), v.decode("latin-1")) for n, v in scope.get("headers", [])],
@@ -128,22 +160,25 @@ def _replay(body: bytes, receive):
 
 
 async def _respond(send, status: int, body: dict, headers: dict | None = None) -> None:
-    payload = json.dumps(body).encode()
-    extra = [
-        (name.lower().encode(), str(value).encode()) for name, value in (headers or {}).items()
-    ]
-    if status in (408, 413, 503):  # the body is not read: the connection cannot go on
-        extra.append((b"connection", b"close"))
+    """An answer of the guard itself: the body was not read, the connection cannot go on."""
+    await _send(send, Answer.json(status, body, {**(headers or {}), "Connection": "close"}))
+
+
+async def _send(send, answer: Answer) -> None:
+    headers = {"X-Content-Type-Options": "nosniff", **answer.headers}
+    if answer.status == 503:
+        headers["Connection"] = "close"
     await send(
         {
             "type": "http.response.start",
-            "status": status,
+            "status": answer.status,
             "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-                (b"x-content-type-options", b"nosniff"),
-                *extra,
+                (b"content-length", str(len(answer.body)).encode()),
+                *(
+                    (name.lower().encode(), value.encode("latin-1"))
+                    for name, value in headers.items()
+                ),
             ],
         }
     )
-    await send({"type": "http.response.body", "body": payload})
+    await send({"type": "http.response.body", "body": answer.body})

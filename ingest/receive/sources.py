@@ -21,12 +21,16 @@ _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 @dataclass(frozen=True)
 class Target:
-    """What the accept path needs of a source."""
+    """What the accept path needs of a source: its pinned version's methods and whether
+    that version responds to the sender (then, with its time limit)."""
 
     source_id: int
     version_id: int
     enabled: bool
     workspace_id: int
+    methods: frozenset[str] = frozenset({"POST"})
+    responds: bool = False
+    time_limit_ms: int = 0
 
 
 def is_token_shaped(token: str) -> bool:
@@ -57,12 +61,32 @@ class SourceLookup:
             self._entries.clear()
 
 
+# What target_for_token reads: one query, the source and its version's fields.
+_TARGET_FIELDS = (
+    "id", "version_id", "enabled", "workspace_id",
+    "version__methods", "version__responds", "version__time_limit_ms",
+)  # fmt: skip
+
+
 def target_for_token(token: str) -> Target | None:
-    row = Source.objects.filter(webhook_token=token).values_list(
-        "id", "version_id", "enabled", "workspace_id"
+    source = (
+        Source.objects.filter(webhook_token=token)
+        .select_related("version")
+        .only(*_TARGET_FIELDS)
+        .first()
     )
-    found = row.first()
-    return Target(*found) if found else None
+    if source is None:
+        return None
+    version = source.version
+    return Target(
+        source.pk,
+        source.version_id,
+        source.enabled,
+        source.workspace_id,
+        frozenset(version.methods),
+        version.responds,
+        version.time_limit,
+    )
 
 
 source_lookup = SourceLookup()

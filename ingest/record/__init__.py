@@ -143,12 +143,35 @@ def _execution(attempt: Attempt) -> Execution:
         started_at=attempt.started_at,
         duration_ms=outcome.duration_ms,
         status=attempt.status,
-        logs=without_nul(outcome.logs),
+        logs=without_nul(_logs(event, outcome)),
         error=without_nul(outcome.error),
         fetches=without_nul(outcome.fetches),
         event_count=len(outcome.events) if succeeded else 0,
         object_count=len(outcome.objects) if succeeded else 0,
+        response=_response(event, outcome),
     )
+
+
+NOT_RESPONDING = (
+    "onRequest returned a response, but this version does not respond to the sender: the "
+    'sender got the usual answer before the function ran. Turn on "Responds to the '
+    'sender" in Configure, then deploy, for the sender to get what the function returns.'
+)
+
+
+def _response(event: IngestEvent, outcome: runner.Result) -> dict | None:
+    """The response the sender got, kept with the execution (of a responding version)."""
+    if outcome.response is None or not event.version.responds:
+        return None
+    return without_nul(outcome.response)
+
+
+def _logs(event: IngestEvent, outcome: runner.Result) -> list[dict]:
+    """The console lines, and a warning when the function returned a response that no
+    sender heard (the version does not respond)."""
+    if outcome.response is None or event.version.responds:
+        return outcome.logs
+    return [*outcome.logs, {"level": "warn", "message": NOT_RESPONDING}]
 
 
 def _finish(events: list[IngestEvent], status: str) -> None:

@@ -1,9 +1,11 @@
 """The function templates library: well-formed templates whose samples really work.
 
 Every sample request of every template runs through the real runner and must produce the
-events, objects or error its template.json expects (Zulip-style fixture replay).
+events, objects or error its template.json expects, and the response for the sender
+where it says one (Zulip-style fixture replay).
 """
 
+import json
 import keyword
 import re
 
@@ -11,6 +13,7 @@ import pytest
 
 import runner
 from catalog.function_templates import Template, all_templates, get_template
+from catalog.models import WEBHOOK_METHODS
 
 SETTING_TYPES = {"string", "boolean", "array", "text_map"}
 REQUIRED_SLUGS = {
@@ -26,6 +29,10 @@ REQUIRED_SLUGS = {
     "intercom",
     "zendesk",
     "calendly",
+    "slack",
+    "zoom",
+    "whatsapp",
+    "microsoft-graph",
 }
 JS_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
@@ -94,6 +101,17 @@ def test_setting_definitions_are_valid(template: Template):
         assert set(sample["settings"]) <= set(names), f"{sample['name']}: undefined setting"
 
 
+@pytest.mark.parametrize("template", all_templates(), ids=lambda t: t.slug)
+def test_methods_and_answer_to_the_sender_are_declared_well(template: Template):
+    assert "POST" in template.methods and set(template.methods) <= set(WEBHOOK_METHODS)
+    assert isinstance(template.responds, bool)
+    used = {sample["request"].get("method", "POST") for sample in template.samples}
+    assert used <= set(template.methods), f"samples use methods it does not accept: {used}"
+    answered = [s for s in template.samples if s["expect"].get("response")]
+    # A template that responds shows its handshake; one that does not, answers nothing.
+    assert bool(answered) == template.responds
+
+
 def test_some_sample_shows_an_unsupported_event():
     errors = {sample["expect"]["error"] for t in all_templates() for sample in t.samples}
     assert "EventNotSupported" in errors
@@ -110,3 +128,26 @@ def test_sample_runs_with_the_expected_result(template: Template, sample: dict):
     assert _matches(expect["events"], result.events), result.events
     objects = [{"collection": o["collection"], "id": o["id"]} for o in result.objects]
     assert objects == expect["objects"]
+    if "response" in expect:
+        assert_response(expect["response"], result.response)
+
+
+def assert_response(expected, actual) -> None:
+    """The response for the sender: null for none, else the fields given must match."""
+    if expected is None:
+        assert actual is None, actual
+    else:
+        assert actual is not None and _matches(expected, actual), actual
+
+
+def test_zooms_url_validation_answers_as_zooms_own_example():
+    # developers.zoom.us/docs/api/webhooks, "Validate your webhook endpoint": the
+    # plainToken qgg8vlvZRS6UYooatFL8Aw is answered with this encryptedToken.
+    zoom = get_template("zoom")
+    sample = next(s for s in zoom.samples if s["name"].startswith("endpoint.url_validation"))
+    result = runner.run(zoom.code, sample["request"], sample["settings"])
+    assert result.error is None, result.error
+    assert json.loads(result.response["body"]) == {
+        "plainToken": "qgg8vlvZRS6UYooatFL8Aw",
+        "encryptedToken": "23a89b634c017e5364a1c8d9c8ea909b60dd5599e2bb04bb1558d9c3a121faa5",
+    }

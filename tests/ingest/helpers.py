@@ -38,6 +38,17 @@ def source_running(code: str, workspace=None, **kwargs) -> Source:
     return SourceFactory(function=function, **kwargs)
 
 
+def responding_source(
+    code: str, methods=("POST",), workspace=None, time_limit_ms=None, **kwargs
+) -> Source:
+    """A source whose function (version 1) responds to the sender."""
+    extra = {"workspace": workspace} if workspace is not None else {}
+    function = deployed_function(
+        draft_code=code, methods=list(methods), responds=True, time_limit_ms=time_limit_ms, **extra
+    )
+    return SourceFactory(function=function, **kwargs)
+
+
 def deploy_new_version(source: Source, code: str):
     """Version N+1 of the source's function becomes its deployed version."""
     function = source.function

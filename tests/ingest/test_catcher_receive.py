@@ -1,5 +1,6 @@
-"""POST /hooks/test/<token>: the request is stored as a capture of the function, never
-executed; the newest 50 are kept; the webhook endpoint's size and method rules apply."""
+"""POST (or PUT, PATCH, GET) /hooks/test/<token>: the request is stored as a capture of
+the function, never executed; the newest 50 are kept; the webhook endpoint's size rules
+apply, and it takes every method a function may accept."""
 
 import json
 
@@ -73,10 +74,34 @@ def test_a_source_token_is_not_a_catcher_token(client, world):
     assert not IngestEvent.objects.exists()
 
 
-@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_a_get_is_captured_with_its_query_and_no_body(client, world, token):
+    # Senders that verify a URL with a GET (Meta's hub.challenge) are caught too.
+    response = client.generic(
+        "GET", f"/hooks/test/{token}?hub.mode=subscribe&hub.challenge=42", b"ignored"
+    )
+    assert response.status_code == 200
+    capture = Capture.objects.get(pk=response.json()["id"])
+    assert (capture.method, capture.query_string) == ("GET", "hub.mode=subscribe&hub.challenge=42")
+    assert bytes(capture.raw_body) == b""
+    request = catcher.capture_payload(capture)["request"]
+    assert request["method"] == "GET" and request["url"].endswith(
+        "?hub.mode=subscribe&hub.challenge=42"
+    )
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+def test_every_method_a_function_may_accept_is_captured(client, token, method):
+    response = client.generic(
+        method, f"/hooks/test/{token}", b"{}", content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert Capture.objects.get().method == method
+
+
+@pytest.mark.parametrize("method", ["DELETE", "OPTIONS", "HEAD"])
 def test_other_methods_are_405_with_allow(client, token, method):
     response = client.generic(method, f"/hooks/test/{token}")
-    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert response.status_code == 405 and response["Allow"] == "POST, PUT, PATCH, GET"
     assert not Capture.objects.exists()
 
 

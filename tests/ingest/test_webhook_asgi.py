@@ -1,6 +1,7 @@
 """POST /hooks/<token> through the ASGI application, as Daphne serves it: the fast path
 answers like the Django view and keeps the same row."""
 
+import asyncio
 import json
 from unittest import mock
 
@@ -50,10 +51,16 @@ async def test_an_accepted_webhook_is_stored_with_its_headers_and_query():
 
 
 async def test_unknown_tokens_and_other_methods_answer_as_the_view_does():
-    status, _, body = await post("/hooks/not-a-token", b"{}")
-    assert status == 404 and json.loads(body) == {"error": "No source answers at this URL."}
-    status, headers, _ = await post("/hooks/whatever", b"", method="GET")
-    assert status == 405 and headers[b"allow"] == b"POST"
+    from channels.db import database_sync_to_async
+
+    for method in ("POST", "GET", "DELETE"):
+        status, _, body = await post("/hooks/not-a-token", b"{}", method=method)
+        assert status == 404 and json.loads(body) == {"error": "No source answers at this URL."}
+    src = await database_sync_to_async(source)()
+    for method in ("GET", "PUT", "DELETE"):
+        status, headers, body = await post(f"/hooks/{src.webhook_token}", b"", method=method)
+        assert status == 405 and headers[b"allow"] == b"POST"
+        assert json.loads(body) == {"error": f"This webhook URL accepts POST, not {method}."}
 
 
 async def test_the_rate_limit_and_the_database_outage_answers(settings):
@@ -72,3 +79,36 @@ async def test_the_rate_limit_and_the_database_outage_answers(settings):
     with mock.patch.object(IngestEvent.objects, "create", side_effect=OperationalError("down")):
         status, headers, _ = await post(f"/hooks/{src.webhook_token}", b"{}")
     assert status == 503 and headers[b"retry-after"] == b"5"
+
+
+async def test_a_responding_function_answers_through_the_fast_path(celery_worker):
+    from channels.db import database_sync_to_async
+
+    from tests.ingest.helpers import responding_source
+
+    code = (
+        "async function onRequest(request) {\n"
+        "  const challenge = request.url.searchParams.get('hub.challenge');\n"
+        "  if (request.method === 'GET') return new Response(challenge);\n"
+        "  while (true) {}\n}"
+    )
+    src = await database_sync_to_async(responding_source)(code, methods=["POST", "GET"])
+    status, headers, body = await post(
+        f"/hooks/{src.webhook_token}?hub.mode=subscribe&hub.challenge=98765", b"", method="GET"
+    )
+    assert (status, body) == (200, b"98765")
+    assert headers[b"content-security-policy"] == b"sandbox; default-src 'none'"
+    assert headers[b"content-length"] == b"5"
+
+    # A slow function's sender waits on threads of its own: other webhooks are stored
+    # meanwhile, and it is answered within its time limit and a second.
+    plain = await database_sync_to_async(source)()
+    with mock.patch("ingest.queue.execute_soon"):
+        started = asyncio.get_running_loop().time()
+        slow = asyncio.create_task(post(f"/hooks/{src.webhook_token}", b"{}"))
+        await asyncio.sleep(0.2)
+        quick_started = asyncio.get_running_loop().time()
+        assert (await post(f"/hooks/{plain.webhook_token}", b"{}"))[0] == 200
+        assert asyncio.get_running_loop().time() - quick_started < 0.5
+        assert (await slow)[0] == 500
+        assert asyncio.get_running_loop().time() - started < 1.0 + 1.0 + 0.5

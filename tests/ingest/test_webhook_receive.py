@@ -37,7 +37,8 @@ def test_the_execution_is_queued_on_commit(client, source, django_capture_on_com
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = post_webhook(client, source)
-    queued.assert_called_once_with(response.json()["id"])
+    assert IngestEvent.objects.filter(pk=response.json()["id"]).exists()
+    queued.assert_called_once_with(source.workspace_id)  # a turn for its workspace's work
 
 
 def test_any_content_type_is_kept_raw(client, source):

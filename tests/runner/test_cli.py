@@ -40,7 +40,8 @@ def test_success_prints_one_json_object(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert set(out) == {"events", "objects", "logs", "error", "fetches", "duration_ms"}
+    assert set(out) == {"events", "objects", "logs", "error", "fetches", "duration_ms", "response"}
+    assert out["response"] is None
     assert out["events"][0]["event"] == "Stripe charge.succeeded" and out["logs"] == [
         {"level": "log", "message": "hi"}
     ]

@@ -136,8 +136,15 @@ PUBLIC = {
     "home": Public({"get": 302}, "redirects to the workspace list, which needs a login"),
     "healthz": Public({"get": 200}, "load balancers; says only up or down"),
     "metrics": Public({"get": 200}, "Prometheus; protected by METRICS_TOKEN when set"),
-    "webhook": Public({"post": 404}, "senders; the unguessable token is the credential"),
-    "catcher": Public({"post": 404}, "test URL; the unguessable token is the credential"),
+    "webhook": Public(
+        {"post": 404, "put": 404, "patch": 404, "get": 404, "delete": 404},
+        "senders; the unguessable token is the credential (an unknown one is a 404 whatever "
+        "the method; a source's version says which methods it accepts, 405 for the others)",
+    ),
+    "catcher": Public(
+        {"post": 404, "put": 404, "patch": 404, "get": 404},
+        "test URL; the unguessable token is the credential",
+    ),
     "accept-invite": Public({"get": 404, "post": 404}, "the one-time invite token"),
     "api-schema": Public({"get": 200}, "the OpenAPI document describes no data"),
     "api-docs": Public({"get": 200}, "Swagger UI over the schema"),
@@ -145,7 +152,7 @@ PUBLIC = {
 
 # Function views that answer any method (they do not declare theirs); every other
 # function view must answer an undeclared method with 405.
-ANSWERS_ANY_METHOD: set[str] = set()
+ANSWERS_ANY_METHOD: set[str] = {"webhook"}  # a source's version decides (ingest.receive)
 
 # (method) -> a body an allowed role can send successfully.
 BODIES = {

@@ -1,6 +1,8 @@
 // Twilio Messaging webhooks: https://www.twilio.com/docs/messaging/guides/webhook-request
 // Twilio posts form fields (application/x-www-form-urlencoded), not JSON. Point a phone
-// number's "A message comes in" webhook and your messages' StatusCallback here.
+// number's "A message comes in" webhook and your messages' StatusCallback here. Twilio
+// reads the answer to an inbound message as TwiML (https://www.twilio.com/docs/messaging/twiml):
+// this function responds to the sender (Configure) with a reply, or an empty <Response/>.
 async function onRequest(request, settings) {
   const params = Object.fromEntries(new URLSearchParams(request.text()));
   if (!params.MessageSid) {
@@ -25,8 +27,9 @@ async function onRequest(request, settings) {
       country: params.FromCountry || undefined,
     },
   });
+  const optedOut = OPT_OUT_WORDS.includes(params.Body.trim().toUpperCase());
   Segment.track({
-    event: OPT_OUT_WORDS.includes(params.Body.trim().toUpperCase()) ? 'SMS Opted Out' : 'SMS Received',
+    event: optedOut ? 'SMS Opted Out' : 'SMS Received',
     userId: params.From,
     properties: {
       messageSid: params.MessageSid,
@@ -36,6 +39,18 @@ async function onRequest(request, settings) {
       segments: Number(params.NumSegments || 1),
     },
   });
+  // Twilio answers opt-out keywords itself; anything else gets the reply, if one is set.
+  return twiml(!optedOut && settings.autoReply ? `<Message>${escapeXml(settings.autoReply)}</Message>` : '');
+}
+
+function twiml(verbs) {
+  const xml = `<?xml version="1.0" encoding="UTF-8"?><Response>${verbs}</Response>`;
+  return new Response(xml, { status: 200, headers: { 'Content-Type': 'text/xml' } });
+}
+
+function escapeXml(text) {
+  const entities = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+  return String(text).replace(/[&<>"']/g, (char) => entities[char]);
 }
 
 // Twilio itself blocks further messages after these keywords, so record the opt-out.

@@ -1,4 +1,5 @@
-// What a Run returned: events, objects, console logs, fetch calls, error and duration.
+// What a Run returned: the response the sender would get, events, objects, console logs,
+// fetch calls, error and duration.
 import { $, h } from "../lib/dom.js";
 import { fetchLine } from "../lib/fetches.js";
 
@@ -27,16 +28,43 @@ function section(root, id, items, render) {
   return box;
 }
 
-export function renderResult(root, result, failure, jump) {
+// What the sender of the webhook would hear: the function's response when it responds
+// to the sender (Configure), else the usual answer, given before the function runs.
+function senderAnswer(result, responds) {
+  const response = result.response;
+  if (!responds) {
+    const note = response
+      ? "This function does not respond to the sender, so its response is not sent: the sender gets 200 {\"id\": …} before the function runs. Turn on “Responds to the sender” in Configure to send it."
+      : "The sender gets 200 {\"id\": …} as soon as the webhook is stored, before the function runs.";
+    return [h("p", { class: "muted" }, note), ...(response ? responseLines(response) : [])];
+  }
+  if (result.error) return [h("p", {}, h("strong", {}, "500"), " {\"error\": \"The function could not answer this request.\"} (the error's text is never sent)")];
+  if (!response) return [h("p", {}, h("strong", {}, "200"), " {\"id\": …} — the function returned nothing, so the sender gets the usual answer.")];
+  return responseLines(response);
+}
+
+function responseLines(response) {
+  const headers = Object.entries(response.headers || {}).map(([name, value]) => `${name}: ${value}`).join("\n");
+  return [
+    h("p", { class: "response-status" }, h("strong", {}, String(response.status))),
+    headers ? h("pre", { class: "response-headers" }, headers) : null,
+    h("pre", { class: "response-body" }, response.body === "" ? "(empty body)" : response.body),
+  ];
+}
+
+export function renderResult(root, result, failure, jump, { responds = false } = {}) {
   root.hidden = false;
   const errorBox = $("#result-error", root);
+  const answer = $("#result-response", root);
   if (failure) {
     $("#duration", root).textContent = "";
     errorBox.replaceChildren(h("div", { class: "run-error", role: "alert" }, h("strong", {}, "The run could not be made: "), failure.message,
       ...Object.entries(failure.errors || {}).map(([k, v]) => h("div", {}, `${k}: ${v.join(" ")}`))));
+    $(".items", answer).replaceChildren();
     for (const id of ["result-events", "result-objects", "result-logs", "result-fetches"]) section(root, id, [], () => null);
     return;
   }
+  $(".items", answer).replaceChildren(...senderAnswer(result, responds));
   $("#duration", root).textContent = `${Number(result.duration_ms || 0).toFixed(1)} ms`;
   const error = result.error;
   if (error) {

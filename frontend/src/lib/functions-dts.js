@@ -17,7 +17,7 @@ interface WebhookHeaders {
 
 /** The webhook request your function receives. */
 interface WebhookRequest {
-  /** HTTP method, e.g. "POST". */
+  /** HTTP method: "POST", or "PUT", "PATCH", "GET" when the function accepts them (Configure). A GET has an empty body. */
   readonly method: string;
   /** The full URL the sender called, with \`searchParams\` for the query string. */
   readonly url: URL;
@@ -195,9 +195,43 @@ interface FetchInit {
   /** node-fetch's response size limit in bytes. */
   size?: number;
 }
-/** A response of fetch (node-fetch 2). */
+interface ResponseInit {
+  /** 200 to 599; 200 when left out. */
+  status?: number;
+  statusText?: string;
+  /**
+   * Content-Type, Content-Language, Cache-Control, Expires, ETag, Last-Modified, Pragma,
+   * Retry-After, Vary and X-… headers of your own; no Set-Cookie, Location or hop-by-hop
+   * header (the execution fails with OutputLimitError).
+   */
+  headers?: Record<string, string> | [string, string][] | Headers;
+}
+
+/** A plain answer for the sender, as good as a Response: \`return { status: 202 }\`. */
+interface SenderResponse {
+  /** A whole number from 200 to 599; 200 when left out. */
+  status?: number;
+  headers?: Record<string, string> | [string, string][];
+  /** Text as it is; an object or array is sent as JSON (Content-Type application/json). */
+  body?: string | object | Uint8Array | null;
+}
+
+/**
+ * What onRequest may return: nothing (the sender gets the usual 200 {"id": …}), or, for a
+ * function that responds to the sender, the answer it gets. Anything else is logged as a
+ * warning and the usual answer is sent.
+ */
+type FunctionReturn = void | undefined | null | Response | SenderResponse;
+
+/**
+ * A response of fetch (node-fetch 2), and the answer for the webhook's sender when the
+ * function responds to the sender (Configure › Responds to the sender):
+ * \`return new Response(challenge)\`; the body is sent as text, at most 64 KB.
+ */
 declare class Response {
-  constructor(body?: string | ArrayBuffer | ArrayBufferView | null, init?: { status?: number; statusText?: string; headers?: Record<string, string> | Headers });
+  constructor(body?: string | ArrayBuffer | ArrayBufferView | null, init?: ResponseInit);
+  /** A JSON answer: \`return Response.json({ plainToken, encryptedToken })\`. */
+  static json(data: any, init?: ResponseInit): Response;
   readonly ok: boolean;
   readonly status: number;
   readonly statusText: string;
@@ -547,8 +581,10 @@ ${lines.join("\n")}
 }
 /**
  * Called once per webhook. Emit events with Segment.track/identify/… and objects with
- * Segment.set; throw to reject the request (RetryError to have it retried).
+ * Segment.set; throw to reject the request (RetryError to have it retried). A function
+ * that responds to the sender (Configure) may return the sender's answer: a Response or
+ * { status, headers, body }.
  */
-declare function onRequest(request: WebhookRequest, settings: FunctionSettings): Promise<void>;
+declare function onRequest(request: WebhookRequest, settings: FunctionSettings): Promise<FunctionReturn>;
 `;
 }

@@ -45,7 +45,7 @@ const REQUEST_MEMBERS = [
   ["text", "text(): string", "The raw body as text (use it to verify signatures).", "text()"],
   ["headers", "headers: WebhookHeaders", "Request headers: headers.get(name) is case-insensitive."],
   ["url", "url: URL", "The URL the sender called; url.searchParams has the query string."],
-  ["method", "method: string", "HTTP method, e.g. \"POST\"."],
+  ["method", "method: string", "HTTP method: \"POST\", or \"PUT\", \"PATCH\", \"GET\" when the function accepts them (a GET has an empty body)."],
 ];
 const HEADERS_MEMBERS = [
   ["get", "get(name: string): string | null", "The value of a header, or null.", "get('$1')"],

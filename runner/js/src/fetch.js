@@ -152,6 +152,16 @@ export class Response extends Body {
     this.redirected = Boolean(init.redirected);
   }
 
+  // The WHATWG shorthand: `return Response.json({ ok: true })` answers a sender in JSON.
+  static json(data, init = {}) {
+    const text = JSON.stringify(data);
+    if (text === undefined) throw new TypeError('Response.json: the value cannot be written as JSON');
+    const options = init !== null && typeof init === 'object' ? init : {};
+    const headers = new Headers(options.headers || {});
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    return new Response(text, { status: options.status, statusText: options.statusText, headers });
+  }
+
   get ok() { return this.status >= 200 && this.status < 300; }
   clone() {
     if (this.bodyUsed) throw new Error('cannot clone body after it is used');

@@ -14,6 +14,7 @@ import { deliverCache, unsentCacheWrites } from './cache.js';
 import { makeLegacyEvent, makeRequest } from './request.js';
 import { resetAfterExecution, resetIdleIntrinsics } from './isolation.js';
 import { grouped } from './caps.js';
+import { senderResponse } from './respond.js';
 
 const stringify = JSON.stringify;
 const parse = JSON.parse;
@@ -35,6 +36,7 @@ class Execution {
     this.consoleCap = null; // the console cap gone over, in words (console.js)
     this.capErrors = {}; // per cap gone over, its OutputLimitError (caps.js)
     this.limitError = null; // the first of them: it fails the execution
+    this.response = null; // what onRequest returned for the sender (respond.js)
     this.timers = new Map();
     this.pending = new Map();
     this.outbox = [];
@@ -50,17 +52,25 @@ class Execution {
       this.fail(this.limitError);
       return;
     }
-    if (legacy) {
-      try {
+    try {
+      if (legacy) {
         const output = collectLegacyOutput(value, this.caps);
         this.events = output.events;
         this.objects = output.objects;
-      } catch (err) {
-        this.fail(err);
-        return;
+      } else {
+        this.answer(value);
       }
+    } catch (err) {
+      this.fail(err);
+      return;
     }
     finish(this, null);
+  }
+
+  answer(value) {
+    const answer = senderResponse(value, this.caps.responseBytes);
+    this.response = answer.response;
+    if (answer.warning !== null) this.logs[this.logs.length] = { level: 'warn', message: answer.warning };
   }
 
   fail(err) {
@@ -103,6 +113,7 @@ function finish(execution, error) {
     + ',"objects":' + jsonList(error ? [] : execution.objects)
     + ',"logs":' + stringify(execution.logs)
     + ',"error":' + stringify(error)
+    + ',"response":' + stringify(error ? null : execution.response)
     + ',"cache":' + cacheWrites
     + ',"durationMs":' + stringify(Date.now() - execution.startedAt) + '}';
   batch.done[batch.done.length] = report;
