@@ -198,7 +198,7 @@ def test_no_log_line_holds_a_secret_or_a_credential(flow, caplog):
 def _url(flow: dict, user, name: str) -> str:
     from django.urls import reverse
 
-    from catalog.models import AccessToken, Membership
+    from catalog.models import AccessToken, Membership, SavedTest
     from ingest.models import Capture, Destination, Execution
 
     function_id = flow["function"]["id"]
@@ -219,5 +219,10 @@ def _url(flow: dict, user, name: str) -> str:
         .pk,
         # the destination with the write key
         "destination_id": Destination.objects.get().pk,
+        "test_id": SavedTest.objects.get_or_create(
+            function_id=function_id,
+            name="a saved test",
+            defaults={"request": {"body": {}}, "expect": {"events": []}},
+        )[0].pk,
     }
     return reverse(name, kwargs={k: values[k] for k in matrix.ROUTES[name].kwargs})
