@@ -59,6 +59,12 @@ def default_methods() -> list[str]:
     return ["POST"]
 
 
+def methods_in_words(methods) -> str:
+    """The methods in words, in WEBHOOK_METHODS' order: `POST and GET`, `POST, PUT and GET`."""
+    named = [method for method in WEBHOOK_METHODS if method in methods]
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+
+
 class Function(models.Model):
     """A function class: the draft being edited and the version new sources get."""
 
