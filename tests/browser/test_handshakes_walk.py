@@ -99,3 +99,20 @@ def test_the_catcher_shows_the_query_of_a_get(login, owner_api):
     assert httpx.get(f"{url}?hub.mode=subscribe&hub.challenge=31", timeout=30).status_code == 200
     capture = page.locator("#captures li.capture").first
     expect(capture.locator(".capture-query")).to_have_text("?hub.mode=subscribe&hub.challenge=31")
+
+
+def test_a_cancelled_configure_does_not_change_what_run_says_the_sender_gets(login):
+    page = login("owner")
+    page.goto("/workspaces/acme/functions/new/")
+    page.locator('[data-template="slack"]').click()
+    page.get_by_role("button", name="Configure").click()
+    page.fill("#fn-name", "Slack, cancelled change")
+    page.get_by_role("button", name="Create Function").click()
+    expect(page.locator("#function-name")).to_have_text("Slack, cancelled change")
+    page.get_by_role("button", name="Configure").click()
+    page.locator("#fn-responds").uncheck()
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_role("button", name="▶ Run").click()
+    answer = page.locator("#result-response")
+    expect(answer.locator(".response-line")).to_have_text("200 OK", timeout=30_000)
+    expect(answer).not_to_contain_text("does not respond to the sender")
