@@ -62,6 +62,12 @@ def default_methods() -> list[str]:
     return ["POST"]
 
 
+def methods_in_words(methods) -> str:
+    """The methods in words, in WEBHOOK_METHODS' order: `POST and GET`, `POST, PUT and GET`."""
+    named = [method for method in WEBHOOK_METHODS if method in methods]
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+
+
 class RunPolicyFields(models.Model):
     """How executions run and are retried (catalog.run_policy): a Function's draft,
     copied into each FunctionVersion it deploys. Null is the deployment's default."""

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_safe
 
 from catalog import access, policy, run_policy, selectors
-from catalog.models import Function, Role
+from catalog.models import Function, Role, methods_in_words
 from catalog.policy import Action
 from ingest import destinations
 from ingest import selectors as ingest_selectors
@@ -181,6 +181,7 @@ def source_detail(request, ws: str, slug: str):
         can_see_webhook_url=policy.allows(membership, Action.SEE_WEBHOOK_URL, source),
         can_replay=policy.allows(membership, Action.REPLAY, source),
         versions=versions,
+        accepted_methods=methods_in_words(source.version.methods),
     )
     context["source_data"] = {
         "workspace": context["workspace"].slug,

@@ -48,6 +48,9 @@ def execution_summary(execution) -> dict:
         "event_count": execution.event_count,
         "object_count": execution.object_count,
         "error": f"{error.get('name')}: {error.get('message')}" if error else None,
+        # A warning (a returned value the sender never got, a console.warn) is worth a
+        # look even when the execution succeeded: the row says so before it is opened.
+        "warnings": sum(1 for log in execution.logs or [] if log.get("level") == "warn"),
     }
 
 

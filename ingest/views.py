@@ -6,7 +6,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from catalog.models import WEBHOOK_METHODS
+from catalog.models import WEBHOOK_METHODS, methods_in_words
 from ingest import catcher, metrics, receive, services
 
 logger = logging.getLogger(__name__)
@@ -52,8 +52,9 @@ def receive_capture(request: HttpRequest, token: str) -> JsonResponse:
     """A function's test URL: the request is captured for the editor, never executed.
     It takes every method a function may accept, whatever the function declares."""
     if request.method not in WEBHOOK_METHODS:
-        allowed = ", ".join(WEBHOOK_METHODS)
-        return _error(405, f"Test webhooks are delivered with {allowed}.", Allow=allowed)
+        words = methods_in_words(WEBHOOK_METHODS)
+        message = f"This test URL accepts {words}, not {request.method}."
+        return _error(405, message, Allow=", ".join(WEBHOOK_METHODS))
     try:
         services.check_payload_size(int(request.META.get("CONTENT_LENGTH") or 0))
         capture = catcher.capture_store(token=token, webhook=incoming_webhook(request))

@@ -179,7 +179,10 @@ async function run() {
   }
 }
 function showResult(result, failure) {
-  renderResult($("#results"), result, failure, (location) => jumpTo(location), { responds: $("#fn-responds").checked });
+  // The draft's answer to the sender once it exists: Configure's box may hold a change
+  // that was cancelled. Before, the box is all there is.
+  const responds = state.fn ? Boolean(state.fn.responds) : $("#fn-responds").checked;
+  renderResult($("#results"), result, failure, (location) => jumpTo(location), { responds });
   if (result && result.error) {
     const where = errorLocation(result.error, codeModel.getLineCount());
     if (where) {

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import WEBHOOK_METHODS
+from catalog.models import WEBHOOK_METHODS, methods_in_words
 from ingest import queue
 from ingest.models import IngestEvent
 from ingest.receive import rate_limit
@@ -109,7 +109,7 @@ def _target(token: str) -> Target:
 def _check_method(target: Target, method: str) -> None:
     if method not in target.methods:
         allow = [m for m in WEBHOOK_METHODS if m in target.methods]
-        words = allow[0] if len(allow) == 1 else f"{', '.join(allow[:-1])} and {allow[-1]}"
+        words = methods_in_words(allow)
         raise MethodNotAllowed(f"This webhook URL accepts {words}, not {method}.", allow=allow)
 
 

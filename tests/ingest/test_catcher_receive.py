@@ -103,6 +103,9 @@ def test_other_methods_are_405_with_allow(client, token, method):
     response = client.generic(method, f"/hooks/test/{token}")
     assert response.status_code == 405 and response["Allow"] == "POST, PUT, PATCH, GET"
     assert not Capture.objects.exists()
+    if method != "HEAD":
+        words = f"This test URL accepts POST, PUT, PATCH and GET, not {method}."
+        assert response.json() == {"error": words}
 
 
 def test_bodies_over_the_limit_are_413(client, token, settings):

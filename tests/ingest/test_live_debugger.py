@@ -68,17 +68,24 @@ async def test_readers_of_the_logs_get_each_execution(world, who):
     failed = {"name": "RetryError", "message": "try later", "stack": ""}
     await sync_to_async(live.publish_executions)([finished_execution(world.source)])
     await sync_to_async(live.publish_executions)(
-        [finished_execution(world.source, pk=42, status="retrying", error=failed, event_count=0)]
-    )
+        [
+            finished_execution(
+                world.source, pk=42, status="retrying", error=failed, event_count=0,
+                logs=[{"level": "log", "message": "a"}, {"level": "warn", "message": "b"}],
+            )
+        ]
+    )  # fmt: skip
 
     first = await communicator.receive_json_from(timeout=5)
     assert first["type"] == "execution"
     assert first["execution"] | {"started_at": None} == {
         "id": 41, "ingest_event": 12, "attempt": 1, "status": "succeeded", "started_at": None,
         "duration_ms": 3.14, "event_count": 2, "object_count": 1, "error": None,
+        "warnings": 0,
     }  # fmt: skip
     second = (await communicator.receive_json_from(timeout=5))["execution"]
     assert second["status"] == "retrying" and second["error"] == "RetryError: try later"
+    assert second["warnings"] == 1
     await communicator.disconnect()
 
 

@@ -4,6 +4,9 @@ import { api } from "../lib/api.js";
 import { $, h, formatTime, toast } from "../lib/dom.js";
 import { liveSocket } from "../lib/live.js";
 
+const QUERY_SHOWN = 120;
+const shortened = (text) => (text.length > QUERY_SHOWN ? `${text.slice(0, QUERY_SHOWN)}…` : text);
+
 export function initCatcher({ path, can, use }) {
   let functionId = null;
   let captures = [];
@@ -25,6 +28,8 @@ export function initCatcher({ path, can, use }) {
   function render() {
     $("#captures").replaceChildren(...(captures.length ? captures.map((c) => h("li", { class: "capture", "data-capture": c.id },
       h("div", {}, h("strong", {}, c.method), " ", h("span", { class: "muted" }, `${c.content_type || "no content type"} · ${c.size} bytes · ${formatTime(c.received_at)}`)),
+      // A GET says everything in its query (Meta's hub.mode, hub.challenge): show it.
+      c.query_string ? h("div", { class: "capture-query" }, h("code", {}, `?${shortened(c.query_string)}`)) : null,
       c.json && c.json.type ? h("div", {}, h("code", {}, c.json.type)) : null,
       h("button", { type: "button", class: "link", onclick: () => apply(c, false) }, "Use as input"),
       can.test_functions ? h("button", { type: "button", class: "link", onclick: () => apply(c, true) }, "Use and run") : null))

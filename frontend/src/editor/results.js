@@ -2,6 +2,7 @@
 // fetch calls, error and duration.
 import { $, h } from "../lib/dom.js";
 import { fetchLine } from "../lib/fetches.js";
+import { responseLines } from "../lib/sender-response.js";
 
 // Where the runner says the error happened: {line, column} in the user's code.
 export function errorLocation(error, lineCount) {
@@ -39,17 +40,16 @@ function senderAnswer(result, responds) {
     return [h("p", { class: "muted" }, note), ...(response ? responseLines(response) : [])];
   }
   if (result.error) return [h("p", {}, h("strong", {}, "500"), " {\"error\": \"The function could not answer this request.\"} (the error's text is never sent)")];
-  if (!response) return [h("p", {}, h("strong", {}, "200"), " {\"id\": …} — the function returned nothing, so the sender gets the usual answer.")];
-  return responseLines(response);
+  if (response) return responseLines(response);
+  const warning = notAResponse(result.logs || []);
+  if (warning) return [h("p", {}, h("strong", {}, "200"), " {\"id\": …} — what the function returned is not a response, so the sender gets the usual answer."), h("p", { class: "response-warning" }, warning.message)];
+  return [h("p", {}, h("strong", {}, "200"), " {\"id\": …} — the function returned nothing, so the sender gets the usual answer.")];
 }
 
-function responseLines(response) {
-  const headers = Object.entries(response.headers || {}).map(([name, value]) => `${name}: ${value}`).join("\n");
-  return [
-    h("p", { class: "response-status" }, h("strong", {}, String(response.status))),
-    headers ? h("pre", { class: "response-headers" }, headers) : null,
-    h("pre", { class: "response-body" }, response.body === "" ? "(empty body)" : response.body),
-  ];
+// The runner's warning for a value returned that is not a response (runner/js/src/respond.js
+// words it so): the sender gets the usual answer, and the author must see why.
+function notAResponse(logs) {
+  return logs.find((log) => log.level === "warn" && log.message.startsWith("onRequest returned "));
 }
 
 export function renderResult(root, result, failure, jump, { responds = false } = {}) {

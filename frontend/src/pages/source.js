@@ -6,6 +6,7 @@ import { deliveryBadge } from "../lib/deliveries.js";
 import { $, h, formatTime, pageData, showErrors, toast } from "../lib/dom.js";
 import { fetchLine } from "../lib/fetches.js";
 import { liveSocket } from "../lib/live.js";
+import { responseLines } from "../lib/sender-response.js";
 import { readSettingsForm, renderSettingsForm } from "../lib/settings-form.js";
 import { initSourceDestinations } from "./source-destinations.js";
 
@@ -185,9 +186,11 @@ const errorText = (error) => (error ? (typeof error === "string" ? error : `${er
 
 function executionRow(execution, path) {
   const status = h("span", { class: `badge ${execution.status === "succeeded" ? "ok" : "err"}` }, execution.status);
+  const warnings = warningCount(execution);
   const row = h("tr", { class: "execution", tabindex: 0, "data-execution": execution.id, "aria-expanded": "false" },
     h("td", {}, formatTime(execution.started_at)),
-    h("td", {}, status, execution.is_replay ? h("span", { class: "badge" }, "replay") : null),
+    h("td", {}, status, execution.is_replay ? h("span", { class: "badge" }, "replay") : null,
+      warnings ? h("span", { class: "badge warn", title: "Open the row to read its console" }, warnings === 1 ? "1 warning" : `${warnings} warnings`) : null),
     h("td", {}, execution.attempt),
     h("td", {}, `${Number(execution.duration_ms || 0).toFixed(1)} ms`),
     h("td", {}, execution.event_count),
@@ -223,11 +226,18 @@ function executionRow(execution, path) {
   return row;
 }
 
+// The live message counts them; an execution of the logs API has its logs.
+function warningCount(execution) {
+  if (typeof execution.warnings === "number") return execution.warnings;
+  return (execution.logs || []).filter((log) => log.level === "warn").length;
+}
+
 function executionDetail(execution) {
   const logs = execution.logs || [];
   return h("div", { class: "detail" },
     execution.error ? h("pre", { class: "error" }, execution.error.stack || errorText(execution.error)) : null,
     execution.error && execution.error.hint ? h("p", { class: "error-hint" }, execution.error.hint) : null,
+    execution.response ? [h("strong", {}, "Response to the sender"), h("div", { class: "sender-response" }, responseLines(execution.response))] : null,
     h("strong", {}, "Console"),
     logs.length ? h("pre", { class: "logs" }, logs.map((l) => `[${l.level}] ${l.message}`).join("\n")) : h("p", { class: "muted" }, "No console output."),
     (execution.fetches || []).length ? [h("strong", {}, "Fetch calls"), h("pre", {}, execution.fetches.map(fetchLine).join("\n"))] : null);
