@@ -30,6 +30,9 @@ def stack(tmp_path):
         SWEEP_INTERVAL_S="1",
         SWEEP_GRACE_S="2",
         CLAIM_MARGIN_S="2",
+        # The killed attempts are retried: within the test, not after the default's minutes.
+        RETRY_BACKOFF_BASE_S="0.5",
+        RETRY_BACKOFF_CAP_S="2",
     )
     stack.create()
     yield stack
