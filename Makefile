@@ -9,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Webhook URLs shown in the product point at the address it is served on.
 export PUBLIC_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test test-fast lint lint-python lint-js celery-adapter-report format check-chromium frontend migrate seed worker beat bench-runner bench-e2e bench-responding clean
+.PHONY: run test test-fast lint lint-python lint-js celery-adapter-report format check-chromium frontend migrate seed worker beat bench-runner bench-e2e bench-responding bench-peer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -91,6 +91,11 @@ bench-e2e: $(VENV)/.installed
 # docs/performance.md, section "Answering the sender").
 bench-responding: $(VENV)/.installed
 	$(BIN)/python bench/e2e_bench.py --responding --rate $(or $(RATE),50) --seconds $(or $(SECONDS),60) --write
+
+# The product and the Node reference of ../shared/peer-ingest/ alternately under the same
+# load, with the ratios (needs npm; the peer's packages are installed once, see bench/peer.py).
+bench-peer: $(VENV)/.installed
+	$(BIN)/python bench/e2e_bench.py --peer --rate $(or $(RATE),300) --seconds $(or $(SECONDS),20) --rounds $(or $(ROUNDS),3)
 
 beat: $(VENV)/.installed
 	$(BIN)/celery -A functions_ide beat --loglevel=INFO

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,14 +184,17 @@ def _stack(tmp: str) -> Stack:
                  WEBHOOK_RATE_LIMIT_PER_SECOND="100000")  # fmt: skip
 
 
-def run_product(rate: int, seconds: float, workers: int, threads: int = 4) -> dict:
+@contextmanager
+def _running(workers: int, threads: int, connect):
+    """A production stack with Daphne and `workers` worker processes, and a source made
+    by connect(api): yields (stack, processes by name, the source's webhook path)."""
     with tempfile.TemporaryDirectory() as tmp:
         stack = _stack(tmp)
         stack.create()
         try:
             api = stack.api(stack.owner_token())
             server = stack.start_server()
-            source = connect_source(api, FUNCTION)
+            source = connect(api)
             worker_processes = [
                 stack.start_worker(f"w{i}", concurrency=threads) for i in range(workers)
             ]
@@ -198,55 +202,56 @@ def run_product(rate: int, seconds: float, workers: int, threads: int = 4) -> di
             processes = {"daphne": server} | {
                 f"worker {i + 1}": w for i, w in enumerate(worker_processes)
             }
-            path = "/hooks/" + source["webhook_url"].rsplit("/", 1)[1]
-            # Warm up (connections, database pools, sandboxes, isolates), then measure.
-            warm = asyncio.run(load(stack.port, path, rate, WARMUP_S, first=10**7))
-            stack.wait_until(lambda: stored_count(stack) >= warm["statuses"].get(200, 0),
-                             timeout=600, what="the warm-up to be stored")  # fmt: skip
-            after = _query(stack, "SELECT coalesce(max(id), 0) FROM ingest_ingestevent")[0][0]
-            cpu_before = {name: cpu_seconds(p.pid) for name, p in processes.items()}
-            pg_before = backends_cpu(stack.name)
-            result = asyncio.run(load(stack.port, path, rate, seconds))
-            accepted = result["statuses"].get(200, 0)
-            stack.wait_until(lambda: stored_count(stack, after) >= accepted, timeout=600,
-                             what="every accepted webhook to be stored")  # fmt: skip
-            cpu = {name: cpu_seconds(p.pid) - cpu_before[name] for name, p in processes.items()}
-            cpu["PostgreSQL"] = backends_cpu(stack.name) - pg_before
-            return {**result, "accepted": accepted, "stored": stored_count(stack, after),
-                    "unique": unique_count(stack, after), "delays": event_delays(stack, after),
-                    "cpu": cpu, "tasks": claim_count(stack, after), "threads": threads}  # fmt: skip
+            yield stack, processes, "/hooks/" + source["webhook_url"].rsplit("/", 1)[1]
         finally:
             stack.stop()
             stack.drop()
+
+
+class CpuMeter:
+    """CPU seconds each process (and the database's backends) spent since it was made."""
+
+    def __init__(self, processes: dict, database: str) -> None:
+        self.processes, self.database = processes, database
+        self.before = self._read()
+
+    def _read(self) -> dict[str, float]:
+        cpu = {name: cpu_seconds(p.pid) for name, p in self.processes.items()}
+        return cpu | {"PostgreSQL": backends_cpu(self.database)}
+
+    def spent(self) -> dict[str, float]:
+        return {name: now - self.before[name] for name, now in self._read().items()}
+
+
+def run_product(rate: int, seconds: float, workers: int, threads: int = 4) -> dict:
+    with _running(workers, threads, lambda api: connect_source(api, FUNCTION)) as (
+        stack, processes, path,
+    ):  # fmt: skip
+        # Warm up (connections, database pools, sandboxes, isolates), then measure.
+        warm = asyncio.run(load(stack.port, path, rate, WARMUP_S, first=10**7))
+        stack.wait_until(lambda: stored_count(stack) >= warm["statuses"].get(200, 0),
+                         timeout=600, what="the warm-up to be stored")  # fmt: skip
+        after = _query(stack, "SELECT coalesce(max(id), 0) FROM ingest_ingestevent")[0][0]
+        meter = CpuMeter(processes, stack.name)
+        result = asyncio.run(load(stack.port, path, rate, seconds))
+        accepted = result["statuses"].get(200, 0)
+        stack.wait_until(lambda: stored_count(stack, after) >= accepted, timeout=600,
+                         what="every accepted webhook to be stored")  # fmt: skip
+        cpu = meter.spent()
+        return {**result, "accepted": accepted, "stored": stored_count(stack, after),
+                "unique": unique_count(stack, after), "delays": event_delays(stack, after),
+                "cpu": cpu, "tasks": claim_count(stack, after), "threads": threads}  # fmt: skip
 
 
 def run_responding(rate: int, seconds: float, workers: int, threads: int = 4) -> dict:
     """Webhooks of a function that responds to the sender: the latency is the sender's
     whole wait (stored, run on the interactive queue, answered)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        stack = _stack(tmp)
-        stack.create()
-        try:
-            api = stack.api(stack.owner_token())
-            server = stack.start_server()
-            source = responding_source(api)
-            worker_processes = [
-                stack.start_worker(f"w{i}", concurrency=threads) for i in range(workers)
-            ]
-            time.sleep(3)  # workers connect to the broker
-            processes = {"daphne": server} | {
-                f"worker {i + 1}": w for i, w in enumerate(worker_processes)
-            }
-            path = "/hooks/" + source["webhook_url"].rsplit("/", 1)[1]
-            asyncio.run(load(stack.port, path, rate, WARMUP_S, first=10**7))
-            cpu_before = {name: cpu_seconds(p.pid) for name, p in processes.items()}
-            result = asyncio.run(load(stack.port, path, rate, seconds))
-            cpu = {name: cpu_seconds(p.pid) - cpu_before[name] for name, p in processes.items()}
-            return {**result, "responded": result["statuses"].get(RESPONDED, 0), "cpu": cpu,
-                    "threads": threads}  # fmt: skip
-        finally:
-            stack.stop()
-            stack.drop()
+    with _running(workers, threads, responding_source) as (stack, processes, path):
+        asyncio.run(load(stack.port, path, rate, WARMUP_S, first=10**7))
+        meter = CpuMeter(processes, stack.name)
+        result = asyncio.run(load(stack.port, path, rate, seconds))
+        return {**result, "responded": result["statuses"].get(RESPONDED, 0),
+                "cpu": meter.spent(), "threads": threads}  # fmt: skip
 
 
 def responding_source(api) -> dict:
@@ -466,8 +471,7 @@ def compare_with_peer(args) -> None:
         print(report(args.rate, args.seconds, args.workers, runs["product"][-1], None), flush=True)
         runs["peer"].append(
             peer.run(code=FUNCTION, rate=args.rate, seconds=args.seconds,
-                     workers=args.peer_workers, load=load, cpu_seconds=cpu_seconds,
-                     backends_cpu=backends_cpu, warmup_s=WARMUP_S, free_port=free_port)
+                     workers=args.peer_workers, warmup_s=WARMUP_S)
         )  # fmt: skip
         print("Peer (Node 20):\n" + report(args.rate, args.seconds, args.peer_workers,
                                             runs["peer"][-1], None), flush=True)  # fmt: skip

@@ -62,12 +62,11 @@ def query(sql: str) -> list[tuple]:
         return db.execute(sql).fetchall()
 
 
-def run(
-    *, code: str, rate: int, seconds: float, workers: int, load, cpu_seconds, backends_cpu,
-    warmup_s: float, free_port,
-) -> dict:  # fmt: skip
-    """One run against the peer: its server and `workers` worker processes. The load
-    generator and the CPU readers are the product run's own (passed in)."""
+def run(*, code: str, rate: int, seconds: float, workers: int, warmup_s: float) -> dict:
+    """One run against the peer: its server and `workers` worker processes, under the
+    product run's own load generator and CPU readers."""
+    from e2e_bench import CpuMeter, free_port, load
+
     node_path = install()
     token = create_database(code)
     port = free_port()
@@ -89,13 +88,11 @@ def run(
         warm = asyncio.run(load(port, path, rate, warmup_s, first=10**7))
         _wait(lambda: _stored() >= warm["statuses"].get(200, 0))
         after = query("SELECT coalesce(max(id), 0) FROM webhooks")[0][0]
-        cpu_before = {name: cpu_seconds(p.pid) for name, p in processes.items()}
-        pg_before = backends_cpu(DATABASE)
+        meter = CpuMeter(processes, DATABASE)
         result = asyncio.run(load(port, path, rate, seconds))
         accepted = result["statuses"].get(200, 0)
         _wait(lambda: _stored(after) >= accepted)
-        cpu = {name: cpu_seconds(p.pid) - cpu_before[name] for name, p in processes.items()}
-        cpu["PostgreSQL"] = backends_cpu(DATABASE) - pg_before
+        cpu = meter.spent()
         delays = query(
             "SELECT EXTRACT(EPOCH FROM (e.received_at - w.received_at)) FROM events e"
             f" JOIN webhooks w ON e.webhook_id = w.id WHERE w.id > {after:d}"
