@@ -249,6 +249,16 @@ class Source(models.Model):
     # RESTRICT: a version a source runs cannot go, unless the whole function goes.
     version = models.ForeignKey(FunctionVersion, on_delete=models.RESTRICT, related_name="sources")
     follow_deployed = models.BooleanField(default=False)
+    # A gradual move to another version of the function: rollout_share percent of the
+    # webhooks accepted while it runs are run on rollout_version (ingest/rollouts.py).
+    rollout_version = models.ForeignKey(
+        FunctionVersion, null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
+    )
+    rollout_share = models.PositiveSmallIntegerField(default=0)
+    rollout_started_at = models.DateTimeField(null=True, blank=True)
+    # Why the last rollout was rolled back by the watch: the source page's banner, until
+    # the next rollout or a dismissal.
+    rollback_note = models.CharField(max_length=500, blank=True)
     enabled = models.BooleanField(default=True)
     webhook_token = models.CharField(max_length=64, unique=True)
     setting_values = models.JSONField(default=dict, blank=True)

@@ -45,7 +45,7 @@ def version_list(function: Function) -> QuerySet[FunctionVersion]:
 
 def source_list(workspace: Workspace, *, function: Function | None = None) -> QuerySet[Source]:
     sources = Source.objects.filter(workspace=workspace).select_related(
-        "function__deployed_version", "version"
+        "function__deployed_version", "version", "rollout_version"
     )
     return sources.filter(function=function) if function is not None else sources
 

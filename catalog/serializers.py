@@ -208,6 +208,14 @@ class FunctionRefOutput(serializers.ModelSerializer):
         fields = ["id", "slug", "name"]
 
 
+class RolloutOutput(serializers.Serializer):
+    version = serializers.IntegerField(source="rollout_version.number")
+    share = serializers.IntegerField(
+        source="rollout_share", help_text="Percent of new webhooks run on the new version."
+    )
+    started_at = serializers.DateTimeField(source="rollout_started_at")
+
+
 class SourceOutput(serializers.ModelSerializer):
     function = FunctionRefOutput()
     version = serializers.IntegerField(source="version.number")
@@ -221,13 +229,22 @@ class SourceOutput(serializers.ModelSerializer):
         help_text="null unless you manage the source: the URL works as a write credential."
     )
     settings = MaskedValuesField("version.settings", "setting_values", "secret_values")
+    rollout = serializers.SerializerMethodField(help_text="The gradual rollout running, or null.")
+    rollback_note = serializers.CharField(
+        help_text="Why the last rollout was rolled back automatically; empty when none was."
+    )
 
     class Meta:
         model = Source
         fields = [
             "id", "name", "slug", "function", "version", "deployed_version", "behind",
-            "follow_deployed", "enabled", "webhook_url", "settings", "created_at", "updated_at",
+            "follow_deployed", "enabled", "webhook_url", "settings", "rollout", "rollback_note",
+            "created_at", "updated_at",
         ]  # fmt: skip
+
+    @extend_schema_field(RolloutOutput(allow_null=True))
+    def get_rollout(self, source: Source) -> dict | None:
+        return RolloutOutput(source).data if source.rollout_version_id else None
 
     def get_webhook_url(self, source: Source) -> str | None:
         """Needs the viewer's membership in the context (catalog.api.base); without it,

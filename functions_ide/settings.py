@@ -305,6 +305,14 @@ INGEST_RESERVED_THREADS = envint("INGEST_RESERVED_THREADS", 1, min=0, max=64)
 # is 5 ms): short, so a small webhook is not held up behind a flood's big records.
 WORKER_SWITCH_INTERVAL_MS = envfloat("WORKER_SWITCH_INTERVAL_MS", 0.5, min=0.05, max=100.0)
 RETENTION_DAYS = envint("RETENTION_DAYS", 30, min=1, max=3650)
+# Gradual rollouts (ingest/rollouts.py): every ROLLOUT_WATCH_S the new version's error
+# rate over its last ROLLOUT_WINDOW executions is compared with the old one's; once it has
+# ROLLOUT_MIN_EXECUTIONS, more than ROLLOUT_ERROR_MARGIN above and beyond chance, the
+# source returns to the old version.
+ROLLOUT_WATCH_S = envfloat("ROLLOUT_WATCH_S", 10.0, min=0.1, max=3600.0)
+ROLLOUT_WINDOW = envint("ROLLOUT_WINDOW", 200, min=10, max=100_000)
+ROLLOUT_MIN_EXECUTIONS = envint("ROLLOUT_MIN_EXECUTIONS", 30, min=1, max=100_000)
+ROLLOUT_ERROR_MARGIN = envfloat("ROLLOUT_ERROR_MARGIN", 0.05, min=0.0, max=1.0)
 
 # --- destinations (docs/destinations.md) ---------------------------------------------
 # Deliveries recorded within this many milliseconds go to a destination in one batch
@@ -335,6 +343,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BYTES + 64 * 1024
 CELERY_BEAT_SCHEDULE = {
     "sweep-lost-ingest-events": {"task": "ingest.sweep", "schedule": SWEEP_INTERVAL_S},
     "retention-cleanup": {"task": "ingest.cleanup", "schedule": 3600.0},
+    "watch-rollouts": {"task": "ingest.watch_rollouts", "schedule": ROLLOUT_WATCH_S},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 

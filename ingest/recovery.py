@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from catalog import policy
@@ -39,7 +39,7 @@ def dead_letters_replay(
         ids = list(dead.select_for_update().values_list("pk", flat=True))
         IngestEvent.objects.filter(pk__in=ids).update(
             status=Status.PENDING,
-            version_id=version_id,
+            version_id=_replayed_version(source, version, version_id),
             attempts=0,
             replays=F("replays") + 1,
             redeliver=redeliver,
@@ -49,6 +49,15 @@ def dead_letters_replay(
         # robust: a broker hiccup must not undo the replay; the sweep queues them.
         transaction.on_commit(lambda: queue.execute(ids), robust=True)
     return ids
+
+
+def _replayed_version(source, version: str, version_id: int):
+    """During a rollout, a replay on the pinned version keeps each event's own side of
+    it: one that ran on the new version runs on it again."""
+    if version != "pinned" or source.rollout_version_id is None:
+        return version_id
+    keeps = When(version_id=source.rollout_version_id, then=F("version_id"))
+    return Case(keeps, default=Value(version_id))
 
 
 def delivery_dead_letters_replay(

@@ -32,6 +32,7 @@ from ingest.recovery import (
     ingest_events_sweep,
     retention_cleanup,
 )
+from ingest.rollouts import rollout_rates, rollouts_watch
 
 __all__ = [
     "DROPPED_HEADERS",
@@ -57,6 +58,8 @@ __all__ = [
     "ingest_events_sweep",
     "is_retried",
     "retention_cleanup",
+    "rollout_rates",
+    "rollouts_watch",
     "store_events",
     "upsert_objects",
     "webhook_accept",

@@ -47,6 +47,11 @@ def sweep() -> None:
     services.ingest_events_sweep()
 
 
+@shared_task(name="ingest.watch_rollouts", ignore_result=True)
+def watch_rollouts() -> None:
+    services.rollouts_watch()
+
+
 @shared_task(name="ingest.cleanup", ignore_result=True)
 def cleanup() -> None:
     services.retention_cleanup()

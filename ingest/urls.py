@@ -2,6 +2,7 @@ from django.urls import path
 
 from ingest import api, views
 from ingest.api import destinations as destination_api
+from ingest.api import rollouts as rollout_api
 
 source = "workspaces/<slug:ws>/sources/<slug:slug>/"
 function = "workspaces/<slug:ws>/functions/<int:function_id>/"
@@ -14,6 +15,12 @@ api_urlpatterns = [
     path(source + "events/", api.EventsView.as_view(), name="source-events"),
     path(source + "objects/", api.ObjectsView.as_view(), name="source-objects"),
     path(source + "dead-letters/", api.DeadLettersView.as_view(), name="source-dead-letters"),
+    path(source + "rollout/", rollout_api.RolloutView.as_view(), name="source-rollout"),
+    path(
+        source + "rollout/promote/",
+        rollout_api.RolloutPromoteView.as_view(),
+        name="source-rollout-promote",
+    ),
     path(source + "dead-letters/replay/", api.ReplayView.as_view(), name="source-replay"),
     path(
         source + "destinations/",

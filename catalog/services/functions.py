@@ -319,18 +319,26 @@ def _deploy_version(
     return deployment
 
 
-def _move_source(source: Source, version: FunctionVersion) -> bool:
-    """Move a following source to the new version, or hold it: when its values do not
-    fit, or when the version declares plain a setting the source keeps encrypted."""
+def fitting_values(source: Source, version: FunctionVersion) -> tuple[dict, dict] | None:
+    """The source's (plain, secret) values as `version` takes them, or None: when they do
+    not fit, or when the version declares plain a setting the source keeps encrypted."""
     if revealed_secrets(version.settings, source.secret_values, {}):
-        return False
+        return None
     current = {**source.setting_values, **source.secret_values}
     try:
-        plain, secret = clean_values(version.settings, known_values(version.settings, current))
+        return clean_values(version.settings, known_values(version.settings, current))
     except ValidationError:
+        return None
+
+
+def _move_source(source: Source, version: FunctionVersion) -> bool:
+    """Move a following source to the new version, or hold it when its values do not fit
+    or while a rollout of another version runs on it."""
+    values = None if source.rollout_version_id else fitting_values(source, version)
+    if values is None:
         return False
     source.version = version
-    source.setting_values, source.secret_values = plain, secret
+    source.setting_values, source.secret_values = values
     source.updated_at = timezone.now()
     source.save(update_fields=["version", "setting_values", "secret_values", "updated_at"])
     return True

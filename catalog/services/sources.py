@@ -164,7 +164,8 @@ def _refuse_revealing(source: Source, version: FunctionVersion, changes: dict) -
 def source_upgrade(
     *, source: Source, actor, version: FunctionVersion, settings: dict | None = None
 ) -> Source:
-    """Move a source to another version of its function (upgrade or rollback).
+    """Move a source to another version of its function (upgrade or rollback), ending
+    any rollout on it.
 
     The setting values (with any changes given) are re-validated against that version;
     values of settings it does not have are dropped. Nothing changes when they do not fit,
@@ -176,8 +177,15 @@ def source_upgrade(
     previous = source.version
     _set_values(source, version, settings or {})
     source.version = version
+    # A move ends any rollout: every new webhook runs on the version moved to.
+    source.rollout_version, source.rollout_share, source.rollout_started_at = None, 0, None
     source.updated_at = timezone.now()
-    source.save(update_fields=["version", "setting_values", "secret_values", "updated_at"])
+    source.save(
+        update_fields=[
+            "version", "setting_values", "secret_values", "updated_at",
+            "rollout_version", "rollout_share", "rollout_started_at",
+        ]
+    )  # fmt: skip
     audit_record(
         workspace=source.workspace,
         actor=actor,

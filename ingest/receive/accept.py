@@ -138,7 +138,7 @@ def webhook_accept(*, token: str, webhook: IncomingWebhook) -> Accepted:
     Raises WebhookRefused subclasses for what the sender should hear; database errors
     propagate so the caller can answer 503 (nothing is half-written: one INSERT)."""
     check_payload_size(len(webhook.body))
-    target = _target(token)
+    target = _target(token).lane()
     _check_method(target, webhook.method)
     if not rate_limit.admits(target.source_id):
         raise RateLimited("Too many requests for this source; slow down.", retry_after=1)

@@ -6,10 +6,11 @@ change to any source forgets everything this process remembered (see ingest.apps
 other processes see it within the interval. Unknown tokens are remembered too, so a
 disabled source answers exactly like a token that never existed, in the same time."""
 
+import random
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cachetools import TTLCache
 
@@ -31,6 +32,17 @@ class Target:
     methods: frozenset[str] = frozenset({"POST"})
     responds: bool = False
     time_limit_ms: int = 0
+    # While a gradual rollout runs: the same source on the new version, and the
+    # percentage of webhooks that run on it.
+    rollout: "Target | None" = None
+    rollout_share: int = 0
+
+    def lane(self) -> "Target":
+        """The version one webhook runs on: during a rollout, the new one for its share,
+        drawn once here and kept on the webhook's row, so retries and replays keep it."""
+        if self.rollout is not None and random.random() * 100 < self.rollout_share:
+            return self.rollout
+        return self
 
 
 def is_token_shaped(token: str) -> bool:
@@ -61,31 +73,37 @@ class SourceLookup:
             self._entries.clear()
 
 
-# What target_for_token reads: one query, the source and its version's fields.
+# What target_for_token reads: one query, the source and its versions' fields.
 _TARGET_FIELDS = (
-    "id", "version_id", "enabled", "workspace_id",
+    "id", "version_id", "enabled", "workspace_id", "rollout_share",
     "version__methods", "version__responds", "version__time_limit_ms",
+    "rollout_version__methods", "rollout_version__responds", "rollout_version__time_limit_ms",
 )  # fmt: skip
 
 
 def target_for_token(token: str) -> Target | None:
     source = (
         Source.objects.filter(webhook_token=token)
-        .select_related("version")
+        .select_related("version", "rollout_version")
         .only(*_TARGET_FIELDS)
         .first()
     )
     if source is None:
         return None
-    version = source.version
-    return Target(
-        source.pk,
-        source.version_id,
-        source.enabled,
-        source.workspace_id,
-        frozenset(version.methods),
-        version.responds,
-        version.time_limit,
+    target = _on_version(Target(source.pk, 0, source.enabled, source.workspace_id), source.version)
+    if source.rollout_version is None:
+        return target
+    rollout = _on_version(target, source.rollout_version)
+    return replace(target, rollout=rollout, rollout_share=source.rollout_share)
+
+
+def _on_version(target: Target, version) -> Target:
+    return replace(
+        target,
+        version_id=version.pk,
+        methods=frozenset(version.methods),
+        responds=version.responds,
+        time_limit_ms=version.time_limit,
     )
 
 

@@ -9,6 +9,7 @@ import { liveSocket } from "../lib/live.js";
 import { responseLines } from "../lib/sender-response.js";
 import { readSettingsForm, renderSettingsForm } from "../lib/settings-form.js";
 import { initSourceDestinations } from "./source-destinations.js";
+import { initSourceRollout } from "./source-rollout.js";
 
 export function initSource() {
   const data = pageData("source-data");
@@ -21,11 +22,13 @@ export function initSource() {
   const refreshEvents = () => loadEvents(path);
   const refreshDeadLetters = () => loadDeadLetters(data, path);
   const refreshChart = () => loadChart(data);
+  const refreshRollout = initSourceRollout(path);
   // A burst of executions (a sender's batch, a replay of all dead letters) arrives as a
   // burst of messages: refetch the events, chart and dead letters once it has passed.
   const afterBurst = debounce(REFRESH_AFTER_MS, REFRESH_AT_LEAST_EVERY_MS, (failed) => {
     refreshEvents();
     refreshChart();
+    refreshRollout().catch(() => {});
     if (failed) refreshDeadLetters();
   });
   const afterDeliveries = debounce(REFRESH_AFTER_MS, REFRESH_AT_LEAST_EVERY_MS, () =>
