@@ -26,6 +26,15 @@ export function setupMonaco(workerUrls) {
   js.setDiagnosticsOptions({ noSemanticValidation: true, noSyntaxValidation: false });
   js.addExtraLib(FUNCTIONS_DTS, "file:///sandbox/functions.d.ts");
   registerParameterHelp();
+  followSystemTheme();
+}
+
+// Monaco's theme follows the system's light or dark setting, as the page's colours do.
+function followSystemTheme() {
+  const dark = matchMedia("(prefers-color-scheme: dark)");
+  const apply = () => monaco.editor.setTheme(dark.matches ? "vs-dark" : "vs");
+  apply();
+  dark.addEventListener("change", apply);
 }
 
 let settingsLib = null;

@@ -2,6 +2,7 @@
 // live debugger (executions with logs, marked with their deliveries), events, dead
 // letters with replay, and the 24-hour chart.
 import { api, wsApi } from "../lib/api.js";
+import { hourlyChart } from "../lib/chart.js";
 import { deliveryBadge } from "../lib/deliveries.js";
 import { $, h, formatTime, pageData, showErrors, toast } from "../lib/dom.js";
 import { fetchLine } from "../lib/fetches.js";
@@ -319,24 +320,9 @@ async function loadChart(data) {
   const response = await fetch(`/workspaces/${data.workspace}/sources/${data.slug}/stats.json`, { credentials: "same-origin" });
   if (!response.ok) return;
   const { hours } = await response.json();
-  const max = Math.max(1, ...hours.map((row) => row.total));
-  const width = 24 * 12;
-  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  svg.setAttribute("viewBox", `0 0 ${width} 64`);
-  svg.setAttribute("preserveAspectRatio", "none");
-  hours.forEach((row, i) => {
-    for (const [value, cls] of [[row.total, "ok"], [row.errors, "err"]]) {
-      if (!value) continue;
-      const height = Math.max(2, (value / max) * 60);
-      const rect = document.createElementNS(svg.namespaceURI, "rect");
-      Object.entries({ x: i * 12 + 1, y: 64 - height, width: 10, height, class: cls }).forEach(([k, v]) => rect.setAttribute(k, v));
-      const title = document.createElementNS(svg.namespaceURI, "title");
-      title.textContent = `${new Date(row.hour).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}: ${row.total} executions, ${row.errors} errors`;
-      rect.append(title);
-      svg.append(rect);
-    }
-  });
   const total = hours.reduce((n, row) => n + row.total, 0);
   const errors = hours.reduce((n, row) => n + row.errors, 0);
-  $("#chart").replaceChildren(svg, h("p", { class: "muted", id: "chart-summary" }, `${total} executions, ${errors} errors`));
+  const plot = h("div", { class: "chart-plot" });
+  $("#chart").replaceChildren(plot, h("p", { class: "muted", id: "chart-summary" }, `${total} executions, ${errors} errors`));
+  hourlyChart(plot, hours);
 }

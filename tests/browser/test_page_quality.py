@@ -1,0 +1,62 @@
+"""The pages read as an IDE: the source page's chart has a time axis, hover values and
+errors stacked on executions; dark mode follows the system setting, Monaco's theme too."""
+
+import re
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import create_function, screenshot
+
+pytestmark = pytest.mark.browser
+
+GOOD = '{"type": "track", "event": "Signed Up", "userId": "u1"}'
+NO_NAME = '{"type": "track", "userId": "u1"}'  # the default template refuses it
+
+
+@pytest.fixture(scope="module")
+def source(owner_api):
+    function = create_function(owner_api, "Charted")
+    created = owner_api.post("sources/", json={"name": "Charted", "function": function["id"]})
+    assert created.status_code == 201, created.text
+    for body in (GOOD, GOOD, NO_NAME):
+        assert httpx.post(created.json()["webhook_url"], content=body).status_code == 200
+    return {"function": function, **created.json()}
+
+
+def test_the_chart_shows_hours_and_values_on_hover(login, source):
+    page = login("owner")
+    page.goto(f"/workspaces/acme/sources/{source['slug']}/")
+    summary = page.locator("#chart-summary")
+    # The executions run on the worker: reload until the three are counted.
+    for _ in range(30):
+        if "3 executions, 1 errors" in summary.inner_text():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(summary).to_have_text("3 executions, 1 errors")
+    plot = page.locator("#chart .u-over")
+    expect(plot).to_be_visible()
+    box = plot.bounding_box()
+    page.mouse.move(box["x"] + box["width"] - 4, box["y"] + box["height"] / 2)  # this hour
+    values = page.locator("#chart .u-legend .u-series .u-value")
+    expect(values.nth(0)).to_have_text(re.compile(r"^\d\d:00"))  # the hour under the cursor
+    expect(values.nth(1)).to_have_text("3")
+    expect(values.nth(2)).to_have_text("1")
+    screenshot(page, "source-chart")
+
+
+def test_dark_mode_follows_the_system_setting(login, source):
+    page = login("owner")
+    page.emulate_media(color_scheme="dark")
+    page.goto(f"/workspaces/acme/sources/{source['slug']}/")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(20, 23, 28)"
+    card = page.locator(".card").first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert card == "rgb(28, 32, 40)"
+    page.goto(f"/workspaces/acme/functions/{source['function']['id']}/")
+    expect(page.locator("#code .monaco-editor")).to_have_class(re.compile("vs-dark"))
+    screenshot(page, "editor-dark")
+    page.emulate_media(color_scheme="light")
+    expect(page.locator("#code .monaco-editor")).not_to_have_class(re.compile("vs-dark"))
