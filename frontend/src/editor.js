@@ -1,6 +1,6 @@
 // The editor page: Monaco with the function's code, Run (manual input or a captured
-// webhook), settings and their test values, Configure / Save / Save & Deploy, versions
-// with a diff and restore. Everything goes through the REST API; the server decides.
+// webhook), settings and their test values, saved tests, Configure / Save / Save &
+// Deploy, versions with a diff and restore. Everything goes through the REST API; the server decides.
 import { api, allPages, wsApi } from "./lib/api.js";
 import { $, $$, h, openDialog, pageData, showErrors, toast, wireCopyButtons, wireTabs } from "./lib/dom.js";
 import { monaco, setSettingDefinitions, setupMonaco } from "./lib/monaco.js";
@@ -8,6 +8,7 @@ import { initSettingsPanel } from "./editor/settings-panel.js";
 import { renderResult, errorLocation } from "./editor/results.js";
 import { initVersions } from "./editor/versions.js";
 import { initCatcher } from "./editor/catcher.js";
+import { initSavedTests } from "./editor/saved-tests.js";
 
 const data = pageData("editor-data");
 const path = wsApi(data.workspace);
@@ -169,6 +170,7 @@ async function run() {
     const result = state.functionId
       ? await api("POST", path(`functions/${state.functionId}/test/`), body)
       : await api("POST", data.scratch_test_url, { ...body, definitions: state.definitions });
+    state.lastRun = { request: body.request, settings: body.settings, result };
     showResult(result);
   } catch (error) {
     showResult(null, error);
@@ -183,6 +185,7 @@ function showResult(result, failure) {
   // that was cancelled. Before, the box is all there is.
   const responds = state.fn ? Boolean(state.fn.responds) : $("#fn-responds").checked;
   renderResult($("#results"), result, failure, (location) => jumpTo(location), { responds });
+  savedTests.offer(result);
   if (result && result.error) {
     const where = errorLocation(result.error, codeModel.getLineCount());
     if (where) {
@@ -343,6 +346,7 @@ $("#configure-form").addEventListener("submit", async (event) => {
     $("#save").hidden = false;
     $("#deploy").hidden = false;
     if ($("#save-test-values")) $("#save-test-values").hidden = false;
+    if ($("#run-tests")) $("#run-tests").disabled = false;
     if (Object.keys(typed).length) await keepTestValues(false);
     toast(`Created ${fn.name}. Save keeps the draft; Save & Deploy makes a version sources can run.`);
     versions.reload();
@@ -366,15 +370,21 @@ async function saveConfiguration(form) {
 
 if ($("#deploy")) $("#deploy").addEventListener("click", () => {
   $("#deploy-message").value = "";
+  savedTests.clearRefusal();
   openDialog($("#deploy-dialog"));
   $("#deploy-message").focus();
 });
-$("#deploy-form").addEventListener("submit", async (event) => {
+$("#deploy-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const form = event.currentTarget;
+  deploy();
+});
+// The deploy gate runs the saved tests: a failure is shown in the dialog, where
+// "Deploy anyway" sends the same deploy again with a reason.
+async function deploy(extra = {}) {
+  const form = $("#deploy-form");
   try {
     const deployment = await api("POST", path(`functions/${state.functionId}/deploy/`), {
-      message: $("#deploy-message").value.trim(), code: codeModel.getValue(), settings: state.definitions,
+      message: $("#deploy-message").value.trim(), code: codeModel.getValue(), settings: state.definitions, ...extra,
     });
     $("#deploy-dialog").close();
     const fn = await api("GET", path(`functions/${state.functionId}/`));
@@ -382,10 +392,16 @@ $("#deploy-form").addEventListener("submit", async (event) => {
     await showDeployed(deployment);
     versions.reload();
   } catch (error) {
+    if (error.status === 409 && error.body && error.body.failed_tests) {
+      // The draft was saved even so.
+      markSaved(await api("GET", path(`functions/${state.functionId}/`)));
+      savedTests.showRefusal(error, (reason) => deploy({ deploy_anyway: reason }));
+      return;
+    }
     showErrors(form, error);
     showSettingErrors(error);
   }
-});
+}
 
 async function showDeployed(deployment) {
   const number = deployment.version.number;
@@ -425,9 +441,15 @@ editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, save);
 editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, run);
 bodyEditor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, run);
 bodyEditor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, save);
+for (const where of [editor, bodyEditor]) {
+  where.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyMod.Shift | monaco.KeyCode.Enter, () => runAllTests());
+}
 document.addEventListener("keydown", (event) => {
   if (!(event.ctrlKey || event.metaKey)) return;
-  if (event.key === "s") {
+  if (event.key === "Enter" && event.shiftKey) {
+    event.preventDefault();
+    runAllTests();
+  } else if (event.key === "s") {
     event.preventDefault();
     save();
   } else if (event.key === "Enter") {
@@ -439,7 +461,13 @@ document.addEventListener("keydown", (event) => {
 // --- panels -----------------------------------------------------------------------------
 const selectPanel = wireTabs($(".side-pane > .tabs"), (tab) => {
   if (tab.id === "tab-versions") versions.reload();
+  if (tab.id === "tab-tests") savedTests.reload().catch((error) => toast(error.message, "error"));
 });
+function runAllTests() {
+  if (!state.functionId) return;
+  selectPanel($("#tab-tests"));
+  savedTests.runAll();
+}
 const selectTestTab = wireTabs($("#panel-test > .tabs"));
 
 const versions = initVersions({
@@ -449,6 +477,14 @@ const versions = initVersions({
     toast(`Restored into the draft. Running sources are untouched.`);
   },
   isDirty,
+});
+
+const savedTests = initSavedTests({
+  path, can,
+  functionId: () => state.functionId,
+  lastRun: () => state.lastRun,
+  definitions: () => state.definitions,
+  getCode: () => codeModel.getValue(),
 });
 
 const catcher = initCatcher({
