@@ -9,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Webhook URLs shown in the product point at the address it is served on.
 export PUBLIC_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test test-fast lint lint-python lint-js celery-adapter-report format check-chromium frontend migrate seed worker beat bench-runner bench-e2e bench-responding bench-peer clean
+.PHONY: run test test-fast lint lint-python lint-js celery-adapter-report format check-chromium frontend migrate seed worker beat bench-runner bench-e2e bench-responding bench-peer screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ run: $(VENV)/.installed frontend seed
 
 worker: $(VENV)/.installed
 	$(BIN)/celery -A functions_ide worker -Q default,interactive --pool threads --concurrency 4 --loglevel=INFO
+
+# The pictures of docs/frontend.md: the main pages, light and dark, with real content.
+screenshots: $(VENV)/.installed frontend check-chromium
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q -m browser tests/browser/test_screenshots.py
 
 check-chromium:
 	@test -x $(CHROMIUM) || { echo "The browser tests need Debian's Chromium at $(CHROMIUM)."; \
