@@ -2,7 +2,7 @@
 start one, follow its progress, cancel it, read its webhooks' comparisons."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
@@ -105,10 +105,10 @@ class PreviewListView(WorkspaceView):
     @extend_schema(
         summary="Preview the draft on a source's latest webhooks, in a worker",
         description="Runs the draft (or `code`) on each webhook in the sandbox: nothing "
-        "is stored or delivered, fetch is off unless `allow_fetch`. Answers at once "
-        "(202); follow `progress`, then read the webhooks' comparisons.",
+        "is stored or delivered, fetch is off unless `allow_fetch`. Answers at once, "
+        "the preview queued; follow its `progress`, then read the webhooks' comparisons.",
         request=PreviewInput,
-        responses={202: PreviewOutput, 400: ERROR, 403: ERROR, 404: ERROR},
+        responses={201: PreviewOutput, 400: ERROR, 403: ERROR, 404: ERROR},
     )
     def post(self, request, ws: str, function_id: int):
         function = access.function_for_user(request.user, self.workspace, function_id, write=True)
@@ -117,7 +117,7 @@ class PreviewListView(WorkspaceView):
         preview = services.preview_start(
             actor=request.user, function=function, source=source, **data
         )
-        return Response(self.output(PreviewOutput, preview), status=status.HTTP_202_ACCEPTED)
+        return self.created(self.output(PreviewOutput, preview))
 
 
 class PreviewView(WorkspaceView):

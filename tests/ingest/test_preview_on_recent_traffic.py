@@ -65,7 +65,7 @@ def url(source, suffix: str = "") -> str:
 
 def started(api, source, **body) -> dict:
     answer = api.post(url(source), {"source": source.slug, **body}, format="json")
-    assert answer.status_code == 202, answer.json()
+    assert answer.status_code == 201, answer.json()
     return answer.json()
 
 
