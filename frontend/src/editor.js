@@ -8,6 +8,7 @@ import { initSettingsPanel } from "./editor/settings-panel.js";
 import { renderResult, errorLocation } from "./editor/results.js";
 import { initVersions } from "./editor/versions.js";
 import { initCatcher } from "./editor/catcher.js";
+import { initPreview } from "./editor/preview.js";
 
 const data = pageData("editor-data");
 const path = wsApi(data.workspace);
@@ -439,6 +440,7 @@ document.addEventListener("keydown", (event) => {
 // --- panels -----------------------------------------------------------------------------
 const selectPanel = wireTabs($(".side-pane > .tabs"), (tab) => {
   if (tab.id === "tab-versions") versions.reload();
+  if (tab.id === "tab-preview" && preview) preview.reload();
 });
 const selectTestTab = wireTabs($("#panel-test > .tabs"));
 
@@ -450,6 +452,10 @@ const versions = initVersions({
   },
   isDirty,
 });
+
+const preview = $("#panel-preview")
+  ? initPreview({ path, getState: () => state, getCode: () => codeModel.getValue() })
+  : null;
 
 const catcher = initCatcher({
   path, can,
