@@ -181,13 +181,15 @@ def fetch_note(preview: Preview) -> str:
 def preview_run(*, preview_id: int) -> None:
     """Run a queued preview to its end (the task of ingest.queue.preview). A preview
     that is not queued any more (cancelled, or run already) is left alone."""
+    preview = Preview.objects.select_related("source", "function").filter(pk=preview_id).first()
+    if preview is None or preview.status != Status.QUEUED:
+        return
     now = timezone.now()
     started = Preview.objects.filter(pk=preview_id, status=Status.QUEUED).update(
-        status=Status.RUNNING, started_at=now, stale_after=now + _batch_deadline(preview_id)
+        status=Status.RUNNING, started_at=now, stale_after=now + _batch_deadline(preview)
     )
     if not started:
         return
-    preview = Preview.objects.select_related("source", "function").get(pk=preview_id)
     try:
         run = _Run(preview)
         for start in range(0, preview.total, BATCH):
@@ -199,9 +201,9 @@ def preview_run(*, preview_id: int) -> None:
         _end(preview, Status.FAILED, f"The preview failed in the worker ({type(exc).__name__}).")
 
 
-def _batch_deadline(preview_id: int) -> timedelta:
-    limit = Preview.objects.filter(pk=preview_id).values_list("time_limit_ms", flat=True).first()
-    limits = dataclasses.replace(settings.RUNNER_LIMITS, timeout_ms=limit or 1000)
+def _batch_deadline(preview: Preview) -> timedelta:
+    """How long a batch may take: past it (and a margin) its worker is taken as lost."""
+    limits = dataclasses.replace(settings.RUNNER_LIMITS, timeout_ms=preview.time_limit_ms)
     return timedelta(seconds=limits.batch_deadline_s(BATCH) + 60)
 
 
@@ -296,7 +298,7 @@ class _Run:
 
     def _record(self, rows: list[PreviewWebhook], *, done: int) -> bool:
         self.summary["versions"] = sorted(self.versions)
-        deadline = timezone.now() + _batch_deadline(self.preview.pk)
+        deadline = timezone.now() + _batch_deadline(self.preview)
         with transaction.atomic():
             going = Preview.objects.filter(pk=self.preview.pk, status=Status.RUNNING).update(
                 done=done, summary=self.summary, stale_after=deadline

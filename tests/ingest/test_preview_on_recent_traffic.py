@@ -7,6 +7,8 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.models import AuditEntry
@@ -304,3 +306,18 @@ def test_another_function_preview_id_is_a_404(owner_api, orders):
     preview = started(owner_api, orders)
     another = source_running(CURRENT, workspace=orders.workspace, slug="another")
     assert owner_api.get(url(another, f"{preview['id']}/")).status_code == 404
+
+
+def test_the_lists_read_a_fixed_number_of_rows(owner_api, orders):
+    received(orders, 5)
+
+    def queries(path: str, **params) -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert owner_api.get(path, params).status_code == 200
+        return len(seen)
+
+    first = run(owner_api, orders, count=1)
+    one = (queries(url(orders)), queries(url(orders, f"{first['id']}/webhooks/")))
+    for _ in range(2):
+        last = run(owner_api, orders, count=5)
+    assert (queries(url(orders)), queries(url(orders, f"{last['id']}/webhooks/"))) == one
