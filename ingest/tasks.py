@@ -42,6 +42,11 @@ def deliver(destination_id: int) -> None:
     services.destination_deliver(destination_id=destination_id)
 
 
+@shared_task(name="ingest.preview", ignore_result=True, **DATABASE_RETRY)
+def preview(preview_id: int) -> None:
+    services.preview_run(preview_id=preview_id)
+
+
 @shared_task(name="ingest.sweep", ignore_result=True)
 def sweep() -> None:
     services.ingest_events_sweep()

@@ -2,10 +2,12 @@ from django.urls import path
 
 from ingest import api, views
 from ingest.api import destinations as destination_api
+from ingest.api import previews as preview_api
 from ingest.api import rollouts as rollout_api
 
 source = "workspaces/<slug:ws>/sources/<slug:slug>/"
 function = "workspaces/<slug:ws>/functions/<int:function_id>/"
+preview = function + "previews/<int:preview_id>/"
 destinations = "workspaces/<slug:ws>/destinations/"
 destination = destinations + "<int:destination_id>/"
 
@@ -44,6 +46,10 @@ api_urlpatterns = [
         destination_api.DeliveryReplayView.as_view(),
         name="destination-replay",
     ),
+    path(function + "previews/", preview_api.PreviewListView.as_view(), name="function-previews"),
+    path(preview, preview_api.PreviewDetailView.as_view(), name="function-preview"),
+    path(preview + "cancel/", preview_api.PreviewCancelView.as_view(), name="preview-cancel"),
+    path(preview + "webhooks/", preview_api.PreviewWebhooksView.as_view(), name="preview-webhooks"),
     path(function + "catcher/", api.CatcherView.as_view(), name="function-catcher"),
     path(function + "catcher/rotate/", api.CatcherRotateView.as_view(), name="catcher-rotate"),
     path(function + "captures/", api.CapturesView.as_view(), name="function-captures"),

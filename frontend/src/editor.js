@@ -9,6 +9,7 @@ import { renderResult, errorLocation } from "./editor/results.js";
 import { initVersions } from "./editor/versions.js";
 import { initCatcher } from "./editor/catcher.js";
 import { initSavedTests } from "./editor/saved-tests.js";
+import { initPreview } from "./editor/preview.js";
 
 const data = pageData("editor-data");
 const path = wsApi(data.workspace);
@@ -462,6 +463,7 @@ document.addEventListener("keydown", (event) => {
 const selectPanel = wireTabs($(".side-pane > .tabs"), (tab) => {
   if (tab.id === "tab-versions") versions.reload();
   if (tab.id === "tab-tests") savedTests.reload().catch((error) => toast(error.message, "error"));
+  if (tab.id === "tab-preview" && preview) preview.reload();
 });
 function runAllTests() {
   if (!state.functionId) return;
@@ -486,6 +488,9 @@ const savedTests = initSavedTests({
   definitions: () => state.definitions,
   getCode: () => codeModel.getValue(),
 });
+const preview = $("#panel-preview")
+  ? initPreview({ path, getState: () => state, getCode: () => codeModel.getValue() })
+  : null;
 
 const catcher = initCatcher({
   path, can,

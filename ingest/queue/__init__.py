@@ -27,6 +27,7 @@ TURN = "ingest.execute_turn"
 RETRY = "ingest.execute"
 DELIVER = "ingest.deliver"
 RESPOND = "ingest.respond"
+PREVIEW = "ingest.preview"
 # The queue of what someone waits for: the editor's Run, a sender waiting for its answer.
 INTERACTIVE = "interactive"
 # Set while a turn is queued that no worker has started (in the cache every process
@@ -121,6 +122,12 @@ def _turns_for(workspace_ids: Sequence[int]) -> None:
     one workspace's work)."""
     for workspace_id in dict.fromkeys(workspace_ids):
         turn(workspace_id)
+
+
+def preview(preview_id: int) -> None:
+    """Run a preview on recent traffic (ingest.previews) on the default queue: it is
+    background work, and on the interactive one it would hold back a waiting sender."""
+    broker.send(PREVIEW, preview_id)
 
 
 def retry(ingest_event_id: int, *, in_s: float) -> None:

@@ -11,16 +11,18 @@ suite is the cross-cutting check over all routes: API, pages and websockets.
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from catalog.models import Role, SavedTest
 from catalog.services import member_invite, token_create
 from functions_ide.routing import websocket_urlpatterns
-from ingest.models import Capture, Destination, Execution, IngestEvent
+from ingest.models import Capture, Destination, Execution, IngestEvent, Preview
 from tests.factories import (
     MembershipFactory,
     SourceFactory,
@@ -128,6 +130,10 @@ EXPECTED = {
     "destination-test": Api({"post": OWNERS}),
     "destination-dead-letters": Api({"get": READERS}),
     "destination-replay": Api({"post": OWNERS}),
+    "function-previews": Api({"get": OWNERS, "post": OWNERS}),
+    "function-preview": Api({"get": OWNERS}),
+    "preview-cancel": Api({"post": OWNERS}),
+    "preview-webhooks": Api({"get": OWNERS}),
 }
 
 PUBLIC = {
@@ -158,6 +164,7 @@ ANSWERS_ANY_METHOD: set[str] = {"webhook"}  # a source's version decides (ingest
 BODIES = {
     ("function-new-test", "post"): {"code": "async function onRequest() {}", "request": {}},
     ("catalog:function-list", "post"): {"name": "New one"},
+    ("function-previews", "post"): {"source": "orders-in"},
     ("catalog:function-detail", "patch"): {"code": "// saved"},
     ("catalog:function-deploy", "post"): {"message": "m"},
     ("catalog:function-test", "post"): {"request": {"body": {}}},
@@ -325,6 +332,7 @@ def make_world() -> dict:
             "member_id": users[OUTSIDER].memberships.get().pk,
             "token_id": token_create(workspace=other, user=users[OUTSIDER])[0].pk,
             "execution_id": _execution(foreign_source).pk,
+            "preview_id": _preview(foreign_source).pk,
             "destination_id": Destination.objects.create(
                 workspace=other, name="Theirs", kind="duckdb"
             ).pk,
@@ -334,6 +342,7 @@ def make_world() -> dict:
         },
         "dead_letter": dead_letter,
         "execution": _execution(source, dead_letter),
+        "preview": _preview(source),
         "destination": Destination.objects.create(workspace=acme, name="Warehouse", kind="duckdb"),
     }
 
@@ -345,6 +354,15 @@ def _execution(source, ingest_event=None) -> Execution:
     return Execution.objects.create(
         ingest_event=ingest_event, source=source, version=source.version, attempt=1,
         started_at=ingest_event.received_at, duration_ms=1.0, status="failed",
+    )  # fmt: skip
+
+
+def _preview(source) -> Preview:
+    """A preview on recent traffic of the source's function, kept for a day."""
+    now = timezone.now()
+    return Preview.objects.create(
+        function=source.function, source=source, code="", time_limit_ms=1000, requested=1,
+        expires_at=now + timedelta(days=1), stale_after=now + timedelta(days=1),
     )  # fmt: skip
 
 
@@ -378,6 +396,7 @@ def url_of(world: dict, name: str, principal: str, *, foreign: bool = False) -> 
         "token": "not-a-real-token",
         "execution_id": world["execution"].pk,
         "destination_id": world["destination"].pk,
+        "preview_id": world["preview"].pk,
         "invitation_id": (
             world["pending"][0].pk
             if name == "catalog:workspace-invitation-detail"
