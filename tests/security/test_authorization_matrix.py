@@ -19,11 +19,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from catalog.models import Role, SavedTest
+from catalog.models import Role, SavedTest, Source
 from catalog.services import member_invite, token_create
 from functions_ide.routing import websocket_urlpatterns
 from ingest.models import Capture, Destination, Execution, IngestEvent, Preview
 from tests.factories import (
+    FunctionVersionFactory,
     MembershipFactory,
     SourceFactory,
     UserFactory,
@@ -120,6 +121,10 @@ EXPECTED = {
     "source-objects": Api({"get": READERS}),
     "source-dead-letters": Api({"get": READERS}),
     "source-replay": Api({"post": MANAGERS}),
+    "source-rollout": Api(
+        {"get": READERS, "post": MANAGERS, "patch": MANAGERS, "delete": MANAGERS}
+    ),
+    "source-rollout-promote": Api({"post": MANAGERS}),
     "function-catcher": Api({"get": READERS}),
     "catcher-rotate": Api({"post": TESTERS}),
     "function-captures": Api({"get": READERS}),
@@ -184,12 +189,17 @@ BODIES = {
     ("catalog:invitation-accept", "post"): "own-invitation",
     ("catalog:token-list", "post"): {"name": "mine"},
     ("source-replay", "post"): {"all": True},
+    ("source-rollout", "post"): {"version": 2, "share": 10},
+    ("source-rollout", "patch"): {"share": 20},
     ("source-destinations", "put"): {"destinations": None},
     ("destinations", "post"): {"name": "Another warehouse", "kind": "duckdb"},
     ("destination", "patch"): {"name": "Renamed"},
     ("destination-replay", "post"): {"all": True},
 }
 QUERIES = {("catalog:function-detail", "delete"): "?force=true"}
+# Calls that need a rollout of version 2 running on the world's source (rolled back with
+# the test, as everything it writes).
+ROLLOUT_RUNNING = {("source-rollout", "patch"), ("source-rollout-promote", "post")}
 
 
 # --- the routes, from the URL conf ----------------------------------------------------
@@ -279,6 +289,7 @@ def world_rows(module_db):
 def make_world() -> dict:
     acme = WorkspaceFactory(slug="acme", name="Acme")
     function = deployed_function(workspace=acme, slug="orders")
+    FunctionVersionFactory(function=function, number=2)  # a version to roll out
     source = SourceFactory(function=function, slug="orders-in")
     other = WorkspaceFactory(slug="other", name="Other")
     foreign_function = deployed_function(workspace=other, slug="theirs")
@@ -429,6 +440,12 @@ def body_of(world: dict, name: str, method: str, principal: str):
 
 def call(world: dict, principal: str, name: str, method: str, *, foreign: bool = False):
     client, headers = client_for(world, principal)
+    if (name, method) in ROLLOUT_RUNNING:
+        Source.objects.filter(pk=world["source"].pk).update(
+            rollout_version=world["function"].versions.get(number=2),
+            rollout_share=10,
+            rollout_started_at=timezone.now(),
+        )
     url = url_of(world, name, principal, foreign=foreign) + QUERIES.get((name, method), "")
     body = body_of(world, name, method, principal)
     if method == "get":
