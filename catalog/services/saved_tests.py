@@ -15,11 +15,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog import policy
-from catalog.errors import TestRunFailed
+from catalog.errors import TestRunFailed, WorkspaceRunsBusy
 from catalog.models import Function, Interface, SavedTest
 from catalog.policy import Action
 from catalog.services.audit import audit_record
 from catalog.services.test_runs import normalize_request
+from catalog.task_results import answer_by
 from runner.expectations import expectation_problem, match_result
 
 # The deploy gate runs every saved test; this bounds how long it may take.
@@ -206,8 +207,8 @@ def _no_secret(name: str) -> str:
 
 def _run_in_worker(function: Function, code: str, tests: list[SavedTest]) -> list[dict]:
     from catalog.services.test_runs import _secret_names
+    from catalog.tasks import BUSY, seal
     from catalog.tasks import run_saved_tests as task
-    from catalog.tasks import seal
 
     if not tests:
         return []
@@ -217,9 +218,14 @@ def _run_in_worker(function: Function, code: str, tests: list[SavedTest]) -> lis
     limit = function.time_limit
     legacy = function.interface == Interface.LEGACY
     names = _secret_names(function.draft_settings, function.test_secrets)
-    pending = task.apply_async(args=[code, cases, legacy, limit, names], queue="interactive")
+    wait_s = len(tests) * limit / 1000 + django_settings.TEST_RUN_MARGIN_S
+    pending = task.apply_async(
+        args=[code, cases, legacy, limit, names],
+        kwargs={"workspace_id": function.workspace_id, "answer_by": answer_by(wait_s)},
+        queue="interactive",
+    )
     try:
-        return pending.get(timeout=len(tests) * limit / 1000 + django_settings.TEST_RUN_MARGIN_S)
+        results = pending.get(timeout=wait_s)
     except CeleryTimeout:
         raise TestRunFailed(
             "The saved tests did not finish in time: no worker is consuming the "
@@ -231,6 +237,9 @@ def _run_in_worker(function: Function, code: str, tests: list[SavedTest]) -> lis
         ) from None
     finally:
         pending.forget()
+    if results == BUSY:
+        raise WorkspaceRunsBusy()
+    return results
 
 
 def _secrets(function: Function, test: SavedTest) -> dict:
