@@ -25,18 +25,6 @@ class TestRunFailed(CatalogError):
     status_code = 504
 
 
-class WorkspaceRunsBusy(TestRunFailed):
-    """The workspace's runs hold its share of the worker's threads: try again soon."""
-
-    status_code = 503
-
-    def __init__(self) -> None:
-        super().__init__(
-            "This workspace's functions are using all of its share of the workers right "
-            "now (webhooks, responding functions or other Runs); try again in a moment."
-        )
-
-
 class SavedTestsFailed(CatalogError):
     """Save & Deploy refused: saved tests fail on the draft (extra: failed_tests)."""
 

@@ -10,7 +10,9 @@ A caller forgets the result once it has it or stops waiting; a result stored aft
 that would stay in the backend (Redis) until it expires, and a flood of answers that
 came late filled it. So a task someone waits for is told until when (`answer_by`, from
 answer_by()) and runs through answered(): not at all once its caller stopped waiting,
-and without storing a result when it ends after that."""
+and without storing a result when it ends after that. A task that may not start yet
+(its workspace holds its share of the worker's threads) goes back to its queue with
+run_again_soon(): the caller still waits for the same task, and others run meanwhile."""
 
 import time
 from collections.abc import Callable
@@ -19,7 +21,14 @@ from typing import TypeVar
 from celery.exceptions import Ignore
 from celery.exceptions import TimeoutError as ResultTimeout
 
-__all__ = ["RESULT_POLL_S", "ResultTimeout", "answer_by", "answered", "result_within"]
+__all__ = [
+    "RESULT_POLL_S",
+    "ResultTimeout",
+    "answer_by",
+    "answered",
+    "result_within",
+    "run_again_soon",
+]
 
 T = TypeVar("T")
 
@@ -54,6 +63,24 @@ def answered(answer_by: float | None, work: Callable[[], T]) -> T:
     if _late(answer_by):
         raise Ignore()
     return result
+
+
+# How long a task that may not start yet waits in its queue before it asks again.
+AGAIN_IN_S = 0.1
+
+
+def run_again_soon(task) -> None:
+    """End this run of a bound task without a state (Ignore) and send its message again,
+    with the same id and arguments, AGAIN_IN_S later: its caller waits for that id, so
+    it gets the answer of the run that starts (or none, once `answer_by` has passed).
+    No result is stored for this run, and the task takes no thread meanwhile."""
+    request = task.request
+    options = {"task_id": request.id, "countdown": AGAIN_IN_S}
+    queue = (request.delivery_info or {}).get("routing_key")
+    if queue:
+        options["queue"] = queue
+    task.apply_async(request.args, request.kwargs, **options)
+    raise Ignore()
 
 
 def _late(answer_by: float | None) -> bool:

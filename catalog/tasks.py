@@ -3,7 +3,9 @@
 A Run takes a thread of its workspace's share of the worker, as every run of the
 workspace's code does (ingest.execute.sharing, handed in by ingest when it is ready:
 the catalog cannot import ingest): one workspace's slow Runs cannot hold every thread
-that the webhooks of others wait for. A Run past the share is refused at once (BUSY)."""
+that the webhooks of others wait for. A Run past the share goes back to the queue for a
+moment (task_results.run_again_soon) and runs once the share allows, if its caller
+still waits."""
 
 import base64
 import contextlib
@@ -16,10 +18,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django_cryptography.utils.crypto import FernetBytes
 
 from catalog.run_policy import own_webhook_urls
-from catalog.task_results import answered
+from catalog.task_results import answered, run_again_soon
 
-# What a Run refused by its workspace's share returns instead of a result.
-BUSY = {"busy": True}
+# What a Run that may not start yet (its workspace's share) gives answered().
+_BUSY = object()
 # The shares of this process's threads (an object with enter(workspace_id), None when
 # the workspace is at its share, and leave(workspace_id)); None: nothing is shared.
 _shares = None
@@ -62,8 +64,9 @@ def unseal(sealed: str) -> dict:
     return json.loads(FernetBytes().decrypt(base64.b64decode(sealed), SEALED_TTL_S))
 
 
-@shared_task(name="catalog.run_function_test", acks_late=False)
+@shared_task(name="catalog.run_function_test", acks_late=False, bind=True)
 def run_function_test(
+    self,
     code: str,
     request: dict,
     sealed_settings: str,
@@ -75,8 +78,8 @@ def run_function_test(
     answer_by: float | None = None,
 ) -> dict:
     """Run code once in the sandbox and return the runner's result (Result.to_dict()),
-    or BUSY when the workspace's runs hold its share of this worker's threads. Nothing
-    is run or stored once the caller stopped waiting (`answer_by`, task_results).
+    within the workspace's share of this worker's threads (`workspace_id`). Nothing is
+    run or stored once the caller stopped waiting (`answer_by`, task_results).
 
     Unlike other tasks this one takes the code itself, not an id: the editor runs
     unsaved drafts, so there is nothing in the database to read. Not acknowledged
@@ -87,10 +90,10 @@ def run_function_test(
     """
     import runner
 
-    def run() -> dict:
+    def run():
         with _workspace_share(workspace_id) as admitted:
             if not admitted:
-                return BUSY
+                return _BUSY
             result = runner.run(
                 code,
                 request,
@@ -102,11 +105,12 @@ def run_function_test(
             )
             return result.to_dict()
 
-    return answered(answer_by, run)
+    return _admitted(self, answered(answer_by, run))
 
 
-@shared_task(name="catalog.run_saved_tests", acks_late=False)
+@shared_task(name="catalog.run_saved_tests", acks_late=False, bind=True)
 def run_saved_tests(
+    self,
     code: str,
     cases: list,
     legacy: bool,
@@ -115,17 +119,17 @@ def run_saved_tests(
     *,
     workspace_id: int | None = None,
     answer_by: float | None = None,
-) -> list[dict] | dict:
+) -> list[dict]:
     """Run code on each case, [normalised request, sealed settings], each in a fresh
-    isolate as run_function_test does; the results in the cases' order (BUSY, and the
-    caller's wait, as for run_function_test). Every bundle is unsealed first: the last
+    isolate as run_function_test does; the results in the cases' order (the share and
+    the caller's wait as for run_function_test). Every bundle is unsealed first: the last
     case may start long after the run was queued."""
     import runner
 
-    def run() -> list[dict] | dict:
+    def run():
         with _workspace_share(workspace_id) as admitted:
             if not admitted:
-                return BUSY
+                return _BUSY
             unsealed = [(request, unseal(sealed)) for request, sealed in cases]
             limits = _limits(timeout_ms)
             own_webhooks = [f"{settings.PUBLIC_URL}/hooks/"]
@@ -135,7 +139,13 @@ def run_saved_tests(
                 for request, values in unsealed
             ]  # fmt: skip
 
-    return answered(answer_by, run)
+    return _admitted(self, answered(answer_by, run))
+
+
+def _admitted(task, result):
+    if result is _BUSY:
+        run_again_soon(task)
+    return result
 
 
 def _limits(timeout_ms: int):

@@ -61,9 +61,11 @@ REFUSED_X_PREFIXES = (
 # (TwiML) can hold XHTML, which the sandbox served with every answer keeps inert.
 ALLOWED_MEDIA_TYPES = frozenset({"application/json", "text/plain", "application/xml", "text/xml"})
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# The body is sent as UTF-8: a charset may only say so (another one, UTF-7 or UTF-16,
+# would have a browser read the same bytes as other text).
 _MEDIA_TYPE = re.compile(
     r"\s*([a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+)\s*"
-    r"(?:;\s*charset\s*=\s*(?:[a-z0-9!#$%&'*+.^_`|~-]+|\"[a-z0-9_.:-]+\")\s*)?",
+    r"(?:;\s*charset\s*=\s*(?:utf-?8|\"utf-?8\"|us-ascii|\"us-ascii\")\s*)?",
     re.IGNORECASE,
 )
 ALLOWED_IN_WORDS = (
@@ -86,8 +88,8 @@ def is_allowed_header(name: str) -> bool:
 
 def media_type_of(value: str) -> str | None:
     """The one media type of a Content-Type value (lowercased), None unless it is an
-    allowed one with at most a charset: two types (a header given twice), other
-    parameters, or anything after them is no answer's type."""
+    allowed one with at most a UTF-8 charset: two types (a header given twice), other
+    parameters or charsets, or anything after them is no answer's type."""
     match = _MEDIA_TYPE.fullmatch(value)
     if match is None or match[1].lower() not in ALLOWED_MEDIA_TYPES:
         return None
@@ -159,7 +161,7 @@ def _check_header(name: str, value: str) -> None:
     if name == "content-type" and media_type_of(value) is None:
         raise ResponseLimitError(
             f"the response's Content-Type is {value[:80]!r}; a function may answer its "
-            f"sender with one of {MEDIA_TYPES_IN_WORDS} (and a charset), which a browser "
+            f"sender with one of {MEDIA_TYPES_IN_WORDS} (and charset=utf-8), which a browser "
             "shows as text, never as a page, a script or a download"
         )
 

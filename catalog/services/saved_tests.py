@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog import policy
-from catalog.errors import TestRunFailed, WorkspaceRunsBusy
+from catalog.errors import TestRunFailed
 from catalog.models import Function, Interface, SavedTest
 from catalog.policy import Action
 from catalog.services.audit import audit_record
@@ -207,8 +207,8 @@ def _no_secret(name: str) -> str:
 
 def _run_in_worker(function: Function, code: str, tests: list[SavedTest]) -> list[dict]:
     from catalog.services.test_runs import _secret_names
-    from catalog.tasks import BUSY, seal
     from catalog.tasks import run_saved_tests as task
+    from catalog.tasks import seal
 
     if not tests:
         return []
@@ -225,7 +225,7 @@ def _run_in_worker(function: Function, code: str, tests: list[SavedTest]) -> lis
         queue="interactive",
     )
     try:
-        results = pending.get(timeout=wait_s)
+        return pending.get(timeout=wait_s)
     except CeleryTimeout:
         raise TestRunFailed(
             "The saved tests did not finish in time: no worker is consuming the "
@@ -237,9 +237,6 @@ def _run_in_worker(function: Function, code: str, tests: list[SavedTest]) -> lis
         ) from None
     finally:
         pending.forget()
-    if results == BUSY:
-        raise WorkspaceRunsBusy()
-    return results
 
 
 def _secrets(function: Function, test: SavedTest) -> dict:

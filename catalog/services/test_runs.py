@@ -4,7 +4,7 @@ from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 
 from catalog import policy
-from catalog.errors import TestRunFailed, WorkspaceRunsBusy
+from catalog.errors import TestRunFailed
 from catalog.models import Function, FunctionVersion, Interface, Workspace
 from catalog.policy import Action
 from catalog.run_policy import time_limit
@@ -101,7 +101,7 @@ def _run_in_worker(
     secret_names: list[str],
     timeout_ms: int,
 ) -> dict:
-    from catalog.tasks import BUSY, run_function_test, seal
+    from catalog.tasks import run_function_test, seal
 
     wait_s = timeout_ms / 1000 + django_settings.TEST_RUN_MARGIN_S
     pending = run_function_test.apply_async(
@@ -117,19 +117,17 @@ def _run_in_worker(
         queue="interactive",
     )
     try:
-        result = result_within(pending, wait_s)
+        return result_within(pending, wait_s)
     except ResultTimeout:
         raise TestRunFailed(
             "The test run did not finish in time: no worker is consuming the "
-            "'interactive' queue, or all are busy. Try again in a moment."
+            "'interactive' queue, or all are busy (this workspace's functions may be using "
+            "all of its share of the workers). Try again in a moment."
         ) from None
     except Exception as exc:
         raise TestRunFailed(f"The test run failed in the worker: {type(exc).__name__}.") from None
     finally:
         pending.forget()
-    if result == BUSY:
-        raise WorkspaceRunsBusy()
-    return result
 
 
 def _secret_names(definitions: list[dict], test_secrets: dict) -> list[str]:

@@ -70,11 +70,11 @@ def ingest_event_respond(*, ingest_event_id: int, workspace_id: int | None = Non
     interactive queue) and say what the sender gets: `{"status", "response"}`, the
     status of the recorded execution and the response it returned (null: none). The
     execution is recorded as any other, and its retries follow the usual rules; status
-    is null when the event was not run here: it was no longer pending, or its workspace
-    (`workspace_id`, the source's) holds its share of this process's threads, as a turn
-    would find it (then it runs from a turn once its sender stopped waiting)."""
+    is null when the event was not run here (it was no longer pending). Within the
+    share of this process's threads of its workspace (`workspace_id`, the source's), as
+    a turn: `{"status": None, "busy": True}` when the share does not allow it now."""
     if workspace_id is not None and shares.enter(workspace_id) is None:
-        return {"status": None, "response": None}
+        return {"status": None, "response": None, "busy": True}
     try:
         event = claim_held(ingest_event_id)
         executions = _run_claimed([event]) if event is not None else []

@@ -72,8 +72,6 @@ class Responding:
             )
             _release(self.accepted)
             return _unavailable()
-        if outcome.get("status") is None:  # not run for the sender: it runs from a turn
-            _release(self.accepted)
         return answer_of(event, outcome)
 
 
