@@ -9,14 +9,14 @@ from django.db import migrations
 from django.db.models import Q
 
 DROPPED = ("Cookie", "Cookie2", "Proxy-Authorization", "X-Csrftoken")
-PRODUCT_BEARER = re.compile(r"\s*bearer\s+sfi_", re.IGNORECASE)
+PRODUCT_BEARER = re.compile(r"\bbearer\s+sfi_", re.IGNORECASE)
 BATCH = 500
 
 
 def _credentials_of(headers: dict) -> list[str]:
     names = [name for name in headers if name in DROPPED]
     value = headers.get("Authorization")
-    if isinstance(value, str) and PRODUCT_BEARER.match(value):
+    if isinstance(value, str) and PRODUCT_BEARER.search(value):
         names.append("Authorization")
     return names
 

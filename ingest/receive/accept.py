@@ -30,9 +30,10 @@ HOP_BY_HOP_HEADERS = frozenset(
 # credentials (Proxy-Authorization) are the proxy's, not the webhook's.
 PRODUCT_CREDENTIAL_HEADERS = frozenset({"cookie", "cookie2", "proxy-authorization", "x-csrftoken"})
 DROPPED_HEADERS = HOP_BY_HOP_HEADERS | PRODUCT_CREDENTIAL_HEADERS
-# An `Authorization` carrying one of the product's own access tokens (`Bearer sfi_…`):
-# someone's API credential sent to a URL whose function another author writes.
-_PRODUCT_BEARER = re.compile(r"\s*bearer\s+sfi_", re.IGNORECASE)
+# An `Authorization` carrying one of the product's own access tokens (`Bearer sfi_…`,
+# also among other credentials in one value): someone's API credential sent to a URL
+# whose function another author writes.
+_PRODUCT_BEARER = re.compile(r"\bbearer\s+sfi_", re.IGNORECASE)
 
 
 class WebhookRefused(Exception):
@@ -122,7 +123,7 @@ def is_kept_header(name: str, value: str) -> bool:
     lowered = name.lower()
     if lowered in DROPPED_HEADERS:
         return False
-    return not (lowered == "authorization" and _PRODUCT_BEARER.match(value))
+    return not (lowered == "authorization" and _PRODUCT_BEARER.search(value))
 
 
 def check_payload_size(size: int) -> None:
