@@ -140,7 +140,7 @@ async def test_the_fast_path_keeps_no_cookie_in_any_spelling():
 
 
 def test_webhooks_and_captures_stored_before_keep_no_product_credential():
-    migration = importlib.import_module("ingest.migrations.0005_forget_stored_product_credentials")
+    migration = importlib.import_module("ingest.migrations.0006_forget_stored_product_credentials")
     source = source_running("async function onRequest() {}")
     kept = {"Content-Type": "application/json", "Authorization": "Basic cGlwZWRyaXZlOnM="}
     stored = {**kept, "Cookie": "sessionid=victim", "X-Csrftoken": "victim"}

@@ -46,7 +46,7 @@ def forget_product_credentials(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ingest", "0004_execution_response"),
+        ("ingest", "0005_previews"),
     ]
 
     operations = [
