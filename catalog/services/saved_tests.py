@@ -20,6 +20,7 @@ from catalog.models import Function, Interface, SavedTest
 from catalog.policy import Action
 from catalog.services.audit import audit_record
 from catalog.services.test_runs import normalize_request
+from catalog.task_results import answer_by
 from runner.expectations import expectation_problem, match_result
 
 # The deploy gate runs every saved test; this bounds how long it may take.
@@ -217,9 +218,14 @@ def _run_in_worker(function: Function, code: str, tests: list[SavedTest]) -> lis
     limit = function.time_limit
     legacy = function.interface == Interface.LEGACY
     names = _secret_names(function.draft_settings, function.test_secrets)
-    pending = task.apply_async(args=[code, cases, legacy, limit, names], queue="interactive")
+    wait_s = len(tests) * limit / 1000 + django_settings.TEST_RUN_MARGIN_S
+    pending = task.apply_async(
+        args=[code, cases, legacy, limit, names],
+        kwargs={"workspace_id": function.workspace_id, "answer_by": answer_by(wait_s)},
+        queue="interactive",
+    )
     try:
-        return pending.get(timeout=len(tests) * limit / 1000 + django_settings.TEST_RUN_MARGIN_S)
+        return pending.get(timeout=wait_s)
     except CeleryTimeout:
         raise TestRunFailed(
             "The saved tests did not finish in time: no worker is consuming the "

@@ -100,7 +100,10 @@ def test_slack_url_verification_echoes_the_challenge(served):
     assert answer.status_code == 200, answer.text
     assert answer.text == "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmd"
     assert answer.headers["content-type"] == "text/plain"
-    assert answer.headers["content-security-policy"] == "sandbox; default-src 'none'"
+    assert (
+        answer.headers["content-security-policy"]
+        == "sandbox; default-src 'none'; frame-ancestors 'none'"
+    )
     # Slack's Request URL accepts POST only: anything else is refused before any row.
     refused = httpx.get(source["hook"])
     assert refused.status_code == 405 and refused.headers["allow"] == "POST"
