@@ -227,6 +227,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # An execution lists its deliveries: two `status` enums meet in one component.
+    "ENUM_NAME_OVERRIDES": {
+        "ExecutionStatusEnum": "ingest.models.Execution.Status",
+        "DeliveryStatusEnum": "ingest.models.Delivery.Status",
+    },
 }
 
 # --- runner limits ------------------------------------------------------------------

@@ -13,6 +13,7 @@ api_urlpatterns = [
     path(source + "logs/<int:execution_id>/", api.ExecutionLogView.as_view(), name="source-log"),
     path(source + "events/", api.EventsView.as_view(), name="source-events"),
     path(source + "objects/", api.ObjectsView.as_view(), name="source-objects"),
+    path(source + "objects/changes/", api.ObjectChangesView.as_view(), name="object-changes"),
     path(source + "dead-letters/", api.DeadLettersView.as_view(), name="source-dead-letters"),
     path(source + "dead-letters/replay/", api.ReplayView.as_view(), name="source-replay"),
     path(

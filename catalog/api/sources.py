@@ -19,7 +19,8 @@ SETTINGS_HELP = (
 
 class SourceListView(WorkspaceView):
     class SourceCreateInput(serializers.Serializer):
-        name = serializers.CharField(max_length=100)
+        # Checked by the service with the settings, so a form hears of all at once.
+        name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
         slug = serializers.SlugField(max_length=60, required=False)
         function = serializers.IntegerField(help_text="The id of the function to run.")
         version = serializers.IntegerField(
