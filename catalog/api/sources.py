@@ -55,7 +55,7 @@ class SourceListView(WorkspaceView):
 
 class SourceDetailView(WorkspaceView):
     class SourceUpdateInput(serializers.Serializer):
-        name = serializers.CharField(max_length=100, required=False)
+        name = serializers.CharField(max_length=100, required=False, allow_blank=True)
         enabled = serializers.BooleanField(required=False)
         follow_deployed = serializers.BooleanField(required=False)
         settings = JSONObjectField(required=False, help_text=SETTINGS_HELP)
