@@ -10,7 +10,10 @@ export function sizeText(bytes) {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-const queryText = (query) => (query.length ? "?" + query.map(([name, value]) => `${name}=${value}`).join("&") : "");
+// In one line a hidden value is only its dots; the query table says why it is hidden.
+const HIDDEN = "••••";
+const queryText = (query) => (query.length
+  ? "?" + query.map(([name, value]) => `${name}=${value.startsWith(HIDDEN) ? HIDDEN : value}`).join("&") : "");
 
 // "POST ?shop=acme · 312 B JSON": what a row says of its request.
 export function requestSummary(request) {
