@@ -20,7 +20,10 @@ SETTINGS_HELP = (
 class SourceListView(WorkspaceView):
     class SourceCreateInput(serializers.Serializer):
         # Checked by the service with the settings, so a form hears of all at once.
-        name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+        name = serializers.CharField(
+            max_length=100, required=False, allow_blank=True, default="",
+            help_text="Required: a missing name is reported with the settings' problems.",
+        )  # fmt: skip
         slug = serializers.SlugField(max_length=60, required=False)
         function = serializers.IntegerField(help_text="The id of the function to run.")
         version = serializers.IntegerField(

@@ -117,8 +117,9 @@ def test_the_debugger_shows_request_version_events_and_deliveries(login, shop, o
     expect(page.locator("#executions tr.execution")).to_have_count(2)
     expect(live_row.locator(".version-cell")).to_have_text("v1")
 
+    expect(page.locator("#events li.event")).to_have_count(2, timeout=30_000)
     event = page.locator("#events li.event").first
-    expect(event).to_contain_text("v1", timeout=30_000)
+    expect(event).to_contain_text("v1")
     expect(event.locator(".event-request")).to_contain_text("POST ?shop=acme")
     event.locator("summary").click()
     event.get_by_role("button", name="Show the execution").click()
@@ -297,3 +298,21 @@ def test_a_refusal_is_the_products_page_and_one_log_line(server, chromium):
     finally:
         context.close()
     assert "Traceback" not in Path(server["log"]).read_text()
+
+
+def test_a_destinations_last_error_goes_after_a_later_delivery(login, shop, receiver):
+    page = login("owner")
+    page.goto(f"/workspaces/acme/sources/{shop['slug']}/")
+    newest = page.locator("#executions tr.execution").first.locator(".deliveries-cell")
+    receiving = page.locator("#receiving")
+    receiver.refusing.add("/shop")
+    try:
+        order(shop, "cus_refused", 9)
+        expect(newest).to_contain_text("Shop receiver failed", timeout=30_000)
+    finally:
+        receiver.refusing.discard("/shop")
+    expect(receiving).to_contain_text("HTTP 400", timeout=10_000)  # the last error
+    order(shop, "cus_taken", 10)
+    expect(newest).to_contain_text("Shop receiver ✓", timeout=30_000)
+    expect(receiving).not_to_contain_text("HTTP 400", timeout=10_000)
+    expect(receiving).to_contain_text("1 failed")  # still counted, no longer the last word

@@ -264,11 +264,18 @@ function executionDetail(execution) {
     (execution.fetches || []).length ? [h("strong", {}, "Fetch calls"), h("pre", {}, execution.fetches.map(fetchLine).join("\n"))] : null);
 }
 
+// Refreshed after each burst of executions: an event already shown keeps its element, so
+// one the user opened (and its execution) stays open while new ones arrive above it.
+const shownEvents = new Map(); // event id -> its <li>
+
 async function loadEvents(path) {
   try {
     const page = await api("GET", path("events/?limit=20"));
+    const items = page.results.map((event) => shownEvents.get(event.id) || eventItem(event, path));
+    shownEvents.clear();
+    page.results.forEach((event, i) => shownEvents.set(event.id, items[i]));
     const list = $("#events");
-    list.replaceChildren(...page.results.map((event) => eventItem(event, path)));
+    list.replaceChildren(...items);
     if (!page.results.length) list.append(h("li", { class: "muted" }, "No events stored yet."));
   } catch (error) {
     toast(error.message, "error");
