@@ -20,7 +20,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from catalog.models import Role, SavedTest
 from catalog.services import member_invite, token_create
 from functions_ide.routing import websocket_urlpatterns
-from ingest.models import Capture, Destination, Execution, IngestEvent
+from ingest.models import (
+    Capture,
+    Destination,
+    Execution,
+    IngestEvent,
+    ObjectChange,
+    WarehouseObject,
+)
 from tests.factories import (
     MembershipFactory,
     SourceFactory,
@@ -116,6 +123,7 @@ EXPECTED = {
     "source-log": Api({"get": READERS}),
     "source-events": Api({"get": READERS}),
     "source-objects": Api({"get": READERS}),
+    "object-changes": Api({"get": READERS}),
     "source-dead-letters": Api({"get": READERS}),
     "source-replay": Api({"post": MANAGERS}),
     "function-catcher": Api({"get": READERS}),
@@ -182,7 +190,10 @@ BODIES = {
     ("destination", "patch"): {"name": "Renamed"},
     ("destination-replay", "post"): {"all": True},
 }
-QUERIES = {("catalog:function-detail", "delete"): "?force=true"}
+QUERIES = {
+    ("catalog:function-detail", "delete"): "?force=true",
+    ("object-changes", "get"): "?collection=customers&id=cus_1",  # the world's object
+}
 
 
 # --- the routes, from the URL conf ----------------------------------------------------
@@ -305,6 +316,11 @@ def make_world() -> dict:
         raw_body=b"{}",
         status=IngestEvent.Status.FAILED,
     )
+    for written_by in (source, foreign_source):  # one object of each workspace, same key
+        written = WarehouseObject.objects.create(
+            workspace=written_by.workspace, collection="customers", object_id="cus_1"
+        )
+        ObjectChange.objects.create(object=written, source=written_by, properties={"n": 1})
     return {
         "users": users,
         "both": both,
