@@ -1,6 +1,7 @@
 """Entry point of `functions-cli`. Each command is a small function over the Client."""
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -38,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
     login.add_argument("--url", required=True, help="e.g. http://127.0.0.1:8000")
     login.add_argument("--workspace", required=True, help="the workspace slug")
     login.add_argument("--token", required=True, help="an API token of that workspace")
-    login.add_argument("--user", default="", help="your email, for your own reference")
+    login.add_argument("--user", default="", help="your email (checked: the token's own is saved)")
     login.set_defaults(handler=cmd_login)
 
     logs = commands.add_parser("logs", help="show a source's latest executions")
@@ -148,12 +149,17 @@ def destinations_parser(commands) -> None:
 
 
 def cmd_login(args) -> int:
-    config = Config(
-        url=args.url.rstrip("/"), workspace=args.workspace, token=args.token, user=args.user
-    )
-    Client(config).get("functions/", limit=1)  # proves the URL, workspace and token
+    config = Config(url=args.url.rstrip("/"), workspace=args.workspace, token=args.token)
+    # Proves the URL, workspace and token, and says whose token it is.
+    me = Client(config).get("")
+    user = str(me.get("user") or "")
+    if args.user and user and args.user.strip().lower() != user.lower():
+        raise ApiError(f"This token is {user}'s, not {args.user}'s: nothing was saved.")
+    config = dataclasses.replace(config, user=user or args.user)
     path = config_file.save(config)
-    print(f"Logged in to {config.url}, workspace {config.workspace}. Saved to {path}.")
+    role = f" ({me['role']})" if me.get("role") else ""
+    print(f"Logged in to {config.url} as {config.user}{role}, workspace {config.workspace}. "
+          f"Saved to {path}.")  # fmt: skip
     return 0
 
 

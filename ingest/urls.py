@@ -16,6 +16,7 @@ api_urlpatterns = [
     path(source + "logs/<int:execution_id>/", api.ExecutionLogView.as_view(), name="source-log"),
     path(source + "events/", api.EventsView.as_view(), name="source-events"),
     path(source + "objects/", api.ObjectsView.as_view(), name="source-objects"),
+    path(source + "objects/changes/", api.ObjectChangesView.as_view(), name="object-changes"),
     path(source + "dead-letters/", api.DeadLettersView.as_view(), name="source-dead-letters"),
     path(source + "rollout/", rollout_api.RolloutView.as_view(), name="source-rollout"),
     path(

@@ -22,7 +22,15 @@ from django.utils import timezone
 from catalog.models import Role, SavedTest, Source
 from catalog.services import member_invite, token_create
 from functions_ide.routing import websocket_urlpatterns
-from ingest.models import Capture, Destination, Execution, IngestEvent, Preview
+from ingest.models import (
+    Capture,
+    Destination,
+    Execution,
+    IngestEvent,
+    ObjectChange,
+    Preview,
+    WarehouseObject,
+)
 from tests.factories import (
     FunctionVersionFactory,
     MembershipFactory,
@@ -119,6 +127,7 @@ EXPECTED = {
     "source-log": Api({"get": READERS}),
     "source-events": Api({"get": READERS}),
     "source-objects": Api({"get": READERS}),
+    "object-changes": Api({"get": READERS}),
     "source-dead-letters": Api({"get": READERS}),
     "source-replay": Api({"post": MANAGERS}),
     "source-rollout": Api(
@@ -196,7 +205,10 @@ BODIES = {
     ("destination", "patch"): {"name": "Renamed"},
     ("destination-replay", "post"): {"all": True},
 }
-QUERIES = {("catalog:function-detail", "delete"): "?force=true"}
+QUERIES = {
+    ("catalog:function-detail", "delete"): "?force=true",
+    ("object-changes", "get"): "?collection=customers&id=cus_1",  # the world's object
+}
 # Calls that need a rollout of version 2 running on the world's source (rolled back with
 # the test, as everything it writes).
 ROLLOUT_RUNNING = {("source-rollout", "patch"), ("source-rollout-promote", "post")}
@@ -323,6 +335,11 @@ def make_world() -> dict:
         raw_body=b"{}",
         status=IngestEvent.Status.FAILED,
     )
+    for written_by in (source, foreign_source):  # one object of each workspace, same key
+        written = WarehouseObject.objects.create(
+            workspace=written_by.workspace, collection="customers", object_id="cus_1"
+        )
+        ObjectChange.objects.create(object=written, source=written_by, properties={"n": 1})
     return {
         "users": users,
         "both": both,
