@@ -91,6 +91,7 @@ def test_the_debugger_shows_request_version_events_and_deliveries(login, shop, o
     wait_until(lambda: executions(owner_api, shop) >= 1, 30, what="the first execution")
     page = login("owner")
     page.goto(f"/workspaces/acme/sources/{shop['slug']}/")
+    page.get_by_role("tab", name="Live").click()
     row = page.locator("#executions tr.execution").first
     expect(row.locator(".request-cell")).to_contain_text("POST ?shop=acme&token=••••")
     expect(row.locator(".request-cell")).to_contain_text("JSON")
@@ -117,6 +118,7 @@ def test_the_debugger_shows_request_version_events_and_deliveries(login, shop, o
     expect(page.locator("#executions tr.execution")).to_have_count(2)
     expect(live_row.locator(".version-cell")).to_have_text("v1")
 
+    page.get_by_role("tab", name="Events").click()
     expect(page.locator("#events li.event")).to_have_count(2, timeout=30_000)
     event = page.locator("#events li.event").first
     expect(event).to_contain_text("v1")
@@ -136,6 +138,7 @@ def test_the_object_store_is_searched_by_id_with_each_objects_history(login, sho
     wait_until(lambda: executions(owner_api, shop) >= before + 3, 30, what="their executions")
     page = login("owner")
     page.goto(f"/workspaces/acme/sources/{shop['slug']}/")
+    page.get_by_role("tab", name="Objects").click()
     objects = page.locator("#source-objects")
     expect(objects.locator("tr.object").first).to_be_visible()
     page.fill("#object-id", "cus_10")
@@ -190,6 +193,7 @@ def test_the_connect_form_says_every_problem_at_once_in_words(login, owner_api):
     expect(page).to_have_url(re.compile(r"/sources/two-settings-in/$"))
 
     # The source's settings: a refusal next to the field, gone once a save succeeds.
+    page.get_by_role("tab", name="Settings").click()
     settings = page.locator("#source-settings-form")
     expect(page.locator("#setting-region")).to_have_value("eu")
     page.fill("#setting-region", "")

@@ -4,7 +4,7 @@
 import { api, wsApi } from "../lib/api.js";
 import { hourlyChart } from "../lib/chart.js";
 import { deliveryBadge } from "../lib/deliveries.js";
-import { $, clearErrors, h, formatTime, pageData, showErrors, toast } from "../lib/dom.js";
+import { $, clearErrors, h, formatTime, pageData, showErrors, toast, wireTabs } from "../lib/dom.js";
 import { deliveriesDetail, eventName, eventsDetail, requestDetail, requestSummary } from "../lib/debugger.js";
 import { fetchLine } from "../lib/fetches.js";
 import { liveSocket } from "../lib/live.js";
@@ -19,6 +19,7 @@ export function initSource() {
   const executions = new Map();
   const deliveries = liveDeliveries(executions);
 
+  wirePageTabs();
   wireControls(data, path);
   const refreshDestinations = initSourceDestinations(data);
   const refreshEvents = () => loadEvents(path);
@@ -413,6 +414,14 @@ function waitText(seconds) {
   return `${(seconds / 3600).toFixed(1)} h`;
 }
 
+// Overview, Live, Events, Objects, Dead letters, Settings: the tab shown is in the URL's
+// hash, so a reload or a shared link opens the same one.
+function wirePageTabs() {
+  const select = wireTabs($(".page-tabs"), (tab) => history.replaceState(null, "", `#${tab.id.slice("tab-".length)}`));
+  const fromHash = location.hash && document.getElementById(`tab-${location.hash.slice(1)}`);
+  if (fromHash) select(fromHash);
+}
+
 async function loadDeadLetters(data, path) {
   try {
     const page = await api("GET", path("dead-letters/?limit=50"));
@@ -438,6 +447,9 @@ async function loadDeadLetters(data, path) {
         data.can_replay ? h("button", { type: "button", onclick: () => replay({ ids: [letter.id] }) }, "Replay") : null);
     }));
     $("#no-dead-letters").hidden = page.results.length > 0;
+    const count = $("#dead-letter-count");
+    count.hidden = page.count === 0;
+    count.textContent = page.count > 50 ? "50+" : String(page.count);
     const all = $("#replay-all");
     if (all) {
       all.hidden = page.results.length === 0;
