@@ -99,6 +99,13 @@ function showFunction(fn) {
   state.fn = fn;
   $("#function-name").textContent = fn.name;
   document.title = `${fn.name} · Editor · Source Functions IDE`;
+  const deployed = $("#deploy-state");
+  deployed.textContent = fn.deployed_version ? `v${fn.deployed_version} deployed` : "not deployed";
+  deployed.className = `badge ${fn.deployed_version ? "ok" : ""}`;
+  deployed.title = fn.deployed_version
+    ? `Version ${fn.deployed_version} is what new sources get; Save changes only the draft.`
+    : "No version yet: Save & Deploy makes version 1, which sources can run.";
+  deployed.hidden = false;
   showRunPolicy(fn);
 }
 
@@ -445,6 +452,15 @@ bodyEditor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, save);
 for (const where of [editor, bodyEditor]) {
   where.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyMod.Shift | monaco.KeyCode.Enter, () => runAllTests());
 }
+// "?" lists the shortcuts, where it is not typed into a field or the code.
+const typing = (target) => target.closest("input, textarea, select, [contenteditable], .monaco-editor");
+document.addEventListener("keydown", (event) => {
+  if (event.key === "?" && !event.ctrlKey && !event.metaKey && !typing(event.target)) {
+    event.preventDefault();
+    openDialog($("#shortcuts-dialog"));
+  }
+});
+$("#show-shortcuts").addEventListener("click", () => openDialog($("#shortcuts-dialog")));
 document.addEventListener("keydown", (event) => {
   if (!(event.ctrlKey || event.metaKey)) return;
   if (event.key === "Enter" && event.shiftKey) {
