@@ -574,7 +574,7 @@ async function start() {
   }
   setSettingDefinitions([]);
   updateDirty();
-  catcher.startScratch();
+  catcher.startScratch(new URLSearchParams(location.search).get("catcher"));
   const dialog = $("#template-dialog");
   openDialog(dialog);
   let picked = false;

@@ -118,9 +118,12 @@ export function initCatcher({ path, can, use }) {
     start,
     // A test URL before the function exists: its user's own, until Configure creates
     // the function (which adopts it) or for a day.
-    async startScratch() {
+    // `existing`: the id of one made before (the empty catalog's first-run guide), so
+    // what was sent to it is here; gone or expired, a new one is made.
+    async startScratch(existing) {
       try {
-        const info = await api("POST", path("catchers/"));
+        const known = existing && await api("GET", path(`catchers/${Number(existing)}/`)).catch(() => null);
+        const info = known && Date.parse(known.expires_at) > Date.now() ? known : await api("POST", path("catchers/"));
         listening = { scratchId: info.id, expiresAt: Date.parse(info.expires_at) };
         listen(info);
         $("#catcher-note").hidden = false;

@@ -10,6 +10,8 @@ export function initCatalog() {
   let current = null;
   let opener = null;
 
+  firstRunGuide(ws, path);
+
   const newButton = $("#new-function");
   if (newButton) newButton.addEventListener("click", () => openDialog($("#new-function-dialog")));
 
@@ -80,4 +82,29 @@ export function initCatalog() {
       }
     };
   });
+}
+
+// The empty catalog's three steps. The test URL of step 2 is a scratch one of this user
+// (ingest/catcher.py), kept for the next visit and handed to the editor of step 1, which
+// listens to it: what was sent before the template was picked is there to run.
+const GUIDE_KEY = (ws) => `first-run-catcher:${ws}`;
+
+async function firstRunGuide(ws, path) {
+  if (!$("#first-run")) return;
+  let scratch = null;
+  const kept = localStorage.getItem(GUIDE_KEY(ws));
+  if (kept) scratch = await api("GET", path(`catchers/${kept}/`)).catch(() => null);
+  try {
+    if (!scratch || Date.parse(scratch.expires_at) < Date.now() + 60 * 60 * 1000) scratch = await api("POST", path("catchers/"));
+  } catch (error) {
+    $("#first-run-url").placeholder = error.message;
+    return;
+  }
+  localStorage.setItem(GUIDE_KEY(ws), String(scratch.id));
+  $("#first-run-url").value = scratch.url;
+  const curl = $("#first-run-curl");
+  curl.textContent = `curl -X POST '${scratch.url}' -H 'Content-Type: application/json' \\\n  -d '{"type": "track", "event": "Signed Up", "userId": "u1"}'`;
+  curl.hidden = false;
+  const pick = $("#first-run-pick");
+  pick.href = `${pick.getAttribute("href")}?catcher=${scratch.id}`;
 }
