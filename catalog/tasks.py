@@ -68,7 +68,7 @@ def run_saved_tests(
 
     unsealed = [(request, unseal(sealed)) for request, sealed in cases]
     limits = _limits(timeout_ms)
-    own_webhooks = [f"{settings.PUBLIC_URL}/hooks/"]
+    own_webhooks = own_webhook_urls()
     return [
         runner.run(code, request, values, legacy=legacy, limits=limits,
                    secret_names=secret_names, own_webhook_urls=own_webhooks).to_dict()
