@@ -82,8 +82,11 @@ def rollouts_watch() -> list[int]:
     )
     for source in running:
         rates = rollout_rates(source)
-        if clearly_worse(rates.new, rates.old):
-            source_rollout_end(source=source, actor=None, reason=_why(source, rates))
+        if not clearly_worse(rates.new, rates.old):
+            continue
+        # A note is written only when the rollout judged was still running (a rollout
+        # that runs has none): one promoted or ended meanwhile stays as it is.
+        if source_rollout_end(source=source, actor=None, reason=_why(source, rates)).rollback_note:
             rolled_back.append(source.pk)
     return rolled_back
 
