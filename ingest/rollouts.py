@@ -1,7 +1,8 @@
 """The watch over gradual rollouts (catalog/services/rollouts.py): a new version that
 fails clearly more often than the old one is rolled back.
 
-Each version's error rate is read over its last ROLLOUT_WINDOW executions on the source:
+Each version's error rate is read over its last ROLLOUT_WINDOW executions on the source
+(replays left out):
 the new version's since the rollout began, the old one's whenever they ran (so a 100 %
 rollout still has something to be compared with). "Clearly" means three things at once:
 at least ROLLOUT_MIN_EXECUTIONS of the new version, a rate more than ROLLOUT_ERROR_MARGIN
@@ -23,8 +24,8 @@ Z_BEYOND_CHANCE = 3.0
 
 @dataclass(frozen=True)
 class ErrorRate:
-    """A version's executions on a source, and how many of them failed (a failure that
-    will be retried counts: the attempt failed)."""
+    """A version's executions on a source, replays left out, and how many of them failed
+    (a failure that will be retried counts: the attempt failed)."""
 
     executions: int
     errors: int
@@ -43,12 +44,14 @@ class RolloutRates:
 def rollout_rates(source: Source) -> RolloutRates:
     """The error rates the watch compares, for the source page too; the source must have
     a rollout running."""
-    new = Execution.objects.filter(
-        source=source,
-        version_id=source.rollout_version_id,
-        started_at__gte=source.rollout_started_at,
+    # Replays are not counted: they re-run dead letters, webhooks that failed before and
+    # were chosen for it, not a share of the traffic (replaying them on the new version
+    # would roll back a version as good as the old; on the old, mask a worse one).
+    executions = Execution.objects.filter(source=source, is_replay=False)
+    new = executions.filter(
+        version_id=source.rollout_version_id, started_at__gte=source.rollout_started_at
     )
-    old = Execution.objects.filter(source=source, version_id=source.version_id)
+    old = executions.filter(version_id=source.version_id)
     return RolloutRates(old=_error_rate(old), new=_error_rate(new))
 
 
