@@ -3,6 +3,7 @@
 import base64
 import dataclasses
 import json
+import time
 
 from celery import shared_task
 from django.conf import settings
@@ -59,21 +60,32 @@ def run_function_test(
 
 @shared_task(name="catalog.run_saved_tests", acks_late=False)
 def run_saved_tests(
-    code: str, cases: list, legacy: bool, timeout_ms: int, secret_names: list[str]
-) -> list[dict]:
+    code: str,
+    cases: list,
+    legacy: bool,
+    timeout_ms: int,
+    secret_names: list[str],
+    budget_s: float | None = None,
+) -> list[dict | None]:
     """Run code on each case, [normalised request, sealed settings], each in a fresh
     isolate as run_function_test does; the results in the cases' order. Every bundle
-    is unsealed first: the last case may start long after the run was queued."""
+    is unsealed first: the last case may start long after the run was queued. No case
+    starts once `budget_s` (SAVED_TESTS_BUDGET_S) have passed: its result is None."""
     import runner
 
     unsealed = [(request, unseal(sealed)) for request, sealed in cases]
     limits = _limits(timeout_ms)
     own_webhooks = own_webhook_urls()
-    return [
-        runner.run(code, request, values, legacy=legacy, limits=limits,
-                   secret_names=secret_names, own_webhook_urls=own_webhooks).to_dict()
-        for request, values in unsealed
-    ]  # fmt: skip
+    deadline = time.monotonic() + (budget_s or settings.SAVED_TESTS_BUDGET_S)
+    results: list[dict | None] = []
+    for request, values in unsealed:
+        if time.monotonic() >= deadline:
+            results.append(None)
+            continue
+        result = runner.run(code, request, values, legacy=legacy, limits=limits,
+                            secret_names=secret_names, own_webhook_urls=own_webhooks)  # fmt: skip
+        results.append(result.to_dict())
+    return results
 
 
 def _limits(timeout_ms: int):
