@@ -49,6 +49,8 @@ def _load_case(path: Path) -> TestCase:
         raise UsageError(f"cannot read {path}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"{path} nests too deeply to be read as JSON") from None
     try:
         return parse_case(obj, where=str(path), default_name=path.stem)
     except CaseFormatError as exc:

@@ -24,6 +24,9 @@ from runner.request import RequestFormatError, normalize_request
 
 WILDCARD = "*"
 MESSAGE_LISTS = ("events", "objects")
+# How deep an expectation may nest (objects and lists): far past any message's, and well
+# within what matching (recursive) and storing it as JSON can take.
+MAX_NESTING = 100
 # A value in a diff line is cut to this many characters of JSON.
 SHOWN_CHARS = 160
 
@@ -69,6 +72,8 @@ def expectation_problem(expect: Any) -> str | None:
     """What is wrong with an expectation (None when it is well formed)."""
     if not isinstance(expect, dict):
         return 'must be an object with "events" and "objects", or "error"'
+    if nests_deeper(expect, MAX_NESTING):
+        return f"nests deeper than {MAX_NESTING} levels"
     unknown = sorted(set(expect) - {*MESSAGE_LISTS, "error"})
     if unknown:
         return f'has an unknown field "{unknown[0]}" (use "events", "objects" or "error")'
@@ -83,6 +88,21 @@ def expectation_problem(expect: Any) -> str | None:
         if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
             return f'"{name}" must be a list of objects'
     return None
+
+
+def nests_deeper(value: Any, levels: int) -> bool:
+    """Whether a JSON value has objects or lists more than `levels` deep (the value
+    itself is the first level); without recursion, however deep it goes."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if not isinstance(item, dict | list):
+            continue
+        if depth > levels:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _error_problem(error: Any) -> str | None:

@@ -20,7 +20,7 @@ from catalog.models import Function, Interface, SavedTest
 from catalog.policy import Action
 from catalog.services.audit import audit_record
 from catalog.services.test_runs import normalize_request
-from runner.expectations import expectation_problem, match_result
+from runner.expectations import MAX_NESTING, expectation_problem, match_result, nests_deeper
 
 # The deploy gate runs every saved test; this bounds how long it may take.
 MAX_SAVED_TESTS = 50
@@ -122,6 +122,11 @@ def _name_problem(name, definitions) -> str | None:
 
 
 def _request_problem(request, definitions) -> str | None:
+    if nests_deeper(request, MAX_NESTING):
+        return (
+            f"The request nests deeper than {MAX_NESTING} levels: give such a body as "
+            "rawBody (a string)."
+        )
     try:
         normalize_request(request)
     except ValidationError as exc:

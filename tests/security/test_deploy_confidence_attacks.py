@@ -276,7 +276,9 @@ def test_a_body_nested_past_python_s_limit_is_a_400(owner_api):
     assert "nests too deeply" in response.json()["detail"]
 
 
-CLI = Path(sys.executable).parent / "functions-cli"
+# The CLI of this checkout (the console script may be another checkout's install).
+CLI = [sys.executable, "-c", "import sys; from functions_cli.main import main; sys.exit(main())"]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run_cli(tmp_path, cases: dict[str, str]) -> subprocess.CompletedProcess:
@@ -285,8 +287,8 @@ def run_cli(tmp_path, cases: dict[str, str]) -> subprocess.CompletedProcess:
     directory.mkdir()
     for name, text in cases.items():
         (directory / name).write_text(text)
-    command = [str(CLI), "test", str(tmp_path / "function.js"), "--tests", str(directory)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+    command = [*CLI, "test", str(tmp_path / "function.js"), "--tests", str(directory)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPO)
 
 
 @pytest.mark.django_db(False)
