@@ -6,6 +6,7 @@ are references to the function's test secrets (SavedTest.secret_settings): their
 are looked up when the tests run, never stored in a test nor returned.
 """
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from celery.exceptions import TimeoutError as CeleryTimeout
@@ -25,6 +26,8 @@ from runner.expectations import MAX_NESTING, expectation_problem, match_result, 
 # The deploy gate runs every saved test; this bounds how long it may take.
 MAX_SAVED_TESTS = 50
 _FIELDS = ("name", "request", "settings", "secret_settings", "expect")
+# Control characters, line and paragraph separators.
+_NOT_IN_A_LINE = frozenset({"Cc", "Zl", "Zp"})
 
 
 @dataclass
@@ -118,7 +121,13 @@ def _apply(test: SavedTest, fields: dict, *, required: tuple[str, ...]) -> None:
 def _name_problem(name, definitions) -> str | None:
     if not isinstance(name, str) or not name.strip():
         return "A saved test needs a name."
-    return "At most 200 characters." if len(name.strip()) > 200 else None
+    if len(name.strip()) > 200:
+        return "At most 200 characters."
+    # The name is a line of `functions-cli test` output (PASS name): a line break would
+    # add lines of its own to a CI's log, an escape sequence drive the terminal.
+    if any(unicodedata.category(char) in _NOT_IN_A_LINE for char in name):
+        return "A test's name is one line of printable text (no line breaks or control characters)."
+    return None
 
 
 def _request_problem(request, definitions) -> str | None:
