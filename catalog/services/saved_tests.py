@@ -45,11 +45,13 @@ class TestOutcome:
         return not self.differences
 
 
+@transaction.atomic
 def saved_test_create(*, function: Function, actor, **fields) -> SavedTest:
     """A new saved test: name, request, expect, and optional settings (plain values)
     and secret_settings (names of the function's encrypted settings whose test secret
     it uses)."""
     policy.require(policy.membership_of(actor, function.workspace), Action.EDIT_FUNCTIONS)
+    _lock_function(function)
     if function.saved_tests.count() >= MAX_SAVED_TESTS:
         raise ValidationError(
             {"name": f"A function keeps at most {MAX_SAVED_TESTS} saved tests; delete one first."}
@@ -61,10 +63,12 @@ def saved_test_create(*, function: Function, actor, **fields) -> SavedTest:
     return test
 
 
+@transaction.atomic
 def saved_test_update(*, saved_test: SavedTest, actor, **changes) -> SavedTest:
     """Change any of name, request, settings, secret_settings and expect."""
     function = saved_test.function
     policy.require(policy.membership_of(actor, function.workspace), Action.EDIT_FUNCTIONS)
+    _lock_function(function)
     _apply(saved_test, changes, required=())
     saved_test.updated_at = timezone.now()
     _save(saved_test, [*changes, "updated_at"])
@@ -72,11 +76,20 @@ def saved_test_update(*, saved_test: SavedTest, actor, **changes) -> SavedTest:
     return saved_test
 
 
+@transaction.atomic
 def saved_test_delete(*, saved_test: SavedTest, actor) -> None:
     function = saved_test.function
     policy.require(policy.membership_of(actor, function.workspace), Action.EDIT_FUNCTIONS)
+    _lock_function(function)
     _audit(saved_test, actor, "saved_test.delete")
     saved_test.delete()
+
+
+def _lock_function(function: Function) -> None:
+    """The lock a deploy takes to make its version (catalog.services.functions): a test
+    changes before the deploy compares the tests it ran with the function's, or after
+    the version is made, never in between."""
+    Function.objects.select_for_update().filter(pk=function.pk).exists()
 
 
 def _save(test: SavedTest, update_fields: list[str] | None) -> None:
