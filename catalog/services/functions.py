@@ -345,6 +345,10 @@ def fitting_values(source: Source, version: FunctionVersion) -> tuple[dict, dict
 def _move_source(source: Source, version: FunctionVersion) -> bool:
     """Move a following source to the new version, or hold it when its values do not fit
     or while a rollout of another version runs on it."""
+    # A rollout started since the sources were read (it takes this lock too) holds it.
+    source.refresh_from_db(
+        fields=["rollout_version"], from_queryset=Source.objects.select_for_update()
+    )
     values = None if source.rollout_version_id else fitting_values(source, version)
     if values is None:
         return False

@@ -169,6 +169,30 @@ def test_two_rollouts_started_at_once_start_one(workspace, owner):
     assert Source.objects.get(pk=source.pk).rollout_version_id == two.pk
 
 
+# A deploy read the sources following the deployed version, then moved each: a rollout
+# started on one in between (v1 → v2) was kept, and the deploy moved the source under it
+# to v3: new webhooks were split between v3 and the older v2, and "promote" went down.
+
+
+def test_a_deploy_holds_a_following_source_whose_rollout_began_as_it_ran(workspace, owner):
+    from catalog.services import functions
+
+    source = source_running(TRACK_AND_SET, workspace=workspace, follow_deployed=True)
+    two = deploy_new_version(source, TRACK_AND_SET)
+    move = functions._move_source
+
+    def rollout_started_meanwhile(read, version):
+        fresh = Source.objects.get(pk=read.pk)
+        rollouts.source_rollout_start(source=fresh, actor=owner, version=two, share=10)
+        return move(read, version)
+
+    with mock.patch.object(functions, "_move_source", rollout_started_meanwhile):
+        deployment = functions.function_deploy(function=source.function, actor=owner)
+    assert [s.pk for s in deployment.held] == [source.pk]
+    source.refresh_from_db()
+    assert (source.version.number, source.rollout_version.number) == (1, 2)
+
+
 # --- Replays counted in the watch's error rates -----------------------------------------
 # A replay re-runs dead letters: webhooks that failed before, not a share of the traffic.
 # Replaying a source's dead letters on the deployed version (the one rolling out) gave it
