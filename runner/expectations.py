@@ -16,7 +16,9 @@ function failed with that class (``name``) and a message containing ``message``.
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +31,9 @@ MESSAGE_LISTS = ("events", "objects")
 MAX_NESTING = 100
 # A value in a diff line is cut to this many characters of JSON.
 SHOWN_CHARS = 160
+# A case lists at most this many differences, the last saying how many more there are:
+# an expectation of 700,000 events (2 MB of `{}`) is not 700,000 lines of output.
+MAX_DIFFERENCES = 50
 
 
 class CaseFormatError(ValueError):
@@ -123,11 +128,22 @@ def match_result(expect: dict[str, Any], result: dict[str, Any]) -> list[str]:
         return _match_error(expect["error"], error, result)
     if error:
         return [f"the function failed: {_describe_error(error)}"]
-    differences: list[str] = []
-    for name in MESSAGE_LISTS:
-        if name in expect:
-            differences += _match_list(name, expect[name], result.get(name) or [])
-    return differences
+    differences = itertools.chain.from_iterable(
+        _match_list(name, expect[name], result.get(name) or [])
+        for name in MESSAGE_LISTS
+        if name in expect
+    )
+    return _at_most_shown(differences)
+
+
+def _at_most_shown(differences: Iterator[str]) -> list[str]:
+    """The first MAX_DIFFERENCES; past them, the last line counts the rest (which are
+    made one by one and counted, never kept)."""
+    shown = list(itertools.islice(differences, MAX_DIFFERENCES))
+    more = sum(1 for _ in differences)
+    if not more:
+        return shown
+    return [*shown[:-1], f"… and {more + 1:,} more differences"]
 
 
 def _match_error(expected: dict, actual: dict | None, result: dict) -> list[str]:
@@ -158,17 +174,15 @@ def _describe_error(error: dict) -> str:
     return f"{error.get('name', 'Error')}: {error.get('message', '')}{where}"
 
 
-def _match_list(name: str, expected: list, actual: list) -> list[str]:
-    differences = []
+def _match_list(name: str, expected: list, actual: list) -> Iterator[str]:
     for index, (want, got) in enumerate(zip(expected, actual, strict=False)):
-        differences += _match_value(want, got, f"{name}[{index}]")
+        yield from _match_value(want, got, f"{name}[{index}]")
     if len(expected) != len(actual):
-        differences.append(f"{name}: expected {len(expected)}, got {len(actual)}")
+        yield f"{name}: expected {len(expected)}, got {len(actual)}"
         for index in range(len(actual), len(expected)):
-            differences.append(f"  missing {name}[{index}]: {_shown(expected[index])}")
+            yield f"  missing {name}[{index}]: {_shown(expected[index])}"
         for index in range(len(expected), len(actual)):
-            differences.append(f"  unexpected {name}[{index}]: {_shown(actual[index])}")
-    return differences
+            yield f"  unexpected {name}[{index}]: {_shown(actual[index])}"
 
 
 def _match_value(expected: Any, actual: Any, path: str) -> list[str]:

@@ -110,9 +110,7 @@ def rolled_back_by_the_watch(source: Source) -> None:
     )
 
 
-def test_a_share_change_read_before_an_automatic_rollback_does_not_restart_it(
-    workspace, owner
-):
+def test_a_share_change_read_before_an_automatic_rollback_does_not_restart_it(workspace, owner):
     stale = rolling(workspace)
     rolled_back_by_the_watch(stale)
     with pytest.raises(ValidationError, match="No rollout is running"):
@@ -265,6 +263,24 @@ def test_a_run_of_saved_tests_stops_at_its_time_budget(owner_api, celery_worker,
     assert ran.json()["failed"] == 12
 
 
+# --- A saved test's differences had no end -------------------------------------------
+# Every missing event was a line of its own: 2 MB of `{}` expected 700,000 events, and a
+# run that emitted none answered 17 MB of differences for that one test (50 tests: most of
+# a gigabyte in the web process, in the 409 of the gate too). A test lists at most 50
+# differences, then how many more there are.
+
+
+def test_a_test_s_differences_are_at_most_fifty_lines(owner_api, empty_test_runs):
+    function = create_function(owner_api, code=GOOD)
+    save_test(owner_api, function, {"name": "many", "request": REQUEST,
+                                    "expect": {"events": [{}] * 20_000}})  # fmt: skip
+    ran = owner_api.post(saved_tests_url(function, "run/"), {}, format="json").json()
+    differences = ran["tests"][0]["differences"]
+    assert len(differences) == 50
+    assert differences[0] == "events: expected 20000, got 0"
+    assert differences[-1] == "… and 19,952 more differences"
+
+
 # --- Deeply nested expectations and requests were 500s ------------------------------------
 # A saved test nested some 900 levels deep could not be stored (RecursionError while
 # writing its JSON: a 500), a body nested past Python's limit was a 500 on every endpoint,
@@ -316,7 +332,9 @@ def run_cli(tmp_path, cases: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.django_db(False)
-@pytest.mark.parametrize(("depth", "words"), [(200, "nests deeper than 100 levels"), (5000, "nests too deeply")])
+@pytest.mark.parametrize(
+    ("depth", "words"), [(200, "nests deeper than 100 levels"), (5000, "nests too deeply")]
+)
 def test_a_case_file_nested_too_deep_is_a_usage_error_of_the_cli(tmp_path, depth, words):
     case = '{"name": "deep", "request": %s, "expect": {"events": [%s]}}' % (
         json.dumps(REQUEST), nested(depth),
