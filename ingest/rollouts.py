@@ -3,11 +3,11 @@ fails clearly more often than the old one is rolled back.
 
 Each version's error rate is read over its last ROLLOUT_WINDOW executions on the source,
 replays left out: the new version's since the rollout began, the old one's whenever they
-ran (so a 100 % rollout still has something to be compared with). "Clearly" means three things at once:
-at least ROLLOUT_MIN_EXECUTIONS of the new version, a rate more than ROLLOUT_ERROR_MARGIN
-above the old one's, and a difference that chance alone would give less than once in a
-thousand (a two-proportion z-test, z ≥ 3), so a few unlucky failures of a version that is
-as good as the old one do not roll it back."""
+ran (so a 100 % rollout still has something to be compared with). "Clearly" means three
+things at once: at least ROLLOUT_MIN_EXECUTIONS of the new version, a rate more than
+ROLLOUT_ERROR_MARGIN above the old one's, and a difference that chance alone would give
+less than once in a thousand (a two-proportion z-test, z ≥ 3), so a few unlucky failures
+of a version that is as good as the old one do not roll it back."""
 
 import math
 from dataclasses import dataclass

@@ -292,14 +292,18 @@ def nested(depth: int) -> str:
     return '{"a": ' * depth + "1" + "}" * depth
 
 
+def deep_case(*, request: str = json.dumps(REQUEST), events: str = "") -> str:
+    """A saved test's JSON with these texts as its request and its expected events."""
+    return '{"name": "deep", "request": ' + request + ', "expect": {"events": [' + events + "]}}"
+
+
 @pytest.mark.parametrize("field", ["expect", "request"])
 def test_a_saved_test_nested_too_deep_is_a_400_that_says_so(owner_api, field):
     function = create_function(owner_api, code=GOOD)
-    parts = {"expect": '{"events": [%s]}' % nested(900), "request": json.dumps(REQUEST)}
-    if field == "request":
-        parts = {"expect": '{"events": []}',
-                 "request": '{"method": "POST", "url": "https://example.com/hook", "body": %s}' % nested(900)}  # fmt: skip
-    body = '{"name": "deep", "request": %(request)s, "expect": %(expect)s}' % parts
+    if field == "expect":
+        body = deep_case(events=nested(900))
+    else:
+        body = deep_case(request='{"url": "https://example.com/hook", "body": ' + nested(900) + "}")
     response = owner_api.post(saved_tests_url(function), body, content_type="application/json")
     assert response.status_code == 400, response.content[:300]
     assert "nests deeper than 100 levels" in " ".join(response.json()["errors"][field])
@@ -308,15 +312,12 @@ def test_a_saved_test_nested_too_deep_is_a_400_that_says_so(owner_api, field):
 
 def test_a_body_nested_past_python_s_limit_is_a_400(owner_api):
     function = create_function(owner_api, code=GOOD)
-    body = '{"name": "deep", "request": %s, "expect": {"events": [%s]}}' % (
-        json.dumps(REQUEST), nested(5000),
-    )  # fmt: skip
+    body = deep_case(events=nested(5000))
     response = owner_api.post(saved_tests_url(function), body, content_type="application/json")
     assert response.status_code == 400
     assert "nests too deeply" in response.json()["detail"]
 
 
-# The CLI of this checkout (the console script may be another checkout's install).
 CLI = [sys.executable, "-c", "import sys; from functions_cli.main import main; sys.exit(main())"]
 REPO = Path(__file__).resolve().parents[2]
 
@@ -336,9 +337,7 @@ def run_cli(tmp_path, cases: dict[str, str]) -> subprocess.CompletedProcess:
     ("depth", "words"), [(200, "nests deeper than 100 levels"), (5000, "nests too deeply")]
 )
 def test_a_case_file_nested_too_deep_is_a_usage_error_of_the_cli(tmp_path, depth, words):
-    case = '{"name": "deep", "request": %s, "expect": {"events": [%s]}}' % (
-        json.dumps(REQUEST), nested(depth),
-    )  # fmt: skip
+    case = deep_case(events=nested(depth))
     done = run_cli(tmp_path, {"deep.json": case})
     assert done.returncode == 2, done.stdout + done.stderr
     assert words in done.stderr and "Traceback" not in done.stderr
