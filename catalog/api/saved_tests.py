@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from catalog import access, policy, services
 from catalog.api.base import WorkspaceView
-from catalog.masking import mask_headers
+from catalog.masking import mask_headers, shorten_tokens
 from catalog.models import SavedTest
 from catalog.policy import Action
 from catalog.serializers import JSONObjectField, RunResultOutput, UserField
@@ -16,8 +16,8 @@ ERROR = OpenApiResponse(description="A JSON object with `detail` (and `errors` p
 
 class SavedTestOutput(serializers.ModelSerializer):
     request = serializers.SerializerMethodField(
-        help_text="As saved, in either request form; credential headers are masked for "
-        "who may not see them."
+        help_text="As saved, in either request form; for who may not see credentials, "
+        "credential headers are masked and the tokens of test and webhook URLs shortened."
     )
     created_by = UserField()
 
@@ -36,6 +36,10 @@ class SavedTestOutput(serializers.ModelSerializer):
 
 
 def _masked(request: dict) -> dict:
+    """The request as a capture is shown to them (ingest.catcher.masked_capture): its
+    credential headers masked, the tokens of test and webhook URLs in it shortened."""
+    if isinstance(request.get("url"), str):
+        request = {**request, "url": shorten_tokens(request["url"])}
     if isinstance(request.get("headers"), dict):
         return {**request, "headers": mask_headers(request["headers"])}
     payload = request.get("payload")

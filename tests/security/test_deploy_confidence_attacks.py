@@ -17,7 +17,7 @@ from django.utils import timezone
 from catalog.models import AuditEntry, Function, SavedTest, Source
 from catalog.services import rollouts
 from ingest import services
-from ingest.models import Execution, IngestEvent
+from ingest.models import Catcher, Execution, IngestEvent
 from ingest.receive import IncomingWebhook
 from tests.catalog.helpers import API, create_function
 from tests.ingest.helpers import TRACK_AND_SET, deploy_new_version, source_running
@@ -82,6 +82,34 @@ def test_saved_tests_refuse_the_product_s_webhooks_under_every_name(
     ran = owner_api.post(saved_tests_url(function, "run/"), {}, format="json").json()
     logs = ran["tests"][0]["result"]["logs"]
     assert logs == [{"level": "log", "message": "FetchError EWEBHOOKLOOP"}], logs
+
+
+# --- A test saved from a capture showed the test URL to every member ------------------
+# "Save as test" from a capture keeps its URL, /hooks/test/<token> (a function may check
+# it: a signature can cover the URL). The API masked a saved request's credential headers
+# for who may not see them, but gave its URL whole: every member (and `functions-cli pull
+# --tests`) read the function's test URL, which only owners and source admins see, and a
+# source's webhook URL (a write credential) the same way. Their tokens are shortened now,
+# as in the captures.
+
+
+def test_a_saved_request_s_url_tokens_are_shortened_for_who_may_not_see_them(
+    owner_api, workspace, member_user, api_client_for
+):
+    from ingest.catcher import catcher_for_function, catcher_url
+
+    function = create_function(owner_api, code=GOOD)
+    token = catcher_for_function(function=Function.objects.get(pk=function["id"])).token
+    request = {**REQUEST, "url": catcher_url(Catcher.objects.get(token=token)) + "?x=1"}
+    saved = save_test(owner_api, function, {**AMOUNT, "request": request})
+    member = api_client_for(member_user, workspace)
+    for shown in (
+        member.get(saved_tests_url(function)).json()["results"][0],
+        member.get(saved_tests_url(function, f"{saved['id']}/")).json(),
+    ):
+        assert token not in json.dumps(shown)
+        assert shown["request"]["url"].endswith(f"/hooks/test/{token[:4]}…?x=1")
+    assert owner_api.get(saved_tests_url(function)).json()["results"][0]["request"] == request
 
 
 # --- Rollout services acted on a source read before someone else changed it -----------
