@@ -9,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Webhook URLs shown in the product point at the address it is served on.
 export PUBLIC_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test test-fast lint lint-python lint-js celery-adapter-report format check-chromium frontend migrate seed worker beat bench-runner bench-e2e bench-responding bench-peer clean
+.PHONY: run test test-fast lint lint-python lint-js celery-adapter-report format check-chromium frontend migrate seed worker beat bench-runner bench-e2e bench-responding bench-peer screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,9 +42,25 @@ run: $(VENV)/.installed frontend seed
 worker: $(VENV)/.installed
 	$(BIN)/celery -A functions_ide worker -Q default,interactive --pool threads --concurrency 4 --loglevel=INFO
 
+# The pictures of docs/frontend.md: the main pages, light and dark, with real content.
+screenshots: $(VENV)/.installed frontend check-chromium
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q -m browser tests/browser/test_screenshots.py
+
+# The browser tests drive Debian's Chromium. Missing, it is installed where that needs
+# no one's say (root, with apt-get: CI, a fresh machine or container); anyone else is told how.
+APT_GET ?= apt-get
 check-chromium:
-	@test -x $(CHROMIUM) || { echo "The browser tests need Debian's Chromium at $(CHROMIUM)."; \
-	  echo "Install it with:  sudo apt-get update && sudo apt-get install -y chromium"; exit 1; }
+	@test -x $(CHROMIUM) && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v $(APT_GET) >/dev/null 2>&1; then \
+	  echo "The browser tests need Debian's Chromium at $(CHROMIUM): installing it (apt-get install chromium)."; \
+	  DEBIAN_FRONTEND=noninteractive $(APT_GET) update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq chromium >/dev/null || { \
+	    echo "apt-get could not install chromium; install it yourself, or skip the browser tests with make test-fast."; exit 1; }; \
+	  test -x $(CHROMIUM) || { echo "apt-get installed chromium, but not at $(CHROMIUM)."; exit 1; }; \
+	else \
+	  echo "The browser tests need Debian's Chromium at $(CHROMIUM)."; \
+	  echo "Install it with:  sudo apt-get update && sudo apt-get install -y chromium"; exit 1; \
+	fi
 
 lint: lint-python lint-js
 

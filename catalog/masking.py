@@ -8,6 +8,7 @@ catalog.policy; docs/security.md.
 """
 
 import re
+from urllib.parse import parse_qsl
 
 MASK = "•••• (hidden: only workspace owners see credential headers)"
 
@@ -24,9 +25,17 @@ def is_credential_header(name: str) -> bool:
     return name in _CREDENTIAL_NAMES or any(word in name for word in _CREDENTIAL_WORDS)
 
 
-def mask_headers(headers: dict) -> dict:
-    """The headers with every credential's value replaced (a list of values by one MASK)."""
-    return {name: MASK if is_credential_header(name) else value for name, value in headers.items()}
+def mask_headers(headers: dict, mask: str = MASK) -> dict:
+    """The headers with every credential's value replaced (a list of values by one mask)."""
+    return {name: mask if is_credential_header(name) else value for name, value in headers.items()}
+
+
+def mask_query(query_string: str, mask: str = MASK) -> list[list[str]]:
+    """A query string's [name, value] pairs, decoded, with the value of every parameter
+    named like a credential (`?token=`, `?api_key=`, `?signature=`) replaced: some
+    senders authenticate in the URL."""
+    pairs = parse_qsl(query_string, keep_blank_values=True)
+    return [[name, mask if is_credential_header(name) else value] for name, value in pairs]
 
 
 # The credential in a URL path: a webhook URL, a test URL, an invite link. Kept: the

@@ -22,7 +22,7 @@ def memberships_of_user(user) -> QuerySet[Membership]:
     """The user's memberships with their workspaces, for the workspace switcher."""
     return (
         Membership.objects.filter(user=user)
-        .select_related("workspace")
+        .select_related("workspace", "user")
         .order_by("workspace__name", "workspace__slug")
     )
 

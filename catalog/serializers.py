@@ -94,10 +94,11 @@ class WorkspaceOutput(serializers.ModelSerializer):
 
     slug = serializers.CharField(source="workspace.slug")
     name = serializers.CharField(source="workspace.name")
+    user = serializers.CharField(source="user.email", help_text="You: the member's email.")
 
     class Meta:
         model = Membership
-        fields = ["slug", "name", "role", "all_sources"]
+        fields = ["slug", "name", "role", "all_sources", "user"]
 
 
 class FunctionSummaryOutput(serializers.ModelSerializer):

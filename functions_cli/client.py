@@ -64,8 +64,9 @@ def _describe(response: httpx.Response) -> str:
         errors = body.get("errors") or {}
         if detail and body.get("failed_tests"):  # the deploy gate: say what differs
             return "\n".join([detail, *_failed_tests(body["failed_tests"])])
-        if detail and errors:  # a validation error: say what each field needs
-            return f"{detail} " + "; ".join(f"{f}: {_flat(e)}" for f, e in errors.items())
+        if detail and errors:  # a validation error: what each field needs, once
+            untold = {f: e for f, e in errors.items() if _flat(e) not in str(detail)}
+            return " ".join([str(detail), *(f"{f}: {_flat(e)}" for f, e in untold.items())])
         if detail:
             return str(detail)
         return "; ".join(f"{field}: {_flat(errors)}" for field, errors in body.items())

@@ -1,12 +1,13 @@
 """Entry point of `functions-cli`. Each command is a small function over the Client."""
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
 
 from functions_cli import config as config_file
-from functions_cli import saved_tests
+from functions_cli import preview, saved_tests
 from functions_cli.client import ApiError, Client
 from functions_cli.config import Config, ConfigError
 
@@ -38,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
     login.add_argument("--url", required=True, help="e.g. http://127.0.0.1:8000")
     login.add_argument("--workspace", required=True, help="the workspace slug")
     login.add_argument("--token", required=True, help="an API token of that workspace")
-    login.add_argument("--user", default="", help="your email, for your own reference")
+    login.add_argument("--user", default="", help="your email (checked: the token's own is saved)")
     login.set_defaults(handler=cmd_login)
 
     logs = commands.add_parser("logs", help="show a source's latest executions")
@@ -74,6 +75,7 @@ def parser() -> argparse.ArgumentParser:
     pull.set_defaults(handler=cmd_pull)
 
     test_parser(commands)
+    preview_parser(commands)
 
     destinations_parser(commands)
 
@@ -98,6 +100,27 @@ def test_parser(commands) -> None:
                       help="setting values for all cases (a case's own override them)")  # fmt: skip
     test.add_argument("--legacy", action="store_true", help="exports.processEvents interface")
     test.set_defaults(handler=cmd_test)
+
+
+def preview_parser(commands) -> None:
+    command = commands.add_parser(
+        "preview",
+        help="run the draft on a source's latest webhooks and show what would change",
+        description="Runs the source's function's draft (or FUNCTION.js) on the source's "
+        "latest webhooks on the server, in the sandbox (nothing is stored or delivered), "
+        "and compares what it emits with what the source's version emitted. Exit status: "
+        "0 no webhook differs, 1 some differ, 2 error.",
+    )
+    command.add_argument("file", type=Path, nargs="?", metavar="FUNCTION.js",
+                         help="code to preview instead of the saved draft (owners)")  # fmt: skip
+    command.add_argument("--source", required=True, help="the source slug")
+    command.add_argument(
+        "-n", type=int, default=100, help="how many webhooks (1-1000, default 100)"
+    )
+    command.add_argument(
+        "--allow-fetch", action="store_true", help="let the draft's fetch calls really go out"
+    )
+    command.set_defaults(handler=cmd_preview)
 
 
 def destinations_parser(commands) -> None:
@@ -126,12 +149,17 @@ def destinations_parser(commands) -> None:
 
 
 def cmd_login(args) -> int:
-    config = Config(
-        url=args.url.rstrip("/"), workspace=args.workspace, token=args.token, user=args.user
-    )
-    Client(config).get("functions/", limit=1)  # proves the URL, workspace and token
+    config = Config(url=args.url.rstrip("/"), workspace=args.workspace, token=args.token)
+    # Proves the URL, workspace and token, and says whose token it is.
+    me = Client(config).get("")
+    user = str(me.get("user") or "")
+    if args.user and user and args.user.strip().lower() != user.lower():
+        raise ApiError(f"This token is {user}'s, not {args.user}'s: nothing was saved.")
+    config = dataclasses.replace(config, user=user or args.user)
     path = config_file.save(config)
-    print(f"Logged in to {config.url}, workspace {config.workspace}. Saved to {path}.")
+    role = f" ({me['role']})" if me.get("role") else ""
+    print(f"Logged in to {config.url} as {config.user}{role}, workspace {config.workspace}. "
+          f"Saved to {path}.")  # fmt: skip
     return 0
 
 
@@ -324,6 +352,10 @@ def cmd_test(args) -> int:
             raise saved_tests.UsageError(f"{args.function} has no saved tests")
         legacy = args.legacy or function.get("interface") == "legacy"
     return saved_tests.run_all(code, cases, settings, legacy=legacy, out=sys.stdout)
+
+
+def cmd_preview(args) -> int:
+    return preview.cmd_preview(args, lambda: Client(config_file.load()))
 
 
 def cmd_run(args) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from functions_ide import served
 from functions_ide.env import (
     database_from_url,
     envbool,
@@ -56,7 +57,11 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "te
 # could name its own address to the login throttle and the access log.
 TRUST_PROXY_HEADERS = envbool("TRUST_PROXY_HEADERS", False)
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
-PUBLIC_URL = envstr("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# The address webhook, test and invite URLs name: PUBLIC_URL, else the one `manage.py
+# serve` last served on with this DATA_DIR (functions_ide/served.py), else the default.
+PUBLIC_URL_IS_SET = bool(envstr("PUBLIC_URL"))
+_served_at = served.recorded(DATA_DIR)
+PUBLIC_URL = (envstr("PUBLIC_URL") or _served_at or "http://127.0.0.1:8000").rstrip("/")
 
 # --- applications ------------------------------------------------------------
 INSTALLED_APPS = [
@@ -232,6 +237,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # An execution lists its deliveries: two `status` enums meet in one component.
+    "ENUM_NAME_OVERRIDES": {
+        "ExecutionStatusEnum": "ingest.models.Execution.Status",
+        "DeliveryStatusEnum": "ingest.models.Delivery.Status",
+    },
 }
 
 # --- runner limits ------------------------------------------------------------------

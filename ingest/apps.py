@@ -6,7 +6,12 @@ class IngestConfig(AppConfig):
     name = "ingest"
 
     def ready(self) -> None:
+        from catalog import tasks as catalog_tasks
         from catalog.models import Source
+        from ingest.execute.sharing import shares
+
+        # The editor's Runs take their workspace's share of a worker's threads too.
+        catalog_tasks.share_threads_with(shares)
 
         # A source enabled, disabled, re-pinned or deleted is looked up afresh.
         for signal in (post_save, post_delete):

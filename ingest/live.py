@@ -6,6 +6,10 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 
+from catalog.masking import mask_headers, mask_query, shorten_tokens
+from ingest.models import Execution
+from runner import body_text
+
 logger = logging.getLogger(__name__)
 
 
@@ -36,11 +40,56 @@ def has_listeners(source_id: int) -> bool:
     return (cache.get(_listeners_key(source_id)) or 0) > 0
 
 
+# The debugger shows the requests a source got to every member who reads its logs, live
+# and on screens others see: no credential in them is ever shown there, to any role
+# (owners read them whole in dead letters and captures, where they replay or verify).
+HIDDEN = "•••• (hidden: the debugger never shows credentials)"
+
+
+def request_shown(event, *, size: int, with_body: bool = False) -> dict:
+    """An ingest event's request as the debugger shows it: method, path (the webhook
+    token shortened), query parameters and headers (credentials hidden), content type,
+    body size in bytes, and with_body its body as text."""
+    headers = event.headers or {}
+    shown = {
+        "method": event.method,
+        "path": shorten_tokens(event.path),
+        "query": mask_query(event.query_string, HIDDEN),
+        "headers": mask_headers(headers, HIDDEN),
+        "content_type": next((v for k, v in headers.items() if k.lower() == "content-type"), ""),
+        "size": size,
+    }
+    if with_body:
+        shown["body"] = body_text(bytes(event.raw_body or b""))
+    return shown
+
+
+def delivery_summary(delivery, destination) -> dict:
+    """One delivery of an ingest event's output, as the debugger marks its execution."""
+    return {
+        "id": delivery.pk,
+        "ingest_event": delivery.ingest_event_id,
+        "destination": {"id": destination.pk, "name": destination.name},
+        "status": delivery.status,
+        "error": delivery.error.split("\n", 1)[0] if delivery.error else None,
+    }
+
+
+def _cached(execution, relation: str):
+    """A related row the execution already holds (a published one may hold none)."""
+    descriptor = getattr(Execution, relation)
+    return getattr(execution, relation) if descriptor.is_cached(execution) else None
+
+
 def execution_summary(execution) -> dict:
     error = execution.error or {}
+    version = _cached(execution, "version")
+    event = _cached(execution, "ingest_event")
     return {
         "id": execution.pk,
         "ingest_event": execution.ingest_event_id,
+        "version": version.number if version else None,
+        "request": request_shown(event, size=len(event.raw_body or b"")) if event else None,
         "attempt": execution.attempt,
         "status": execution.status,
         "started_at": execution.started_at.isoformat(),
@@ -86,13 +135,7 @@ def publish_deliveries(destination, deliveries) -> None:
         if not has_listeners(source_id):
             continue
         for delivery in (d for d in deliveries if d.ingest_event.source_id == source_id):
-            summary = {
-                "id": delivery.pk,
-                "ingest_event": delivery.ingest_event_id,
-                "destination": {"id": destination.pk, "name": destination.name},
-                "status": delivery.status,
-                "error": delivery.error.split("\n", 1)[0] if delivery.error else None,
-            }
+            summary = delivery_summary(delivery, destination)
             try:
                 async_to_sync(layer.group_send)(
                     source_group(source_id), {"type": "delivery.settled", "delivery": summary}

@@ -317,3 +317,81 @@ class Capture(StoredRequest):
 
     def __str__(self) -> str:
         return f"capture {self.pk} of function {self.function_id}"
+
+
+class Preview(models.Model):
+    """A draft run on a source's latest webhooks and compared with what the source's
+    version emitted for each (docs/ingest.md, "Preview on recent traffic"). Nothing it
+    runs is stored or delivered; it is itself kept for ingest.previews.KEEP."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        CANCELLED = "cancelled", "Cancelled"
+        FAILED = "failed", "Failed"
+
+    function = models.ForeignKey("catalog.Function", on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey("catalog.Source", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # What runs: the draft when the preview was asked for, or code of the request.
+    code = models.TextField()
+    from_draft = models.BooleanField(default=True)
+    legacy = models.BooleanField(default=False)
+    time_limit_ms = models.PositiveIntegerField()
+    allow_fetch = models.BooleanField(default=False)
+    requested = models.PositiveIntegerField()
+    # The webhooks it runs on, latest first: chosen when it is asked for.
+    ingest_event_ids = models.JSONField(default=list)
+    done = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    summary = models.JSONField(default=dict)
+    failure = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
+    # A queued or running preview not heard of by then lost its worker (the sweep ends it).
+    stale_after = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["function", "-created_at"], name="preview_function_idx")]
+
+    def __str__(self) -> str:
+        return f"preview {self.pk} of function {self.function_id} ({self.status})"
+
+    @property
+    def total(self) -> int:
+        return len(self.ingest_event_ids)
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in (self.Status.FINISHED, self.Status.CANCELLED, self.Status.FAILED)
+
+
+class PreviewWebhook(models.Model):
+    """One webhook of a preview: whether the draft emitted the same as the source's
+    version did, and the comparison (runner.comparison, secret values taken out)."""
+
+    preview = models.ForeignKey(Preview, on_delete=models.CASCADE, related_name="webhooks")
+    position = models.PositiveIntegerField()  # 0: the latest webhook
+    ingest_event = models.ForeignKey(
+        IngestEvent, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    received_at = models.DateTimeField()
+    version = models.PositiveIntegerField()  # the number of the version it is compared with
+    same = models.BooleanField()
+    comparison = models.JSONField()
+    logs = models.JSONField(default=list)  # the draft's console output
+    fetch_refused = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["preview", "position"], name="preview_unique_position")
+        ]
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"webhook {self.position} of preview {self.preview_id}"

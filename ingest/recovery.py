@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from catalog import policy
 from catalog.policy import Action
-from ingest import deliver, queue
+from ingest import deliver, previews, queue
 from ingest.execute.claims import lapsed, shortest_claim
 from ingest.models import Delivery, Execution, IngestEvent
 
@@ -102,11 +102,14 @@ def ingest_events_sweep() -> list[int]:
     )
     queue.execute(ids)
     deliver.deliveries_sweep()
+    previews.previews_sweep()
     return ids
 
 
 def retention_cleanup() -> int:
-    """Delete finished ingest events (with their executions) older than the retention."""
+    """Delete finished ingest events (with their executions) older than the retention,
+    and previews on recent traffic kept their 24 hours."""
+    previews.previews_expire()
     cutoff = timezone.now() - timedelta(days=settings.RETENTION_DAYS)
     old = IngestEvent.objects.filter(
         status__in=[Status.SUCCEEDED, Status.FAILED], received_at__lt=cutoff

@@ -14,6 +14,14 @@ from ingest.execute import (
     ingest_events_execute,
     ingest_events_execute_next,
 )
+from ingest.previews import (
+    preview_cancel,
+    preview_for_user,
+    preview_run,
+    preview_start,
+    preview_webhooks,
+    previews_of,
+)
 from ingest.receive import (
     DROPPED_HEADERS,
     IncomingWebhook,
@@ -57,6 +65,12 @@ __all__ = [
     "ingest_events_execute_next",
     "ingest_events_sweep",
     "is_retried",
+    "preview_cancel",
+    "preview_for_user",
+    "preview_run",
+    "preview_start",
+    "preview_webhooks",
+    "previews_of",
     "retention_cleanup",
     "rollout_rates",
     "rollouts_watch",

@@ -4,6 +4,7 @@ queued by name through ingest.queue, never called from the stages."""
 from celery import shared_task, signals
 from django.db import DatabaseError
 
+from catalog.task_results import answered, run_again_soon
 from ingest import services
 
 # A database that is briefly unavailable delays a task instead of dropping it; after
@@ -26,10 +27,25 @@ def execute_batch(ingest_event_ids: list[int]) -> None:
     services.ingest_events_execute(ingest_event_ids=ingest_event_ids)
 
 
-@shared_task(name="ingest.respond", **DATABASE_RETRY)
-def respond(ingest_event_id: int) -> dict:
-    """On the interactive queue; the web process waits for what it returns."""
-    return services.ingest_event_respond(ingest_event_id=ingest_event_id)
+@shared_task(name="ingest.respond", bind=True)
+def respond(
+    self, ingest_event_id: int, *, workspace_id: int | None = None, answer_by: float | None = None
+) -> dict:
+    """On the interactive queue; the web process waits for what it returns until
+    `answer_by`, and nothing is run or stored after that (catalog.task_results). While
+    its workspace holds its share of this worker's threads it goes back to the queue for
+    a moment, leaving the thread to others. Not retried: a retry's backoff outlasts the
+    sender's wait, and the webhook is a row that runs by itself once the sender stopped
+    waiting."""
+    outcome = answered(
+        answer_by,
+        lambda: services.ingest_event_respond(
+            ingest_event_id=ingest_event_id, workspace_id=workspace_id
+        ),
+    )
+    if outcome.get("busy"):
+        run_again_soon(self)
+    return outcome
 
 
 @shared_task(name="ingest.execute_turn", ignore_result=True, **DATABASE_RETRY)
@@ -40,6 +56,11 @@ def execute_turn(queued_for: int | None = None) -> None:
 @shared_task(name="ingest.deliver", ignore_result=True, **DATABASE_RETRY)
 def deliver(destination_id: int) -> None:
     services.destination_deliver(destination_id=destination_id)
+
+
+@shared_task(name="ingest.preview", ignore_result=True, **DATABASE_RETRY)
+def preview(preview_id: int) -> None:
+    services.preview_run(preview_id=preview_id)
 
 
 @shared_task(name="ingest.sweep", ignore_result=True)

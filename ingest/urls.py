@@ -2,10 +2,12 @@ from django.urls import path
 
 from ingest import api, views
 from ingest.api import destinations as destination_api
+from ingest.api import previews as preview_api
 from ingest.api import rollouts as rollout_api
 
 source = "workspaces/<slug:ws>/sources/<slug:slug>/"
 function = "workspaces/<slug:ws>/functions/<int:function_id>/"
+preview = function + "previews/<int:preview_id>/"
 destinations = "workspaces/<slug:ws>/destinations/"
 destination = destinations + "<int:destination_id>/"
 
@@ -14,6 +16,7 @@ api_urlpatterns = [
     path(source + "logs/<int:execution_id>/", api.ExecutionLogView.as_view(), name="source-log"),
     path(source + "events/", api.EventsView.as_view(), name="source-events"),
     path(source + "objects/", api.ObjectsView.as_view(), name="source-objects"),
+    path(source + "objects/changes/", api.ObjectChangesView.as_view(), name="object-changes"),
     path(source + "dead-letters/", api.DeadLettersView.as_view(), name="source-dead-letters"),
     path(source + "rollout/", rollout_api.RolloutView.as_view(), name="source-rollout"),
     path(
@@ -44,6 +47,10 @@ api_urlpatterns = [
         destination_api.DeliveryReplayView.as_view(),
         name="destination-replay",
     ),
+    path(function + "previews/", preview_api.PreviewListView.as_view(), name="function-previews"),
+    path(preview, preview_api.PreviewDetailView.as_view(), name="function-preview"),
+    path(preview + "cancel/", preview_api.PreviewCancelView.as_view(), name="preview-cancel"),
+    path(preview + "webhooks/", preview_api.PreviewWebhooksView.as_view(), name="preview-webhooks"),
     path(function + "catcher/", api.CatcherView.as_view(), name="function-catcher"),
     path(function + "catcher/rotate/", api.CatcherRotateView.as_view(), name="catcher-rotate"),
     path(function + "captures/", api.CapturesView.as_view(), name="function-captures"),

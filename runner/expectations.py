@@ -127,7 +127,7 @@ def match_result(expect: dict[str, Any], result: dict[str, Any]) -> list[str]:
     if "error" in expect:
         return _match_error(expect["error"], error, result)
     if error:
-        return [f"the function failed: {_describe_error(error)}"]
+        return [f"the function failed: {describe_error(error)}"]
     differences = itertools.chain.from_iterable(
         _match_list(name, expect[name], result.get(name) or [])
         for name in MESSAGE_LISTS
@@ -158,7 +158,7 @@ def _match_error(expected: dict, actual: dict | None, result: dict) -> list[str]
     if (name and actual.get("name") != name) or (
         message and message not in actual.get("message", "")
     ):
-        return [f"expected {wanted}; got {_describe_error(actual)}"]
+        return [f"expected {wanted}; got {describe_error(actual)}"]
     return []
 
 
@@ -169,7 +169,8 @@ def _describe_expected_error(expected: dict) -> str:
     return " ".join(parts)
 
 
-def _describe_error(error: dict) -> str:
+def describe_error(error: dict) -> str:
+    """A run's error in one line: `TypeError: x is not defined (line 3)`."""
     where = f" (line {error['line']})" if error.get("line") else ""
     return f"{error.get('name', 'Error')}: {error.get('message', '')}{where}"
 
@@ -180,34 +181,69 @@ def _match_list(name: str, expected: list, actual: list) -> Iterator[str]:
     if len(expected) != len(actual):
         yield f"{name}: expected {len(expected)}, got {len(actual)}"
         for index in range(len(actual), len(expected)):
-            yield f"  missing {name}[{index}]: {_shown(expected[index])}"
+            yield f"  missing {name}[{index}]: {shown(expected[index])}"
         for index in range(len(expected), len(actual)):
-            yield f"  unexpected {name}[{index}]: {_shown(actual[index])}"
+            yield f"  unexpected {name}[{index}]: {shown(actual[index])}"
 
 
-def _match_value(expected: Any, actual: Any, path: str) -> list[str]:
-    if expected == WILDCARD:
+@dataclass(frozen=True)
+class Wording:
+    """The words of a difference line: what was wanted, what came instead."""
+
+    expected: str = "expected"
+    got: str = "got"
+    missing: str = "missing"
+
+
+EXPECTATION = Wording()
+
+
+def value_differences(
+    expected: Any, actual: Any, path: str, *, exact: bool = False,
+    wording: Wording = EXPECTATION,
+) -> list[str]:  # fmt: skip
+    """The differences between two values, one line each, `path` naming where they are.
+
+    By default the matching of saved tests: `"*"` matches any value, fields the actual
+    value has beyond the expected ones are allowed. `exact` (two runs compared, as the
+    preview on recent traffic does): no wildcard, and an extra field is a difference."""
+    return _match_value(expected, actual, path, exact, wording)
+
+
+def _match_value(
+    expected: Any, actual: Any, path: str, exact: bool = False, words: Wording = EXPECTATION
+) -> list[str]:
+    if expected == WILDCARD and not exact:
         return []
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return [_unequal(path, expected, actual)]
+            return [_unequal(path, expected, actual, words)]
         differences = []
         for key, want in expected.items():
             if key not in actual:
-                differences.append(f"{path}.{key}: expected {_shown(want)}, missing")
+                differences.append(f"{path}.{key}: {words.expected} {shown(want)}, {words.missing}")
             else:
-                differences += _match_value(want, actual[key], f"{path}.{key}")
+                differences += _match_value(want, actual[key], f"{path}.{key}", exact, words)
+        if exact:
+            differences += [
+                f"{path}.{key}: new, {words.got} {shown(got)}"
+                for key, got in actual.items()
+                if key not in expected
+            ]
         return differences
     if isinstance(expected, list):
         if not isinstance(actual, list):
-            return [_unequal(path, expected, actual)]
+            return [_unequal(path, expected, actual, words)]
         if len(expected) != len(actual):
-            return [_unequal(path, expected, actual) + f" ({len(expected)} vs {len(actual)} items)"]
+            counts = f" ({len(expected)} vs {len(actual)} items)"
+            return [_unequal(path, expected, actual, words) + counts]
         differences = []
         for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
-            differences += _match_value(want, got, f"{path}[{index}]")
+            differences += _match_value(want, got, f"{path}[{index}]", exact, words)
         return differences
-    return [] if _same_scalar(expected, actual) else [_unequal(path, expected, actual)]
+    if _same_scalar(expected, actual):
+        return []
+    return [_unequal(path, expected, actual, words)]
 
 
 def _same_scalar(expected: Any, actual: Any) -> bool:
@@ -217,10 +253,11 @@ def _same_scalar(expected: Any, actual: Any) -> bool:
     return expected == actual
 
 
-def _unequal(path: str, expected: Any, actual: Any) -> str:
-    return f"{path}: expected {_shown(expected)}, got {_shown(actual)}"
+def _unequal(path: str, expected: Any, actual: Any, words: Wording = EXPECTATION) -> str:
+    return f"{path}: {words.expected} {shown(expected)}, {words.got} {shown(actual)}"
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
+    """A value as a difference line shows it: JSON, cut at SHOWN_CHARS."""
     text = json.dumps(value, sort_keys=True, ensure_ascii=False)
     return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"

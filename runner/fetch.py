@@ -33,6 +33,8 @@ from runner.netguard import OWN_WEBHOOK_REFUSAL, BlockedAddress, OwnWebhooks, re
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 MAX_FETCHES_PER_EXECUTION = DEFAULT_LIMITS.fetch_calls
 MAX_REDIRECTS = 20
+# Why every fetch of a run whose limits allow none (fetch_calls=0) is refused.
+FETCH_OFF = "fetch is off for this run"
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 CROSS_ORIGIN_DROPPED = {b"authorization", b"www-authenticate", b"cookie", b"cookie2"}
 
@@ -137,16 +139,16 @@ class FetchSession:
             "status": None,
             "duration_ms": 0.0,
             "refused": self.refused,
-            "error": f"{self.refused} more fetch calls refused: over "
-            f"{self.max_calls} per execution",
+            "error": f"{self.refused} fetch calls refused: {FETCH_OFF}"
+            if self.max_calls == 0
+            else f"{self.refused} more fetch calls refused: over {self.max_calls} per execution",
         }
         return [*self.records, summary]
 
     def _refuse(self, message: dict[str, Any]) -> concurrent.futures.Future[dict[str, Any]]:
         self.refused += 1
-        answer = _error(
-            f"request to {message.get('url')} refused: over {self.max_calls} fetch calls"
-        )
+        why = FETCH_OFF if self.max_calls == 0 else f"over {self.max_calls} fetch calls"
+        answer = _error(f"request to {message.get('url')} refused: {why}")
         answer["id"] = message.get("id")
         future: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
         future.set_result(answer)

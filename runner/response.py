@@ -6,9 +6,13 @@ sender may be sent is bounded here, once, for every report:
 
 - the status is a whole number from 200 to 599;
 - headers come from an allow-list: the ones that describe a body (type, language,
-  caching) and `X-…` headers of the function's own, never one that would set a cookie,
-  redirect, ask for credentials, change the connection or speak for the product's
-  security headers;
+  caching) and `X-…` headers of the function's own (not under a prefix a server, a
+  proxy or a browser acts on: X-Accel-…, X-Sendfile…, X-Forwarded-…), never one that
+  would set a cookie, redirect, make a download, ask for credentials, change the
+  connection or speak for the product's security headers; each header once, whatever
+  its spelling, at most MAX_HEADERS_CHARS together;
+- the Content-Type is one media type of ALLOWED_MEDIA_TYPES, which cannot run in the
+  product's origin (no HTML, SVG, script or download);
 - the body is at most RESPONSE_BODY_BYTES of UTF-8 text.
 
 Past one, the execution fails with OutputLimitError (not retried: the same code would
@@ -25,6 +29,9 @@ from runner.limits import RESPONSE_BODY_BYTES
 STATUS_RANGE = (200, 599)
 MAX_HEADERS = 32
 MAX_HEADER_VALUE_CHARS = 4096
+# All the headers together: a proxy in front of the product refuses an answer whose
+# headers outgrow its buffer (nginx: 4 or 8 KB), so a function cannot make it one.
+MAX_HEADERS_CHARS = 8192
 ALLOWED_HEADERS = frozenset(
     {
         "content-type",
@@ -38,30 +45,34 @@ ALLOWED_HEADERS = frozenset(
         "vary",
     }
 )
-# X- headers a server, a proxy or a browser gives a meaning beyond the body: refused.
-REFUSED_X_HEADERS = frozenset(
-    {
-        "x-accel-redirect",
-        "x-accel-buffering",
-        "x-accel-charset",
-        "x-accel-expires",
-        "x-accel-limit-rate",
-        "x-sendfile",
-        "x-lighttpd-send-file",
-        "x-content-type-options",
-        "x-frame-options",
-        "x-xss-protection",
-        "x-forwarded-for",
-        "x-forwarded-host",
-        "x-forwarded-proto",
-        "x-real-ip",
-    }
-)
+# X- names a server, a proxy, a CDN or a browser gives a meaning beyond the body, by
+# prefix (X-Accel-Redirect and X-Accel-Anything, X-Sendfile2, X-Forwarded-Whatever…):
+# every other X- header is the function's own.
+REFUSED_X_PREFIXES = (
+    "x-accel", "x-sendfile", "x-lighttpd", "x-litespeed", "x-nginx", "x-varnish",
+    "x-forwarded", "x-real-ip", "x-original", "x-rewrite", "x-envoy", "x-proxy",
+    "x-cache", "x-cdn", "x-edge", "x-fastly", "x-akamai", "x-amz", "x-goog", "x-ms-",
+    "x-azure", "x-middleware", "x-vercel", "x-nf-", "x-served-by", "x-powered-by",
+    "x-frame", "x-xss", "x-content", "x-permitted", "x-dns-prefetch", "x-download",
+    "x-ua-compatible", "x-robots", "x-csrf", "x-http-method", "x-request-id",
+)  # fmt: skip
+# The media types an answer may have: text a browser shows as text, or a tree it shows
+# as one; nothing that runs (HTML, SVG, scripts, CSS, wasm), nothing it downloads. XML
+# (TwiML) can hold XHTML, which the sandbox served with every answer keeps inert.
+ALLOWED_MEDIA_TYPES = frozenset({"application/json", "text/plain", "application/xml", "text/xml"})
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# The body is sent as UTF-8: a charset may only say so (another one, UTF-7 or UTF-16,
+# would have a browser read the same bytes as other text).
+_MEDIA_TYPE = re.compile(
+    r"\s*([a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+)\s*"
+    r"(?:;\s*charset\s*=\s*(?:utf-?8|\"utf-?8\"|us-ascii|\"us-ascii\")\s*)?",
+    re.IGNORECASE,
+)
 ALLOWED_IN_WORDS = (
     "Content-Type, Content-Language, Cache-Control, Expires, ETag, Last-Modified, Pragma, "
     "Retry-After, Vary and X-… headers of your own"
 )
+MEDIA_TYPES_IN_WORDS = "application/json, text/plain, application/xml or text/xml"
 
 
 class ResponseLimitError(ValueError):
@@ -69,15 +80,26 @@ class ResponseLimitError(ValueError):
 
 
 def is_allowed_header(name: str) -> bool:
+    """Whether a function may send a header of this (lowercased) name to its sender."""
     if name in ALLOWED_HEADERS:
         return True
-    return name.startswith("x-") and name not in REFUSED_X_HEADERS and len(name) > 2
+    return name.startswith("x-") and len(name) > 2 and not name.startswith(REFUSED_X_PREFIXES)
+
+
+def media_type_of(value: str) -> str | None:
+    """The one media type of a Content-Type value (lowercased), None unless it is an
+    allowed one with at most a UTF-8 charset: two types (a header given twice), other
+    parameters or charsets, or anything after them is no answer's type."""
+    match = _MEDIA_TYPE.fullmatch(value)
+    if match is None or match[1].lower() not in ALLOWED_MEDIA_TYPES:
+        return None
+    return match[1].lower()
 
 
 def checked_response(raw: Any) -> dict[str, Any] | None:
-    """The response of a report (None for none), as `{"status", "headers", "body"}`;
-    ResponseLimitError past a limit. Raises ValueError for a shape the runtime never
-    writes (only a damaged one does)."""
+    """The response of a report (None for none), as `{"status", "headers", "body"}`
+    with each header once under its lowercased name; ResponseLimitError past a limit.
+    Raises ValueError for a shape the runtime never writes (only a damaged one does)."""
     if raw is None:
         return None
     if not isinstance(raw, dict) or set(raw) != {"status", "headers", "body"}:
@@ -88,9 +110,9 @@ def checked_response(raw: Any) -> dict[str, Any] | None:
     if not isinstance(headers, dict):
         raise ValueError("a response's headers must be an object")
     _check_status(status)
-    _check_headers(headers)
+    headers = _checked_headers(headers)
     _check_body(body)
-    return {"status": status, "headers": dict(headers), "body": body}
+    return {"status": status, "headers": headers, "body": body}
 
 
 def _check_status(status: int) -> None:
@@ -101,24 +123,47 @@ def _check_status(status: int) -> None:
         )
 
 
-def _check_headers(headers: dict[Any, Any]) -> None:
-    if len(headers) > MAX_HEADERS:
-        raise ResponseLimitError(
-            f"the response has {len(headers)} headers; a function may send at most {MAX_HEADERS}"
-        )
+def _checked_headers(headers: dict[Any, Any]) -> dict[str, str]:
+    """The headers under lowercased names: one given twice in two spellings counts once,
+    its values joined as HTTP joins them (and then two Content-Types are no type)."""
+    merged: dict[str, str] = {}
     for name, value in headers.items():
         if not isinstance(name, str) or not isinstance(value, str) or not _TOKEN.fullmatch(name):
             raise ValueError("a response's header names must be HTTP tokens, values text")
-        if not is_allowed_header(name.lower()):
-            raise ResponseLimitError(
-                f"the response sets the header {name!r}, which a function may not send to "
-                f"its sender; allowed are {ALLOWED_IN_WORDS}"
-            )
-        if len(value) > MAX_HEADER_VALUE_CHARS or not _is_header_text(value):
-            raise ResponseLimitError(
-                f"the response's header {name!r} must be at most {MAX_HEADER_VALUE_CHARS:,} "
-                "characters of Latin-1 text without line breaks"
-            )
+        lowered = name.lower()
+        merged[lowered] = f"{merged[lowered]}, {value}" if lowered in merged else value
+    if len(merged) > MAX_HEADERS:
+        raise ResponseLimitError(
+            f"the response has {len(merged)} headers; a function may send at most {MAX_HEADERS}"
+        )
+    for name, value in merged.items():
+        _check_header(name, value)
+    size = sum(len(name) + len(value) for name, value in merged.items())
+    if size > MAX_HEADERS_CHARS:
+        raise ResponseLimitError(
+            f"the response's headers are {size:,} characters together; a function may send "
+            f"at most {MAX_HEADERS_CHARS:,}"
+        )
+    return merged
+
+
+def _check_header(name: str, value: str) -> None:
+    if not is_allowed_header(name):
+        raise ResponseLimitError(
+            f"the response sets the header {name!r}, which a function may not send to "
+            f"its sender; allowed are {ALLOWED_IN_WORDS}"
+        )
+    if len(value) > MAX_HEADER_VALUE_CHARS or not _is_header_text(value):
+        raise ResponseLimitError(
+            f"the response's header {name!r} must be at most {MAX_HEADER_VALUE_CHARS:,} "
+            "characters of Latin-1 text without line breaks"
+        )
+    if name == "content-type" and media_type_of(value) is None:
+        raise ResponseLimitError(
+            f"the response's Content-Type is {value[:80]!r}; a function may answer its "
+            f"sender with one of {MEDIA_TYPES_IN_WORDS} (and charset=utf-8), which a browser "
+            "shows as text, never as a page, a script or a download"
+        )
 
 
 def _is_header_text(value: str) -> bool:

@@ -1,8 +1,11 @@
 """What every API view shares: the workspace of the URL, pagination and errors.
 
 Errors are JSON with a `detail` sentence; validation errors add `errors`, a map from
-the field a user would fix (`name`, `settings.apiKey`, `settings[2].type`) to messages.
+the field a user would fix (`name`, `settings.apiKey`, `settings[2].type`) to messages,
+and their `detail` says the first fields' problems in words ("Name of setting 3: …").
 """
+
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -30,12 +33,49 @@ def exception_handler(exc, context):
     return response
 
 
+# How many fields `detail` names; `errors` has them all.
+FIELDS_IN_DETAIL = 3
+
+
 def _validation_body(data) -> dict:
     if isinstance(data, list):
         return {"detail": " ".join(str(m) for m in data), "errors": {}}
     errors = {field: _flat(messages) for field, messages in data.items()}
-    first = ", ".join(list(errors)[:3])
-    return {"detail": f"Please correct: {first}. See 'errors' for each field.", "errors": errors}
+    said = [_said(field, messages) for field, messages in list(errors.items())[:FIELDS_IN_DETAIL]]
+    more = len(errors) - len(said)
+    if more:
+        said.append(f"And {more} more field{'s' if more > 1 else ''}: see 'errors'.")
+    return {"detail": " ".join(said), "errors": errors}
+
+
+def _said(field: str, messages: list[str]) -> str:
+    """One field's problem as a sentence: "Name of setting 2: Must be …"."""
+    words = field_in_words(field)
+    text = " ".join(messages)
+    return f"{words[:1].upper()}{words[1:]}: {text}" if words else text
+
+
+_INDEXED = re.compile(r"^(?P<name>[^\[]+)\[(?P<index>\d+)\]$")
+
+
+def field_in_words(field: str) -> str:
+    """An error key as a user reads it: `settings[1].name` is "name of setting 2",
+    `settings.apiKey` "setting apiKey", `retry_policy.attempts` "attempts of retry
+    policy"; a key that is no field (non_field_errors, detail) says nothing."""
+    if field in ("non_field_errors", "detail"):
+        return ""
+    parts = field.split(".")
+    if len(parts) == 2 and parts[0] == "settings":
+        return f"setting {parts[1]}"
+    words = []
+    for part in parts:
+        indexed = _INDEXED.match(part)
+        if indexed:
+            singular = indexed["name"].removesuffix("s").replace("_", " ")
+            words.append(f"{singular} {int(indexed['index']) + 1}")
+        else:
+            words.append(part.replace("_", " "))
+    return " of ".join(reversed(words))
 
 
 def _flat(messages) -> list[str]:

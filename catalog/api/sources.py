@@ -19,7 +19,11 @@ SETTINGS_HELP = (
 
 class SourceListView(WorkspaceView):
     class SourceCreateInput(serializers.Serializer):
-        name = serializers.CharField(max_length=100)
+        # Checked by the service with the settings, so a form hears of all at once.
+        name = serializers.CharField(
+            max_length=100, required=False, allow_blank=True, default="",
+            help_text="Required: a missing name is reported with the settings' problems.",
+        )  # fmt: skip
         slug = serializers.SlugField(max_length=60, required=False)
         function = serializers.IntegerField(help_text="The id of the function to run.")
         version = serializers.IntegerField(
@@ -54,7 +58,7 @@ class SourceListView(WorkspaceView):
 
 class SourceDetailView(WorkspaceView):
     class SourceUpdateInput(serializers.Serializer):
-        name = serializers.CharField(max_length=100, required=False)
+        name = serializers.CharField(max_length=100, required=False, allow_blank=True)
         enabled = serializers.BooleanField(required=False)
         follow_deployed = serializers.BooleanField(required=False)
         settings = JSONObjectField(required=False, help_text=SETTINGS_HELP)

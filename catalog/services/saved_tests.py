@@ -21,6 +21,7 @@ from catalog.models import Function, Interface, SavedTest
 from catalog.policy import Action
 from catalog.services.audit import audit_record
 from catalog.services.test_runs import normalize_request
+from catalog.task_results import answer_by
 from runner.expectations import MAX_NESTING, expectation_problem, match_result, nests_deeper
 
 # The deploy gate runs every saved test; this bounds how long it may take.
@@ -259,13 +260,20 @@ def _run_in_worker(function: Function, code: str, tests: list[SavedTest]) -> lis
     legacy = function.interface == Interface.LEGACY
     names = _secret_names(function.draft_settings, function.test_secrets)
     budget = _budget_s()
-    pending = task.apply_async(
-        args=[code, cases, legacy, limit, names, budget], queue="interactive"
-    )
     # The last test may start just before the budget ends, and run its time limit.
     longest = min(len(tests) * limit / 1000, budget + limit / 1000)
+    wait_s = longest + django_settings.TEST_RUN_MARGIN_S
+    pending = task.apply_async(
+        args=[code, cases, legacy, limit, names],
+        kwargs={
+            "workspace_id": function.workspace_id,
+            "answer_by": answer_by(wait_s),
+            "budget_s": budget,
+        },
+        queue="interactive",
+    )
     try:
-        return pending.get(timeout=longest + django_settings.TEST_RUN_MARGIN_S)
+        return pending.get(timeout=wait_s)
     except CeleryTimeout:
         raise TestRunFailed(
             "The saved tests did not finish in time: no worker is consuming the "

@@ -50,14 +50,8 @@ def source_create(
         raise ValidationError(
             {"function": "This function has no deployed version yet; deploy it first."}
         )
-    if not isinstance(name, str) or not name.strip():
-        raise ValidationError({"name": "A source needs a name."})
     sources = Source.objects.filter(workspace=workspace)
-    if slug:
-        _check_slug(slug)
-        if sources.filter(slug=slug).exists():
-            raise ValidationError({"slug": f"{slug!r} is not a free slug in this workspace."})
-    plain, secret = clean_values(version.settings, settings or {})
+    plain, secret = _valid_source(sources, version, name=name, slug=slug, settings=settings)
     source = Source.objects.create(
         workspace=workspace,
         function=function,
@@ -90,6 +84,29 @@ def source_create(
     return source
 
 
+def _valid_source(sources, version, *, name, slug: str, settings: dict | None) -> tuple:
+    """The setting values split (plain, secret), or every problem of the form at once:
+    a user fixes all of them in one round, not one per submit."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(name, str) or not name.strip():
+        errors["name"] = ["A source needs a name."]
+    if slug:
+        try:
+            _check_slug(slug)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        else:
+            if sources.filter(slug=slug).exists():
+                errors["slug"] = [f"{slug!r} is not a free slug in this workspace."]
+    try:
+        values = clean_values(version.settings, settings or {})
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
 @transaction.atomic
 def source_update(
     *,
@@ -106,21 +123,27 @@ def source_update(
     left out keep their value. The result is validated against the pinned version.
     """
     _ensure_manager(actor, source)
-    fields, details = [], {}
+    fields, details, errors = [], {}, {}
     if name is not None:
-        if not name.strip():
-            raise ValidationError({"name": "A source needs a name."})
-        source.name = name.strip()
-        fields.append("name")
+        if name.strip():
+            source.name = name.strip()
+            fields.append("name")
+        else:
+            errors["name"] = ["A source needs a name."]
     for attr, value in (("enabled", enabled), ("follow_deployed", follow_deployed)):
         if value is not None:
             setattr(source, attr, value)
             fields.append(attr)
             details[attr] = value
     if settings is not None:
-        _set_values(source, source.version, settings)
+        try:
+            _set_values(source, source.version, settings)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
         fields += ["setting_values", "secret_values"]
         details["settings_changed"] = sorted(settings)
+    if errors:  # every problem at once, not one per submit
+        raise ValidationError(errors)
     source.updated_at = timezone.now()
     source.save(update_fields=[*fields, "updated_at"])
     audit_record(

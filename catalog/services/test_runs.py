@@ -9,7 +9,7 @@ from catalog.models import Function, FunctionVersion, Interface, Workspace
 from catalog.policy import Action
 from catalog.run_policy import time_limit
 from catalog.setting_schema import check_value, clean_definitions, merge_values
-from catalog.task_results import ResultTimeout, result_within
+from catalog.task_results import ResultTimeout, answer_by, result_within
 
 
 def normalize_request(request) -> dict:
@@ -53,7 +53,9 @@ def function_test_run(
     values = _test_values(stored, definitions, settings or {})
     secret_names = _secret_names(definitions, function.test_secrets)
     limit = (version or function).time_limit
-    return _run_in_worker(code, request, values, interface, secret_names, limit)
+    return _run_in_worker(
+        function.workspace_id, code, request, values, interface, secret_names, limit
+    )
 
 
 def code_test_run(
@@ -75,7 +77,9 @@ def code_test_run(
     definitions = clean_definitions(definitions or [])
     values = _test_values({}, definitions, settings or {})
     secret_names = _secret_names(definitions, {})
-    return _run_in_worker(code, request, values, interface, secret_names, time_limit(None))
+    return _run_in_worker(
+        workspace.pk, code, request, values, interface, secret_names, time_limit(None)
+    )
 
 
 def _ensure_may_run(actor, workspace: Workspace, *, own_code: bool = False) -> None:
@@ -89,10 +93,17 @@ def _ensure_may_run(actor, workspace: Workspace, *, own_code: bool = False) -> N
 
 
 def _run_in_worker(
-    code: str, request, values: dict, interface: str, secret_names: list[str], timeout_ms: int
+    workspace_id: int,
+    code: str,
+    request,
+    values: dict,
+    interface: str,
+    secret_names: list[str],
+    timeout_ms: int,
 ) -> dict:
     from catalog.tasks import run_function_test, seal
 
+    wait_s = timeout_ms / 1000 + django_settings.TEST_RUN_MARGIN_S
     pending = run_function_test.apply_async(
         args=[
             code,
@@ -102,14 +113,16 @@ def _run_in_worker(
             timeout_ms,
             secret_names,
         ],
+        kwargs={"workspace_id": workspace_id, "answer_by": answer_by(wait_s)},
         queue="interactive",
     )
     try:
-        return result_within(pending, timeout_ms / 1000 + django_settings.TEST_RUN_MARGIN_S)
+        return result_within(pending, wait_s)
     except ResultTimeout:
         raise TestRunFailed(
             "The test run did not finish in time: no worker is consuming the "
-            "'interactive' queue, or all are busy. Try again in a moment."
+            "'interactive' queue, or all are busy (this workspace's functions may be using "
+            "all of its share of the workers). Try again in a moment."
         ) from None
     except Exception as exc:
         raise TestRunFailed(f"The test run failed in the worker: {type(exc).__name__}.") from None

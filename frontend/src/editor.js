@@ -9,6 +9,7 @@ import { renderResult, errorLocation } from "./editor/results.js";
 import { initVersions } from "./editor/versions.js";
 import { initCatcher } from "./editor/catcher.js";
 import { initSavedTests } from "./editor/saved-tests.js";
+import { initPreview } from "./editor/preview.js";
 
 const data = pageData("editor-data");
 const path = wsApi(data.workspace);
@@ -98,6 +99,13 @@ function showFunction(fn) {
   state.fn = fn;
   $("#function-name").textContent = fn.name;
   document.title = `${fn.name} · Editor · Source Functions IDE`;
+  const deployed = $("#deploy-state");
+  deployed.textContent = fn.deployed_version ? `v${fn.deployed_version} deployed` : "not deployed";
+  deployed.className = `badge ${fn.deployed_version ? "ok" : ""}`;
+  deployed.title = fn.deployed_version
+    ? `Version ${fn.deployed_version} is what new sources get; Save changes only the draft.`
+    : "No version yet: Save & Deploy makes version 1, which sources can run.";
+  deployed.hidden = false;
   showRunPolicy(fn);
 }
 
@@ -444,6 +452,15 @@ bodyEditor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, save);
 for (const where of [editor, bodyEditor]) {
   where.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyMod.Shift | monaco.KeyCode.Enter, () => runAllTests());
 }
+// "?" lists the shortcuts, where it is not typed into a field or the code.
+const typing = (target) => target.closest("input, textarea, select, [contenteditable], .monaco-editor");
+document.addEventListener("keydown", (event) => {
+  if (event.key === "?" && !event.ctrlKey && !event.metaKey && !typing(event.target)) {
+    event.preventDefault();
+    openDialog($("#shortcuts-dialog"));
+  }
+});
+$("#show-shortcuts").addEventListener("click", () => openDialog($("#shortcuts-dialog")));
 document.addEventListener("keydown", (event) => {
   if (!(event.ctrlKey || event.metaKey)) return;
   if (event.key === "Enter" && event.shiftKey) {
@@ -462,6 +479,7 @@ document.addEventListener("keydown", (event) => {
 const selectPanel = wireTabs($(".side-pane > .tabs"), (tab) => {
   if (tab.id === "tab-versions") versions.reload();
   if (tab.id === "tab-tests") savedTests.reload().catch((error) => toast(error.message, "error"));
+  if (tab.id === "tab-preview" && preview) preview.reload();
 });
 function runAllTests() {
   if (!state.functionId) return;
@@ -486,6 +504,9 @@ const savedTests = initSavedTests({
   definitions: () => state.definitions,
   getCode: () => codeModel.getValue(),
 });
+const preview = $("#panel-preview")
+  ? initPreview({ path, getState: () => state, getCode: () => codeModel.getValue() })
+  : null;
 
 const catcher = initCatcher({
   path, can,

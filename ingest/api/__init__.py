@@ -2,7 +2,7 @@
 sees what, services do the writes."""
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -12,8 +12,15 @@ from catalog.api.base import CatalogView, WorkspaceView
 from catalog.masking import mask_headers, shorten_tokens
 from catalog.policy import Action
 from catalog.serializers import RetryPolicyOutput
-from ingest import catcher, selectors, services
-from ingest.models import Execution, IngestEvent, StoredEvent, WarehouseObject
+from ingest import catcher, live, selectors, services
+from ingest.models import (
+    Delivery,
+    Execution,
+    IngestEvent,
+    ObjectChange,
+    StoredEvent,
+    WarehouseObject,
+)
 from runner import body_text
 
 
@@ -24,7 +31,41 @@ class SourceView(WorkspaceView):
         return access.source_logs_for_user(self.request.user, self.workspace, slug)
 
 
-class ExecutionOutput(serializers.ModelSerializer):
+class RequestOutput(serializers.Serializer):
+    """Documents ingest.live.request_shown: what the debugger shows of a request."""
+
+    method = serializers.CharField()
+    path = serializers.CharField(help_text="The webhook token in it shortened.")
+    query = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField(), min_length=2, max_length=2),
+        help_text="[name, value] pairs, decoded; credential-like parameters hidden.",
+    )
+    headers = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="As stored (hop-by-hop headers dropped), credential headers hidden for "
+        "every role.",
+    )
+    content_type = serializers.CharField()
+    size = serializers.IntegerField(help_text="Body size in bytes.")
+
+
+class RequestWithBodyOutput(RequestOutput):
+    body = serializers.CharField(help_text="The body as text, as the function read it.")
+
+
+class ExecutionDeliveryOutput(serializers.Serializer):
+    """Documents ingest.live.delivery_summary."""
+
+    id = serializers.IntegerField()
+    ingest_event = serializers.IntegerField()
+    destination = serializers.DictField(help_text="{id, name}")
+    status = serializers.ChoiceField(choices=Delivery.Status.choices)
+    error = serializers.CharField(allow_null=True, help_text="The first line of the answer.")
+
+
+class AttemptOutput(serializers.ModelSerializer):
+    """An execution as one attempt of a dead letter (which has the request itself)."""
+
     class Meta:
         model = Execution
         fields = [
@@ -33,25 +74,105 @@ class ExecutionOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class EventOutput(serializers.ModelSerializer):
+class ExecutionOutput(AttemptOutput):
+    """An execution of executions_of: with the version that ran, the request it ran on
+    and, for one that succeeded, the deliveries of its output."""
+
+    version = serializers.IntegerField(source="version.number", help_text="The version that ran.")
+    request = serializers.SerializerMethodField()
+    deliveries = serializers.SerializerMethodField()
+
+    class Meta(AttemptOutput.Meta):
+        fields = [*AttemptOutput.Meta.fields, "version", "request", "deliveries"]
+
+    @extend_schema_field(RequestOutput)
+    def get_request(self, execution: Execution) -> dict:
+        return live.request_shown(execution.ingest_event, size=execution.body_size)
+
+    @extend_schema_field(ExecutionDeliveryOutput(many=True))
+    def get_deliveries(self, execution: Execution) -> list[dict]:
+        if execution.status != Execution.Status.SUCCEEDED:
+            return []  # a failed run sent nothing
+        deliveries = execution.ingest_event.deliveries.all()  # prefetched (executions_of)
+        return [live.delivery_summary(d, d.destination) for d in deliveries]
+
+
+class EmittedOutput(serializers.ModelSerializer):
     class Meta:
         model = StoredEvent
-        fields = ["id", "message_id", "type", "message", "received_at", "sent_at", "ingest_event"]
+        fields = ["id", "message_id", "type", "message"]
+
+
+class ExecutionDetailOutput(ExecutionOutput):
+    """One execution: as in the list, and the request's body and the events it emitted
+    (the first selectors.EMITTED_SHOWN; event_count says how many)."""
+
+    events = serializers.SerializerMethodField()
+
+    class Meta(ExecutionOutput.Meta):
+        fields = [*ExecutionOutput.Meta.fields, "events"]
+
+    @extend_schema_field(RequestWithBodyOutput)
+    def get_request(self, execution: Execution) -> dict:
+        event = execution.ingest_event
+        return live.request_shown(event, size=execution.body_size, with_body=True)
+
+    @extend_schema_field(EmittedOutput(many=True))
+    def get_events(self, execution: Execution) -> list[dict]:
+        return EmittedOutput(selectors.events_emitted(execution), many=True).data
+
+
+class EventOutput(serializers.ModelSerializer):
+    """An event of events_of: with the execution that emitted it, the version that ran
+    and the request it came from (null once retention removed the ingest event)."""
+
+    execution = serializers.IntegerField(source="execution_id", allow_null=True)
+    version = serializers.IntegerField(source="version_number", allow_null=True)
+    request = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StoredEvent
+        fields = [
+            "id", "message_id", "type", "message", "received_at", "sent_at", "ingest_event",
+            "execution", "version", "request",
+        ]  # fmt: skip
+
+    @extend_schema_field(RequestOutput(allow_null=True))
+    def get_request(self, event: StoredEvent) -> dict | None:
+        if event.ingest_event is None:
+            return None
+        return live.request_shown(event.ingest_event, size=event.body_size)
 
 
 class ObjectOutput(serializers.ModelSerializer):
     id = serializers.CharField(source="object_id")
+    changes = serializers.IntegerField(
+        source="change_count", help_text="How many Segment.set calls wrote it (any source)."
+    )
 
     class Meta:
         model = WarehouseObject
-        fields = ["collection", "id", "properties", "created_at", "updated_at"]
+        fields = ["collection", "id", "properties", "created_at", "updated_at", "changes"]
+
+
+class ObjectChangeOutput(serializers.ModelSerializer):
+    source = serializers.SerializerMethodField(help_text="{slug, name}; null once deleted.")
+
+    class Meta:
+        model = ObjectChange
+        fields = ["id", "changed_at", "properties", "source", "ingest_event"]
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_source(self, change: ObjectChange) -> dict | None:
+        source = change.source
+        return {"slug": source.slug, "name": source.name} if source else None
 
 
 class DeadLetterOutput(serializers.ModelSerializer):
     """Its headers and path are masked for anyone below owner, as in captures. With the
     retry policy of the version it ran, and why it was not retried further."""
 
-    executions = ExecutionOutput(many=True)
+    executions = AttemptOutput(many=True)
     path = serializers.SerializerMethodField()
     headers = serializers.SerializerMethodField()
     body = serializers.SerializerMethodField()
@@ -119,14 +240,48 @@ class EventsView(SourceView):
 
 class ObjectsView(SourceView):
     @extend_schema(
-        summary="Objects a source wrote (warehouse tables)",
-        parameters=[OpenApiParameter("collection", str, description="Only this collection.")],
+        summary="Objects a source wrote (warehouse tables), last changed first",
+        parameters=[
+            OpenApiParameter("collection", str, description="Only this collection."),
+            OpenApiParameter("id", str, description="Only the object with this id."),
+            OpenApiParameter("search", str, description="Only objects whose id contains this."),
+        ],
         responses=ObjectOutput(many=True),
     )
     def get(self, request, ws: str, slug: str):
         source = self.source(slug)
-        objects = selectors.objects_of(source, collection=request.query_params.get("collection"))
+        query = request.query_params
+        objects = selectors.objects_of(
+            source,
+            collection=query.get("collection") or None,
+            id=query.get("id") or None,
+            search=query.get("search") or None,
+        )
         return self.paginated(objects, ObjectOutput)
+
+
+class ObjectChangesView(SourceView):
+    """An object's key is a collection and an id, any text each (a slash included): they
+    are query parameters, not path segments."""
+
+    @extend_schema(
+        summary="The history of one object a source wrote: each Segment.set, newest first",
+        parameters=[
+            OpenApiParameter("collection", str, required=True),
+            OpenApiParameter("id", str, required=True, description="The object's id."),
+        ],
+        responses=ObjectChangeOutput(many=True),
+    )
+    def get(self, request, ws: str, slug: str):
+        source = self.source(slug)
+        key = {name: request.query_params.get(name, "") for name in ("collection", "id")}
+        missing = {name: "Give the object's collection and id." for name, v in key.items() if not v}
+        if missing:
+            raise ValidationError(missing)
+        found = selectors.object_of(source, **key)
+        if found is None:
+            raise Http404("This source wrote no object with that collection and id.")
+        return self.paginated(selectors.object_changes(found), ObjectChangeOutput)
 
 
 class DeadLettersView(SourceView):
@@ -300,11 +455,12 @@ class ExecutionLogView(SourceView):
     execution's details with this instead of searching the newest hundred."""
 
     @extend_schema(
-        summary="One execution of a source: its logs, error and fetch calls",
-        responses=ExecutionOutput,
+        summary="One execution of a source: its logs, error, fetch calls, the request it "
+        "ran on (body included) and the events it emitted",
+        responses=ExecutionDetailOutput,
     )
     def get(self, request, ws: str, slug: str, execution_id: int):
         execution = selectors.execution_of(self.source(slug), execution_id)
         if execution is None:
             raise Http404("No such execution in this source.")
-        return Response(ExecutionOutput(execution).data)
+        return Response(ExecutionDetailOutput(execution).data)

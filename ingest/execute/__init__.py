@@ -65,14 +65,22 @@ def ingest_event_execute(*, ingest_event_id: int) -> Execution | None:
     return executions[0] if executions else None
 
 
-def ingest_event_respond(*, ingest_event_id: int) -> dict:
+def ingest_event_respond(*, ingest_event_id: int, workspace_id: int | None = None) -> dict:
     """Run the webhook of a function that responds to its sender at once (a task of the
     interactive queue) and say what the sender gets: `{"status", "response"}`, the
     status of the recorded execution and the response it returned (null: none). The
     execution is recorded as any other, and its retries follow the usual rules; status
-    is null when the event was not run here (it was no longer pending)."""
-    event = claim_held(ingest_event_id)
-    executions = _run_claimed([event]) if event is not None else []
+    is null when the event was not run here (it was no longer pending). Within the
+    share of this process's threads of its workspace (`workspace_id`, the source's), as
+    a turn: `{"status": None, "busy": True}` when the share does not allow it now."""
+    if workspace_id is not None and shares.enter(workspace_id) is None:
+        return {"status": None, "response": None, "busy": True}
+    try:
+        event = claim_held(ingest_event_id)
+        executions = _run_claimed([event]) if event is not None else []
+    finally:
+        if workspace_id is not None:
+            shares.leave(workspace_id)
     if not executions:
         return {"status": None, "response": None}
     return {"status": executions[0].status, "response": executions[0].response}

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.cache import cache
 
-from catalog.task_results import result_within
+from catalog.task_results import answer_by, result_within
 from ingest.queue.dispatcher import Dispatcher
 
 EXECUTE = "ingest.execute_batch"
@@ -27,6 +27,7 @@ TURN = "ingest.execute_turn"
 RETRY = "ingest.execute"
 DELIVER = "ingest.deliver"
 RESPOND = "ingest.respond"
+PREVIEW = "ingest.preview"
 # The queue of what someone waits for: the editor's Run, a sender waiting for its answer.
 INTERACTIVE = "interactive"
 # Set while a turn is queued that no worker has started (in the cache every process
@@ -51,13 +52,16 @@ class Broker:
         # know ingest's tasks (looking one up there fails, and no webhook is queued).
         current_app.send_task(task, args, countdown=countdown)
 
-    def ask(self, task: str, *args, queue: str, wait_s: float):
+    def ask(self, task: str, *args, queue: str, wait_s: float, **kwargs):
         """Send a task and wait at most `wait_s` for its result; NoAnswer otherwise
-        (the task may still run later: what it does must not need the caller)."""
+        (the task may still run later: what it does must not need the caller). The task
+        is told until when its result is waited for (`answer_by`): past it, it stores
+        none (catalog.task_results), so no answer nobody reads stays in the backend."""
         from celery import current_app
 
+        kwargs["answer_by"] = answer_by(wait_s)
         try:
-            pending = current_app.send_task(task, args, queue=queue)
+            pending = current_app.send_task(task, args, kwargs, queue=queue)
         except Exception as exc:  # the broker is unreachable
             raise NoAnswer(f"{task} was not queued ({type(exc).__name__})") from exc
         try:
@@ -85,11 +89,13 @@ def execute_soon(workspace_id: int) -> None:
     dispatcher.add(workspace_id)
 
 
-def respond(ingest_event_id: int, *, wait_s: float) -> dict:
-    """Run a responding function's webhook now, on the interactive queue, and wait at
-    most `wait_s` for what its sender gets (ingest.execute.ingest_event_respond).
-    NoAnswer when none came in time."""
-    return broker.ask(RESPOND, ingest_event_id, queue=INTERACTIVE, wait_s=wait_s)
+def respond(ingest_event_id: int, *, workspace_id: int, wait_s: float) -> dict:
+    """Run a responding function's webhook now, on the interactive queue, within its
+    workspace's share of the worker, and wait at most `wait_s` for what its sender gets
+    (ingest.execute.ingest_event_respond). NoAnswer when none came in time."""
+    return broker.ask(
+        RESPOND, ingest_event_id, queue=INTERACTIVE, wait_s=wait_s, workspace_id=workspace_id
+    )
 
 
 def turn(workspace_id: int | None = None) -> None:
@@ -121,6 +127,12 @@ def _turns_for(workspace_ids: Sequence[int]) -> None:
     one workspace's work)."""
     for workspace_id in dict.fromkeys(workspace_ids):
         turn(workspace_id)
+
+
+def preview(preview_id: int) -> None:
+    """Run a preview on recent traffic (ingest.previews) on the default queue: it is
+    background work, and on the interactive one it would hold back a waiting sender."""
+    broker.send(PREVIEW, preview_id)
 
 
 def retry(ingest_event_id: int, *, in_s: float) -> None:

@@ -1,5 +1,7 @@
 """Accepting a webhook: the only work done before the sender gets its answer."""
 
+import re
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -11,15 +13,27 @@ from catalog.models import WEBHOOK_METHODS, methods_in_words
 from ingest import queue
 from ingest.models import IngestEvent
 from ingest.receive import rate_limit
+from ingest.receive.seats import Seat, seats
 from ingest.receive.sources import Target, is_token_shaped, source_lookup
 
 # A sender waits for a responding function's answer at most its time limit and this.
 RESPONSE_WAIT_MARGIN_S = 1.0
 
 # Hop-by-hop headers say nothing about the webhook; they are not kept.
-DROPPED_HEADERS = frozenset(
+HOP_BY_HOP_HEADERS = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer"}
 )
+# What a browser sends the product's origin by itself, whatever URL of it is opened: a
+# logged-in user who opens a GET webhook URL (a link anyone may send) would hand the
+# function's author the session and CSRF cookies. No sender needs them: never kept, so
+# neither the function, nor the stored event, nor a capture sees them. A proxy's
+# credentials (Proxy-Authorization) are the proxy's, not the webhook's.
+PRODUCT_CREDENTIAL_HEADERS = frozenset({"cookie", "cookie2", "proxy-authorization", "x-csrftoken"})
+DROPPED_HEADERS = HOP_BY_HOP_HEADERS | PRODUCT_CREDENTIAL_HEADERS
+# An `Authorization` carrying one of the product's own access tokens (`Bearer sfi_…`,
+# also among other credentials in one value): someone's API credential sent to a URL
+# whose function another author writes.
+_PRODUCT_BEARER = re.compile(r"\bbearer\s+sfi_", re.IGNORECASE)
 
 
 class WebhookRefused(Exception):
@@ -58,6 +72,16 @@ class RateLimited(WebhookRefused):
     status = 429
 
 
+class NoSeat(WebhookRefused):
+    """A responding function's sender finds no seat to wait on (ingest.receive.seats):
+    its workspace holds its share of them. Nothing is stored."""
+
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__("Temporarily unavailable; please retry.", retry_after=5)
+
+
 @dataclass(frozen=True)
 class IncomingWebhook:
     method: str
@@ -71,12 +95,13 @@ class IncomingWebhook:
         cls, *, method: str, path: str, query_string: str, headers, body: bytes
     ) -> "IncomingWebhook":
         """From (name, value) pairs as they came: names as Django's request.headers
-        spells them, repeated headers joined by commas, hop-by-hop headers dropped. A
-        GET has no body (whatever was sent with one is not kept)."""
+        spells them, repeated headers joined by commas, hop-by-hop headers and the
+        product's own credentials dropped (is_kept_header). A GET has no body (whatever
+        was sent with one is not kept)."""
         kept: dict[str, str] = {}
         for raw_name, value in headers:
             name = raw_name.replace("_", "-").title()
-            if name.lower() in DROPPED_HEADERS:
+            if not is_kept_header(name, value):
                 continue
             kept[name] = f"{kept[name]},{value}" if name in kept else value
         return cls(method, path, query_string, kept, b"" if method == "GET" else body)
@@ -90,6 +115,15 @@ class IncomingWebhook:
             "headers": self.headers,
             "raw_body": self.body,
         }
+
+
+def is_kept_header(name: str, value: str) -> bool:
+    """Whether a header of an incoming request is kept with it (stored, shown, given to
+    the function): not a hop-by-hop one, not a credential of the product's origin."""
+    lowered = name.lower()
+    if lowered in DROPPED_HEADERS:
+        return False
+    return not (lowered == "authorization" and _PRODUCT_BEARER.search(value))
 
 
 def check_payload_size(size: int) -> None:
@@ -115,10 +149,16 @@ def _check_method(target: Target, method: str) -> None:
 
 @dataclass(frozen=True)
 class Accepted:
-    """A stored webhook, and its source as the accept path saw it."""
+    """A stored webhook, and its source as the accept path saw it; for a responding
+    function's, the seat its sender waits on (to give back once answered)."""
 
     event: IngestEvent
     target: Target
+    seat: Seat | None = None
+
+    def give_back_seat(self) -> None:
+        if self.seat is not None:
+            seats.give_back(self.seat)
 
     @property
     def wait_s(self) -> float:
@@ -132,8 +172,9 @@ def response_wait_s(target: Target) -> float:
 
 def webhook_accept(*, token: str, webhook: IncomingWebhook) -> Accepted:
     """Write the webhook durably and queue its execution once the row is committed; for
-    a function that responds to its sender, hold the event back from turns while the
-    sender waits (ingest.receive.respond runs it at once).
+    a function that responds to its sender, take a seat for the sender's wait within
+    its workspace's share (NoSeat otherwise) and hold the event back from turns while
+    the sender waits (ingest.receive.respond runs it at once).
 
     Raises WebhookRefused subclasses for what the sender should hear; database errors
     propagate so the caller can answer 503 (nothing is half-written: one INSERT)."""
@@ -157,13 +198,20 @@ def _accept_held(target: Target, webhook: IncomingWebhook) -> Accepted:
     """The row of a responding function's webhook: as durable, but due only once its
     sender stopped waiting, so that no turn takes it from the run made for the sender.
     Should that run never come (no worker), the event runs as any other after that."""
+    wait_s = response_wait_s(target)
+    seat = seats.take(target.workspace_id, until=time.monotonic() + wait_s)
+    if seat is None:
+        raise NoSeat()
     now = timezone.now()
-    due = now + timedelta(seconds=response_wait_s(target))
-    event = IngestEvent.objects.create(
-        source_id=target.source_id,
-        version_id=target.version_id,
-        received_at=now,
-        next_attempt_at=due,
-        **webhook.row(),
-    )
-    return Accepted(event, target)
+    try:
+        event = IngestEvent.objects.create(
+            source_id=target.source_id,
+            version_id=target.version_id,
+            received_at=now,
+            next_attempt_at=now + timedelta(seconds=wait_s),
+            **webhook.row(),
+        )
+    except BaseException:
+        seats.give_back(seat)
+        raise
+    return Accepted(event, target, seat)

@@ -13,7 +13,9 @@ limit plus RESPONSE_WAIT_MARGIN_S, from the moment the webhook arrived. The send
   the webhook is stored and runs later all the same, as any other.
 
 A function's answer is served from the product's origin, so it goes with headers that
-keep a browser from treating it as a page of the product (a sandbox without scripts)."""
+keep a browser from treating it as a page of the product (a sandbox without scripts,
+that nothing may frame), and with no header runner.response does not allow (checked
+again here: what the web process serves is its own to vouch for)."""
 
 import logging
 import time
@@ -24,6 +26,7 @@ from ingest import metrics, queue
 from ingest.models import IngestEvent
 from ingest.receive.accept import Accepted
 from ingest.receive.http import Answer
+from runner.response import checked_response
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +35,8 @@ UNAVAILABLE = {"error": "Temporarily unavailable; please retry."}
 # With every function's own answer (runner.response lets a function set none of them).
 GUARD_HEADERS = {
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "sandbox; default-src 'none'",
+    "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
 }
 DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8"
 
@@ -45,15 +49,23 @@ class Responding:
         self.deadline = deadline  # time.monotonic() past which the sender is answered 503
 
     def wait(self) -> Answer:
-        """Run the function and answer with what it returned; never past the deadline."""
+        """Run the function and answer with what it returned; never past the deadline.
+        The sender's seat is given back once it has its answer."""
+        try:
+            return self._wait()
+        finally:
+            self.accepted.give_back_seat()
+
+    def _wait(self) -> Answer:
         event = self.accepted.event
         left_s = self.deadline - time.monotonic()
         if left_s <= 0:  # it waited for a thread that long: too late to run it for the sender
             logger.warning("ingest event %s: no thread was free to answer its sender", event.pk)
             _release(self.accepted)
             return _unavailable()
+        workspace_id = self.accepted.target.workspace_id
         try:
-            outcome = queue.respond(event.pk, wait_s=left_s)
+            outcome = queue.respond(event.pk, workspace_id=workspace_id, wait_s=left_s)
         except queue.NoAnswer as exc:
             logger.warning(
                 "ingest event %s: the sender was not answered in time (%s)", event.pk, exc
@@ -83,11 +95,16 @@ BODILESS = frozenset({204, 304})
 
 
 def function_answer(response: dict) -> Answer:
-    """A function's response as the sender gets it."""
-    headers = (
-        {"Content-Type": DEFAULT_CONTENT_TYPE} if "content-type" not in response["headers"] else {}
-    )
-    headers.update(response["headers"])
+    """A function's response as the sender gets it (a generic 500 for one that is not
+    within runner.response's limits: only a damaged result can be)."""
+    try:
+        response = checked_response(response)
+    except ValueError:
+        logger.error("a function's response for its sender was not within its limits")
+        return Answer.json(500, FAILED)
+    headers = {"Content-Type": DEFAULT_CONTENT_TYPE}
+    for name, value in response["headers"].items():
+        headers["Content-Type" if name == "content-type" else name] = value
     headers.update(GUARD_HEADERS)
     status = response["status"]
     body = b"" if status in BODILESS else response["body"].encode("utf-8", "replace")

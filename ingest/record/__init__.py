@@ -137,7 +137,7 @@ def _execution(attempt: Attempt) -> Execution:
     return Execution(
         ingest_event=event,
         source_id=event.source_id,
-        version_id=event.version_id,
+        version=event.version,
         attempt=event.attempts,
         is_replay=event.replays > 0,
         started_at=attempt.started_at,

@@ -55,6 +55,7 @@ def test_configure_sets_the_time_limit_and_retries_and_both_are_shown(login, own
     assert hook.status_code == 200
 
     page.goto("/workspaces/acme/sources/limited/")
+    page.get_by_role("tab", name="Dead letters").click()
     letter = page.locator("#dead-letters .dead-letter").first
     expect(letter).to_contain_text(
         "TypeError is not retried: this function retries only on RetryError and timeouts."

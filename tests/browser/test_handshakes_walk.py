@@ -70,6 +70,7 @@ def test_the_source_page_says_how_it_answers_and_shows_what_the_sender_got(login
     query = "hub.mode=subscribe&hub.challenge=4417&hub.verify_token=walk-token"
     answered = httpx.get(f"{source['webhook_url']}?{query}", timeout=30)
     assert (answered.status_code, answered.text) == (200, "4417")
+    page.get_by_role("tab", name="Live").click()
     row = page.locator("#executions tr.execution").first
     expect(row).to_contain_text("succeeded", timeout=30_000)
     row.click()
@@ -82,6 +83,7 @@ def test_the_source_page_says_how_it_answers_and_shows_what_the_sender_got(login
     page.goto(f"/workspaces/acme/sources/{warned['slug']}/")
     expect(page.locator("#live-state")).to_contain_text("Live")
     assert httpx.post(warned["webhook_url"], json={}, timeout=30).status_code == 200
+    page.get_by_role("tab", name="Live").click()
     # The live row says so before it is opened; reloaded, the logs API's row too.
     row = page.locator("#executions tr.execution").first
     expect(row).to_contain_text("1 warning", timeout=30_000)

@@ -105,6 +105,7 @@ def test_newcomer_builds_deploys_connects_and_upgrades(login, server):
     body, headers = signed_charge()
     answer = httpx.post(page.input_value("#webhook-url"), content=body, headers=headers)
     assert answer.status_code == 200, answer.text
+    page.get_by_role("tab", name="Live").click()
     execution = page.locator("#executions tr.execution").first
     expect(execution).to_contain_text("succeeded", timeout=30_000)
     expect(page.locator("#events")).to_contain_text("Charge Succeeded")

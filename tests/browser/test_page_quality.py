@@ -60,3 +60,46 @@ def test_dark_mode_follows_the_system_setting(login, source):
     screenshot(page, "editor-dark")
     page.emulate_media(color_scheme="light")
     expect(page.locator("#code .monaco-editor")).not_to_have_class(re.compile("vs-dark"))
+
+
+def test_the_source_page_is_organised_in_tabs(login, source):
+    page = login("owner")
+    page.goto(f"/workspaces/acme/sources/{source['slug']}/")
+    tabs = page.get_by_role("tablist", name="Source").get_by_role("tab")
+    expect(tabs).to_have_text(
+        ["Overview", "Live", "Events", "Objects", "Dead letters 1", "Settings"]
+    )
+    expect(page.locator("#webhook-url")).to_be_visible()
+    expect(page.locator("#executions")).to_be_hidden()
+    page.get_by_role("tab", name="Live").click()
+    expect(page.locator("#executions")).to_be_visible()
+    expect(page.locator("#webhook-url")).to_be_hidden()
+    page.get_by_role("tab", name="Dead letters").click()
+    expect(page).to_have_url(re.compile(r"#dead-letters$"))
+    page.reload()  # the tab is in the URL: a reload or a shared link opens it
+    expect(page.locator("#dead-letters .dead-letter")).to_have_count(1)
+    expect(page.locator("#dead-letters .dead-letter").first).to_be_visible()
+    screenshot(page, "source-tabs")
+
+
+def test_the_editor_keeps_the_deploy_state_in_view_and_lists_its_shortcuts(
+    login, source, owner_api
+):
+    page = login("owner")
+    page.goto(f"/workspaces/acme/functions/{source['function']['id']}/")
+    expect(page.locator("#deploy-state")).to_have_text("v1 deployed")
+    draft = create_function(owner_api, "Undeployed", deploy=False)
+    page.goto(f"/workspaces/acme/functions/{draft['id']}/")
+    expect(page.locator("#deploy-state")).to_have_text("not deployed")
+    page.locator("#function-name").click()  # not in a field: "?" is a shortcut
+    page.keyboard.press("?")
+    dialog = page.locator("#shortcuts-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Run all saved tests")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    page.locator("#code .view-lines").click()
+    page.keyboard.type("?")  # typed into the code, it is a character
+    expect(dialog).to_be_hidden()
+    page.get_by_role("button", name="Keyboard shortcuts").click()
+    expect(dialog).to_be_visible()

@@ -203,6 +203,7 @@ def test_a_dead_letter_shows_when_each_attempt_ran(login, owner_api):
 
     page = login("owner")
     page.goto("/workspaces/acme/sources/flaky-crm/")
+    page.get_by_role("tab", name="Dead letters").click()  # kept in the URL across reloads
     letters = page.locator("#dead-letters .dead-letter")
     deadline = time.monotonic() + 30
     while not letters.count() and time.monotonic() < deadline:

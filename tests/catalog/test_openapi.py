@@ -13,6 +13,9 @@ def test_schema_validates_without_warnings():
     call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
     schema = out.getvalue()
     assert "/api/v1/workspaces/{ws}/functions/{function_id}/deploy/" in schema
+    assert (
+        "/api/v1/workspaces/{ws}/functions/{function_id}/previews/{preview_id}/webhooks/" in schema
+    )
     assert "bearerAuth" in schema
 
 

@@ -82,4 +82,4 @@ def test_the_api_answers_with_field_errors(owner_api):
     assert response.status_code == 400
     body = response.json()
     assert list(body["errors"]) == ["settings[1].name"]
-    assert body["detail"].startswith("Please correct: settings[1].name")
+    assert body["detail"].startswith("Name of setting 2: Must be a JavaScript identifier")

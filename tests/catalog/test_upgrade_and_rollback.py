@@ -27,7 +27,7 @@ def test_upgrade_without_a_required_setting_names_it(owner_api, two_versions):
     body = response.json()
     assert list(body["errors"]) == ["settings.apiKey"]
     assert "API key is required" in body["errors"]["settings.apiKey"][0]
-    assert "settings.apiKey" in body["detail"]
+    assert body["detail"].startswith("Setting apiKey: API key is required")
     assert Source.objects.get(pk=source["id"]).version.number == 1
 
 

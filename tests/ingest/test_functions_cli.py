@@ -42,6 +42,25 @@ def logged_in(cli, live_server, owner, workspace):
     return cli
 
 
+def test_login_saves_whose_token_it_is(logged_in, cli):
+    saved = json.loads(cli.config.read_text())
+    assert saved["user"] == "owner@acme.example" and saved["workspace"] == "acme"
+    assert os.stat(cli.config).st_mode & 0o077 == 0  # private: it holds a token
+
+
+def test_login_says_who_and_refuses_another_users_name(cli, live_server, owner, workspace):
+    token = bearer(owner, workspace).removeprefix("Bearer ")
+    args = ("login", "--url", live_server.url, "--workspace", "acme", "--token", token)
+    done = cli(*args)
+    assert done.returncode == 0, done.stderr
+    assert f"Logged in to {live_server.url} as owner@acme.example (owner)" in done.stdout
+    cli.config.unlink()
+    refused = cli(*args, "--user", "someone@else.example")
+    assert refused.returncode == 1
+    assert "This token is owner@acme.example's, not someone@else.example's" in refused.stderr
+    assert not cli.config.exists()
+
+
 def executed(client, source, times=1):
     from unittest import mock
 

@@ -2,6 +2,8 @@
 is unambiguous for the user): each execution of the source as it finishes, for the
 users who may read the source's logs."""
 
+import json
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -10,7 +12,7 @@ from django.utils import timezone
 from catalog.models import Membership, Role, Workspace
 from functions_ide.asgi import application
 from ingest import live
-from ingest.models import Execution
+from ingest.models import Execution, IngestEvent
 from tests.ingest.live_world import make_source, make_world, release_db_connections, ws_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -79,13 +81,37 @@ async def test_readers_of_the_logs_get_each_execution(world, who):
     first = await communicator.receive_json_from(timeout=5)
     assert first["type"] == "execution"
     assert first["execution"] | {"started_at": None} == {
-        "id": 41, "ingest_event": 12, "attempt": 1, "status": "succeeded", "started_at": None,
-        "duration_ms": 3.14, "event_count": 2, "object_count": 1, "error": None,
-        "warnings": 0,
+        "id": 41, "ingest_event": 12, "version": None, "request": None, "attempt": 1,
+        "status": "succeeded", "started_at": None, "duration_ms": 3.14, "event_count": 2,
+        "object_count": 1, "error": None, "warnings": 0,
     }  # fmt: skip
     second = (await communicator.receive_json_from(timeout=5))["execution"]
     assert second["status"] == "retrying" and second["error"] == "RetryError: try later"
     assert second["warnings"] == 1
+    await communicator.disconnect()
+
+
+async def test_an_execution_says_its_version_and_request_without_credentials(world):
+    communicator, connected, _ = await open_socket(WS_PATH, world.owner)
+    await communicator.receive_json_from()
+    version = await sync_to_async(lambda: world.source.version)()
+    event = IngestEvent(
+        pk=12, source=world.source, version=version, method="POST",
+        path="/hooks/abcdefghijklmnopqrstuvwxyz", query_string="shop=acme&token=t0ps3cret",
+        headers={"Content-Type": "application/json", "Authorization": "Bearer s3cret"},
+        raw_body=b'{"id": "ch_1"}',
+    )  # fmt: skip
+    execution = finished_execution(world.source, version=version, ingest_event=event)
+    await sync_to_async(live.publish_executions)([execution])
+
+    shown = (await communicator.receive_json_from(timeout=5))["execution"]
+    assert shown["version"] == version.number
+    request = shown["request"]
+    assert request["method"] == "POST" and request["path"] == "/hooks/abcd…"
+    assert request["query"] == [["shop", "acme"], ["token", live.HIDDEN]]
+    assert request["headers"] == {"Content-Type": "application/json", "Authorization": live.HIDDEN}
+    assert request["content_type"] == "application/json" and request["size"] == 14
+    assert "s3cret" not in json.dumps(shown) and "body" not in request
     await communicator.disconnect()
 
 

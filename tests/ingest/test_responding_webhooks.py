@@ -52,7 +52,9 @@ def test_a_get_with_hub_challenge_is_answered_with_the_challenge(client, celery_
     assert response.content == b"1158201444"
     assert response["Content-Type"] == "text/plain"
     # Served from the product's origin, the function's answer is a sandbox without scripts.
-    assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert (
+        response["Content-Security-Policy"] == "sandbox; default-src 'none'; frame-ancestors 'none'"
+    )
     assert response["X-Content-Type-Options"] == "nosniff"
     event = IngestEvent.objects.get()
     assert (event.method, event.query_string, bytes(event.raw_body)) == (
@@ -241,5 +243,5 @@ def test_a_204_goes_without_a_body():
     answer = function_answer(
         {"status": 200, "headers": {"content-type": "text/xml"}, "body": "<R/>"}
     )
-    assert answer.body == b"<R/>" and answer.headers["content-type"] == "text/xml"
-    assert "Content-Type" not in answer.headers  # the function's own, not a second one
+    assert answer.body == b"<R/>" and answer.headers["Content-Type"] == "text/xml"
+    assert "content-type" not in answer.headers  # the function's own, not a second one

@@ -97,7 +97,10 @@ async def test_a_responding_function_answers_through_the_fast_path(celery_worker
         f"/hooks/{src.webhook_token}?hub.mode=subscribe&hub.challenge=98765", b"", method="GET"
     )
     assert (status, body) == (200, b"98765")
-    assert headers[b"content-security-policy"] == b"sandbox; default-src 'none'"
+    assert (
+        headers[b"content-security-policy"]
+        == b"sandbox; default-src 'none'; frame-ancestors 'none'"
+    )
     assert headers[b"content-length"] == b"5"
 
     # A slow function's sender waits on threads of its own: other webhooks are stored

@@ -11,17 +11,28 @@ suite is the cross-cutting check over all routes: API, pages and websockets.
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from catalog.models import Role, SavedTest
+from catalog.models import Role, SavedTest, Source
 from catalog.services import member_invite, token_create
 from functions_ide.routing import websocket_urlpatterns
-from ingest.models import Capture, Destination, Execution, IngestEvent
+from ingest.models import (
+    Capture,
+    Destination,
+    Execution,
+    IngestEvent,
+    ObjectChange,
+    Preview,
+    WarehouseObject,
+)
 from tests.factories import (
+    FunctionVersionFactory,
     MembershipFactory,
     SourceFactory,
     UserFactory,
@@ -116,8 +127,13 @@ EXPECTED = {
     "source-log": Api({"get": READERS}),
     "source-events": Api({"get": READERS}),
     "source-objects": Api({"get": READERS}),
+    "object-changes": Api({"get": READERS}),
     "source-dead-letters": Api({"get": READERS}),
     "source-replay": Api({"post": MANAGERS}),
+    "source-rollout": Api(
+        {"get": READERS, "post": MANAGERS, "patch": MANAGERS, "delete": MANAGERS}
+    ),
+    "source-rollout-promote": Api({"post": MANAGERS}),
     "function-catcher": Api({"get": READERS}),
     "catcher-rotate": Api({"post": TESTERS}),
     "function-captures": Api({"get": READERS}),
@@ -128,6 +144,10 @@ EXPECTED = {
     "destination-test": Api({"post": OWNERS}),
     "destination-dead-letters": Api({"get": READERS}),
     "destination-replay": Api({"post": OWNERS}),
+    "function-previews": Api({"get": OWNERS, "post": OWNERS}),
+    "function-preview": Api({"get": OWNERS}),
+    "preview-cancel": Api({"post": OWNERS}),
+    "preview-webhooks": Api({"get": OWNERS}),
 }
 
 PUBLIC = {
@@ -158,6 +178,7 @@ ANSWERS_ANY_METHOD: set[str] = {"webhook"}  # a source's version decides (ingest
 BODIES = {
     ("function-new-test", "post"): {"code": "async function onRequest() {}", "request": {}},
     ("catalog:function-list", "post"): {"name": "New one"},
+    ("function-previews", "post"): {"source": "orders-in"},
     ("catalog:function-detail", "patch"): {"code": "// saved"},
     ("catalog:function-deploy", "post"): {"message": "m"},
     ("catalog:function-test", "post"): {"request": {"body": {}}},
@@ -177,12 +198,20 @@ BODIES = {
     ("catalog:invitation-accept", "post"): "own-invitation",
     ("catalog:token-list", "post"): {"name": "mine"},
     ("source-replay", "post"): {"all": True},
+    ("source-rollout", "post"): {"version": 2, "share": 10},
+    ("source-rollout", "patch"): {"share": 20},
     ("source-destinations", "put"): {"destinations": None},
     ("destinations", "post"): {"name": "Another warehouse", "kind": "duckdb"},
     ("destination", "patch"): {"name": "Renamed"},
     ("destination-replay", "post"): {"all": True},
 }
-QUERIES = {("catalog:function-detail", "delete"): "?force=true"}
+QUERIES = {
+    ("catalog:function-detail", "delete"): "?force=true",
+    ("object-changes", "get"): "?collection=customers&id=cus_1",  # the world's object
+}
+# Calls that need a rollout of version 2 running on the world's source (rolled back with
+# the test, as everything it writes).
+ROLLOUT_RUNNING = {("source-rollout", "patch"), ("source-rollout-promote", "post")}
 
 
 # --- the routes, from the URL conf ----------------------------------------------------
@@ -272,6 +301,7 @@ def world_rows(module_db):
 def make_world() -> dict:
     acme = WorkspaceFactory(slug="acme", name="Acme")
     function = deployed_function(workspace=acme, slug="orders")
+    FunctionVersionFactory(function=function, number=2)  # a version to roll out
     source = SourceFactory(function=function, slug="orders-in")
     other = WorkspaceFactory(slug="other", name="Other")
     foreign_function = deployed_function(workspace=other, slug="theirs")
@@ -305,6 +335,11 @@ def make_world() -> dict:
         raw_body=b"{}",
         status=IngestEvent.Status.FAILED,
     )
+    for written_by in (source, foreign_source):  # one object of each workspace, same key
+        written = WarehouseObject.objects.create(
+            workspace=written_by.workspace, collection="customers", object_id="cus_1"
+        )
+        ObjectChange.objects.create(object=written, source=written_by, properties={"n": 1})
     return {
         "users": users,
         "both": both,
@@ -325,6 +360,7 @@ def make_world() -> dict:
             "member_id": users[OUTSIDER].memberships.get().pk,
             "token_id": token_create(workspace=other, user=users[OUTSIDER])[0].pk,
             "execution_id": _execution(foreign_source).pk,
+            "preview_id": _preview(foreign_source).pk,
             "destination_id": Destination.objects.create(
                 workspace=other, name="Theirs", kind="duckdb"
             ).pk,
@@ -334,6 +370,7 @@ def make_world() -> dict:
         },
         "dead_letter": dead_letter,
         "execution": _execution(source, dead_letter),
+        "preview": _preview(source),
         "destination": Destination.objects.create(workspace=acme, name="Warehouse", kind="duckdb"),
     }
 
@@ -345,6 +382,15 @@ def _execution(source, ingest_event=None) -> Execution:
     return Execution.objects.create(
         ingest_event=ingest_event, source=source, version=source.version, attempt=1,
         started_at=ingest_event.received_at, duration_ms=1.0, status="failed",
+    )  # fmt: skip
+
+
+def _preview(source) -> Preview:
+    """A preview on recent traffic of the source's function, kept for a day."""
+    now = timezone.now()
+    return Preview.objects.create(
+        function=source.function, source=source, code="", time_limit_ms=1000, requested=1,
+        expires_at=now + timedelta(days=1), stale_after=now + timedelta(days=1),
     )  # fmt: skip
 
 
@@ -378,6 +424,7 @@ def url_of(world: dict, name: str, principal: str, *, foreign: bool = False) -> 
         "token": "not-a-real-token",
         "execution_id": world["execution"].pk,
         "destination_id": world["destination"].pk,
+        "preview_id": world["preview"].pk,
         "invitation_id": (
             world["pending"][0].pk
             if name == "catalog:workspace-invitation-detail"
@@ -410,6 +457,12 @@ def body_of(world: dict, name: str, method: str, principal: str):
 
 def call(world: dict, principal: str, name: str, method: str, *, foreign: bool = False):
     client, headers = client_for(world, principal)
+    if (name, method) in ROLLOUT_RUNNING:
+        Source.objects.filter(pk=world["source"].pk).update(
+            rollout_version=world["function"].versions.get(number=2),
+            rollout_share=10,
+            rollout_started_at=timezone.now(),
+        )
     url = url_of(world, name, principal, foreign=foreign) + QUERIES.get((name, method), "")
     body = body_of(world, name, method, principal)
     if method == "get":

@@ -28,7 +28,10 @@ OFFSET_RANGE = ["Must be a whole number from 0 to 1000000000."]
 def get(world, name: str, query: str = "", principal: str = OWNER):
     client = Client()
     client.force_login(world["users"][principal])
-    return client.get(matrix.url_of(world, name, principal) + query)
+    needed = matrix.QUERIES.get((name, "get"), "")  # a list that needs its key (an object's)
+    if needed and query:
+        query = "&" + query.removeprefix("?")
+    return client.get(matrix.url_of(world, name, principal) + needed + query)
 
 
 def api_reads() -> list[str]:

@@ -4,6 +4,7 @@
 // reads the answer to an inbound message as TwiML (https://www.twilio.com/docs/messaging/twiml):
 // this function responds to the sender (Configure) with a reply, or an empty <Response/>.
 async function onRequest(request, settings) {
+  if (settings.authToken) verifySignature(request, settings.authToken);
   const params = Object.fromEntries(new URLSearchParams(request.text()));
   if (!params.MessageSid) {
     throw new InvalidEventPayload('Not a Twilio message webhook: "MessageSid" is missing');
@@ -78,4 +79,23 @@ function trackStatus(params) {
       errorCode: params.ErrorCode || undefined,
     },
   });
+}
+
+// X-Twilio-Signature: the base64 HMAC-SHA1, keyed with the account's Auth Token, of the
+// URL Twilio posted to followed by each form field's name and value, sorted by name
+// (https://www.twilio.com/docs/usage/webhooks/webhooks-security). The URL is the one
+// Twilio was given: behind a proxy, the product's PUBLIC_URL must be that address.
+function verifySignature(request, token) {
+  const fields = [...new URLSearchParams(request.text())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const signed = request.url + fields.map(([name, value]) => name + value).join('');
+  const expected = crypto.createHmac('sha1', token).update(signed).digest('base64');
+  if (!safeEqual(expected, request.headers.get('X-Twilio-Signature') || '')) {
+    throw new ValidationError('X-Twilio-Signature does not match: check the Auth Token and the webhook URL Twilio posts to');
+  }
+}
+
+// Constant-time comparison, so response times reveal nothing about the expected value.
+function safeEqual(a, b) {
+  const [x, y] = [Buffer.from(a), Buffer.from(b)];
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
 }

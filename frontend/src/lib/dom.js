@@ -33,21 +33,69 @@ export function toast(message, kind = "info") {
   setTimeout(() => item.remove(), kind === "error" ? 8000 : 4000);
 }
 
+// An API error in a form: each field's messages next to it (the field marked invalid, the
+// first one focused), and above the button what is left in words — "Correct the 2 fields
+// marked above." — never the API's field keys.
 export function showErrors(form, error) {
-  for (const node of $$("[data-error]", form)) node.textContent = "";
+  clearErrors(form);
+  const placed = [];
   const unplaced = [];
   for (const [field, messages] of Object.entries(error.errors || {})) {
-    const key = field.replace(/^settings\./, "settings.");
-    const target = $(`[data-error="${CSS.escape(key)}"]`, form);
-    if (target) target.textContent = messages.join(" ");
-    else unplaced.push(`${field}: ${messages.join(" ")}`);
+    const target = $(`[data-error="${CSS.escape(field)}"]`, form);
+    if (target && !target.closest("[hidden]")) {
+      target.textContent = messages.join(" ");
+      placed.push(target);
+    } else {
+      unplaced.push(sentence(field, messages));
+    }
   }
+  for (const target of placed) {
+    const input = inputOf(target);
+    if (input) input.setAttribute("aria-invalid", "true");
+  }
+  const marked = placed.length === 1 ? "Correct the field marked above." : `Correct the ${placed.length} fields marked above.`;
+  const text = placed.length ? [marked, ...unplaced].join(" ") : unplaced.length ? unplaced.join(" ") : error.message;
   const general = $('[data-error="form"]', form);
-  const text = [error.message, ...unplaced].join(" ");
   if (general) general.textContent = text;
   else toast(text, "error");
+  const first = placed.length ? inputOf(placed[0]) : null;
+  if (first) first.focus();
 }
 
+export function clearErrors(form) {
+  for (const node of $$("[data-error]", form)) node.textContent = "";
+  for (const node of $$('[aria-invalid="true"]', form)) node.removeAttribute("aria-invalid");
+}
+
+// The input an error slot is about: the one just before it, or the one of its setting row.
+function inputOf(slot) {
+  const before = slot.previousElementSibling;
+  if (before && before.matches("input, select, textarea")) return before;
+  const row = slot.closest(".setting, .field");
+  return row ? $("input, select, textarea", row) : null;
+}
+
+// An error key as a user reads it (catalog/api/base.py: field_in_words).
+export function fieldInWords(field) {
+  if (field === "non_field_errors" || field === "detail") return "";
+  const parts = field.split(".");
+  if (parts.length === 2 && parts[0] === "settings") return `setting ${parts[1]}`;
+  return parts.map((part) => {
+    const indexed = part.match(/^([^[]+)\[(\d+)\]$/);
+    if (!indexed) return part.replaceAll("_", " ");
+    return `${indexed[1].replace(/s$/, "").replaceAll("_", " ")} ${Number(indexed[2]) + 1}`;
+  }).reverse().join(" of ");
+}
+
+function sentence(field, messages) {
+  const words = fieldInWords(field);
+  const text = messages.join(" ");
+  return words ? `${words[0].toUpperCase()}${words.slice(1)}: ${text}` : text;
+}
+
+// Copy buttons (`<button class="copy" data-copy="#input">`): the button says "Copied"
+// (or how to copy by hand when the browser refused) for a moment, and a status line
+// says it to screen readers too.
 export function wireCopyButtons(root = document) {
   root.addEventListener("click", async (event) => {
     const button = event.target.closest("button.copy");
@@ -55,14 +103,40 @@ export function wireCopyButtons(root = document) {
     const input = $(button.dataset.copy);
     if (!input) return;
     input.select();
-    try {
-      await navigator.clipboard.writeText(input.value);
-    } catch {
-      document.execCommand("copy");
-    }
-    button.textContent = "Copied";
-    setTimeout(() => (button.textContent = "Copy"), 1500);
+    const copied = await copyText(input.value);
+    const label = button.dataset.label || button.textContent;
+    button.dataset.label = label;
+    button.textContent = copied ? "Copied" : "Press Ctrl+C";
+    button.classList.toggle("copied", copied);
+    announce(copied ? "Copied to the clipboard." : "The browser did not allow copying: the text is selected, press Ctrl+C.");
+    clearTimeout(button.copyTimer);
+    button.copyTimer = setTimeout(() => {
+      button.textContent = label;
+      button.classList.remove("copied");
+    }, 2000);
   });
+}
+
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    try {
+      return document.execCommand("copy");
+    } catch {
+      return false;
+    }
+  }
+}
+
+function announce(message) {
+  let status = $("#copy-status");
+  if (!status) {
+    status = h("p", { id: "copy-status", class: "sr-only", role: "status", "aria-live": "polite" });
+    document.body.append(status);
+  }
+  status.textContent = message;
 }
 
 export function formatTime(iso) {

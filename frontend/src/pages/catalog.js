@@ -31,20 +31,32 @@ export function initCatalog() {
       h("li", {}, h("a", { href: `/workspaces/${ws}/sources/${s.slug}/` }, s.name), ` v${s.version}`,
         s.behind ? h("span", { class: "badge warn" }, "behind") : null,
         s.enabled ? null : h("span", { class: "badge" }, "disabled"))) : [h("li", { class: "muted" }, "No sources yet.")]));
+    for (const row of document.querySelectorAll("#function-list tr[data-function]")) {
+      row.classList.toggle("selected", row.dataset.function === String(id));
+    }
     sheet.hidden = false;
+    document.body.classList.add("sheet-open");
     $(".close-sheet", sheet).focus();
   };
-  const close = () => {
+  const close = ({ refocus = true } = {}) => {
+    if (sheet.hidden) return;
     sheet.hidden = true;
-    if (opener) opener.focus();
+    document.body.classList.remove("sheet-open");
+    for (const row of document.querySelectorAll("#function-list tr.selected")) row.classList.remove("selected");
+    if (refocus && opener) opener.focus();
   };
+  // The whole row opens the sheet (its name is the button for the keyboard); a click
+  // anywhere else but in the sheet or a dialog closes it, and still does what it clicked.
   document.addEventListener("click", (event) => {
-    const button = event.target.closest(".open-sheet");
-    if (button) open(button.dataset.function, button);
+    const row = event.target.closest("#function-list tr[data-function]");
+    if (row) return open(row.dataset.function, $(".open-sheet", row));
+    if (!sheet.hidden && !sheet.contains(event.target) && !event.target.closest("dialog")) {
+      close({ refocus: false });
+    }
   });
-  $(".close-sheet", sheet).addEventListener("click", close);
+  $(".close-sheet", sheet).addEventListener("click", () => close());
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && !sheet.hidden) close();
+    if (event.key === "Escape" && !sheet.hidden && !document.querySelector("dialog[open]")) close();
   });
 
   const deleteButton = $('[data-action="delete"]', sheet);

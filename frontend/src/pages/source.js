@@ -4,7 +4,8 @@
 import { api, wsApi } from "../lib/api.js";
 import { hourlyChart } from "../lib/chart.js";
 import { deliveryBadge } from "../lib/deliveries.js";
-import { $, h, formatTime, pageData, showErrors, toast } from "../lib/dom.js";
+import { $, clearErrors, h, formatTime, pageData, showErrors, toast, wireTabs } from "../lib/dom.js";
+import { deliveriesDetail, eventName, eventsDetail, requestDetail, requestSummary } from "../lib/debugger.js";
 import { fetchLine } from "../lib/fetches.js";
 import { liveSocket } from "../lib/live.js";
 import { responseLines } from "../lib/sender-response.js";
@@ -18,9 +19,11 @@ export function initSource() {
   const executions = new Map();
   const deliveries = liveDeliveries(executions);
 
+  wirePageTabs();
   wireControls(data, path);
   const refreshDestinations = initSourceDestinations(data);
   const refreshEvents = () => loadEvents(path);
+  initObjects(path);
   const refreshDeadLetters = () => loadDeadLetters(data, path);
   const refreshChart = () => loadChart(data);
   const refreshRollout = initSourceRollout(path);
@@ -37,7 +40,12 @@ export function initSource() {
 
   const addExecution = (execution, { prepend }) => {
     const known = executions.get(execution.id);
-    executions.set(execution.id, { ...(known || {}), ...execution });
+    // The API lists an execution's deliveries; the page keeps them by destination, as
+    // the live delivery messages mark them.
+    const stored = Array.isArray(execution.deliveries)
+      ? Object.fromEntries(execution.deliveries.map((d) => [d.destination.id, d])) : {};
+    const deliveriesNow = { ...(known ? known.deliveries : {}), ...stored };
+    executions.set(execution.id, { ...(known || {}), ...execution, deliveries: deliveriesNow });
     deliveries.adopt(executions.get(execution.id));
     const row = executionRow(executions.get(execution.id), path);
     if (known && known.row) known.row.replaceWith(row);
@@ -151,7 +159,7 @@ function wireControls(data, path) {
       await api("POST", path("upgrade/"), { version: Number(version) });
       location.reload();
     } catch (error) {
-      $('[data-error="version"]').textContent = [error.message, ...Object.values(error.errors).flat()].join(" ");
+      $('[data-error="version"]').textContent = error.message;
     }
   };
   const upgrade = $("#upgrade");
@@ -168,6 +176,7 @@ function wireControls(data, path) {
       try {
         const source = await api("PATCH", path(""), { settings: readSettingsForm(fields, data.settings, { includeEmpty: true }) });
         renderSettingsForm(fields, data.settings, source.settings);
+        clearErrors(settingsForm); // the last refusal's words go once a save succeeds
         toast("Settings saved.");
       } catch (error) {
         showErrors(settingsForm, error);
@@ -188,13 +197,18 @@ function wireControls(data, path) {
 
 const errorText = (error) => (error ? (typeof error === "string" ? error : `${error.name}: ${error.message}`) : "");
 
+const EXECUTION_COLUMNS = 10;
+
 function executionRow(execution, path) {
   const status = h("span", { class: `badge ${execution.status === "succeeded" ? "ok" : "err"}` }, execution.status);
   const warnings = warningCount(execution);
+  const request = requestSummary(execution.request);
   const row = h("tr", { class: "execution", tabindex: 0, "data-execution": execution.id, "aria-expanded": "false" },
     h("td", {}, formatTime(execution.started_at)),
     h("td", {}, status, execution.is_replay ? h("span", { class: "badge" }, "replay") : null,
       warnings ? h("span", { class: "badge warn", title: "Open the row to read its console" }, warnings === 1 ? "1 warning" : `${warnings} warnings`) : null),
+    h("td", { class: "request-cell", title: request }, request),
+    h("td", { class: "version-cell" }, execution.version ? `v${execution.version}` : "—"),
     h("td", {}, execution.attempt),
     h("td", {}, `${Number(execution.duration_ms || 0).toFixed(1)} ms`),
     h("td", {}, execution.event_count),
@@ -208,16 +222,16 @@ function executionRow(execution, path) {
       row.setAttribute("aria-expanded", "false");
       return;
     }
-    let full = execution;
-    if (!("logs" in execution)) {
-      try {
-        full = await api("GET", path(`logs/${execution.id}/`));
-      } catch (error) {
-        toast(error.message, "error");
-        return;
-      }
+    // The list has no bodies nor emitted events: the details come from the execution.
+    let full;
+    try {
+      full = await api("GET", path(`logs/${execution.id}/`));
+    } catch (error) {
+      toast(error.message, "error");
+      return;
     }
-    row.after(h("tr", { class: "execution-detail" }, h("td", { colspan: 8 }, executionDetail(full))));
+    const shown = { ...full, deliveries: { ...Object.fromEntries(full.deliveries.map((d) => [d.destination.id, d])), ...execution.deliveries } };
+    row.after(h("tr", { class: "execution-detail" }, h("td", { colspan: EXECUTION_COLUMNS }, executionDetail(shown))));
     row.setAttribute("aria-expanded", "true");
   };
   row.addEventListener("click", toggle);
@@ -238,28 +252,147 @@ function warningCount(execution) {
 
 function executionDetail(execution) {
   const logs = execution.logs || [];
+  const deliveries = deliveriesDetail(execution);
   return h("div", { class: "detail" },
+    h("p", { class: "ran-version" }, `Ran version ${execution.version}`, ` · attempt ${execution.attempt}`,
+      execution.is_replay ? " (a replay)" : "", ` · ingest event #${execution.ingest_event}`),
     execution.error ? h("pre", { class: "error" }, execution.error.stack || errorText(execution.error)) : null,
     execution.error && execution.error.hint ? h("p", { class: "error-hint" }, execution.error.hint) : null,
+    h("strong", {}, "Request"),
+    requestDetail(execution.request),
+    h("strong", {}, `Events emitted (${execution.event_count})`),
+    eventsDetail(execution),
+    deliveries ? [h("strong", {}, "Deliveries"), deliveries] : null,
     execution.response ? [h("strong", {}, "Response to the sender"), h("div", { class: "sender-response" }, responseLines(execution.response))] : null,
     h("strong", {}, "Console"),
     logs.length ? h("pre", { class: "logs" }, logs.map((l) => `[${l.level}] ${l.message}`).join("\n")) : h("p", { class: "muted" }, "No console output."),
     (execution.fetches || []).length ? [h("strong", {}, "Fetch calls"), h("pre", {}, execution.fetches.map(fetchLine).join("\n"))] : null);
 }
 
+// Refreshed after each burst of executions: an event already shown keeps its element, so
+// one the user opened (and its execution) stays open while new ones arrive above it.
+const shownEvents = new Map(); // event id -> its <li>
+
 async function loadEvents(path) {
   try {
     const page = await api("GET", path("events/?limit=20"));
+    const items = page.results.map((event) => shownEvents.get(event.id) || eventItem(event, path));
+    shownEvents.clear();
+    page.results.forEach((event, i) => shownEvents.set(event.id, items[i]));
     const list = $("#events");
-    list.replaceChildren(...page.results.map((event) => h("li", { class: "event" },
-      h("details", {}, h("summary", {}, h("span", { class: `type type-${event.type}` }, event.type), " ",
-        h("strong", {}, event.message.event || event.message.userId || event.message_id), " ",
-        h("span", { class: "muted" }, formatTime(event.received_at))),
-      h("pre", {}, JSON.stringify(event.message, null, 2))))));
+    list.replaceChildren(...items);
     if (!page.results.length) list.append(h("li", { class: "muted" }, "No events stored yet."));
   } catch (error) {
     toast(error.message, "error");
   }
+}
+
+// An event with the version that emitted it and the request it came from; "Show the
+// execution" opens that execution's details (request body, console) in place.
+function eventItem(event, path) {
+  const request = requestSummary(event.request);
+  const more = h("div", { class: "event-execution" });
+  const open = event.execution ? h("button", { type: "button", class: "link", onclick: async () => {
+    try {
+      const execution = await api("GET", path(`logs/${event.execution}/`));
+      const deliveries = Object.fromEntries(execution.deliveries.map((d) => [d.destination.id, d]));
+      more.replaceChildren(executionDetail({ ...execution, deliveries }));
+      open.remove();
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  } }, "Show the execution") : null;
+  return h("li", { class: "event" },
+    h("details", {}, h("summary", {}, h("span", { class: `type type-${event.type}` }, event.type), " ",
+      h("strong", {}, eventName(event)), " ",
+      event.version ? h("span", { class: "badge event-version" }, `v${event.version}`) : null, " ",
+      request ? h("span", { class: "muted event-request" }, request) : null, " ",
+      h("span", { class: "muted" }, formatTime(event.received_at))),
+    h("pre", {}, JSON.stringify(event.message, null, 2)),
+    event.request ? requestDetail(event.request) : null,
+    open, more));
+}
+
+// --- the object store: what Segment.set wrote, searched by id, with each object's history --
+const OBJECTS_SHOWN = 20;
+
+function initObjects(path) {
+  const form = $("#object-search");
+  if (!form) return;
+  const load = async () => {
+    const query = new URLSearchParams({ limit: String(OBJECTS_SHOWN) });
+    const search = $("#object-id").value.trim();
+    const collection = $("#object-collection").value.trim();
+    if (search) query.set("search", search);
+    if (collection) query.set("collection", collection);
+    try {
+      showObjects(await api("GET", path(`objects/?${query}`)), path, { search, collection });
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    load();
+  });
+  load();
+}
+
+function showObjects(page, path, { search, collection }) {
+  const body = $("#objects tbody");
+  body.replaceChildren(...page.results.map((object) => objectRow(object, path)));
+  $("#objects").hidden = page.results.length === 0;
+  const filtered = search || collection;
+  $("#objects-summary").textContent = page.count === 0
+    ? (filtered ? "No object of this source matches." : "No objects yet: they appear when the function calls Segment.set.")
+    : `${page.count} object${page.count === 1 ? "" : "s"}${filtered ? " match" + (page.count === 1 ? "es" : "") : ""}` +
+      (page.count > page.results.length ? `; the ${page.results.length} last changed are shown.` : ".");
+}
+
+function objectRow(object, path) {
+  const key = `${object.collection}/${object.id}`;
+  const row = h("tr", { class: "object", tabindex: 0, "aria-expanded": "false", "data-object": key },
+    h("td", {}, h("code", {}, object.collection)),
+    h("td", {}, h("code", { class: "object-id" }, object.id)),
+    h("td", { class: "object-properties" }, JSON.stringify(object.properties)),
+    h("td", {}, String(object.changes)),
+    h("td", {}, formatTime(object.updated_at)));
+  const toggle = async () => {
+    const next = row.nextElementSibling;
+    if (next && next.classList.contains("object-detail")) {
+      next.remove();
+      row.setAttribute("aria-expanded", "false");
+      return;
+    }
+    const query = new URLSearchParams({ collection: object.collection, id: object.id, limit: "50" });
+    try {
+      const history = await api("GET", path(`objects/changes/?${query}`));
+      row.after(h("tr", { class: "object-detail" }, h("td", { colspan: 5 }, objectDetail(object, history))));
+      row.setAttribute("aria-expanded", "true");
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  };
+  row.addEventListener("click", toggle);
+  row.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      toggle();
+    }
+  });
+  return row;
+}
+
+function objectDetail(object, history) {
+  return h("div", { class: "detail" },
+    h("strong", {}, "Properties now"),
+    h("pre", {}, JSON.stringify(object.properties, null, 2)),
+    h("strong", {}, `History (${history.count} change${history.count === 1 ? "" : "s"}, newest first)`),
+    h("ol", { class: "object-history" }, history.results.map((change) => h("li", {},
+      h("span", { class: "muted" }, formatTime(change.changed_at)), " ",
+      change.source ? `by ${change.source.name}` : "by a deleted source", " ",
+      h("code", {}, JSON.stringify(change.properties))))),
+    history.count > history.results.length ? h("p", { class: "muted" }, `and ${history.count - history.results.length} older.`) : null);
 }
 
 // When each attempt ran, and how long after the one before: the retry schedule as it
@@ -279,6 +412,14 @@ function waitText(seconds) {
   const whole = Math.round(seconds);
   if (whole < 3600) return `${Math.floor(whole / 60)} min ${whole % 60} s`;
   return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+// Overview, Live, Events, Objects, Dead letters, Settings: the tab shown is in the URL's
+// hash, so a reload or a shared link opens the same one.
+function wirePageTabs() {
+  const select = wireTabs($(".page-tabs"), (tab) => history.replaceState(null, "", `#${tab.id.slice("tab-".length)}`));
+  const fromHash = location.hash && document.getElementById(`tab-${location.hash.slice(1)}`);
+  if (fromHash) select(fromHash);
 }
 
 async function loadDeadLetters(data, path) {
@@ -306,6 +447,9 @@ async function loadDeadLetters(data, path) {
         data.can_replay ? h("button", { type: "button", onclick: () => replay({ ids: [letter.id] }) }, "Replay") : null);
     }));
     $("#no-dead-letters").hidden = page.results.length > 0;
+    const count = $("#dead-letter-count");
+    count.hidden = page.count === 0;
+    count.textContent = page.count > 50 ? "50+" : String(page.count);
     const all = $("#replay-all");
     if (all) {
       all.hidden = page.results.length === 0;

@@ -6,7 +6,7 @@ run the product with this command rather than `daphne` itself."""
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from functions_ide import daphne_adapter
+from functions_ide import daphne_adapter, served
 from functions_ide.access_log import DaphneCommandLine
 
 
@@ -21,6 +21,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host: str, port: int, fd: int | None, **options) -> None:
+        serve_at_own_address(host=host, port=port, fd=fd)
+        self.stdout.write(f"Webhook, test and invite URLs name {settings.PUBLIC_URL}")
         if settings.CELERY_EMBEDDED_WORKER:
             from functions_ide import embedded_worker
 
@@ -31,6 +33,16 @@ class Command(BaseCommand):
             f"Serving on fd {fd}" if fd is not None else f"Serving on http://{host}:{port}/"
         )
         DaphneCommandLine().run(daphne_arguments(host=host, port=port, fd=fd))
+
+
+def serve_at_own_address(*, host: str, port: int, fd: int | None) -> None:
+    """Without PUBLIC_URL, the URLs the product shows name the address it listens on (not
+    another port's); either way it is recorded for the commands run beside it."""
+    if not settings.PUBLIC_URL_IS_SET:
+        settings.PUBLIC_URL = (
+            served.url_of_socket(fd) if fd is not None else served.url_of(host, port)
+        )
+    served.record(settings.DATA_DIR, settings.PUBLIC_URL)
 
 
 def daphne_arguments(*, host: str, port: int, fd: int | None) -> list[str]:

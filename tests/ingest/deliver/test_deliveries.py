@@ -350,3 +350,28 @@ def test_a_turn_sends_a_bounded_number_of_events_and_the_next_turn_the_rest(
     assert (delivery.status, delivery.event_count) == ("delivered", 5)
     sent = [len(r.json()["batch"]) for r in receiver.received if r.path == "/v1/batch"]
     assert sent == [3, 2]
+
+
+def test_the_last_error_goes_once_a_later_delivery_is_taken(
+    client, receiver, turns, owner_api, workspace
+):
+    source = source_running(TRACK_AND_SET, workspace=workspace)
+    destination = segment(workspace, receiver)
+    url = f"/api/v1/workspaces/acme/sources/{source.slug}/destinations/"
+    last_error = lambda: owner_api.get(url).json()["receiving"][0]["last_error"]  # noqa: E731
+    run_webhook(client, source)
+    receiver.replies = [Reply(400)]
+    deliver(destination)
+    assert "400" in last_error()["message"]  # a dead letter of the destination
+    run_webhook(client, source, charge(2))
+    receiver.replies = [Reply(200)]
+    assert deliver(destination) == 1
+    assert last_error() is None  # the destination works again: no error shown
+    stats = owner_api.get(url).json()["receiving"][0]
+    assert (stats["delivered"], stats["failed"]) == (1, 1)  # the dead letter is still counted
+    listed = owner_api.get("/api/v1/workspaces/acme/destinations/").json()["results"][0]
+    assert listed["stats"]["last_error"] is None
+    run_webhook(client, source, charge(3))
+    receiver.replies = [Reply(400)]
+    deliver(destination)
+    assert "400" in last_error()["message"]  # failing after that success: shown again
