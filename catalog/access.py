@@ -13,6 +13,7 @@ from catalog import policy, selectors
 from catalog.models import (
     AccessToken,
     Function,
+    FunctionSample,
     FunctionVersion,
     Invite,
     Membership,
@@ -83,6 +84,15 @@ def saved_test_for_user(user, function: Function, test_id, write: bool = False) 
     if write:
         policy.require(_member(user, function.workspace), Action.EDIT_FUNCTIONS)
     return test
+
+
+def sample_for_user(user, function: Function, sample_id) -> FunctionSample:
+    """A sample of a function the user already may read (its services check changes)."""
+    sample = FunctionSample.objects.filter(function=function, pk=_int_or_404(sample_id)).first()
+    if sample is None:
+        raise Http404("No such sample of this function.")
+    sample.function = function
+    return sample
 
 
 def source_for_user(user, workspace: Workspace, slug: str, write: bool = False) -> Source:

@@ -51,3 +51,18 @@ def shorten_tokens(text: str) -> str:
     """text with every webhook, test-URL and invite token shortened: /hooks/abcd…"""
     shorten = lambda m: f"{m[1]}{m[2][:SHOWN_CHARS]}…"  # noqa: E731
     return _TOKEN_IN_ODD_PATH.sub(shorten, _TOKEN_IN_PATH.sub(shorten, text))
+
+
+def mask_request(request: dict) -> dict:
+    """A kept request (a saved test's, a sample's) as a capture is shown to who may not
+    see credentials (ingest.catcher.masked_capture): its credential headers masked, in
+    either request form, and the tokens of test and webhook URLs in its url shortened (a
+    request saved from a capture keeps the test URL whole)."""
+    if isinstance(request.get("url"), str):
+        request = {**request, "url": shorten_tokens(request["url"])}
+    if isinstance(request.get("headers"), dict):
+        return {**request, "headers": mask_headers(request["headers"])}
+    payload = request.get("payload")
+    if isinstance(payload, dict) and isinstance(payload.get("headers"), dict):
+        return {**request, "payload": {**payload, "headers": mask_headers(payload["headers"])}}
+    return request

@@ -239,6 +239,40 @@ class SavedTest(models.Model):
                 "expect": self.expect}  # fmt: skip
 
 
+class FunctionSample(models.Model):
+    """A sample request of a function with test settings of its own: the editor's
+    "Sample payload" menu, run by `functions/<id>/test/` with `sample`. A function made
+    from a template keeps the template's samples as these.
+
+    A run of a sample takes the sample's setting values, never the function's test
+    values nor another sample's, so a signed sample's secret never reaches an unsigned
+    one. Secret values are encrypted like the function's test secrets."""
+
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="samples")
+    name = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+    # As written, in either request form: the body exactly as given (rawBody for text).
+    request = models.JSONField()
+    test_values = models.JSONField(default=dict, blank=True)
+    test_secrets = encrypt(models.JSONField(default=dict, blank=True))
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["function", "name"], name="sample_name_per_function")
+        ]
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.function_id}: sample {self.name}"
+
+    @property
+    def stored_values(self) -> dict:
+        """Its setting values, secrets decrypted, for a run."""
+        return {**self.test_values, **self.test_secrets}
+
+
 class Source(models.Model):
     """An instance of a function: a pinned version, setting values and a webhook URL."""
 

@@ -135,6 +135,20 @@ def merge_values(current: dict, changes: dict) -> dict:
     return merged
 
 
+def merge_test_values(
+    definitions: list[dict], plain: dict, secret: dict, changes: dict
+) -> tuple[dict, dict]:
+    """Stored test values (a function's or a sample's) with `changes` applied, as
+    (plain, secret): null or "" clears one, an absent name or {"set": true} keeps it.
+    A secret whose setting the definitions now declare plain is dropped, never moved
+    into the plain values every member reads."""
+    if not isinstance(changes, dict):
+        raise ValidationError({"settings": "Setting values must be an object."})
+    current = known_values(definitions, {**plain, **secret_values_only(definitions, secret)})
+    merged = merge_values(current, changes)
+    return clean_values(definitions, merged, require=False, label="function")
+
+
 def clean_values(
     definitions: list[dict], values: dict, *, require: bool = True, label: str = "version"
 ) -> tuple[dict, dict]:

@@ -7,7 +7,7 @@ WORKSPACE_PREFIX and the `ws` / `slug` kwarg names so catalog.access fits.
 
 from django.urls import include, path
 
-from catalog.api import functions, saved_tests, sources, workspaces
+from catalog.api import functions, samples, saved_tests, sources, workspaces
 
 WORKSPACE_PREFIX = "workspaces/<slug:ws>/"
 
@@ -20,6 +20,8 @@ function_patterns = [
         functions.FunctionTestSettingsView.as_view(),
         name="function-test-settings",
     ),
+    path("samples/", samples.SampleListView.as_view(), name="sample-list"),
+    path("samples/<int:sample_id>/", samples.SampleDetailView.as_view(), name="sample-detail"),
     path("tests/", saved_tests.SavedTestListView.as_view(), name="saved-test-list"),
     path("tests/run/", saved_tests.SavedTestRunView.as_view(), name="saved-test-run"),
     path(

@@ -160,8 +160,11 @@ class CatcherConsumer(ListenerConsumer):
         await self.send_json({"type": "captures", "captures": captures})
 
     def recent(self) -> list[dict]:
-        payloads = (catcher.capture_payload(c) for c in catcher.recent_captures(self.function.pk))
+        payloads = (catcher.capture_payload(c) for c in self.kept())
         return [p if self.reveal else catcher.masked_capture(p) for p in payloads]
+
+    def kept(self) -> list:
+        return catcher.recent_captures(self.function.pk)
 
     async def capture_new(self, message: dict) -> None:
         if not await self.may_send():
@@ -169,6 +172,25 @@ class CatcherConsumer(ListenerConsumer):
         # The capture arrives as JSON text (see catcher.publish_capture): no re-encoding.
         capture = message["capture"] if self.reveal else message["masked"]
         await self.send(text_data=f'{{"type": "capture", "capture": {capture}}}')
+
+
+class ScratchCatcherConsumer(CatcherConsumer):
+    """ws/workspaces/<ws>/catchers/<id>/: the same, for the user's own scratch catcher (a
+    function not created yet). Closed once the catcher is adopted, expires or goes."""
+
+    def authorize(self, user, *, ws: str, catcher_id: int) -> str:
+        workspace = access.workspace_for_user(user, ws)
+        self.scratch = catcher.scratch_catcher_for_user(user, workspace, catcher_id)
+        self.reveal = policy.allows(policy.membership_of(user, workspace), Action.SEE_CREDENTIALS)
+        return catcher.scratch_group(self.scratch.pk)
+
+    def kept(self) -> list:
+        return catcher.recent_scratch_captures(self.scratch)
+
+    async def catcher_adopted(self, message: dict) -> None:
+        """Adopted by a function: what the URL catches is the function's now."""
+        if self.closed_with is None:
+            await self._close_for(FORBIDDEN)
 
 
 class LiveSourceConsumer(ListenerConsumer):

@@ -290,30 +290,66 @@ class Delivery(models.Model):
 
 
 class Catcher(models.Model):
-    """A function's test webhook URL: what arrives is captured, never executed."""
+    """A test webhook URL: what arrives is captured, never executed. A function's, or a
+    scratch one (no function yet: the editor of a new function), which is its creator's
+    until it expires, becomes the function's when Configure creates it (ingest.catcher)."""
 
+    workspace = models.ForeignKey("catalog.Workspace", on_delete=models.CASCADE, related_name="+")
     function = models.OneToOneField(
-        "catalog.Function", on_delete=models.CASCADE, related_name="catcher"
+        "catalog.Function", null=True, blank=True, on_delete=models.CASCADE, related_name="catcher"
     )
     token = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     created_at = models.DateTimeField(default=timezone.now)
+    # Set for a scratch catcher only: when it stops catching and is deleted.
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(function__isnull=False)
+                | models.Q(expires_at__isnull=False, created_by__isnull=False),
+                name="catcher_of_a_function_or_scratch",
+            )
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="catcher_expiry_idx")]
 
     def __str__(self) -> str:
+        if self.function_id is None:
+            return f"scratch catcher {self.pk} of user {self.created_by_id}"
         return f"catcher of function {self.function_id}"
+
+    @property
+    def is_scratch(self) -> bool:
+        return self.function_id is None
 
 
 class Capture(StoredRequest):
-    """One request caught by a function's catcher (the last 50 per function are kept)."""
+    """One request caught by a catcher (the last 50 per function, or per scratch
+    catcher, are kept). A scratch catcher's captures have no function until it is
+    adopted."""
 
     KEEP = 50
 
     function = models.ForeignKey(
-        "catalog.Function", on_delete=models.CASCADE, related_name="captures"
+        "catalog.Function", null=True, blank=True, on_delete=models.CASCADE, related_name="captures"
+    )
+    catcher = models.ForeignKey(
+        Catcher, null=True, blank=True, on_delete=models.CASCADE, related_name="captures"
     )
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["function", "-received_at"], name="capture_function_idx")]
+        indexes = [
+            models.Index(fields=["function", "-received_at"], name="capture_function_idx"),
+            models.Index(fields=["catcher", "-received_at"], name="capture_catcher_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"capture {self.pk} of function {self.function_id}"

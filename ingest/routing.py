@@ -7,6 +7,10 @@ from ingest import consumers
 websocket_urlpatterns = [
     path("ws/functions/<int:function_id>/catcher/", consumers.CatcherConsumer.as_asgi()),
     path(
+        "ws/workspaces/<slug:ws>/catchers/<int:catcher_id>/",
+        consumers.ScratchCatcherConsumer.as_asgi(),
+    ),
+    path(
         "ws/workspaces/<slug:ws>/sources/<slug:slug>/live/",
         consumers.LiveSourceConsumer.as_asgi(),
     ),

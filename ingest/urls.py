@@ -4,11 +4,13 @@ from ingest import api, views
 from ingest.api import destinations as destination_api
 from ingest.api import previews as preview_api
 from ingest.api import rollouts as rollout_api
+from ingest.api import scratch_catchers
 
 source = "workspaces/<slug:ws>/sources/<slug:slug>/"
 function = "workspaces/<slug:ws>/functions/<int:function_id>/"
 preview = function + "previews/<int:preview_id>/"
 destinations = "workspaces/<slug:ws>/destinations/"
+scratch = "workspaces/<slug:ws>/catchers/"
 destination = destinations + "<int:destination_id>/"
 
 api_urlpatterns = [
@@ -53,6 +55,27 @@ api_urlpatterns = [
     path(preview + "webhooks/", preview_api.PreviewWebhooksView.as_view(), name="preview-webhooks"),
     path(function + "catcher/", api.CatcherView.as_view(), name="function-catcher"),
     path(function + "catcher/rotate/", api.CatcherRotateView.as_view(), name="catcher-rotate"),
+    path(
+        function + "catcher/adopt/",
+        scratch_catchers.CatcherAdoptView.as_view(),
+        name="catcher-adopt",
+    ),
+    path(scratch, scratch_catchers.ScratchCatcherListView.as_view(), name="scratch-catchers"),
+    path(
+        scratch + "<int:catcher_id>/",
+        scratch_catchers.ScratchCatcherDetailView.as_view(),
+        name="scratch-catcher",
+    ),
+    path(
+        scratch + "<int:catcher_id>/captures/",
+        scratch_catchers.ScratchCapturesView.as_view(),
+        name="scratch-captures",
+    ),
+    path(
+        scratch + "<int:catcher_id>/captures/<int:capture_id>/",
+        scratch_catchers.ScratchCaptureView.as_view(),
+        name="scratch-capture",
+    ),
     path(function + "captures/", api.CapturesView.as_view(), name="function-captures"),
     path(
         function + "captures/<int:capture_id>/", api.CaptureView.as_view(), name="function-capture"

@@ -35,6 +35,14 @@ def version_field(user, function, number):
         raise ValidationError({"version": f"This function has no version {number}."}) from None
 
 
+def sample_field(user, function, sample_id):
+    """The sample a request body names, or a field error."""
+    try:
+        return access.sample_for_user(user, function, sample_id)
+    except Http404:
+        raise ValidationError({"sample": f"This function has no sample {sample_id}."}) from None
+
+
 def _definitions_field(**kwargs):
     return serializers.ListField(
         child=serializers.DictField(),
@@ -83,6 +91,12 @@ class FunctionListView(WorkspaceView):
         slug = serializers.SlugField(max_length=60, required=False)
         template = serializers.CharField(
             required=False, help_text="Start from this template (see templates/)."
+        )
+        samples = serializers.ListField(
+            child=serializers.DictField(),
+            required=False,
+            help_text="The function's samples, [{name, request, settings?}], each with its "
+            "own test settings; a template's samples when not given.",
         )
 
     @extend_schema(summary="List functions", responses=FunctionSummaryOutput(many=True))
@@ -196,11 +210,18 @@ class VersionRestoreView(WorkspaceView):
 class FunctionTestView(WorkspaceView):
     class TestInput(serializers.Serializer):
         request = JSONObjectField(
+            required=False,
             help_text="{method, url, headers, body | rawBody} or {payload: {body, headers, "
-            "queryParameters}}."
+            "queryParameters}}; the sample's when a sample is given without it.",
+        )
+        sample = serializers.IntegerField(
+            required=False,
+            help_text="Run with this sample's test settings (instead of the function's).",
         )
         settings = JSONObjectField(
-            required=False, help_text="Setting values for this run, over the stored test values."
+            required=False,
+            help_text="Setting values for this run, over the stored test values (the "
+            "sample's, or the function's); null leaves one out.",
         )
         code = serializers.CharField(
             required=False, trim_whitespace=False, help_text="Unsaved code to run instead."
@@ -217,16 +238,22 @@ class FunctionTestView(WorkspaceView):
         data = self.valid(self.TestInput)
         if "version" in data:
             data["version"] = version_field(request.user, function, data["version"])
+        if "sample" in data:
+            data["sample"] = sample_field(request.user, function, data["sample"])
         result = services.function_test_run(function=function, actor=request.user, **data)
         return Response(result)
 
 
 class FunctionTestSettingsView(WorkspaceView):
     class TestSettingsInput(serializers.Serializer):
-        settings = JSONObjectField(help_text="Values by name; null clears one.")
+        settings = JSONObjectField(
+            help_text='Values by name, over those kept: null or "" clears one (a secret '
+            'too), an absent name or {"set": true} (how a secret shows) keeps it.'
+        )
 
     @extend_schema(
-        summary="Keep setting values for the editor's Run (secrets stay write-only)",
+        summary="Keep setting values for the editor's Run of a request that is no sample "
+        "(secrets stay write-only)",
         request=TestSettingsInput,
         responses={200: FunctionOutput, 400: ERROR, 403: ERROR},
     )

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from catalog import access, policy, services
 from catalog.api.base import WorkspaceView
-from catalog.masking import mask_headers, shorten_tokens
+from catalog.masking import mask_request
 from catalog.models import SavedTest
 from catalog.policy import Action
 from catalog.serializers import JSONObjectField, RunResultOutput, UserField
@@ -32,20 +32,7 @@ class SavedTestOutput(serializers.ModelSerializer):
         membership = self.context.get("membership")
         if policy.allows(membership, Action.SEE_CREDENTIALS):
             return test.request
-        return _masked(test.request)
-
-
-def _masked(request: dict) -> dict:
-    """The request as a capture is shown to them (ingest.catcher.masked_capture): its
-    credential headers masked, the tokens of test and webhook URLs in it shortened."""
-    if isinstance(request.get("url"), str):
-        request = {**request, "url": shorten_tokens(request["url"])}
-    if isinstance(request.get("headers"), dict):
-        return {**request, "headers": mask_headers(request["headers"])}
-    payload = request.get("payload")
-    if isinstance(payload, dict) and isinstance(payload.get("headers"), dict):
-        return {**request, "payload": {**payload, "headers": mask_headers(payload["headers"])}}
-    return request
+        return mask_request(test.request)
 
 
 class SavedTestInput(serializers.Serializer):

@@ -30,6 +30,7 @@ from catalog.services.members import (
     user_get_or_create,
     workspace_create,
 )
+from catalog.services.samples import sample_create, sample_delete, sample_update
 from catalog.services.saved_tests import (
     TestOutcome,
     saved_test_create,
@@ -72,6 +73,9 @@ __all__ = [
     "member_remove",
     "member_update",
     "normalize_request",
+    "sample_create",
+    "sample_delete",
+    "sample_update",
     "saved_test_create",
     "saved_test_delete",
     "saved_test_update",

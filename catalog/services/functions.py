@@ -15,14 +15,14 @@ from catalog.models import WEBHOOK_METHODS, Function, FunctionVersion, Interface
 from catalog.policy import Action
 from catalog.run_policy import clean_retry_policy, clean_time_limit
 from catalog.services.audit import audit_record
+from catalog.services.samples import samples_add
 from catalog.services.saved_tests import run_saved_tests
 from catalog.setting_schema import (
     clean_definitions,
     clean_values,
     known_values,
-    merge_values,
+    merge_test_values,
     revealed_secrets,
-    secret_values_only,
 )
 
 STARTER_CODE = """\
@@ -103,10 +103,13 @@ def function_create(
     template: str | None = None,
     time_limit_ms: int | None = None,
     retry_policy: dict | None = None,
+    samples: list | None = None,
 ) -> Function:
     """A new function, from scratch or from a template of catalog.function_templates
-    (whose methods and answer to the sender it takes unless given). `time_limit_ms` and
-    `retry_policy` as for function_save (None: the defaults)."""
+    (whose methods, answer to the sender and samples it takes unless given). `samples`:
+    [{name, request, settings?}], the function's samples, each with its own test
+    settings (catalog.services.samples). `time_limit_ms` and `retry_policy` as for
+    function_save (None: the defaults)."""
     _ensure_editor(actor, workspace)
     if template:
         starting_point = _template(template)
@@ -114,6 +117,7 @@ def function_create(
         settings = list(starting_point.settings) if settings is None else settings
         methods = list(starting_point.methods) if methods is None else methods
         responds = starting_point.responds if responds is None else responds
+        samples = _template_samples(starting_point) if samples is None else samples
         description = description or starting_point.description
         name = name or starting_point.name
     name = _check_name(name)
@@ -138,14 +142,26 @@ def function_create(
         function, {"time_limit_ms": time_limit_ms, "retry_policy": retry_policy or {}}
     )
     function.save()
+    made = samples_add(function, samples or [])
     audit_record(
         workspace=workspace,
         actor=actor,
         action="function.create",
         target=function,
-        details={"name": function.name, "template": template or None},
+        details={
+            "name": function.name,
+            "template": template or None,
+            "samples": [sample.name for sample in made],
+        },
     )
     return function
+
+
+def _template_samples(template) -> list[dict]:
+    return [
+        {"name": s["name"], "request": s["request"], "settings": s.get("settings") or {}}
+        for s in template.samples
+    ]
 
 
 def _template(slug: str):
@@ -413,17 +429,12 @@ def function_delete(*, function: Function, actor, force: bool = False) -> list[s
 
 
 def function_set_test_values(*, function: Function, actor, values: dict) -> Function:
-    """Keep setting values for the editor's Run (null clears one; secrets encrypted)."""
+    """Keep setting values for the editor's Run of a request that is no sample (a
+    capture, one typed by hand). Null or "" clears one; secrets are encrypted."""
     policy.require(policy.membership_of(actor, function.workspace), Action.TEST_FUNCTIONS)
-    if not isinstance(values, dict):
-        raise ValidationError({"settings": "Setting values must be an object."})
-    # A test secret whose setting the draft now declares plain is dropped, never moved
-    # into the plain values every member reads.
-    secrets = secret_values_only(function.draft_settings, function.test_secrets)
-    current = known_values(function.draft_settings, {**function.test_values, **secrets})
-    merged = merge_values(current, values)
-    plain, secret = clean_values(function.draft_settings, merged, require=False, label="function")
-    function.test_values, function.test_secrets = plain, secret
+    function.test_values, function.test_secrets = merge_test_values(
+        function.draft_settings, function.test_values, function.test_secrets, values
+    )
     function.save(update_fields=["test_values", "test_secrets"])
     audit_record(
         workspace=function.workspace,

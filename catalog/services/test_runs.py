@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from catalog import policy
 from catalog.errors import TestRunFailed
-from catalog.models import Function, FunctionVersion, Interface, Workspace
+from catalog.models import Function, FunctionSample, FunctionVersion, Interface, Workspace
 from catalog.policy import Action
 from catalog.run_policy import time_limit
 from catalog.setting_schema import check_value, clean_definitions, merge_values
@@ -31,15 +31,18 @@ def function_test_run(
     *,
     function: Function,
     actor,
-    request: dict,
+    request: dict | None = None,
     settings: dict | None = None,
     code: str | None = None,
     version: FunctionVersion | None = None,
+    sample: FunctionSample | None = None,
 ) -> dict:
     """Run the draft (or unsaved code, or a version) in a worker and return its result.
 
-    Setting values are the function's test values with `settings` laid over them; they
-    are only used for this run. It runs with the draft's time limit (the version's, for
+    Setting values are the function's test values, or the sample's own when `sample` is
+    given (never both: one sample's secret never reaches another's run), with `settings`
+    laid over them (null leaves one out); they are only used for this run. `request`
+    defaults to the sample's. It runs with the draft's time limit (the version's, for
     a version) and an empty cache, on the `interactive` queue, never in the web process;
     waits up to that limit plus a margin.
     """
@@ -49,9 +52,13 @@ def function_test_run(
     else:
         code = function.draft_code if code is None else code
         definitions, interface = function.draft_settings, function.interface
-    stored = {**function.test_values, **function.test_secrets}
-    values = _test_values(stored, definitions, settings or {})
-    secret_names = _secret_names(definitions, function.test_secrets)
+    held = sample if sample is not None else function
+    if request is None:
+        if sample is None:
+            raise ValidationError({"request": "Give a request, or a sample to run."})
+        request = sample.request
+    values = _test_values({**held.test_values, **held.test_secrets}, definitions, settings or {})
+    secret_names = _secret_names(definitions, held.test_secrets)
     limit = (version or function).time_limit
     return _run_in_worker(
         function.workspace_id, code, request, values, interface, secret_names, limit

@@ -10,6 +10,7 @@ import { initVersions } from "./editor/versions.js";
 import { initCatcher } from "./editor/catcher.js";
 import { initSavedTests } from "./editor/saved-tests.js";
 import { initPreview } from "./editor/preview.js";
+import { initSamples } from "./editor/samples.js";
 
 const data = pageData("editor-data");
 const path = wsApi(data.workspace);
@@ -26,8 +27,10 @@ const state = {
   savedCode: "",
   savedDefinitions: "[]",
   definitions: [],
-  samples: [],
   running: false,
+  // The manual input is as a sample filled it (Run then names the sample only).
+  inputPristine: true,
+  filling: false,
 };
 
 const codeModel = monaco.editor.createModel("", "javascript", monaco.Uri.parse("file:///function.js"));
@@ -118,13 +121,14 @@ function showRunPolicy(fn) {
   shown.hidden = false;
 }
 
-function loadFunction(fn) {
+function loadFunction(fn, { keepPlace = false } = {}) {
   codeModel.setValue(fn.code);
   markSaved(fn);
   showConfiguration(fn);
   settingsPanel.render(fn.settings, fn.test_settings);
   setSettingDefinitions(fn.settings);
   updateDirty();
+  samples.load(fn.id, { keepPlace }).catch((error) => toast(error.message, "error"));
 }
 
 // --- manual input -----------------------------------------------------------------------
@@ -149,6 +153,15 @@ function buildRequest() {
   };
 }
 function fillManualInput(request) {
+  state.filling = true;
+  try {
+    showRequest(request);
+  } finally {
+    state.filling = false;
+    state.inputPristine = true;
+  }
+}
+function showRequest(request) {
   const url = new URL(request.url || DEFAULT_URL);
   // The URL as the sample or the capture had it: a signature may cover it (HubSpot's v3).
   state.requestUrl = `${url.origin}${url.pathname}`;
@@ -157,13 +170,21 @@ function fillManualInput(request) {
   $("#headers").value = Object.entries(request.headers || {}).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : v}`).join("\n");
   bodyEditor.setValue("body" in request ? JSON.stringify(request.body, null, 2) : request.rawBody || "");
 }
-function applySample(index) {
-  const sample = state.samples[index];
-  if (!sample) return;
-  fillManualInput(sample.request);
-  settingsPanel.setTestValues(sample.settings || {});
-}
-$("#sample").addEventListener("change", () => applySample(Number($("#sample").value)));
+// Any change by hand: Run sends the request as shown.
+const inputEdited = () => {
+  if (!state.filling) state.inputPristine = false;
+};
+for (const field of ["#method", "#query", "#headers"]) $(field).addEventListener("input", inputEdited);
+$("#method").addEventListener("change", inputEdited);
+bodyEditor.onDidChangeModelContent(inputEdited);
+
+const samples = initSamples({
+  path, settingsPanel,
+  fill: fillManualInput,
+  isPristine: () => state.inputPristine,
+  getFunction: () => state.fn,
+  getDefinitions: () => state.definitions,
+});
 
 // --- Run ------------------------------------------------------------------------------
 async function run() {
@@ -173,12 +194,12 @@ async function run() {
   button.disabled = true;
   button.textContent = "Running…";
   monaco.editor.setModelMarkers(codeModel, "runner", []);
-  const body = { request: buildRequest(), code: codeModel.getValue(), settings: settingsPanel.testValues() };
+  const body = { code: codeModel.getValue(), settings: settingsPanel.testValues() };
   try {
     const result = state.functionId
-      ? await api("POST", path(`functions/${state.functionId}/test/`), body)
-      : await api("POST", data.scratch_test_url, { ...body, definitions: state.definitions });
-    state.lastRun = { request: body.request, settings: body.settings, result };
+      ? await api("POST", path(`functions/${state.functionId}/test/`), { ...body, ...samples.runFields(buildRequest) })
+      : await api("POST", data.scratch_test_url, { ...body, request: buildRequest(), definitions: state.definitions });
+    state.lastRun = { request: buildRequest(), settings: body.settings, result };
     showResult(result);
   } catch (error) {
     showResult(null, error);
@@ -238,9 +259,10 @@ async function keepTestValues(announce = true) {
   const values = settingsPanel.testValues();
   if (!Object.keys(values).length) return;
   try {
-    const fn = await api("PATCH", path(`functions/${state.functionId}/test-settings/`), { settings: values });
-    settingsPanel.render(state.definitions, fn.test_settings);
-    if (announce) toast("Test values kept for Run.");
+    const fn = await samples.keep(state.functionId, values);
+    if (fn) state.fn = fn;
+    samples.describe();
+    if (announce) toast(fn ? "Test values kept for Run." : "Test values kept with this sample.");
   } catch (error) {
     showSettingErrors(error);
     toast(error.message, "error");
@@ -340,12 +362,13 @@ $("#configure-form").addEventListener("submit", async (event) => {
   const form = event.currentTarget;
   if (state.functionId) return saveConfiguration(form);
   try {
+    const kept = samples.forCreation();
     const fn = await api("POST", path("functions/"), {
       ...configureChanges(null),
       code: codeModel.getValue(),
       settings: state.definitions,
+      samples: kept.samples,
     });
-    const typed = settingsPanel.testValues();
     markSaved(fn);
     history.replaceState(null, "", `/workspaces/${data.workspace}/functions/${fn.id}/`);
     $("#configure-dialog").close();
@@ -355,10 +378,14 @@ $("#configure-form").addEventListener("submit", async (event) => {
     $("#deploy").hidden = false;
     if ($("#save-test-values")) $("#save-test-values").hidden = false;
     if ($("#run-tests")) $("#run-tests").disabled = false;
-    if (Object.keys(typed).length) await keepTestValues(false);
+    // The test URL used so far is the function's now, with what it caught.
+    await catcher.adoptInto(fn.id);
+    if (Object.keys(kept.customValues).length) {
+      state.fn = await api("PATCH", path(`functions/${fn.id}/test-settings/`), { settings: kept.customValues });
+    }
+    await samples.load(fn.id, { keepPlace: true });
     toast(`Created ${fn.name}. Save keeps the draft; Save & Deploy makes a version sources can run.`);
     versions.reload();
-    catcher.start(fn.id);
   } catch (error) {
     showErrors(form, error);
     showSettingErrors(error);
@@ -491,7 +518,7 @@ const selectTestTab = wireTabs($("#panel-test > .tabs"));
 const versions = initVersions({
   path, can, codeModel, getState: () => state,
   onRestore(fn) {
-    loadFunction(fn);
+    loadFunction(fn, { keepPlace: true });
     toast(`Restored into the draft. Running sources are untouched.`);
   },
   isDirty,
@@ -512,6 +539,7 @@ const catcher = initCatcher({
   path, can,
   use(request, { runNow }) {
     fillManualInput(request);
+    samples.useCustom();
     selectTestTab($("#tab-manual"));
     if (runNow) run();
   },
@@ -524,11 +552,7 @@ async function pickTemplate(slug) {
   state.definitions = template.settings;
   settingsPanel.render(template.settings, {});
   setSettingDefinitions(template.settings);
-  state.samples = template.samples || [];
-  const select = $("#sample");
-  select.replaceChildren(...state.samples.map((s, i) => h("option", { value: i }, s.name)));
-  $("#sample-field").hidden = !state.samples.length;
-  if (state.samples.length) applySample(0);
+  samples.fromTemplate(template.samples || []);
   showConfiguration({
     name: slug === "default" ? "" : template.name,
     description: template.description,
@@ -550,6 +574,7 @@ async function start() {
   }
   setSettingDefinitions([]);
   updateDirty();
+  catcher.startScratch();
   const dialog = $("#template-dialog");
   openDialog(dialog);
   let picked = false;

@@ -348,10 +348,10 @@ class FunctionView(CatalogView):
     Reading needs membership; the catcher's services check the writes (rotate, delete).
     What a capture shows depends on the role (docs/security.md)."""
 
-    def function(self, ws: str, function_id: int):
+    def function(self, ws: str, function_id: int, write: bool = False):
         workspace = access.workspace_for_request(self.request, ws)
         self.membership = policy.membership_of(self.request.user, workspace)
-        return access.function_for_user(self.request.user, workspace, function_id)
+        return access.function_for_user(self.request.user, workspace, function_id, write=write)
 
     def shown(self, capture) -> dict:
         payload = catcher.capture_payload(capture)

@@ -1,17 +1,12 @@
 """createworkspace, addmember and seed_demo, as ARCHITECTURE.md describes them."""
 
-import re
 from io import StringIO
-from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from catalog.models import Function, Membership, Source, Workspace
-from ingest import services as ingest_services
-from ingest.models import Execution, StoredEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -89,21 +84,3 @@ def test_seed_demo_is_idempotent(client):
     assert function.deployed_version.number == 1
     assert "owner@demo.example / demo-functions-2024" in "\n".join(first)
     assert client.login(username="owner@demo.example", password="demo-functions-2024")
-
-
-def test_the_readme_webhook_becomes_a_track_event_of_the_demo_source(client):
-    """The curl of the README's First steps, posted to the seeded source, is a Stripe
-    charge the demo function turns into an event (not an error)."""
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    body = re.search(r"curl -X POST .*?-d '([^']+)'", readme, re.S).group(1)
-    run("seed_demo")
-    source = Source.objects.get(slug="stripe-demo")
-    with mock.patch("ingest.queue.broker"), mock.patch("ingest.queue.execute_soon"):
-        answer = client.post(
-            f"/hooks/{source.webhook_token}", data=body, content_type="application/json"
-        )
-        assert answer.status_code == 200, answer.content
-        ingest_services.ingest_event_execute(ingest_event_id=answer.json()["id"])
-    execution = Execution.objects.get()
-    assert (execution.status, execution.error) == ("succeeded", None)
-    assert [e.message["event"] for e in StoredEvent.objects.all()] == ["Charge Succeeded"]

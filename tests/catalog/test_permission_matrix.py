@@ -6,7 +6,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from catalog.models import AccessToken, Role, SavedTest
+from catalog.models import AccessToken, FunctionSample, Role, SavedTest
 from catalog.services import member_invite, token_create
 from tests.factories import SourceFactory, WorkspaceFactory, deployed_function, member
 
@@ -28,6 +28,11 @@ MATRIX = {
     ("function-deploy", "post"): ({OWNER}, {"message": "m"}),
     ("function-test", "post"): (EDITORS, {"request": {"body": {}}}),
     ("function-test-settings", "patch"): (EDITORS, {"settings": {}}),
+    ("sample-list", "get"): (EVERYONE, None),
+    ("sample-list", "post"): ({OWNER}, {"name": "New", "request": {"body": {}}}),
+    ("sample-detail", "get"): (EVERYONE, None),
+    ("sample-detail", "patch"): ({OWNER}, {"name": "Renamed"}),
+    ("sample-detail", "delete"): ({OWNER}, None),
     ("saved-test-list", "get"): (EVERYONE, None),
     ("saved-test-list", "post"): (
         {OWNER},
@@ -124,6 +129,9 @@ def world_rows(module_db):
         "saved_test": SavedTest.objects.create(
             function=function, name="A test", request={}, expect={"events": []}
         ),
+        "sample": FunctionSample.objects.create(
+            function=function, name="A sample", request={"body": {}}
+        ),
         "source": source,
         "users": users,
         "target": target.memberships.get(),
@@ -145,6 +153,8 @@ def url_for(name: str, world: dict, user) -> str:
         "function-deploy": f"{function}/deploy/",
         "function-test": f"{function}/test/",
         "function-test-settings": f"{function}/test-settings/",
+        "sample-list": f"{function}/samples/",
+        "sample-detail": f"{function}/samples/{world['sample'].pk}/",
         "saved-test-list": f"{function}/tests/",
         "saved-test-detail": f"{function}/tests/{world['saved_test'].pk}/",
         "saved-test-run": f"{function}/tests/run/",

@@ -19,11 +19,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from catalog.models import Role, SavedTest, Source
+from catalog.models import FunctionSample, Role, SavedTest, Source
 from catalog.services import member_invite, token_create
 from functions_ide.routing import websocket_urlpatterns
+from ingest import catcher
 from ingest.models import (
     Capture,
+    Catcher,
     Destination,
     Execution,
     IngestEvent,
@@ -97,6 +99,10 @@ EXPECTED = {
     "catalog:function-deploy": Api({"post": OWNERS}),
     "catalog:function-test": Api({"post": TESTERS}),
     "catalog:function-test-settings": Api({"patch": TESTERS}),
+    "catalog:sample-list": Api({"get": READERS, "post": OWNERS}),
+    # Renaming a sample or changing its request is editing the function (owners); its
+    # test settings are test values (who may Run).
+    "catalog:sample-detail": Api({"get": READERS, "patch": TESTERS, "delete": OWNERS}),
     "catalog:saved-test-list": Api({"get": READERS, "post": OWNERS}),
     "catalog:saved-test-detail": Api({"get": READERS, "patch": OWNERS, "delete": OWNERS}),
     "catalog:saved-test-run": Api({"post": TESTERS}),
@@ -138,6 +144,13 @@ EXPECTED = {
     "catcher-rotate": Api({"post": TESTERS}),
     "function-captures": Api({"get": READERS}),
     "function-capture": Api({"get": READERS, "delete": TESTERS}),
+    # A test URL for a function not created yet: its creator's own (another owner's is
+    # a 404), for who may create functions.
+    "catcher-adopt": Api({"post": OWNERS}),
+    "scratch-catchers": Api({"post": OWNERS}),
+    "scratch-catcher": Api({"get": OWNERS, "delete": OWNERS}),
+    "scratch-captures": Api({"get": OWNERS}),
+    "scratch-capture": Api({"get": OWNERS}),
     "source-destinations": Api({"get": READERS, "put": MANAGERS}),
     "destinations": Api({"get": READERS, "post": OWNERS}),
     "destination": Api({"get": READERS, "patch": OWNERS, "delete": OWNERS}),
@@ -183,6 +196,9 @@ BODIES = {
     ("catalog:function-deploy", "post"): {"message": "m"},
     ("catalog:function-test", "post"): {"request": {"body": {}}},
     ("catalog:function-test-settings", "patch"): {"settings": {}},
+    ("catalog:sample-list", "post"): {"name": "New sample", "request": {"body": {}}},
+    ("catalog:sample-detail", "patch"): {"settings": {}},
+    ("catcher-adopt", "post"): "own-scratch-catcher",
     ("catalog:saved-test-list", "post"): {
         "name": "New test",
         "request": {"body": {}},
@@ -351,12 +367,16 @@ def make_world() -> dict:
         "source": source,
         "capture": _capture(function),
         "saved_test": _saved_test(function),
+        "sample": _sample(function),
+        "scratch": _scratch(acme, users[OWNER]),
         "target": target.memberships.get(),
         "foreign": {
             "function_id": foreign_function.pk,
             "slug": foreign_source.slug,
             "capture_id": _capture(foreign_function).pk,
             "test_id": _saved_test(foreign_function).pk,
+            "sample_id": _sample(foreign_function).pk,
+            "catcher_id": _scratch(other, users[OUTSIDER]).pk,
             "member_id": users[OUTSIDER].memberships.get().pk,
             "token_id": token_create(workspace=other, user=users[OUTSIDER])[0].pk,
             "execution_id": _execution(foreign_source).pk,
@@ -404,6 +424,17 @@ def _capture(function) -> Capture:
     return Capture.objects.create(function=function, method="POST", path="/hooks/test/x")
 
 
+def _sample(function) -> FunctionSample:
+    return FunctionSample.objects.create(function=function, name="A sample", request={"body": {}})
+
+
+def _scratch(workspace, user) -> Catcher:
+    """A scratch test URL of the user, with one capture."""
+    scratch = catcher.scratch_catcher_create(workspace=workspace, actor=user)
+    Capture.objects.create(catcher=scratch, method="POST", path="/hooks/test/x")
+    return scratch
+
+
 def _saved_test(function) -> SavedTest:
     return SavedTest.objects.create(
         function=function, name="A test", request={"body": {}}, expect={"events": []}
@@ -416,8 +447,12 @@ def url_of(world: dict, name: str, principal: str, *, foreign: bool = False) -> 
         "ws": "acme",
         "function_id": world["function"].pk,
         "slug": "default" if name == "catalog:template-detail" else world["source"].slug,
-        "capture_id": world["capture"].pk,
+        "capture_id": (
+            world["scratch"].captures.get().pk if name == "scratch-capture" else world["capture"].pk
+        ),
         "test_id": world["saved_test"].pk,
+        "sample_id": world["sample"].pk,
+        "catcher_id": world["scratch"].pk,
         "number": 1,
         "member_id": world["target"].pk,
         "token_id": world["tokens"].get(principal, world["tokens"][OWNER]).pk,
@@ -450,6 +485,8 @@ def body_of(world: dict, name: str, method: str, principal: str):
     body = BODIES.get((name, method))
     if body == "new-source":
         return {"name": "Another", "function": world["function"].pk}
+    if body == "own-scratch-catcher":
+        return {"catcher": world["scratch"].pk}
     if body == "own-invitation":
         return {"link": world["invitations"].get(principal, world["invitations"][OWNER])[1]}
     return body
@@ -518,6 +555,8 @@ OBJECT_KWARGS = {
     "slug",
     "capture_id",
     "test_id",
+    "sample_id",
+    "catcher_id",
     "member_id",
     "token_id",
     "execution_id",
@@ -564,10 +603,11 @@ def test_a_function_view_refuses_the_methods_it_does_not_declare(world, name):
 
 WEBSOCKETS = {
     "ws/functions/<int:function_id>/catcher/": READERS,
+    "ws/workspaces/<slug:ws>/catchers/<int:catcher_id>/": OWNERS,
     "ws/workspaces/<slug:ws>/sources/<slug:slug>/live/": READERS,
     "ws/sources/<slug:slug>/live/": READERS,
 }
-NOT_AUTHENTICATED, NOT_FOUND = 4401, 4404
+NOT_AUTHENTICATED, FORBIDDEN, NOT_FOUND = 4401, 4403, 4404
 
 
 def test_every_websocket_route_has_an_expectation():
@@ -576,7 +616,7 @@ def test_every_websocket_route_has_an_expectation():
 
 def ws_path(route: str, values: dict) -> str:
     path = route
-    for key in ("function_id", "ws", "slug"):
+    for key in ("function_id", "ws", "slug", "catcher_id"):
         path = path.replace(f"<int:{key}>", str(values[key])).replace(
             f"<slug:{key}>", str(values[key])
         )
@@ -609,8 +649,18 @@ def ws_world() -> dict:
     }
     return {
         "headers": {p: ws_headers(u) for p, u in users.items()},
-        "own": {"function_id": function.pk, "ws": "acme", "slug": "orders-in"},
-        "foreign": {"function_id": foreign.pk, "ws": "other", "slug": "theirs-in"},
+        "own": {
+            "function_id": function.pk,
+            "ws": "acme",
+            "slug": "orders-in",
+            "catcher_id": _scratch(acme, users[OWNER]).pk,
+        },
+        "foreign": {
+            "function_id": foreign.pk,
+            "ws": "other",
+            "slug": "theirs-in",
+            "catcher_id": _scratch(other, users[OUTSIDER]).pk,
+        },
     }
 
 

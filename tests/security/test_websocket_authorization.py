@@ -9,8 +9,10 @@ from asgiref.sync import sync_to_async
 
 from tests.security.test_authorization_matrix import (
     ANONYMOUS,
+    FORBIDDEN,
     NOT_AUTHENTICATED,
     NOT_FOUND,
+    OUTSIDER,
     OWNER,
     WEBSOCKETS,
     handshake,
@@ -31,7 +33,9 @@ async def test_websocket_answers_each_principal(route):
             if principal in WEBSOCKETS[route]:
                 assert connected, (principal, code)
             else:
-                expected = NOT_AUTHENTICATED if principal == ANONYMOUS else NOT_FOUND
+                expected = {ANONYMOUS: NOT_AUTHENTICATED, OUTSIDER: NOT_FOUND}.get(
+                    principal, FORBIDDEN
+                )
                 assert (connected, code) == (False, expected), principal
         # The owner of acme asking for the other workspace's function or source.
         connected, code = await handshake(ws_path(route, world["foreign"]), world["headers"][OWNER])

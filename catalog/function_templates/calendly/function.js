@@ -64,7 +64,8 @@ async function onRequest(request, settings) {
 }
 
 function answers(payload) {
-  return Object.fromEntries((payload.questions_and_answers || []).map((qa) => [qa.question, qa.answer]));
+  const answered = (payload.questions_and_answers || []).filter((qa) => qa && qa.question);
+  return Object.fromEntries(answered.map((qa) => [qa.question, qa.answer]));
 }
 
 // UTM parameters on the booking link end up in "tracking"; keep the ones that are set.

@@ -10,7 +10,7 @@ async function onRequest(request, settings) {
   switch (body.type) {
     case 'contact_identified':
       Segment.identify({
-        userId: String(data.id),
+        userId: idOf(data.id),
         traits: { ...data.attributes, driftOrgId: body.orgId },
         timestamp: toISO(data.createdAt),
       });
@@ -19,7 +19,7 @@ async function onRequest(request, settings) {
     case 'new_conversation':
       Segment.track({
         event: 'Conversation Started',
-        userId: String(data.contactId),
+        userId: idOf(data.contactId),
         properties: { conversationId: data.id, status: data.status, inboxId: data.inboxId },
         timestamp: toISO(data.createdAt),
       });
@@ -27,33 +27,35 @@ async function onRequest(request, settings) {
 
     case 'conversation_status_updated':
       Segment.track({
-        event: `Conversation ${capitalize(data.status)}`,
-        userId: String(data.contactId),
+        event: data.status ? `Conversation ${capitalize(data.status)}` : 'Conversation Updated',
+        userId: idOf(data.contactId),
         properties: { conversationId: data.conversationId, status: data.status },
         timestamp: toISO(data.changedAt),
       });
       break;
 
-    case 'new_message':
+    case 'new_message': {
       // Messages from agents and bots are replies; only what the contact says is their action.
+      const author = data.author || {};
       Segment.track({
-        event: data.author.type === 'contact' ? 'Message Sent' : 'Message Received',
-        userId: String(data.author.type === 'contact' ? data.author.id : data.contactId),
+        event: author.type === 'contact' ? 'Message Sent' : 'Message Received',
+        userId: idOf(author.type === 'contact' ? author.id : data.contactId),
         properties: {
           conversationId: data.conversationId,
           messageId: data.id,
           messageType: data.type,
-          authorType: data.author.type,
-          bot: data.author.bot,
+          authorType: author.type,
+          bot: author.bot,
         },
         timestamp: toISO(data.createdAt),
       });
       break;
+    }
 
     case 'playbook_goal_met':
       Segment.track({
         event: 'Playbook Goal Met',
-        userId: String(data.contactId),
+        userId: idOf(data.contactId),
         properties: {
           playbookId: data.playbookId,
           playbookName: data.playbookName,
@@ -69,9 +71,15 @@ async function onRequest(request, settings) {
   }
 }
 
-// Drift sends times as epoch milliseconds.
+// Drift sends times as epoch milliseconds; one missing (or not a time) is left out.
 function toISO(epochMillis) {
-  return epochMillis ? new Date(epochMillis).toISOString() : undefined;
+  const date = new Date(epochMillis);
+  return typeof epochMillis === 'number' && !Number.isNaN(date.getTime()) ? date.toISOString() : undefined;
+}
+
+// Drift ids are numbers; a missing one stays missing (never the text "undefined").
+function idOf(id) {
+  return id === undefined || id === null ? undefined : String(id);
 }
 
 function capitalize(word) {

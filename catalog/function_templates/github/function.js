@@ -7,9 +7,11 @@ async function onRequest(request, settings) {
 
   const eventName = request.headers.get('X-GitHub-Event');
   const body = request.json();
-  // GitHub's own user id is stable across renames, unlike the login.
-  const userId = body.sender && String(body.sender.id);
-  const repo = body.repository;
+  // GitHub's own user id is stable across renames, unlike the login. Fields GitHub leaves
+  // out of an event (or a hand-written test does) are left out of what is sent.
+  const sender = body.sender || {};
+  const userId = idOf(sender.id);
+  const repo = body.repository || {};
 
   switch (eventName) {
     case 'ping':
@@ -23,56 +25,63 @@ async function onRequest(request, settings) {
         properties: {
           repository: repo.full_name,
           ref: body.ref,
-          branch: body.ref.replace('refs/heads/', ''),
-          commits: body.commits.length,
+          branch: body.ref ? body.ref.replace('refs/heads/', '') : undefined,
+          commits: body.commits ? body.commits.length : undefined,
           forced: body.forced,
           compareUrl: body.compare,
-          login: body.sender.login,
+          login: sender.login,
         },
         timestamp: body.head_commit ? body.head_commit.timestamp : undefined,
       });
-      Segment.set({ collection: 'repositories', id: String(repo.id), properties: repositoryProperties(repo) });
+      setRepository(repo);
       break;
 
-    case 'issues':
+    case 'issues': {
+      const issue = body.issue;
+      if (!issue) {
+        throw new InvalidEventPayload('Not a GitHub issues event: "issue" is missing');
+      }
       Segment.track({
-        event: `Issue ${capitalize(body.action)}`,
+        event: body.action ? `Issue ${capitalize(body.action)}` : 'Issue Updated',
         userId,
         properties: {
           repository: repo.full_name,
-          number: body.issue.number,
-          title: body.issue.title,
-          state: body.issue.state,
-          labels: body.issue.labels.map((label) => label.name),
-          url: body.issue.html_url,
-          login: body.sender.login,
+          number: issue.number,
+          title: issue.title,
+          state: issue.state,
+          labels: (issue.labels || []).map((label) => label.name),
+          url: issue.html_url,
+          login: sender.login,
         },
-        timestamp: body.issue.updated_at,
+        timestamp: issue.updated_at,
       });
-      Segment.set({
-        collection: 'issues',
-        id: String(body.issue.id),
-        properties: {
-          repository: repo.full_name,
-          number: body.issue.number,
-          title: body.issue.title,
-          state: body.issue.state,
-          author: body.issue.user.login,
-          comments: body.issue.comments,
-          createdAt: body.issue.created_at,
-          closedAt: body.issue.closed_at,
-        },
-      });
+      if (issue.id !== undefined) {
+        Segment.set({
+          collection: 'issues',
+          id: String(issue.id),
+          properties: {
+            repository: repo.full_name,
+            number: issue.number,
+            title: issue.title,
+            state: issue.state,
+            author: issue.user && issue.user.login,
+            comments: issue.comments,
+            createdAt: issue.created_at,
+            closedAt: issue.closed_at,
+          },
+        });
+      }
       break;
+    }
 
     case 'star':
       Segment.track({
         event: body.action === 'created' ? 'Repository Starred' : 'Repository Unstarred',
         userId,
-        properties: { repository: repo.full_name, stars: repo.stargazers_count, login: body.sender.login },
+        properties: { repository: repo.full_name, stars: repo.stargazers_count, login: sender.login },
         timestamp: body.starred_at || undefined,
       });
-      Segment.set({ collection: 'repositories', id: String(repo.id), properties: repositoryProperties(repo) });
+      setRepository(repo);
       break;
 
     default:
@@ -80,15 +89,26 @@ async function onRequest(request, settings) {
   }
 }
 
-function repositoryProperties(repo) {
-  return {
-    fullName: repo.full_name,
-    private: repo.private,
-    stars: repo.stargazers_count,
-    forks: repo.forks_count,
-    openIssues: repo.open_issues_count,
-    language: repo.language,
-  };
+// The repository as an object, when the event names one.
+function setRepository(repo) {
+  if (repo.id === undefined) return;
+  Segment.set({
+    collection: 'repositories',
+    id: String(repo.id),
+    properties: {
+      fullName: repo.full_name,
+      private: repo.private,
+      stars: repo.stargazers_count,
+      forks: repo.forks_count,
+      openIssues: repo.open_issues_count,
+      language: repo.language,
+    },
+  });
+}
+
+// GitHub ids are numbers; a missing one stays missing (never the text "undefined").
+function idOf(id) {
+  return id === undefined || id === null ? undefined : String(id);
 }
 
 function capitalize(word) {

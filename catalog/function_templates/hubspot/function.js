@@ -17,8 +17,13 @@ async function onRequest(request, settings) {
 
 function handle(event) {
   // Webhooks carry only ids and the changed property; the HubSpot record id is the user id.
+  if (event.objectId === undefined || event.objectId === null) {
+    console.log(`Skipped ${event.subscriptionType} event ${event.eventId}: it names no object`);
+    return;
+  }
   const id = String(event.objectId);
-  const timestamp = new Date(event.occurredAt).toISOString();
+  const timestamp = isoTime(event.occurredAt);
+  const change = event.propertyName ? { [event.propertyName]: event.propertyValue } : {};
 
   switch (event.subscriptionType) {
     case 'contact.creation':
@@ -27,7 +32,7 @@ function handle(event) {
       break;
 
     case 'contact.propertyChange':
-      Segment.identify({ userId: id, traits: { [event.propertyName]: event.propertyValue }, timestamp });
+      Segment.identify({ userId: id, traits: change, timestamp });
       break;
 
     case 'deal.creation':
@@ -35,12 +40,18 @@ function handle(event) {
       break;
 
     case 'deal.propertyChange':
-      Segment.set({ collection: 'deals', id, properties: { [event.propertyName]: event.propertyValue } });
+      Segment.set({ collection: 'deals', id, properties: change });
       break;
 
     default:
       console.log(`Skipped ${event.subscriptionType} event ${event.eventId}`);
   }
+}
+
+// HubSpot times are epoch milliseconds; one missing (or not a time) is left out.
+function isoTime(millis) {
+  const date = new Date(millis);
+  return typeof millis === 'number' && !Number.isNaN(date.getTime()) ? date.toISOString() : undefined;
 }
 
 // X-HubSpot-Signature-v3: base64 HMAC-SHA256 of method + URL + raw body + timestamp.

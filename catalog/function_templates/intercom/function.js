@@ -10,7 +10,7 @@ async function onRequest(request, settings) {
   if (notification.type !== 'notification_event' || !item) {
     throw new InvalidEventPayload('Not an Intercom notification: "data.item" is missing');
   }
-  const timestamp = new Date(notification.created_at * 1000).toISOString();
+  const timestamp = isoTime(notification.created_at);
 
   switch (notification.topic) {
     case 'contact.user.created':
@@ -24,7 +24,7 @@ async function onRequest(request, settings) {
           phone: item.phone,
           role: item.role,
           intercomId: item.id,
-          createdAt: new Date(item.created_at * 1000).toISOString(),
+          createdAt: isoTime(item.created_at),
         },
         timestamp,
       });
@@ -33,7 +33,10 @@ async function onRequest(request, settings) {
     case 'conversation.user.created':
     case 'conversation.admin.replied':
     case 'conversation.admin.closed': {
-      const contact = item.contacts.contacts[0];
+      const contact = item.contacts && item.contacts.contacts && item.contacts.contacts[0];
+      if (!contact) {
+        throw new InvalidEventPayload('This conversation names no contact ("data.item.contacts")');
+      }
       Segment.track({
         event: CONVERSATION_EVENTS[notification.topic],
         ...identity(contact),
@@ -64,6 +67,12 @@ const CONVERSATION_EVENTS = {
 // Your own user id (external_id) when Intercom knows it; leads only have Intercom's id.
 function identity(contact) {
   return contact.external_id ? { userId: contact.external_id } : { anonymousId: contact.id };
+}
+
+// Intercom times are Unix seconds; one missing (or not a time) is left out.
+function isoTime(seconds) {
+  const date = new Date(seconds * 1000);
+  return typeof seconds === 'number' && !Number.isNaN(date.getTime()) ? date.toISOString() : undefined;
 }
 
 // X-Hub-Signature: sha1=<hex HMAC-SHA1 of the raw body, keyed with the app's client secret>.

@@ -12,7 +12,7 @@ async function onRequest(request, settings) {
   const field = (name) => form.get(`data[${name}]`) || undefined;
   // Mailchimp knows subscribers by email address only.
   const userId = field('email');
-  const timestamp = form.get('fired_at').replace(' ', 'T') + 'Z';
+  const timestamp = isoTime(form.get('fired_at'));
   const listId = field('list_id');
 
   switch (form.get('type')) {
@@ -60,4 +60,11 @@ async function onRequest(request, settings) {
     default:
       throw new EventNotSupported(`${form.get('type')} is not supported`);
   }
+}
+
+// Mailchimp's fired_at is "2024-05-02 10:40:12" in UTC; one missing (or not a time) is left
+// out, and the event gets the time it arrived.
+function isoTime(firedAt) {
+  const iso = `${(firedAt || '').replace(' ', 'T')}Z`;
+  return firedAt && !Number.isNaN(new Date(iso).getTime()) ? iso : undefined;
 }

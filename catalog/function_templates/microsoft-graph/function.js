@@ -44,7 +44,7 @@ function record(notification) {
   const kind = String(data['@odata.type'] || 'Resource').split('.').pop();
   Segment.track({
     ...common,
-    messageId: notification.id ? `${notification.id}-${notification.changeType}` : undefined,
+    messageId: notification.id ? [notification.id, notification.changeType].filter(Boolean).join('-') : undefined,
     event: `${titleCase(kind)} ${titleCase(notification.changeType || 'changed')}`,
     properties: { ...common.properties, changeType: notification.changeType, resourceId: data.id },
   });

@@ -9,13 +9,16 @@ async function onRequest(request, settings) {
   if (!meta) {
     throw new InvalidEventPayload('Not a Pipedrive v1 webhook: "meta" is missing');
   }
-  const timestamp = new Date(meta.timestamp * 1000).toISOString();
+  const timestamp = isoTime(meta.timestamp);
 
   switch (event) {
     case 'added.person':
     case 'updated.person':
+      if (!current) {
+        throw new InvalidEventPayload(`This ${event} webhook has no "current" person`);
+      }
       Segment.identify({
-        userId: String(current.id),
+        userId: idOf(current.id),
         traits: {
           name: current.name,
           firstName: current.first_name,
@@ -34,9 +37,13 @@ async function onRequest(request, settings) {
     case 'deleted.deal': {
       // A deleted deal only has its last state in "previous".
       const deal = current || previous;
+      if (!deal) {
+        throw new InvalidEventPayload(`This ${event} webhook has neither a "current" nor a "previous" deal`);
+      }
       Segment.track({
         event: dealEventName(event, current, previous),
-        userId: String(deal.person_id),
+        // A deal of no person is known by its own id.
+        ...(deal.person_id ? { userId: String(deal.person_id) } : { anonymousId: idOf(deal.id) && `deal-${deal.id}` }),
         properties: {
           dealId: deal.id,
           title: deal.title,
@@ -53,7 +60,7 @@ async function onRequest(request, settings) {
       });
       Segment.set({
         collection: 'deals',
-        id: String(deal.id),
+        id: idOf(deal.id),
         properties: {
           title: deal.title,
           value: deal.value,
@@ -79,6 +86,7 @@ async function onRequest(request, settings) {
 function dealEventName(event, current, previous) {
   if (event === 'added.deal') return 'Deal Added';
   if (event === 'deleted.deal') return 'Deal Deleted';
+  if (!current) return 'Deal Updated';
   if (previous && current.status !== previous.status) {
     if (current.status === 'won') return 'Deal Won';
     if (current.status === 'lost') return 'Deal Lost';
@@ -90,6 +98,17 @@ function dealEventName(event, current, previous) {
 function primary(entries) {
   const entry = (entries || []).find((e) => e.primary) || (entries || [])[0];
   return entry && entry.value ? entry.value : undefined;
+}
+
+// meta.timestamp is Unix seconds; one missing (or not a time) is left out.
+function isoTime(seconds) {
+  const date = new Date(seconds * 1000);
+  return typeof seconds === 'number' && !Number.isNaN(date.getTime()) ? date.toISOString() : undefined;
+}
+
+// Pipedrive ids are numbers; a missing one stays missing (never the text "undefined").
+function idOf(id) {
+  return id === undefined || id === null ? undefined : String(id);
 }
 
 // Pipedrive writes UTC times as "2024-05-02 10:40:00".

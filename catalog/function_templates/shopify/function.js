@@ -14,14 +14,14 @@ async function onRequest(request, settings) {
     case 'customers/create':
     case 'customers/update':
       Segment.identify({
-        userId: String(body.id),
+        userId: idOf(body.id),
         traits: {
           email: body.email,
           firstName: body.first_name,
           lastName: body.last_name,
           phone: body.phone,
           ordersCount: body.orders_count,
-          totalSpent: Number(body.total_spent),
+          totalSpent: money(body.total_spent),
           acceptsMarketing: body.email_marketing_consent
             ? body.email_marketing_consent.state === 'subscribed'
             : undefined,
@@ -43,12 +43,12 @@ async function onRequest(request, settings) {
       });
       Segment.set({
         collection: 'orders',
-        id: String(body.id),
+        id: idOf(body.id),
         properties: {
           name: body.name,
-          customerId: body.customer ? String(body.customer.id) : undefined,
+          customerId: body.customer ? idOf(body.customer.id) : undefined,
           email: body.email,
-          total: Number(body.total_price),
+          total: money(body.total_price),
           currency: body.currency,
           financialStatus: body.financial_status,
           fulfillmentStatus: body.fulfillment_status,
@@ -71,31 +71,43 @@ const ORDER_EVENTS = {
 
 // Guest checkouts have no customer; the order's token still ties its events together.
 function buyer(order) {
-  return order.customer ? { userId: String(order.customer.id) } : { anonymousId: order.token };
+  const customerId = order.customer && idOf(order.customer.id);
+  return customerId ? { userId: customerId } : { anonymousId: order.token };
 }
 
 function orderProperties(order, shop) {
   return {
-    order_id: String(order.id),
-    checkout_id: order.checkout_id ? String(order.checkout_id) : undefined,
-    // Shopify sends money as strings ("19.99"); Segment's spec wants numbers.
-    total: Number(order.total_price),
-    subtotal: Number(order.subtotal_price),
-    tax: Number(order.total_tax),
-    discount: Number(order.total_discounts),
-    shipping: order.shipping_lines.reduce((sum, line) => sum + Number(line.price), 0),
-    coupon: order.discount_codes.map((code) => code.code).join(',') || undefined,
+    order_id: idOf(order.id),
+    checkout_id: idOf(order.checkout_id),
+    total: money(order.total_price),
+    subtotal: money(order.subtotal_price),
+    tax: money(order.total_tax),
+    discount: money(order.total_discounts),
+    shipping: (order.shipping_lines || []).reduce((sum, line) => sum + (money(line.price) || 0), 0),
+    coupon: (order.discount_codes || []).map((code) => code.code).join(',') || undefined,
     currency: order.currency,
     shop,
-    products: order.line_items.map((item) => ({
-      product_id: String(item.product_id),
+    products: (order.line_items || []).map((item) => ({
+      product_id: idOf(item.product_id),
       variant: item.variant_title || undefined,
       sku: item.sku,
       name: item.title,
-      price: Number(item.price),
+      price: money(item.price),
       quantity: item.quantity,
     })),
   };
+}
+
+// Shopify sends money as strings ("19.99"); Segment's spec wants numbers. A missing
+// amount is left out.
+function money(value) {
+  const number = Number(value);
+  return value === undefined || value === null || value === '' || Number.isNaN(number) ? undefined : number;
+}
+
+// Shopify ids are numbers; a missing one stays missing (never the text "undefined").
+function idOf(id) {
+  return id === undefined || id === null ? undefined : String(id);
 }
 
 // X-Shopify-Hmac-Sha256: base64 HMAC-SHA256 of the raw body, keyed with the app's client secret.

@@ -19,7 +19,7 @@ async function onRequest(request, settings) {
   const event = body.event;
   // Slack sends an event again when it got no answer in time: the event id as the
   // message id keeps a retry from counting twice.
-  const common = { messageId: body.event_id, timestamp: new Date(body.event_time * 1000).toISOString() };
+  const common = { messageId: body.event_id, timestamp: isoTime(body.event_time) };
   switch (event.type) {
     case 'message':
       // Edits, deletions, bot and join messages come as subtypes: only people's posts count.
@@ -51,10 +51,10 @@ async function onRequest(request, settings) {
       break;
 
     case 'team_join': {
-      const user = event.user;
+      const user = event.user || {};
       const profile = user.profile || {};
       Segment.identify({
-        messageId: `${body.event_id}-identify`,
+        messageId: body.event_id ? `${body.event_id}-identify` : undefined,
         userId: user.id,
         traits: { name: profile.real_name || user.real_name, email: profile.email, title: profile.title, timezone: user.tz },
       });
@@ -65,6 +65,12 @@ async function onRequest(request, settings) {
     default:
       throw new EventNotSupported(`${event.type} is not supported`);
   }
+}
+
+// Slack times are Unix seconds; one missing (or not a time) is left out.
+function isoTime(seconds) {
+  const date = new Date(seconds * 1000);
+  return typeof seconds === 'number' && !Number.isNaN(date.getTime()) ? date.toISOString() : undefined;
 }
 
 // X-Slack-Signature: v0=<hex HMAC-SHA256 of "v0:<X-Slack-Request-Timestamp>:<raw body>">.

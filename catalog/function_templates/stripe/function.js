@@ -1,5 +1,7 @@
 // Stripe webhooks: https://docs.stripe.com/webhooks
-// Each request is one Event object: {id, type, created, data: {object}}.
+// Each request is one Event object: {id, type, created, data: {object}}. Only `type` and
+// `data.object` are needed: a field Stripe (or a hand-written test) leaves out is left out
+// of what is sent, and an event without `created` gets the time it arrived.
 async function onRequest(request, settings) {
   if (settings.signingSecret) {
     verifySignature(request, settings.signingSecret);
@@ -10,7 +12,7 @@ async function onRequest(request, settings) {
   if (!event.type || !object) {
     throw new InvalidEventPayload('Not a Stripe event: "type" or "data.object" is missing');
   }
-  const timestamp = new Date(event.created * 1000).toISOString();
+  const timestamp = isoTime(event.created);
 
   switch (event.type) {
     case 'customer.created':
@@ -22,7 +24,7 @@ async function onRequest(request, settings) {
           name: object.name,
           phone: object.phone,
           description: object.description,
-          createdAt: new Date(object.created * 1000).toISOString(),
+          createdAt: isoTime(object.created),
         },
         timestamp,
       });
@@ -38,9 +40,8 @@ async function onRequest(request, settings) {
         ...(object.customer ? { userId: object.customer } : { anonymousId: object.id }),
         properties: {
           chargeId: object.id,
-          // Stripe amounts are integers in the currency's smallest unit (cents).
-          amount: object.amount / 100,
-          amountRefunded: object.amount_refunded / 100,
+          amount: cents(object.amount),
+          amountRefunded: cents(object.amount_refunded),
           currency: object.currency,
           status: object.status,
           paymentMethod: object.payment_method_details && object.payment_method_details.type,
@@ -60,8 +61,8 @@ async function onRequest(request, settings) {
         properties: {
           invoiceId: object.id,
           number: object.number,
-          total: object.total / 100,
-          amountPaid: object.amount_paid / 100,
+          total: cents(object.total),
+          amountPaid: cents(object.amount_paid),
           currency: object.currency,
           subscriptionId: object.subscription,
         },
@@ -86,7 +87,7 @@ async function onRequest(request, settings) {
           customerId: object.customer,
           status: object.status,
           plan: planOf(object),
-          currentPeriodEnd: new Date(object.current_period_end * 1000).toISOString(),
+          currentPeriodEnd: isoTime(object.current_period_end),
           cancelAtPeriodEnd: object.cancel_at_period_end,
         },
       });
@@ -106,8 +107,19 @@ function titleCase(type) {
 }
 
 function planOf(subscription) {
-  const item = subscription.items && subscription.items.data[0];
+  const item = subscription.items && subscription.items.data && subscription.items.data[0];
   return item && item.price ? item.price.nickname || item.price.id : undefined;
+}
+
+// Stripe times are Unix seconds; undefined when missing, so the field is left out.
+function isoTime(seconds) {
+  const date = new Date(seconds * 1000);
+  return typeof seconds === 'number' && !Number.isNaN(date.getTime()) ? date.toISOString() : undefined;
+}
+
+// Stripe amounts are integers in the currency's smallest unit (cents).
+function cents(amount) {
+  return typeof amount === 'number' ? amount / 100 : undefined;
 }
 
 function customerProperties(customer) {
@@ -116,7 +128,7 @@ function customerProperties(customer) {
     name: customer.name,
     currency: customer.currency,
     delinquent: customer.delinquent,
-    createdAt: new Date(customer.created * 1000).toISOString(),
+    createdAt: isoTime(customer.created),
   };
 }
 
@@ -125,9 +137,9 @@ function invoiceProperties(invoice) {
     customerId: invoice.customer,
     number: invoice.number,
     status: invoice.status,
-    total: invoice.total / 100,
-    amountDue: invoice.amount_due / 100,
-    amountPaid: invoice.amount_paid / 100,
+    total: cents(invoice.total),
+    amountDue: cents(invoice.amount_due),
+    amountPaid: cents(invoice.amount_paid),
     currency: invoice.currency,
     subscriptionId: invoice.subscription,
   };

@@ -28,7 +28,7 @@ async function onRequest(request, settings) {
       country: params.FromCountry || undefined,
     },
   });
-  const optedOut = OPT_OUT_WORDS.includes(params.Body.trim().toUpperCase());
+  const optedOut = OPT_OUT_WORDS.includes((params.Body || '').trim().toUpperCase());
   Segment.track({
     event: optedOut ? 'SMS Opted Out' : 'SMS Received',
     userId: params.From,

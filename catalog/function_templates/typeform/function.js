@@ -12,14 +12,20 @@ async function onRequest(request, settings) {
   }
 
   const response = body.form_response;
-  const answers = Object.fromEntries(response.answers.map((a) => [a.field.ref, answerValue(a)]));
+  if (!response) {
+    throw new InvalidEventPayload('Not a Typeform response: "form_response" is missing');
+  }
+  const given = (response.answers || []).filter(Boolean);
+  // An answer without its field's ref cannot be keyed: it is left out of `answers`.
+  const keyed = given.filter((a) => a.field && a.field.ref);
+  const answers = Object.fromEntries(keyed.map((a) => [a.field.ref, answerValue(a)]));
   const hidden = response.hidden || {};
   // Pass your own user id as a hidden field to tie the response to a known user;
   // otherwise the response token stands in for the anonymous respondent.
   const userField = settings.userIdHiddenField || 'user_id';
   const who = hidden[userField] ? { userId: hidden[userField] } : { anonymousId: response.token };
 
-  const email = response.answers.find((a) => a.type === 'email');
+  const email = given.find((a) => a.type === 'email');
   if (email) {
     Segment.identify({ ...who, traits: { email: email.email }, timestamp: response.submitted_at });
   }
@@ -44,11 +50,11 @@ async function onRequest(request, settings) {
 function answerValue(answer) {
   switch (answer.type) {
     case 'choice':
-      return answer.choice.label || answer.choice.other;
+      return answer.choice && (answer.choice.label || answer.choice.other);
     case 'choices':
-      return answer.choices.labels;
+      return answer.choices && answer.choices.labels;
     case 'payment':
-      return answer.payment.amount;
+      return answer.payment && answer.payment.amount;
     default:
       return answer[answer.type];
   }

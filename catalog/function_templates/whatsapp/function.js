@@ -55,18 +55,24 @@ function recordMessages(accountId, value) {
         phoneNumberId,
         accountId,
       },
-      timestamp: new Date(Number(message.timestamp) * 1000).toISOString(),
+      timestamp: isoTime(message.timestamp),
     });
   }
   for (const status of value.statuses || []) {
     Segment.track({
-      messageId: `${status.id}-${status.status}`,
-      event: `WhatsApp Message ${status.status.charAt(0).toUpperCase()}${status.status.slice(1)}`,
+      messageId: status.id && status.status ? `${status.id}-${status.status}` : undefined,
+      event: status.status ? `WhatsApp Message ${status.status.charAt(0).toUpperCase()}${status.status.slice(1)}` : 'WhatsApp Message Status Changed',
       userId: status.recipient_id,
       properties: { whatsappMessageId: status.id, status: status.status, phoneNumberId, accountId },
-      timestamp: new Date(Number(status.timestamp) * 1000).toISOString(),
+      timestamp: isoTime(status.timestamp),
     });
   }
+}
+
+// Meta sends Unix seconds as strings; one missing (or not a time) is left out.
+function isoTime(seconds) {
+  const date = new Date(Number(seconds) * 1000);
+  return seconds && !Number.isNaN(date.getTime()) ? date.toISOString() : undefined;
 }
 
 // X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body under the app secret>.

@@ -19,14 +19,14 @@ async function onRequest(request, settings) {
   // Your own user id when it was synced to Zendesk; otherwise Zendesk's, marked as such.
   const who = requester.external_id
     ? { userId: requester.external_id }
-    : { anonymousId: `zendesk:${requester.id}` };
+    : { anonymousId: idOf(requester.id) && `zendesk:${requester.id}` };
 
   Segment.identify({ ...who, traits: { email: requester.email, name: requester.name } });
   Segment.track({
     event: eventName,
     ...who,
     properties: {
-      ticketId: Number(ticket.id),
+      ticketId: idOf(ticket.id) && Number(ticket.id),
       subject: ticket.subject,
       status: ticket.status,
       priority: ticket.priority || undefined,
@@ -38,6 +38,7 @@ async function onRequest(request, settings) {
     },
     timestamp: ticket.updated_at,
   });
+  if (idOf(ticket.id) === undefined) return;
   Segment.set({
     collection: 'tickets',
     id: String(ticket.id),
@@ -45,13 +46,18 @@ async function onRequest(request, settings) {
       subject: ticket.subject,
       status: ticket.status,
       priority: ticket.priority || undefined,
-      requesterId: String(requester.id),
+      requesterId: idOf(requester.id),
       assignee: ticket.assignee || undefined,
       createdAt: ticket.created_at,
       updatedAt: ticket.updated_at,
       url: ticket.url,
     },
   });
+}
+
+// Placeholders of fields a ticket lacks render empty; such an id stays missing.
+function idOf(id) {
+  return id === undefined || id === null || id === '' ? undefined : String(id);
 }
 
 const TICKET_EVENTS = {

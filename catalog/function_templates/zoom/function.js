@@ -23,9 +23,9 @@ async function onRequest(request, settings) {
   if (!body.event || !object) {
     throw new InvalidEventPayload('Not a Zoom event: "event" or "payload.object" is missing');
   }
-  const timestamp = new Date(body.event_ts).toISOString();
+  const timestamp = isoTime(body.event_ts);
   const meeting = {
-    meetingId: String(object.id),
+    meetingId: object.id === undefined ? undefined : String(object.id),
     meetingUuid: object.uuid,
     topic: object.topic,
     accountId: body.payload.account_id,
@@ -74,6 +74,12 @@ async function onRequest(request, settings) {
     default:
       throw new EventNotSupported(`${body.event} is not supported`);
   }
+}
+
+// Zoom times are epoch milliseconds; one missing (or not a time) is left out.
+function isoTime(millis) {
+  const date = new Date(millis);
+  return typeof millis === 'number' && !Number.isNaN(date.getTime()) ? date.toISOString() : undefined;
 }
 
 // x-zm-signature: v0=<hex HMAC-SHA256 of "v0:<x-zm-request-timestamp>:<raw body>">.

@@ -30,72 +30,86 @@ async function onRequest(request, settings) {
         },
         timestamp,
       });
-      Segment.set({ collection: 'accounts', id: account.id, properties: { ...account } });
+      setObject('accounts', account, account);
       break;
 
     case 'PaymentProcessed':
-    case 'PaymentDeclined':
+    case 'PaymentDeclined': {
+      const payment = part(body, 'payment');
       Segment.track({
         event: body.eventCategory === 'PaymentProcessed' ? 'Payment Processed' : 'Payment Declined',
         userId,
         properties: {
-          paymentId: body.payment.id,
-          paymentNumber: body.payment.paymentNumber,
-          amount: Number(body.payment.amount),
+          paymentId: payment.id,
+          paymentNumber: payment.paymentNumber,
+          amount: amountOf(payment.amount),
           currency: account.currency,
-          gatewayResponse: body.payment.gatewayResponse,
+          gatewayResponse: payment.gatewayResponse,
         },
         timestamp,
       });
-      Segment.set({
-        collection: 'payments',
-        id: body.payment.id,
-        properties: { accountId: account.id, ...body.payment },
-      });
+      setObject('payments', payment, account);
       break;
+    }
 
-    case 'InvoicePosted':
+    case 'InvoicePosted': {
+      const invoice = part(body, 'invoice');
       Segment.track({
         event: 'Invoice Posted',
         userId,
         properties: {
-          invoiceNumber: body.invoice.invoiceNumber,
-          amount: Number(body.invoice.amount),
-          balance: Number(body.invoice.balance),
-          dueDate: body.invoice.dueDate,
+          invoiceNumber: invoice.invoiceNumber,
+          amount: amountOf(invoice.amount),
+          balance: amountOf(invoice.balance),
+          dueDate: invoice.dueDate,
           currency: account.currency,
         },
         timestamp,
       });
-      Segment.set({
-        collection: 'invoices',
-        id: body.invoice.id,
-        properties: { accountId: account.id, ...body.invoice },
-      });
+      setObject('invoices', invoice, account);
       break;
+    }
 
     case 'SubscriptionCreated':
-    case 'SubscriptionCancelled':
+    case 'SubscriptionCancelled': {
+      const subscription = part(body, 'subscription');
       Segment.track({
         event: body.eventCategory === 'SubscriptionCreated' ? 'Subscription Created' : 'Subscription Cancelled',
         userId,
         properties: {
-          subscriptionNumber: body.subscription.subscriptionNumber,
-          status: body.subscription.status,
-          termType: body.subscription.termType,
+          subscriptionNumber: subscription.subscriptionNumber,
+          status: subscription.status,
+          termType: subscription.termType,
         },
         timestamp,
       });
-      Segment.set({
-        collection: 'subscriptions',
-        id: body.subscription.id,
-        properties: { accountId: account.id, ...body.subscription },
-      });
+      setObject('subscriptions', subscription, account);
       break;
+    }
 
     default:
       throw new EventNotSupported(`${body.eventCategory} is not supported`);
   }
+}
+
+// The record a callout of this category is about, which its body must hold.
+function part(body, name) {
+  if (!body[name] || typeof body[name] !== 'object') {
+    throw new InvalidEventPayload(`A ${body.eventCategory} callout needs "${name}" (see the samples)`);
+  }
+  return body[name];
+}
+
+// The record as an object of the collection, when the callout gives its id.
+function setObject(collection, record, account) {
+  if (!record.id) return;
+  Segment.set({ collection, id: record.id, properties: { accountId: account.id, ...record } });
+}
+
+// Merge fields render amounts as strings; a missing one is left out.
+function amountOf(value) {
+  const number = Number(value);
+  return value === undefined || value === null || value === '' || Number.isNaN(number) ? undefined : number;
 }
 
 // Zuora sends the callout credentials as HTTP Basic authentication.

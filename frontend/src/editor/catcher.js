@@ -1,5 +1,8 @@
 // The webhook catcher: the function's test URL, its captures arriving live over the
 // websocket, and Auto-fill via webhook (use a capture as the Run's input and run it).
+// A function not created yet gets a scratch test URL of its own user (startScratch),
+// which the function Configure creates adopts, captures included (adoptInto); left
+// unadopted it is discarded when the page goes, or expires.
 import { api } from "../lib/api.js";
 import { $, h, formatTime, toast } from "../lib/dom.js";
 import { liveSocket } from "../lib/live.js";
@@ -8,14 +11,20 @@ const QUERY_SHOWN = 120;
 const shortened = (text) => (text.length > QUERY_SHOWN ? `${text.slice(0, QUERY_SHOWN)}…` : text);
 
 export function initCatcher({ path, can, use }) {
-  let functionId = null;
+  // What is listened to: {functionId} or {scratchId, expiresAt}.
+  let listening = null;
+  let socket = null;
   let captures = [];
   let waiting = false;
+
+  const capturePath = (id) => (listening.scratchId
+    ? path(`catchers/${listening.scratchId}/captures/${id}/`)
+    : path(`functions/${listening.functionId}/captures/${id}/`));
 
   // The request with the body exactly as it arrived (`body`, the raw text), not the
   // parsed JSON: the sender's signature is over those bytes.
   async function requestOf(capture) {
-    const whole = capture.request ? capture : await api("GET", path(`functions/${functionId}/captures/${capture.id}/`));
+    const whole = capture.request ? capture : await api("GET", capturePath(capture.id));
     const request = { ...whole.request, rawBody: whole.body ?? "" };
     delete request.body;
     return request;
@@ -63,36 +72,79 @@ export function initCatcher({ path, can, use }) {
     setAutofillState();
   });
 
+  function listen(info) {
+    $("#catcher-unavailable").hidden = true;
+    $("#catcher").hidden = false;
+    // null for members: the test URL works as a write credential (docs/security.md).
+    $("#catcher-url").value = info.url || "";
+    if (!info.url) $("#catcher-url").placeholder = "Only workspace owners and source admins see the test URL";
+    render();
+    if (socket) socket.close();
+    socket = liveSocket(info.websocket, {
+      onState(state) {
+        $("#catcher-dot").className = `dot ${state === "open" ? "on" : ""}`;
+        $("#catcher-state").textContent = state === "open" ? "Listening for requests at the test URL" : "Reconnecting…";
+      },
+      onMessage(message) {
+        if (message.type === "captures") {
+          const known = new Map(captures.map((c) => [c.id, c]));
+          for (const c of message.captures) known.set(c.id, c);
+          captures = [...known.values()].sort((a, b) => b.id - a.id);
+          render();
+        } else if (message.type === "capture") {
+          add(message.capture);
+        }
+      },
+    });
+  }
+
+  // Discarded as the page goes for good (not into the back-forward cache).
+  function discardOnLeave(event) {
+    if (event.persisted || !listening || !listening.scratchId) return;
+    api("DELETE", path(`catchers/${listening.scratchId}/`), undefined, { keepalive: true }).catch(() => {});
+  }
+
+  async function start(functionId) {
+    listening = { functionId };
+    $("#catcher-note").hidden = true;
+    try {
+      listen(await api("GET", path(`functions/${functionId}/catcher/`)));
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  }
+
   return {
-    async start(id) {
-      functionId = id;
-      $("#catcher-unavailable").hidden = true;
-      $("#catcher").hidden = false;
-      render();
+    start,
+    // A test URL before the function exists: its user's own, until Configure creates
+    // the function (which adopts it) or for a day.
+    async startScratch() {
       try {
-        const info = await api("GET", path(`functions/${id}/catcher/`));
-        // null for members: the test URL works as a write credential (docs/security.md).
-        $("#catcher-url").value = info.url || "";
-        if (!info.url) $("#catcher-url").placeholder = "Only workspace owners and source admins see the test URL";
-        liveSocket(info.websocket, {
-          onState(state) {
-            $("#catcher-dot").className = `dot ${state === "open" ? "on" : ""}`;
-            $("#catcher-state").textContent = state === "open" ? "Listening for requests at the test URL" : "Reconnecting…";
-          },
-          onMessage(message) {
-            if (message.type === "captures") {
-              const known = new Map(captures.map((c) => [c.id, c]));
-              for (const c of message.captures) known.set(c.id, c);
-              captures = [...known.values()].sort((a, b) => b.id - a.id);
-              render();
-            } else if (message.type === "capture") {
-              add(message.capture);
-            }
-          },
-        });
+        const info = await api("POST", path("catchers/"));
+        listening = { scratchId: info.id, expiresAt: Date.parse(info.expires_at) };
+        listen(info);
+        $("#catcher-note").hidden = false;
+        window.addEventListener("pagehide", discardOnLeave);
       } catch (error) {
         toast(error.message, "error");
       }
+    },
+    // The new function takes the scratch URL and what it caught; then the editor listens
+    // to the function's. An expired one is not adopted: the function gets a URL of its own.
+    async adoptInto(functionId) {
+      const scratch = listening && listening.scratchId && listening.expiresAt > Date.now() ? listening.scratchId : null;
+      window.removeEventListener("pagehide", discardOnLeave);
+      // Stopped first: the server closes the scratch URL's socket once it is adopted.
+      if (socket) socket.close();
+      socket = null;
+      if (scratch) {
+        try {
+          await api("POST", path(`functions/${functionId}/catcher/adopt/`), { catcher: scratch });
+        } catch (error) {
+          toast(`The test URL of the new function is a new one: ${error.message}`, "error");
+        }
+      }
+      await start(functionId);
     },
   };
 }

@@ -1,5 +1,7 @@
 // The Settings panel: define settings (owners) and give test values for Run
-// (owners and source admins). Secret test values are write-only: shown as set / not set.
+// (owners and source admins). The test values shown are those of the request being
+// run: the chosen sample's (each sample has its own) or the function's. Secret test
+// values are write-only: shown as set / not set, with Clear to remove a stored one.
 import { h } from "../lib/dom.js";
 
 const TYPES = [["string", "String"], ["boolean", "Boolean"], ["array", "List of strings"], ["text_map", "Map (string → string)"]];
@@ -7,7 +9,7 @@ const TYPES = [["string", "String"], ["boolean", "Boolean"], ["array", "List of 
 export function initSettingsPanel({ container, can, onChange }) {
   let definitions = [];
   let masked = {};
-  const typed = new Map(); // name -> raw input value the user typed for this run
+  const typed = new Map(); // name -> raw input value the user typed for this run; null: cleared
 
   const emit = () => onChange(definitions.map((d) => ({ ...d })));
 
@@ -27,15 +29,34 @@ export function initSettingsPanel({ container, can, onChange }) {
       input = h("textarea", { id, rows: 2, disabled, placeholder: def.type === "array" ? "one per line" : "key=value per line" }, text);
       input.addEventListener("input", () => typed.set(def.name, parseList(def.type, input.value)));
     } else {
+      const cleared = typed.get(def.name) === null;
       const value = typed.has(def.name) ? typed.get(def.name) : def.encrypted ? "" : stored ?? "";
       input = h("input", {
-        type: def.encrypted ? "password" : "text", id, disabled, autocomplete: "new-password",
+        type: def.encrypted ? "password" : "text", id, disabled: disabled || cleared, autocomplete: "new-password",
         value: typeof value === "string" ? value : "",
-        placeholder: def.encrypted ? (isSet ? "•••••• set (leave empty to keep)" : "not set") : "test value",
+        placeholder: cleared ? "cleared: not used by Run (Keep test values to save)"
+          : def.encrypted ? (isSet ? "•••••• set (leave empty to keep)" : "not set") : "test value",
       });
       input.addEventListener("input", () => typed.set(def.name, input.value));
     }
-    return h("div", { class: "field" }, h("label", { for: id }, "Test value", def.encrypted ? h("span", { class: "badge" }, "secret") : null), input);
+    const label = h("label", { for: id }, "Test value", def.encrypted ? h("span", { class: "badge" }, "secret") : null);
+    return h("div", { class: "field" }, label, input, def.encrypted ? clearControl(def, isSet) : null);
+  }
+
+  // A stored secret cannot be shown, so an empty field keeps it: clearing it is a
+  // button of its own (and Undo until the values are kept).
+  function clearControl(def, isSet) {
+    if (!can.test_functions) return null;
+    const cleared = typed.get(def.name) === null;
+    if (!isSet && !cleared) return null;
+    const button = h("button", { type: "button", class: "link clear-secret", "data-clear": def.name },
+      cleared ? "Undo clear" : `Clear ${def.name}`);
+    button.addEventListener("click", () => {
+      if (cleared) typed.delete(def.name);
+      else typed.set(def.name, null);
+      render(definitions, masked);
+    });
+    return button;
   }
 
   function definitionCard(def, index) {
@@ -100,23 +121,32 @@ export function initSettingsPanel({ container, can, onChange }) {
 
   return {
     render,
-    // Values typed for this run (over the stored test values on the server).
+    // Values typed for this run, over the stored test values on the server: null
+    // clears one (Clear, or a plain value emptied); an empty secret keeps the stored one.
     testValues() {
       const values = {};
       for (const def of definitions) {
         if (!typed.has(def.name)) continue;
         const value = typed.get(def.name);
-        if (value === "" && def.type === "string") continue;
+        if (value === "" && def.type === "string") {
+          if (!def.encrypted && masked[def.name] !== undefined) values[def.name] = null;
+          continue;
+        }
         values[def.name] = value;
       }
       return values;
     },
-    // These values only, in place of what was typed: a sample brings the settings it
-    // runs with, and one without a secret must not run with the previous sample's.
-    setTestValues(values) {
+    // What was typed, as typed: kept per sample while another one is shown.
+    typedValues() {
+      return Object.fromEntries(typed);
+    },
+    // The test values of another request: its stored ones (masked) and what was typed
+    // for it. A sample brings the settings it runs with, and one without a secret must
+    // not run with the previous sample's.
+    show(maskedValues, typedValues = {}) {
       typed.clear();
-      for (const [name, value] of Object.entries(values)) typed.set(name, value);
-      render(definitions, masked);
+      for (const [name, value] of Object.entries(typedValues)) typed.set(name, value);
+      render(definitions, maskedValues);
     },
     showErrors(errors) {
       for (const node of container.querySelectorAll("[data-error]")) node.textContent = "";

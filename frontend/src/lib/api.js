@@ -15,9 +15,10 @@ function csrfToken() {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
-export async function api(method, path, body) {
+// keepalive: the request outlives the page (a discard sent as the page goes).
+export async function api(method, path, body, { keepalive = false } = {}) {
   const headers = { Accept: "application/json" };
-  const options = { method, headers, credentials: "same-origin" };
+  const options = { method, headers, credentials: "same-origin", keepalive };
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
