@@ -54,7 +54,12 @@ def shorten_tokens(text: str) -> str:
 
 
 def mask_request(request: dict) -> dict:
-    """A kept request with its credential headers masked (in either request form)."""
+    """A kept request (a saved test's, a sample's) as a capture is shown to who may not
+    see credentials (ingest.catcher.masked_capture): its credential headers masked, in
+    either request form, and the tokens of test and webhook URLs in its url shortened (a
+    request saved from a capture keeps the test URL whole)."""
+    if isinstance(request.get("url"), str):
+        request = {**request, "url": shorten_tokens(request["url"])}
     if isinstance(request.get("headers"), dict):
         return {**request, "headers": mask_headers(request["headers"])}
     payload = request.get("payload")

@@ -11,6 +11,7 @@ import base64
 import contextlib
 import dataclasses
 import json
+import time
 
 from celery import shared_task
 from django.conf import settings
@@ -119,11 +120,13 @@ def run_saved_tests(
     *,
     workspace_id: int | None = None,
     answer_by: float | None = None,
-) -> list[dict]:
+    budget_s: float | None = None,
+) -> list[dict | None]:
     """Run code on each case, [normalised request, sealed settings], each in a fresh
     isolate as run_function_test does; the results in the cases' order (the share and
     the caller's wait as for run_function_test). Every bundle is unsealed first: the last
-    case may start long after the run was queued."""
+    case may start long after the run was queued. No case starts once `budget_s`
+    (SAVED_TESTS_BUDGET_S) have passed since the first did: its result is None."""
     import runner
 
     def run():
@@ -132,12 +135,24 @@ def run_saved_tests(
                 return _BUSY
             unsealed = [(request, unseal(sealed)) for request, sealed in cases]
             limits = _limits(timeout_ms)
-            own_webhooks = [f"{settings.PUBLIC_URL}/hooks/"]
-            return [
-                runner.run(code, request, values, legacy=legacy, limits=limits,
-                           secret_names=secret_names, own_webhook_urls=own_webhooks).to_dict()
-                for request, values in unsealed
-            ]  # fmt: skip
+            own_webhooks = own_webhook_urls()
+            deadline = time.monotonic() + (budget_s or settings.SAVED_TESTS_BUDGET_S)
+            results: list[dict | None] = []
+            for request, values in unsealed:
+                if time.monotonic() >= deadline:
+                    results.append(None)
+                    continue
+                result = runner.run(
+                    code,
+                    request,
+                    values,
+                    legacy=legacy,
+                    limits=limits,
+                    secret_names=secret_names,
+                    own_webhook_urls=own_webhooks,
+                )
+                results.append(result.to_dict())
+            return results
 
     return _admitted(self, answered(answer_by, run))
 

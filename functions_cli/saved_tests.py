@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -49,6 +50,8 @@ def _load_case(path: Path) -> TestCase:
         raise UsageError(f"cannot read {path}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"{path} nests too deeply to be read as JSON") from None
     try:
         return parse_case(obj, where=str(path), default_name=path.stem)
     except CaseFormatError as exc:
@@ -88,12 +91,28 @@ def run_all(code: str, cases: list[TestCase], settings: dict, *, legacy: bool, o
     failed = 0
     for case in cases:
         outcome = run_case(code, case, settings, legacy=legacy)
-        print(f"{'PASS' if outcome.passed else 'FAIL'} {case.name}", file=out, flush=True)
+        print(
+            f"{'PASS' if outcome.passed else 'FAIL'} {printable(case.name)}", file=out, flush=True
+        )
         for line in outcome.differences:
-            print(f"    {line}", file=out)
+            print(f"    {printable(line)}", file=out)
         failed += not outcome.passed
     print(f"{len(cases) - failed} passed, {failed} failed", file=out)
     return 1 if failed else 0
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """text on one line, its control characters written as escapes: a case's name or a
+    difference cannot add lines of its own to the output (a CI reads it) nor send the
+    terminal escape sequences."""
+    return "".join(
+        _ESCAPES.get(char)
+        or (f"\\u{ord(char):04x}" if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char)
+        for char in text
+    )
 
 
 def server_cases(tests: list[dict]) -> list[TestCase]:

@@ -211,6 +211,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "catalog.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # One error shape for every endpoint: {"detail": sentence, "errors": {field: [...]}}.
     "EXCEPTION_HANDLER": "catalog.api.base.exception_handler",
@@ -348,6 +353,10 @@ WAREHOUSE_DIR = Path(envstr("WAREHOUSE_DIR", str(DATA_DIR / "warehouses")))
 INVITE_EXPIRY_HOURS = envint("INVITE_EXPIRY_HOURS", 72, min=1, max=24 * 90)
 # A test run waits for its worker up to RUNNER_TIMEOUT_MS plus this margin.
 TEST_RUN_MARGIN_S = envfloat("TEST_RUN_MARGIN_S", 10.0, min=0.0, max=600.0)
+# A run of a function's saved tests ("Run all tests", the deploy gate) starts no test past
+# this many seconds in all: 50 tests at a 10 s time limit would otherwise hold the request
+# and an `interactive` worker for minutes. The tests left say they were not run.
+SAVED_TESTS_BUDGET_S = envfloat("SAVED_TESTS_BUDGET_S", 30.0, min=0.1, max=600.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BYTES + 64 * 1024
 
 CELERY_BEAT_SCHEDULE = {

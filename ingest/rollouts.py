@@ -1,13 +1,13 @@
 """The watch over gradual rollouts (catalog/services/rollouts.py): a new version that
 fails clearly more often than the old one is rolled back.
 
-Each version's error rate is read over its last ROLLOUT_WINDOW executions on the source:
-the new version's since the rollout began, the old one's whenever they ran (so a 100 %
-rollout still has something to be compared with). "Clearly" means three things at once:
-at least ROLLOUT_MIN_EXECUTIONS of the new version, a rate more than ROLLOUT_ERROR_MARGIN
-above the old one's, and a difference that chance alone would give less than once in a
-thousand (a two-proportion z-test, z ≥ 3), so a few unlucky failures of a version that is
-as good as the old one do not roll it back."""
+Each version's error rate is read over its last ROLLOUT_WINDOW executions on the source,
+replays left out: the new version's since the rollout began, the old one's whenever they
+ran (so a 100 % rollout still has something to be compared with). "Clearly" means three
+things at once: at least ROLLOUT_MIN_EXECUTIONS of the new version, a rate more than
+ROLLOUT_ERROR_MARGIN above the old one's, and a difference that chance alone would give
+less than once in a thousand (a two-proportion z-test, z ≥ 3), so a few unlucky failures
+of a version that is as good as the old one do not roll it back."""
 
 import math
 from dataclasses import dataclass
@@ -23,8 +23,8 @@ Z_BEYOND_CHANCE = 3.0
 
 @dataclass(frozen=True)
 class ErrorRate:
-    """A version's executions on a source, and how many of them failed (a failure that
-    will be retried counts: the attempt failed)."""
+    """A version's executions on a source, replays left out, and how many of them failed
+    (a failure that will be retried counts: the attempt failed)."""
 
     executions: int
     errors: int
@@ -43,12 +43,14 @@ class RolloutRates:
 def rollout_rates(source: Source) -> RolloutRates:
     """The error rates the watch compares, for the source page too; the source must have
     a rollout running."""
-    new = Execution.objects.filter(
-        source=source,
-        version_id=source.rollout_version_id,
-        started_at__gte=source.rollout_started_at,
+    # Replays are not counted: they re-run dead letters, webhooks that failed before and
+    # were chosen for it, not a share of the traffic (replaying them on the new version
+    # would roll back a version as good as the old; on the old, mask a worse one).
+    executions = Execution.objects.filter(source=source, is_replay=False)
+    new = executions.filter(
+        version_id=source.rollout_version_id, started_at__gte=source.rollout_started_at
     )
-    old = Execution.objects.filter(source=source, version_id=source.version_id)
+    old = executions.filter(version_id=source.version_id)
     return RolloutRates(old=_error_rate(old), new=_error_rate(new))
 
 
@@ -82,8 +84,11 @@ def rollouts_watch() -> list[int]:
     )
     for source in running:
         rates = rollout_rates(source)
-        if clearly_worse(rates.new, rates.old):
-            source_rollout_end(source=source, actor=None, reason=_why(source, rates))
+        if not clearly_worse(rates.new, rates.old):
+            continue
+        # A note is written only when the rollout judged was still running (a rollout
+        # that runs has none): one promoted or ended meanwhile stays as it is.
+        if source_rollout_end(source=source, actor=None, reason=_why(source, rates)).rollback_note:
             rolled_back.append(source.pk)
     return rolled_back
 

@@ -16,7 +16,9 @@ function failed with that class (``name``) and a message containing ``message``.
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,8 +26,14 @@ from runner.request import RequestFormatError, normalize_request
 
 WILDCARD = "*"
 MESSAGE_LISTS = ("events", "objects")
+# How deep an expectation may nest (objects and lists): far past any message's, and well
+# within what matching (recursive) and storing it as JSON can take.
+MAX_NESTING = 100
 # A value in a diff line is cut to this many characters of JSON.
 SHOWN_CHARS = 160
+# A case lists at most this many differences, the last saying how many more there are:
+# an expectation of 700,000 events (2 MB of `{}`) is not 700,000 lines of output.
+MAX_DIFFERENCES = 50
 
 
 class CaseFormatError(ValueError):
@@ -69,6 +77,8 @@ def expectation_problem(expect: Any) -> str | None:
     """What is wrong with an expectation (None when it is well formed)."""
     if not isinstance(expect, dict):
         return 'must be an object with "events" and "objects", or "error"'
+    if nests_deeper(expect, MAX_NESTING):
+        return f"nests deeper than {MAX_NESTING} levels"
     unknown = sorted(set(expect) - {*MESSAGE_LISTS, "error"})
     if unknown:
         return f'has an unknown field "{unknown[0]}" (use "events", "objects" or "error")'
@@ -83,6 +93,21 @@ def expectation_problem(expect: Any) -> str | None:
         if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
             return f'"{name}" must be a list of objects'
     return None
+
+
+def nests_deeper(value: Any, levels: int) -> bool:
+    """Whether a JSON value has objects or lists more than `levels` deep (the value
+    itself is the first level); without recursion, however deep it goes."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if not isinstance(item, dict | list):
+            continue
+        if depth > levels:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _error_problem(error: Any) -> str | None:
@@ -103,11 +128,22 @@ def match_result(expect: dict[str, Any], result: dict[str, Any]) -> list[str]:
         return _match_error(expect["error"], error, result)
     if error:
         return [f"the function failed: {describe_error(error)}"]
-    differences: list[str] = []
-    for name in MESSAGE_LISTS:
-        if name in expect:
-            differences += _match_list(name, expect[name], result.get(name) or [])
-    return differences
+    differences = itertools.chain.from_iterable(
+        _match_list(name, expect[name], result.get(name) or [])
+        for name in MESSAGE_LISTS
+        if name in expect
+    )
+    return _at_most_shown(differences)
+
+
+def _at_most_shown(differences: Iterator[str]) -> list[str]:
+    """The first MAX_DIFFERENCES; past them, the last line counts the rest (which are
+    made one by one and counted, never kept)."""
+    shown = list(itertools.islice(differences, MAX_DIFFERENCES))
+    more = sum(1 for _ in differences)
+    if not more:
+        return shown
+    return [*shown[:-1], f"… and {more + 1:,} more differences"]
 
 
 def _match_error(expected: dict, actual: dict | None, result: dict) -> list[str]:
@@ -139,17 +175,15 @@ def describe_error(error: dict) -> str:
     return f"{error.get('name', 'Error')}: {error.get('message', '')}{where}"
 
 
-def _match_list(name: str, expected: list, actual: list) -> list[str]:
-    differences = []
+def _match_list(name: str, expected: list, actual: list) -> Iterator[str]:
     for index, (want, got) in enumerate(zip(expected, actual, strict=False)):
-        differences += _match_value(want, got, f"{name}[{index}]")
+        yield from _match_value(want, got, f"{name}[{index}]")
     if len(expected) != len(actual):
-        differences.append(f"{name}: expected {len(expected)}, got {len(actual)}")
+        yield f"{name}: expected {len(expected)}, got {len(actual)}"
         for index in range(len(actual), len(expected)):
-            differences.append(f"  missing {name}[{index}]: {shown(expected[index])}")
+            yield f"  missing {name}[{index}]: {shown(expected[index])}"
         for index in range(len(expected), len(actual)):
-            differences.append(f"  unexpected {name}[{index}]: {shown(actual[index])}")
-    return differences
+            yield f"  unexpected {name}[{index}]: {shown(actual[index])}"
 
 
 @dataclass(frozen=True)

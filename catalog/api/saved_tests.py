@@ -16,8 +16,8 @@ ERROR = OpenApiResponse(description="A JSON object with `detail` (and `errors` p
 
 class SavedTestOutput(serializers.ModelSerializer):
     request = serializers.SerializerMethodField(
-        help_text="As saved, in either request form; credential headers are masked for "
-        "who may not see them."
+        help_text="As saved, in either request form; for who may not see credentials, "
+        "credential headers are masked and the tokens of test and webhook URLs shortened."
     )
     created_by = UserField()
 

@@ -1,5 +1,6 @@
 """Function classes: create, save the draft, deploy versions, restore, delete."""
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -271,7 +272,7 @@ def function_deploy(
     code = function.draft_code
     outcomes = run_saved_tests(function, code)
     failed = [outcome for outcome in outcomes if not outcome.passed]
-    if failed and not deploy_anyway.strip():
+    if failed and not _readable(deploy_anyway):
         raise SavedTestsFailed(
             f"Not deployed: {len(failed)} of {len(outcomes)} saved tests fail on the draft "
             f"({', '.join(o.test.name for o in failed)}). The draft is saved. Fix the code "
@@ -283,6 +284,12 @@ def function_deploy(
     )
 
 
+def _readable(reason: str) -> bool:
+    """A reason someone can read in the audit log: one letter, digit, punctuation mark or
+    symbol at least (not only spaces, nor only invisible characters like U+200B)."""
+    return any(unicodedata.category(char)[0] in "LNPS" for char in reason)
+
+
 @transaction.atomic
 def _deploy_version(
     function: Function, actor, code: str, message: str, outcomes: list, reason: str
@@ -292,6 +299,10 @@ def _deploy_version(
     locked = Function.objects.select_for_update().filter(pk=function.pk).first()
     if outcomes and locked.draft_code != code:
         raise DraftChanged("The draft changed while its saved tests ran. Deploy again.")
+    # The version records the tests it passed: those that ran, as they are now.
+    ran = sorted((o.test.pk, o.test.updated_at) for o in outcomes)
+    if ran != sorted(function.saved_tests.values_list("pk", "updated_at")):
+        raise DraftChanged("The saved tests changed while they ran. Deploy again.")
     last = function.versions.aggregate(n=Max("number"))["n"] or 0
     version = FunctionVersion.objects.create(
         function=function,
@@ -350,6 +361,10 @@ def fitting_values(source: Source, version: FunctionVersion) -> tuple[dict, dict
 def _move_source(source: Source, version: FunctionVersion) -> bool:
     """Move a following source to the new version, or hold it when its values do not fit
     or while a rollout of another version runs on it."""
+    # A rollout started since the sources were read (it takes this lock too) holds it.
+    source.refresh_from_db(
+        fields=["rollout_version"], from_queryset=Source.objects.select_for_update()
+    )
     values = None if source.rollout_version_id else fitting_values(source, version)
     if values is None:
         return False

@@ -25,6 +25,7 @@ def source_rollout_start(*, source: Source, actor, version: FunctionVersion, sha
     version it is pinned to. Following the deployed version pauses while it runs."""
     _ensure_manager(actor, source)
     _check_share(share)
+    _lock(source)
     if version.function_id != source.function_id:
         raise ValidationError({"version": "That version belongs to another function."})
     if version.pk == source.version_id:
@@ -59,6 +60,7 @@ def source_rollout_share(*, source: Source, actor, share: int) -> Source:
     """Change the running rollout's share; webhooks accepted before keep their version."""
     _ensure_manager(actor, source)
     _check_share(share)
+    _lock(source)
     _require_rollout(source)
     previous, source.rollout_share = source.rollout_share, share
     _save(source)
@@ -70,6 +72,7 @@ def source_rollout_share(*, source: Source, actor, share: int) -> Source:
 def source_rollout_promote(*, source: Source, actor) -> Source:
     """Finish the rollout: the source moves to the new version for every webhook."""
     _ensure_manager(actor, source)
+    _lock(source)
     version = _require_rollout(source)
     _audit(source, actor, "source.rollout_promote", {"version": version.number})
     return source_upgrade(source=source, actor=actor, version=version)
@@ -78,10 +81,15 @@ def source_rollout_promote(*, source: Source, actor) -> Source:
 @transaction.atomic
 def source_rollout_end(*, source: Source, actor, reason: str = "") -> Source:
     """Roll back: every new webhook runs on the pinned version again. Without an actor,
-    the watch rolled it back; `reason` then says why and the source page shows it.
+    the watch rolled it back; `reason` then says why and the source page shows it, and
+    only the rollout it judged is rolled back (not one promoted or started since).
     With no rollout running, it only dismisses the last rollback's note."""
     if actor is not None:
         _ensure_manager(actor, source)
+    judged = (source.rollout_version_id, source.rollout_started_at)
+    _lock(source)
+    if actor is None and judged != (source.rollout_version_id, source.rollout_started_at):
+        return source
     version = source.rollout_version
     source.rollout_version, source.rollout_share, source.rollout_started_at = None, 0, None
     source.rollback_note = reason[:500] if actor is None else ""
@@ -90,6 +98,16 @@ def source_rollout_end(*, source: Source, actor, reason: str = "") -> Source:
         details = {"version": version.number, "automatic": actor is None, "reason": reason}
         _audit(source, actor, "source.rollout_rollback", details)
     return source
+
+
+def _lock(source: Source) -> None:
+    """Read the source's version and rollout again, its row locked until the transaction
+    ends: the request (or the watch) read them a moment ago, and acting on what they were
+    would undo what another did meanwhile (restart a rolled-back rollout, promote it)."""
+    source.refresh_from_db(
+        fields=["version", "setting_values", "secret_values", *_ROLLOUT_FIELDS],
+        from_queryset=Source.objects.select_for_update(),
+    )
 
 
 def _check_share(share) -> None:

@@ -6,6 +6,7 @@ are references to the function's test secrets (SavedTest.secret_settings): their
 are looked up when the tests run, never stored in a test nor returned.
 """
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from celery.exceptions import TimeoutError as CeleryTimeout
@@ -21,11 +22,13 @@ from catalog.policy import Action
 from catalog.services.audit import audit_record
 from catalog.services.test_runs import normalize_request
 from catalog.task_results import answer_by
-from runner.expectations import expectation_problem, match_result
+from runner.expectations import MAX_NESTING, expectation_problem, match_result, nests_deeper
 
 # The deploy gate runs every saved test; this bounds how long it may take.
 MAX_SAVED_TESTS = 50
 _FIELDS = ("name", "request", "settings", "secret_settings", "expect")
+# Control characters, line and paragraph separators.
+_NOT_IN_A_LINE = frozenset({"Cc", "Zl", "Zp"})
 
 
 @dataclass
@@ -43,11 +46,13 @@ class TestOutcome:
         return not self.differences
 
 
+@transaction.atomic
 def saved_test_create(*, function: Function, actor, **fields) -> SavedTest:
     """A new saved test: name, request, expect, and optional settings (plain values)
     and secret_settings (names of the function's encrypted settings whose test secret
     it uses)."""
     policy.require(policy.membership_of(actor, function.workspace), Action.EDIT_FUNCTIONS)
+    _lock_function(function)
     if function.saved_tests.count() >= MAX_SAVED_TESTS:
         raise ValidationError(
             {"name": f"A function keeps at most {MAX_SAVED_TESTS} saved tests; delete one first."}
@@ -59,10 +64,12 @@ def saved_test_create(*, function: Function, actor, **fields) -> SavedTest:
     return test
 
 
+@transaction.atomic
 def saved_test_update(*, saved_test: SavedTest, actor, **changes) -> SavedTest:
     """Change any of name, request, settings, secret_settings and expect."""
     function = saved_test.function
     policy.require(policy.membership_of(actor, function.workspace), Action.EDIT_FUNCTIONS)
+    _lock_function(function)
     _apply(saved_test, changes, required=())
     saved_test.updated_at = timezone.now()
     _save(saved_test, [*changes, "updated_at"])
@@ -70,11 +77,20 @@ def saved_test_update(*, saved_test: SavedTest, actor, **changes) -> SavedTest:
     return saved_test
 
 
+@transaction.atomic
 def saved_test_delete(*, saved_test: SavedTest, actor) -> None:
     function = saved_test.function
     policy.require(policy.membership_of(actor, function.workspace), Action.EDIT_FUNCTIONS)
+    _lock_function(function)
     _audit(saved_test, actor, "saved_test.delete")
     saved_test.delete()
+
+
+def _lock_function(function: Function) -> None:
+    """The lock a deploy takes to make its version (catalog.services.functions): a test
+    changes before the deploy compares the tests it ran with the function's, or after
+    the version is made, never in between."""
+    Function.objects.select_for_update().filter(pk=function.pk).exists()
 
 
 def _save(test: SavedTest, update_fields: list[str] | None) -> None:
@@ -119,10 +135,21 @@ def _apply(test: SavedTest, fields: dict, *, required: tuple[str, ...]) -> None:
 def _name_problem(name, definitions) -> str | None:
     if not isinstance(name, str) or not name.strip():
         return "A saved test needs a name."
-    return "At most 200 characters." if len(name.strip()) > 200 else None
+    if len(name.strip()) > 200:
+        return "At most 200 characters."
+    # The name is a line of `functions-cli test` output (PASS name): a line break would
+    # add lines of its own to a CI's log, an escape sequence drive the terminal.
+    if any(unicodedata.category(char) in _NOT_IN_A_LINE for char in name):
+        return "A test's name is one line of printable text (no line breaks or control characters)."
+    return None
 
 
 def _request_problem(request, definitions) -> str | None:
+    if nests_deeper(request, MAX_NESTING):
+        return (
+            f"The request nests deeper than {MAX_NESTING} levels: give such a body as "
+            "rawBody (a string)."
+        )
     try:
         normalize_request(request)
     except ValidationError as exc:
@@ -194,8 +221,22 @@ def run_saved_tests(function: Function, code: str) -> list[TestOutcome]:
             runnable.append(test)
     results = _run_in_worker(function, code, runnable)
     for test, result in zip(runnable, results, strict=True):
-        outcomes[test.pk] = TestOutcome(test, match_result(test.expect, result), result)
+        if result is None:  # past the run's budget
+            outcomes[test.pk] = TestOutcome(test, [_not_run()])
+        else:
+            outcomes[test.pk] = TestOutcome(test, match_result(test.expect, result), result)
     return [outcomes[test.pk] for test in tests]
+
+
+def _not_run() -> str:
+    return (
+        f"not run: the saved tests took more than their {_budget_s():g} s in all "
+        "(SAVED_TESTS_BUDGET_S); make the slow ones faster, or fewer"
+    )
+
+
+def _budget_s() -> float:
+    return django_settings.SAVED_TESTS_BUDGET_S
 
 
 def _no_secret(name: str) -> str:
@@ -205,7 +246,7 @@ def _no_secret(name: str) -> str:
     )
 
 
-def _run_in_worker(function: Function, code: str, tests: list[SavedTest]) -> list[dict]:
+def _run_in_worker(function: Function, code: str, tests: list[SavedTest]) -> list[dict | None]:
     from catalog.services.test_runs import _secret_names
     from catalog.tasks import run_saved_tests as task
     from catalog.tasks import seal
@@ -218,10 +259,17 @@ def _run_in_worker(function: Function, code: str, tests: list[SavedTest]) -> lis
     limit = function.time_limit
     legacy = function.interface == Interface.LEGACY
     names = _secret_names(function.draft_settings, function.test_secrets)
-    wait_s = len(tests) * limit / 1000 + django_settings.TEST_RUN_MARGIN_S
+    budget = _budget_s()
+    # The last test may start just before the budget ends, and run its time limit.
+    longest = min(len(tests) * limit / 1000, budget + limit / 1000)
+    wait_s = longest + django_settings.TEST_RUN_MARGIN_S
     pending = task.apply_async(
         args=[code, cases, legacy, limit, names],
-        kwargs={"workspace_id": function.workspace_id, "answer_by": answer_by(wait_s)},
+        kwargs={
+            "workspace_id": function.workspace_id,
+            "answer_by": answer_by(wait_s),
+            "budget_s": budget,
+        },
         queue="interactive",
     )
     try:
