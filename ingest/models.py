@@ -104,7 +104,13 @@ class Execution(models.Model):
     response = models.JSONField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["source", "-started_at"], name="execution_source_idx")]
+        indexes = [
+            models.Index(fields=["source", "-started_at"], name="execution_source_idx"),
+            # A rollout's watch and page: each version's latest executions on a source.
+            models.Index(
+                fields=["source", "version", "-started_at"], name="execution_source_version_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"execution {self.pk} of ingest event {self.ingest_event_id}"
