@@ -114,6 +114,7 @@ class _Batch:
     sessions: dict[int, FetchSession] = field(default_factory=dict)
     items: dict[int, str] = field(default_factory=dict)
     careful: bool = False
+    columns: Any = None  # the loop guards of the isolate's code (runner.loops.ColumnMap)
     progress: Callable[[list[tuple[int, Result]]], None] | None = None
     # Per settings object and secret names: the executions of one source share both.
     redactors: dict[tuple[int, tuple[str, ...]], Redactor | None] = field(default_factory=dict)
@@ -183,6 +184,7 @@ def run_batch(
             for index in batch.unreported():
                 batch.results[index] = Result(error=exc.error)
             break
+        batch.columns = getattr(isolate, "loop_columns", None)
         reusable = _drive(isolate, batch, batch.unreported())
         release(isolate, reusable)
     for session in batch.sessions.values():
@@ -248,7 +250,10 @@ def _start_spec(batch: _Batch, indices: list[int]) -> str:
     )
     max_starts = 1 if batch.careful else 1_000_000
     caps = json.dumps(batch.limits.output_caps())
-    return f'{{"items":[{items}],"sliceMs":{SLICE_MS},"maxStarts":{max_starts},"limits":{caps}}}'
+    return (
+        f'{{"items":[{items}],"sliceMs":{SLICE_MS},"maxStarts":{max_starts},"limits":{caps},'
+        f'"timeoutMs":{batch.limits.timeout_ms}}}'
+    )
 
 
 def _record(batch: _Batch, indices: list[int], state: dict[str, Any]) -> list[tuple[int, Result]]:
@@ -512,7 +517,7 @@ def _result(batch: _Batch, index: int, done: dict[str, Any]) -> Result:
             memory.exceeded = True
             error = limit_error("MemoryLimitError", _sandbox_memory_message(memory))
         elif "line" not in error:
-            error = user_error(error, legacy=batch.legacy, code=batch.code)
+            error = user_error(error, legacy=batch.legacy, code=batch.code, columns=batch.columns)
         result.error, result.events, result.objects = shown_error(error, found), [], []
     fill_message_ids(result.events, invocation.execution_id)
     if found is not None:
