@@ -1,7 +1,8 @@
 """A function written for the legacy interface: the Run's error shows the runner's
 hint, a link to the migration steps (an in-product page) and, for an owner, the switch
 to the legacy interface, after which it runs; a source admin (who runs functions but
-does not change them) sees the guidance, not the switch. A new function can switch before it is created."""
+does not change them) sees the guidance, not the switch. A new function can switch
+before it is created."""
 
 import pytest
 from playwright.sync_api import expect
