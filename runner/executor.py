@@ -56,6 +56,10 @@ from runner.result import Invocation, Result, fill_message_ids, limit_error, use
 
 SLICE_MS = 20
 GRACE_S = 0.05
+# Code with loop guards stops itself at its limit, with the loop's line (runner.loops):
+# on a loaded machine its report may need longer than GRACE_S to come back, and a kill
+# would lose the line. A stuck guarded isolate is closed this much later.
+GUARDED_GRACE_S = 0.1
 BATCH_MARGIN_S = 1.0
 DAMAGED = (
     "the function damaged the runtime (a global it replaced, such as Date) and its result was lost"
@@ -221,7 +225,8 @@ def _steps(isolate: Isolate, batch: _Batch, indices: list[int]) -> bool:
     deadline = time.monotonic() + BATCH_MARGIN_S + len(indices) * 2 * _kick_budget(batch)
     budget, waiting_for, started = _kick_budget(batch), None, 0
     while True:
-        state = _kick_and_collect(isolate, kick, budget, waiting_for, len(indices))
+        grace = GRACE_S + (GUARDED_GRACE_S if batch.columns is not None else 0.0)
+        state = _kick_and_collect(isolate, kick, budget + grace, waiting_for, len(indices))
         _check_memory(isolate, batch, state, indices, waiting_for)
         finished = _record(batch, indices, state)
         if state["tainted"] or state["finished"]:
@@ -328,7 +333,7 @@ def _all_reported(batch: _Batch, started: list[int]) -> bool:
 def _kick_and_collect(
     isolate: Isolate, kick: tuple[str, str], budget: float, waiting_for: int | None, count: int
 ) -> dict[str, Any]:
-    deadline = time.monotonic() + budget + GRACE_S
+    deadline = time.monotonic() + budget
     name, payload = kick
     try:
         isolate.call(name, payload, timeout_s=deadline - time.monotonic())

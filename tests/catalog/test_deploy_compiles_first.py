@@ -75,3 +75,11 @@ def test_a_legacy_function_is_compiled_as_legacy(owner_api):
 def test_code_that_compiles_deploys_without_a_worker(owner_api):
     function = create_function(owner_api, code=GOOD)
     assert deploy(owner_api, function["id"])["version"]["number"] == 1
+
+
+def test_save_keeps_a_draft_that_does_not_compile(owner_api):
+    function = create_function(owner_api, code=GOOD)
+    saved = owner_api.patch(
+        f"{API}/functions/{function['id']}/", {"code": STRAY_BRACE}, format="json"
+    )
+    assert saved.status_code == 200 and saved.json()["code"] == STRAY_BRACE
