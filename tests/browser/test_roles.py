@@ -23,6 +23,8 @@ def test_source_admin_cannot_edit_code_but_connects_a_source(login, deployed):
     for control in ("#save", "#deploy", "#configure", "#add-setting"):
         expect(page.locator(control)).to_have_count(0)
     expect(page.get_by_role("button", name="▶ Run")).to_be_visible()  # they may test
+    # The code is loaded (not the empty model the page starts with) before it is read.
+    expect(page.locator("#code .view-line").first).not_to_have_text("")
     first_line = page.locator("#code .view-line").first.inner_text()
     page.locator("#code .view-lines").click()
     page.keyboard.type("oops")

@@ -76,7 +76,7 @@ def test_the_samples_stay_with_the_function_and_show_their_settings(login):
     secret = page.locator('.setting-def[data-setting="signingSecret"] input[type=password]')
     expect(secret).to_have_attribute("placeholder", "•••••• set (leave empty to keep)")
     screenshot(page, "editor-sample-settings")
-    page.get_by_role("tab", name="Test").click()
+    page.get_by_role("tab", name="Test", exact=True).click()
     page.select_option("#sample", label="invoice.paid")
     page.get_by_role("tab", name="Settings").click()
     expect(secret).to_have_attribute("placeholder", "not set")
@@ -113,7 +113,7 @@ def test_a_stored_secret_test_value_is_cleared_with_its_button(login, owner_api)
     assert stored["test_settings"] == {"signingSecret": {"set": False}}
 
     # A sample's own secret, the same way.
-    page.get_by_role("tab", name="Test").click()
+    page.get_by_role("tab", name="Test", exact=True).click()
     page.select_option("#sample", label="charge.succeeded (signed)")
     page.get_by_role("tab", name="Settings").click()
     page.get_by_role("button", name="Clear signingSecret").click()

@@ -159,7 +159,7 @@ def test_logged_in_the_holder_accepts_through_the_api(existing_account):
     )
     assert accepted.status_code == 200
     assert accepted.json() == {"slug": "b-corp", "name": "B Corp", "role": "source_admin",
-                               "all_sources": True}  # fmt: skip
+                               "all_sources": True, "user": ada.email}  # fmt: skip
     assert client.get("/api/v1/workspaces/b-corp/").status_code == 200
 
 

@@ -493,14 +493,19 @@ def body_of(world: dict, name: str, method: str, principal: str):
     return body
 
 
-def call(world: dict, principal: str, name: str, method: str, *, foreign: bool = False):
-    client, headers = client_for(world, principal)
+def prepare(world: dict, name: str, method: str) -> None:
+    """What a call needs beyond the world: a rollout running, for some."""
     if (name, method) in ROLLOUT_RUNNING:
         Source.objects.filter(pk=world["source"].pk).update(
             rollout_version=world["function"].versions.get(number=2),
             rollout_share=10,
             rollout_started_at=timezone.now(),
         )
+
+
+def call(world: dict, principal: str, name: str, method: str, *, foreign: bool = False):
+    client, headers = client_for(world, principal)
+    prepare(world, name, method)
     url = url_of(world, name, principal, foreign=foreign) + QUERIES.get((name, method), "")
     body = body_of(world, name, method, principal)
     if method == "get":

@@ -41,6 +41,7 @@ def csrf_token(client: Client) -> str:
 
 
 def write(client: Client, world, name: str, method: str, **headers):
+    matrix.prepare(world, name, method)
     url = matrix.url_of(world, name, OWNER) + matrix.QUERIES.get((name, method), "")
     body = matrix.body_of(world, name, method, OWNER)
     data = json.dumps(body) if body is not None else ""

@@ -133,6 +133,7 @@ def _receive_and_execute(source: dict, ran_with: list) -> int:
 
 
 SECRETS = (SOURCE_SECRET, TEST_SECRET, WRITE_KEY)
+_SCRATCH: dict[int, int] = {}  # user id -> the scratch test URL the routes use
 
 
 def leaks(text: str, extra=()) -> list[str]:
@@ -156,7 +157,14 @@ def test_no_api_answer_of_the_workspace_shows_a_secret(flow, owner, workspace, a
     """Every GET of the API, found in the URL conf (via the authorization matrix)."""
     client = Client()
     client.force_login(owner)
-    urls = [_url(flow, owner, name) for name, method in matrix.cases(matrix.Api) if method == "get"]
+    # An object's history needs an object of the flow's source (its list is read); a
+    # scratch test URL's capture, one sent to it: the list of its captures is read.
+    unreadable = {"object-changes", "scratch-capture"}
+    urls = [
+        _url(flow, owner, name)
+        for name, method in matrix.cases(matrix.Api)
+        if method == "get" and name not in unreadable
+    ]
     assert any("/logs/" in url for url in urls) and any("dead-letters" in url for url in urls)
     for url in urls:
         response = client.get(url)
@@ -198,7 +206,7 @@ def test_no_log_line_holds_a_secret_or_a_credential(flow, caplog):
 def _url(flow: dict, user, name: str) -> str:
     from django.urls import reverse
 
-    from catalog.models import AccessToken, Membership, SavedTest
+    from catalog.models import AccessToken, FunctionSample, Membership, SavedTest, Source, Workspace
     from ingest.models import Capture, Destination, Execution
 
     function_id = flow["function"]["id"]
@@ -225,4 +233,22 @@ def _url(flow: dict, user, name: str) -> str:
             defaults={"request": {"body": {}}, "expect": {"events": []}},
         )[0].pk,
     }
-    return reverse(name, kwargs={k: values[k] for k in matrix.ROUTES[name].kwargs})
+    # Made only for the routes that name them (a user has at most 5 scratch test URLs).
+    made = {
+        "sample_id": lambda: (
+            FunctionSample.objects.get_or_create(
+                function_id=function_id, name="a sample", defaults={"request": {"body": {}}}
+            )[0].pk
+        ),
+        "preview_id": lambda: (
+            matrix._preview(
+                Source.objects.get(workspace__slug="acme", slug=flow["source"]["slug"])
+            ).pk
+        ),
+        "catcher_id": lambda: _SCRATCH.setdefault(
+            user.pk, matrix._scratch(Workspace.objects.get(slug="acme"), user).pk
+        ),
+    }
+    kwargs = matrix.ROUTES[name].kwargs
+    values.update({k: make() for k, make in made.items() if k in kwargs})
+    return reverse(name, kwargs={k: values[k] for k in kwargs})
