@@ -35,3 +35,10 @@ class DraftChanged(CatalogError):
     """The draft changed while the deploy gate ran its tests."""
 
     status_code = 409
+
+
+class CodeDoesNotCompile(CatalogError):
+    """Save & Deploy refused: the draft has a syntax error (extra: compile_error, the
+    runner's error with its line and column, and errors.code in words)."""
+
+    status_code = 400

@@ -7,6 +7,7 @@ ws = "workspaces/<slug:ws>/"
 urlpatterns = [
     path("", views.home, name="home"),
     path("workspaces/", views.workspaces, name="workspaces"),
+    path("help/legacy-functions/", views.help_legacy, name="help-legacy"),
     path(ws, views.workspace_home, name="workspace"),
     path(ws + "functions/", views.functions, name="functions"),
     path(ws + "functions/new/", views.function_new, name="function-new"),

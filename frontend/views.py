@@ -57,6 +57,14 @@ def _context(request, ws: str, page: str) -> dict:
 
 @login_required
 @require_safe
+def help_legacy(request):
+    """How a function written for the legacy interface runs here, and how to migrate it
+    to onRequest (the editor links here from the runner's hint)."""
+    return render(request, "frontend/help_legacy.html", {"page": "help"})
+
+
+@login_required
+@require_safe
 def workspace_home(request, ws: str):
     access.workspace_for_user(request.user, ws)
     return redirect("functions", ws=ws)

@@ -6,7 +6,12 @@ from functions_cli.config import Config
 
 
 class ApiError(Exception):
-    """A request the server refused or could not answer, in words for the user."""
+    """A request the server refused or could not answer, in words for the user; `body`
+    is the server's answer when it gave one."""
+
+    def __init__(self, message: str, body: object = None) -> None:
+        super().__init__(message)
+        self.body = body
 
 
 class Client:
@@ -38,7 +43,7 @@ class Client:
                 "The server refused the token. Run `functions-cli login` with a valid one."
             )
         if response.status_code >= 400:
-            raise ApiError(_describe(response))
+            raise ApiError(_describe(response), _json_or_none(response))
         return response.json() if response.content else None
 
     def items(self, path: str, **params) -> list:
@@ -52,6 +57,13 @@ class Client:
             if not page.get("next"):
                 return found
             offset += 100
+
+
+def _json_or_none(response: httpx.Response) -> object:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _describe(response: httpx.Response) -> str:

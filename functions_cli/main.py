@@ -309,9 +309,27 @@ def cmd_push(args) -> int:
     body = {"code": code, "message": args.message}
     if args.deploy_anyway:
         body["deploy_anyway"] = args.deploy_anyway
-    deployment = client.post(f"functions/{function['id']}/deploy/", body)
+    try:
+        deployment = client.post(f"functions/{function['id']}/deploy/", body)
+    except ApiError as exc:
+        error = exc.body.get("compile_error") if isinstance(exc.body, dict) else None
+        if error:
+            raise ApiError("\n".join([str(exc), *where_in_file(args.file, code, error)])) from None
+        raise
     print(f"Saved {args.file} and deployed version {deployment['version']['number']}.")
     return 0
+
+
+def where_in_file(path: Path, code: str, error: dict) -> list[str]:
+    """A compile error as a compiler prints it: FILE:LINE:COLUMN, the line, a caret."""
+    line, column = error.get("line"), error.get("column") or 1
+    head = f"{error['name']}: {error['message']}"
+    lines = code.splitlines()
+    if not line or line > len(lines):
+        return [f"{path}: {head}"]
+    text = lines[line - 1]
+    caret = "".join(c if c == "\t" else " " for c in text[: column - 1]) + "^"
+    return [f"{path}:{line}:{column}: {head}", f"    {text}", f"    {caret}"]
 
 
 def cmd_pull(args) -> int:

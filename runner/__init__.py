@@ -4,6 +4,7 @@
     result = run(code, {"body": {"type": "charge"}}, {"apiKey": "..."},
                  limits=Limits(timeout_ms=2000), secret_names=["apiKey"])
     result.to_dict()  # the JSON the CLI prints
+    compile_error("async function onRequest() { } }")  # the SyntaxError at line 1, or None
 
 Workers keep warm isolates with an IsolatePool (see runner.pool for the reuse policy).
 What an execution may use and emit is one runner.Limits (runner.limits). What functions
@@ -15,7 +16,7 @@ from runner.cache import CacheBounds, FunctionCache, MemoryCache
 from runner.engine import EngineError, IsolateOutOfMemory, IsolateTimeout
 from runner.executor import CompileError
 from runner.limits import DEFAULT_LIMITS, LimitError, Limits
-from runner.pool import MAX_TIMEOUT_MS, IsolatePool, run
+from runner.pool import MAX_TIMEOUT_MS, IsolatePool, compile_error, run
 from runner.request import (
     MAX_BODY_BYTES,
     RequestFormatError,
@@ -43,6 +44,7 @@ __all__ = [
     "RequestFormatError",
     "Result",
     "body_text",
+    "compile_error",
     "load_request_file",
     "normalize_request",
     "run",

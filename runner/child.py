@@ -6,8 +6,10 @@ time. V8 starts here, on the first run, never in the parent. Whatever kills this
 process (V8 aborting on a huge allocation, the kernel's OOM killer, a signal) kills only
 the executions it was running: the parent sees the pipe close and starts a new one.
 
-Frames in: {"op": "run", "key", "code", "invocations": [[request, settings,
-execution_id, secret_names], ...], "legacy", "limits"} (limits as Limits.to_dict()),
+Frames in: {"op": "compile", "code", "legacy"} (answered {"compiled": error or null,
+"idle": n, ...}: runner.pool.compile_error), or {"op": "run", "key", "code",
+"invocations": [[request, settings, execution_id, secret_names], ...], "legacy",
+"limits"} (limits as Limits.to_dict()),
 and during a run {"cached": answer} for each {"cache": {"op", "scope", "key", ...}} the
 run sent (its functions' cache.load and cache.delete: the parent keeps the cache).
 Frames out: {"ready": pid} once, then per run any number of {"done": [[index, result],
@@ -110,7 +112,10 @@ def serve(config: dict[str, Any]) -> None:
         except EOFError:
             break  # the parent closed the pool, or died
         try:
-            answer = _run(pool, message, reader, out)
+            if message.get("op") == "compile":
+                answer = {"compiled": pool.compile_error(message["code"], message["legacy"])}
+            else:
+                answer = _run(pool, message, reader, out)
         except MemoryError:
             raise
         except Exception as exc:  # reported to the caller, who raises it again

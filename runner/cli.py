@@ -103,6 +103,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     if result.error and result.error["name"] == "TimeoutError" and args.timeout_ms is None:
         hint = TIMEOUT_HINT.format(default=timeout_ms, most=MAX_TIMEOUT_MS)
-        result.error.setdefault("hint", hint)
+        result.error["hint"] = " ".join(filter(None, [result.error.get("hint"), hint]))
     sys.stdout.write(json.dumps(result.to_dict()) + "\n")
     return 1 if result.error else 0

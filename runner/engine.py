@@ -145,6 +145,8 @@ class Isolate:
         self._context = Context(_event_loop())
         self.closed = False
         self.runs = 0
+        # Where the loop guards went in the installed code (runner.loops.ColumnMap).
+        self.loop_columns: Any = None
         self._context.racer.set_hard_memory_limit(max_memory_bytes)
         self.eval(prelude_source(), timeout_s=10)
         hand_over = self.eval("__runnerHandOver", timeout_s=10)

@@ -56,6 +56,10 @@ from runner.result import Invocation, Result, fill_message_ids, limit_error, use
 
 SLICE_MS = 20
 GRACE_S = 0.05
+# Code with loop guards stops itself at its limit, with the loop's line (runner.loops):
+# on a loaded machine its report may need longer than GRACE_S to come back, and a kill
+# would lose the line. A stuck guarded isolate is closed this much later.
+GUARDED_GRACE_S = 0.1
 BATCH_MARGIN_S = 1.0
 DAMAGED = (
     "the function damaged the runtime (a global it replaced, such as Date) and its result was lost"
@@ -114,6 +118,7 @@ class _Batch:
     sessions: dict[int, FetchSession] = field(default_factory=dict)
     items: dict[int, str] = field(default_factory=dict)
     careful: bool = False
+    columns: Any = None  # the loop guards of the isolate's code (runner.loops.ColumnMap)
     progress: Callable[[list[tuple[int, Result]]], None] | None = None
     # Per settings object and secret names: the executions of one source share both.
     redactors: dict[tuple[int, tuple[str, ...]], Redactor | None] = field(default_factory=dict)
@@ -183,6 +188,7 @@ def run_batch(
             for index in batch.unreported():
                 batch.results[index] = Result(error=exc.error)
             break
+        batch.columns = getattr(isolate, "loop_columns", None)
         reusable = _drive(isolate, batch, batch.unreported())
         release(isolate, reusable)
     for session in batch.sessions.values():
@@ -219,7 +225,8 @@ def _steps(isolate: Isolate, batch: _Batch, indices: list[int]) -> bool:
     deadline = time.monotonic() + BATCH_MARGIN_S + len(indices) * 2 * _kick_budget(batch)
     budget, waiting_for, started = _kick_budget(batch), None, 0
     while True:
-        state = _kick_and_collect(isolate, kick, budget, waiting_for, len(indices))
+        grace = GRACE_S + (GUARDED_GRACE_S if batch.columns is not None else 0.0)
+        state = _kick_and_collect(isolate, kick, budget + grace, waiting_for, len(indices))
         _check_memory(isolate, batch, state, indices, waiting_for)
         finished = _record(batch, indices, state)
         if state["tainted"] or state["finished"]:
@@ -248,7 +255,10 @@ def _start_spec(batch: _Batch, indices: list[int]) -> str:
     )
     max_starts = 1 if batch.careful else 1_000_000
     caps = json.dumps(batch.limits.output_caps())
-    return f'{{"items":[{items}],"sliceMs":{SLICE_MS},"maxStarts":{max_starts},"limits":{caps}}}'
+    return (
+        f'{{"items":[{items}],"sliceMs":{SLICE_MS},"maxStarts":{max_starts},"limits":{caps},'
+        f'"timeoutMs":{batch.limits.timeout_ms}}}'
+    )
 
 
 def _record(batch: _Batch, indices: list[int], state: dict[str, Any]) -> list[tuple[int, Result]]:
@@ -323,7 +333,7 @@ def _all_reported(batch: _Batch, started: list[int]) -> bool:
 def _kick_and_collect(
     isolate: Isolate, kick: tuple[str, str], budget: float, waiting_for: int | None, count: int
 ) -> dict[str, Any]:
-    deadline = time.monotonic() + budget + GRACE_S
+    deadline = time.monotonic() + budget
     name, payload = kick
     try:
         isolate.call(name, payload, timeout_s=deadline - time.monotonic())
@@ -512,7 +522,7 @@ def _result(batch: _Batch, index: int, done: dict[str, Any]) -> Result:
             memory.exceeded = True
             error = limit_error("MemoryLimitError", _sandbox_memory_message(memory))
         elif "line" not in error:
-            error = user_error(error, legacy=batch.legacy, code=batch.code)
+            error = user_error(error, legacy=batch.legacy, code=batch.code, columns=batch.columns)
         result.error, result.events, result.objects = shown_error(error, found), [], []
     fill_message_ids(result.events, invocation.execution_id)
     if found is not None:

@@ -30,13 +30,14 @@ from dataclasses import replace
 from typing import Any
 
 from runner.cache import FunctionCache
-from runner.engine import EngineError, Isolate, ScriptError, named_libraries
+from runner.compiler import compiled, install
+from runner.engine import Isolate, named_libraries
 from runner.executor import CompileError, run_batch
 from runner.limits import DEFAULT_LIMITS, Limits
 from runner.memory import ProcessMemory
 from runner.netguard import OwnWebhooks
 from runner.request import normalize_request
-from runner.result import Invocation, Result, limit_error, syntax_error
+from runner.result import Invocation, Result
 from runner.sandbox import ProcessPool
 
 MAX_TIMEOUT_MS = Limits.bounds("timeout_ms")[1]
@@ -46,7 +47,6 @@ SANDBOX_MEMORY_MB = 1024
 MIN_SANDBOX_MEMORY_MB = 128
 HEAP_CHECK_EVERY = 16
 ISOLATIONS = ("process", "inline")
-LOAD_FAILED = "the function's code did not finish loading within 5 s"
 
 
 def call_limits(default: Limits, limits: Limits | None, timeout_ms: int | None) -> Limits:
@@ -57,19 +57,6 @@ def call_limits(default: Limits, limits: Limits | None, timeout_ms: int | None) 
     if not isinstance(chosen, Limits):
         raise TypeError(f"limits must be a runner.Limits, not {type(chosen).__name__}")
     return chosen if timeout_ms is None else replace(chosen, timeout_ms=timeout_ms)
-
-
-def _factory_script(code: str, legacy: bool) -> str:
-    """A script whose value is the function's factory: called for every execution, it
-    runs the top-level code and gives the entry point. The user's code starts on line 2
-    (result.LINE_OFFSET); each wrapper is one line. It stays sloppy code, as in Node."""
-    if legacy:
-        head = "(function () { var module = { exports: {} }; return (function (exports, module) {"
-        tail = ";return module.exports; })(module.exports, module); })"
-    else:
-        head = "(function () {"
-        tail = ';return typeof onRequest === "function" ? onRequest : undefined; })'
-    return f"{head}\n{code}\n{tail}\n//# sourceURL=function.js"
 
 
 class InlinePool:
@@ -169,15 +156,23 @@ class InlinePool:
         if self.memory is not None:
             self.memory.start()  # V8 has started: the limit counts from here
         try:
-            factory = isolate.eval(_factory_script(code, legacy), timeout_s=5)
-            isolate.call("installLegacy" if legacy else "install", factory, timeout_s=5)
-        except ScriptError as exc:
+            install(isolate, code, legacy)
+        except CompileError:
             isolate.close()
-            raise CompileError(syntax_error(str(exc), code=code)) from None
-        except EngineError:  # code that escapes its wrapper and loops or fills the heap
-            isolate.close()
-            raise CompileError(limit_error("TimeoutError", LOAD_FAILED)) from None
+            raise
         return isolate
+
+    def compile_error(self, code: str, legacy: bool) -> dict[str, Any] | None:
+        """The SyntaxError of the code (at the user's line and column), or None when
+        it compiles. Nothing of it runs."""
+        isolate = Isolate(max_memory_bytes=self.limits.heap_mb * 1024 * 1024)
+        try:
+            compiled(isolate, code, legacy)
+        except CompileError as exc:
+            return exc.error
+        finally:
+            isolate.close()
+        return None
 
     def _checkin(self, key: tuple, isolate: Isolate, reusable: bool) -> None:
         isolate.runs += 1
@@ -316,6 +311,12 @@ class IsolatePool:
             version_key, code, invocations, legacy=legacy, limits=limits, cache=cache
         )
 
+    def compile_error(self, code: str, *, legacy: bool = False) -> dict[str, Any] | None:
+        """The code's SyntaxError, `{"name", "message", "stack", "line", "column"}` at the
+        user's own line and column, or None when it compiles (in a sandbox process for
+        a "process" pool). Nothing of the code runs."""
+        return self._backend.compile_error(code, legacy)
+
     def idle_count(self) -> int:
         """Warm isolates kept (in the idle sandbox processes, for a "process" pool)."""
         return self._backend.idle_count()
@@ -343,6 +344,13 @@ def _one_shot(allow_private_network: bool, own_webhook_urls: Sequence[str]) -> I
                 own_webhook_urls=key[1],
             )
         return _one_shots[key]
+
+
+def compile_error(code: str, *, legacy: bool = False) -> dict[str, Any] | None:
+    """The SyntaxError of a function's code at its own line and column, as a run would
+    report it, or None when it compiles. Nothing of the code runs, and V8 is started
+    only in a sandbox process: this may be called from any process."""
+    return _one_shot(False, ()).compile_error(code, legacy=legacy)
 
 
 def run(

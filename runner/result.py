@@ -15,6 +15,8 @@ _MESSAGE_ID_HASH = hashlib.sha1(MESSAGE_ID_NAMESPACE.bytes)
 
 _FRAME = re.compile(r"function\.js:(\d+):(\d+)")
 _INTERNAL_FRAME = re.compile(r"^\s+at .*(runner-internal/prelude|<anonymous>:\d+:\d+)")
+# Where V8 starts a new line (ECMAScript's line terminators).
+_LINE_BREAK = re.compile("\r\n|[\r\n\u2028\u2029]")
 _PARSE_HEAD = re.compile(r"^(?:function\.js|<anonymous>):(\d+): (\w+): (.*)$")
 
 LEGACY_HINT = (
@@ -68,6 +70,11 @@ PROCESS_HINT = (
     "There is no process in Source Functions: read API keys and other configuration from "
     "settings (onRequest(request, settings); define them in the Settings tab), not "
     "process.env."
+)
+STOPPED_LOOP_HINT = (
+    "The loop at line {line} was still running when the time was up. If it should end, "
+    "check that its condition turns false or that it breaks; if it is only slow, give the "
+    "function more time (its time limit, up to 10 s)."
 )
 NEW_INTERFACE_HINT = (
     "This function defines onRequest; turn the legacy flag off to run it with the "
@@ -171,9 +178,12 @@ def limit_error(name: str, message: str) -> dict[str, Any]:
     }
 
 
-def user_error(raw: dict[str, Any], *, legacy: bool, code: str) -> dict[str, Any]:
-    """Map an error thrown in V8 back to the user's lines and add a hint where one helps."""
-    stack = _map_stack(raw.get("stack") or "")
+def user_error(
+    raw: dict[str, Any], *, legacy: bool, code: str, columns: Any = None
+) -> dict[str, Any]:
+    """Map an error thrown in V8 back to the user's lines and add a hint where one helps.
+    `columns`: where loop guards went into the code V8 ran (runner.loops.ColumnMap)."""
+    stack = _map_stack(raw.get("stack") or "", columns)
     message = raw["message"]
     if message == "Not supported" and raw["name"] == "Error" and _DYNAMIC_IMPORT.search(code):
         message = IMPORT_UNAVAILABLE
@@ -188,15 +198,32 @@ def user_error(raw: dict[str, Any], *, legacy: bool, code: str) -> dict[str, Any
     match = _FRAME.search(stack)
     if match:
         error["line"], error["column"] = int(match.group(1)), int(match.group(2))
+    if raw.get("limit") == "time":
+        return _stopped_loop(error)
     hint = _hint(error, legacy=legacy, code=code)
     if hint:
         error["hint"] = hint
     return error
 
 
-def _map_stack(stack: str) -> str:
+def _stopped_loop(error: dict[str, Any]) -> dict[str, Any]:
+    """The TimeoutError of a loop guard (runner.loops): it says where the loop is."""
+    line = error["line"]
+    if line is None:
+        return error
+    head = f"{error['name']}: {error['message']}"
+    error["message"] = f"{error['message']} at function.js line {line}"
+    error["stack"] = error["stack"].replace(head, f"{error['name']}: {error['message']}", 1)
+    error["hint"] = STOPPED_LOOP_HINT.format(line=line)
+    return error
+
+
+def _map_stack(stack: str, columns: Any = None) -> str:
     def shift(match: re.Match[str]) -> str:
-        return f"function.js:{max(1, int(match.group(1)) - LINE_OFFSET)}:{match.group(2)}"
+        line, column = max(1, int(match.group(1)) - LINE_OFFSET), int(match.group(2))
+        if columns is not None:
+            line, column = columns.original(line, column)
+        return f"function.js:{line}:{column}"
 
     lines = [line for line in stack.splitlines() if not _INTERNAL_FRAME.search(line)]
     return _FRAME.sub(shift, "\n".join(lines))
@@ -214,10 +241,16 @@ def syntax_error(engine_message: str, *, code: str) -> dict[str, Any]:
             "line": None,
             "column": None,
         }
-    user_lines = code.splitlines() or [""]
-    line = min(max(1, int(head.group(1)) - LINE_OFFSET), len(user_lines))
+    user_lines = _LINE_BREAK.split(code)
+    line = max(1, int(head.group(1)) - LINE_OFFSET)
     caret = lines[2] if len(lines) > 2 else ""
     column = caret.index("^") + 1 if "^" in caret else 1
+    if line > len(user_lines) or (line == len(user_lines) and not user_lines[-1]):
+        # Past the code (the end of input, or the runner's last line): its last line
+        # that has any, just after its end.
+        filled = [n for n, text in enumerate(user_lines, 1) if text.strip()] or [1]
+        line = filled[-1]
+        column = len(user_lines[line - 1].encode("utf-16-le")) // 2 + 1
     name, message = head.group(2), head.group(3)
     return {
         "name": name,

@@ -54,6 +54,10 @@ RERUN_OUT_OF_TIME = (
     "executions were run again one at a time, each in a new isolate"
 )
 STOP_WAIT_S = 2.0
+# A compile check: V8 parses in milliseconds; only code that escapes its wrapper and
+# loops takes its 5 s, which the child stops itself.
+COMPILE_DEADLINE_S = 15.0
+COMPILE_STUCK = "the function's code could not be compiled: the sandbox stopped answering"
 KEYS_REMEMBERED = 32
 # What V8 prints when it aborts on an allocation too large for it (a huge array, a
 # string split into too many parts, a dictionary past its biggest table).
@@ -149,6 +153,24 @@ class Sandbox:
         if "raise" in answer:
             kind, text = answer["raise"]
             raise RuntimeError(f"{kind}: {text}")
+
+    def ask(self, message: dict[str, Any], deadline: float) -> dict[str, Any]:
+        """One request answered by one frame (a compile check): no results, no cache."""
+        try:
+            self._writer.send(message)
+            answer = self._reader.read(deadline)
+        except (EOFError, OSError):
+            self.kill()
+            raise _Lost(self._crash_error()) from None
+        except wire.Silent:
+            self.kill()
+            raise _Lost(limit_error("TimeoutError", COMPILE_STUCK)) from None
+        self.idle, self.rss = answer.get("idle", self.idle), answer.get("rss", 0)
+        self.worn = bool(answer.get("replace"))
+        if "raise" in answer:
+            kind, text = answer["raise"]
+            raise RuntimeError(f"{kind}: {text}")
+        return answer
 
     def _remember(self, key: str) -> None:
         self.keys.pop(key, None)
@@ -318,6 +340,23 @@ class ProcessPool:
             self._blame(version_key, code, batch, legacy, limits, cache, answers, lost, ends)
         results.update((sent[k], result) for k, result in answers.items())
         return [results[i] for i in range(len(invocations))]
+
+    def compile_error(self, code: str, legacy: bool) -> dict[str, Any] | None:
+        """The code's SyntaxError, or None: asked of a sandbox, where V8 runs."""
+        sandbox = self._checkout("")
+        alive = False
+        try:
+            message = {"op": "compile", "code": code, "legacy": legacy}
+            answer = sandbox.ask(message, time.monotonic() + COMPILE_DEADLINE_S)
+            alive = True
+        except _Lost as lost:
+            return lost.error
+        except RuntimeError:
+            alive = True
+            raise
+        finally:
+            self._checkin(sandbox, alive)
+        return answer["compiled"]
 
     def _blame(
         self,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog import policy
-from catalog.errors import DraftChanged, FunctionHasSources, SavedTestsFailed
+from catalog.errors import CodeDoesNotCompile, DraftChanged, FunctionHasSources, SavedTestsFailed
 from catalog.models import WEBHOOK_METHODS, Function, FunctionVersion, Interface, Source, Workspace
 from catalog.policy import Action
 from catalog.run_policy import clean_retry_policy, clean_time_limit
@@ -257,10 +257,12 @@ class Deployment:
 def function_deploy(
     *, function: Function, actor, message: str = "", deploy_anyway: str = "", **changes
 ) -> Deployment:
-    """Save & Deploy: save the draft (with any changes), run its saved tests (the
-    deploy gate) and make it version N+1.
+    """Save & Deploy: save the draft (with any changes), compile it, run its saved tests
+    (the deploy gate) and make it version N+1.
 
-    When a saved test fails the draft stays saved but is not deployed
+    Code that does not compile is never deployed, whatever `deploy_anyway` says: the
+    draft stays saved and CodeDoesNotCompile gives the SyntaxError at its line. When a
+    saved test fails the draft stays saved but is not deployed
     (SavedTestsFailed names the failing tests), unless `deploy_anyway` gives the
     reason, which the audit log keeps. Pinned sources stay on their version; sources
     that follow the deployed version move to it when their setting values fit it.
@@ -270,6 +272,7 @@ def function_deploy(
     else:
         _ensure_editor(actor, function.workspace)
     code = function.draft_code
+    _ensure_compiles(code, legacy=function.interface == Interface.LEGACY)
     outcomes = run_saved_tests(function, code)
     failed = [outcome for outcome in outcomes if not outcome.passed]
     if failed and not _readable(deploy_anyway):
@@ -288,6 +291,25 @@ def _readable(reason: str) -> bool:
     """A reason someone can read in the audit log: one letter, digit, punctuation mark or
     symbol at least (not only spaces, nor only invisible characters like U+200B)."""
     return any(unicodedata.category(char)[0] in "LNPS" for char in reason)
+
+
+def _ensure_compiles(code: str, *, legacy: bool) -> None:
+    """Refuse code V8 cannot compile. The check runs in a sandbox process of this one
+    (runner.compile_error), not through a worker: it runs none of the code, takes
+    milliseconds, and a deploy without saved tests needs no worker."""
+    import runner
+
+    error = runner.compile_error(code, legacy=legacy)
+    if error is None:
+        return
+    where = f" at line {error['line']}, column {error['column']}" if error.get("line") else ""
+    words = f"{error['name']}: {error['message']}{where}"
+    raise CodeDoesNotCompile(
+        f"Not deployed: the draft does not compile ({words}). The draft is saved; fix the "
+        "code and deploy again.",
+        errors={"code": [words]},
+        compile_error=error,
+    )
 
 
 @transaction.atomic

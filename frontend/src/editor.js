@@ -11,6 +11,7 @@ import { initCatcher } from "./editor/catcher.js";
 import { initSavedTests } from "./editor/saved-tests.js";
 import { initPreview } from "./editor/preview.js";
 import { initSamples } from "./editor/samples.js";
+import { interfaceActions, wantedInterface } from "./editor/interface.js";
 
 const data = pageData("editor-data");
 const path = wsApi(data.workspace);
@@ -31,6 +32,8 @@ const state = {
   // The manual input is as a sample filled it (Run then names the sample only).
   inputPristine: true,
   filling: false,
+  // The interface of a function not created yet (Configure's choice, or a switch).
+  interface: "onRequest",
 };
 
 const codeModel = monaco.editor.createModel("", "javascript", monaco.Uri.parse("file:///function.js"));
@@ -110,6 +113,14 @@ function showFunction(fn) {
     : "No version yet: Save & Deploy makes version 1, which sources can run.";
   deployed.hidden = false;
   showRunPolicy(fn);
+  showInterface(fn.interface);
+}
+
+function currentInterface() {
+  return state.fn ? state.fn.interface : state.interface;
+}
+function showInterface(name) {
+  $("#interface-state").hidden = name !== "legacy";
 }
 
 // The draft's time limit and retry policy, as the editor bar shows them.
@@ -198,7 +209,7 @@ async function run() {
   try {
     const result = state.functionId
       ? await api("POST", path(`functions/${state.functionId}/test/`), { ...body, ...samples.runFields(buildRequest) })
-      : await api("POST", data.scratch_test_url, { ...body, request: buildRequest(), definitions: state.definitions });
+      : await api("POST", data.scratch_test_url, { ...body, request: buildRequest(), definitions: state.definitions, interface: state.interface });
     state.lastRun = { request: buildRequest(), settings: body.settings, result };
     showResult(result);
   } catch (error) {
@@ -213,18 +224,46 @@ function showResult(result, failure) {
   // The draft's answer to the sender once it exists: Configure's box may hold a change
   // that was cancelled. Before, the box is all there is.
   const responds = state.fn ? Boolean(state.fn.responds) : $("#fn-responds").checked;
-  renderResult($("#results"), result, failure, (location) => jumpTo(location), { responds });
+  const code = codeModel.getValue();
+  const errorActions = (error) => {
+    const wanted = wantedInterface(error, code, currentInterface());
+    return wanted ? interfaceActions(wanted, { canEdit: can.edit_functions, onSwitch: switchInterface }) : null;
+  };
+  renderResult($("#results"), result, failure, (location) => jumpTo(location), { responds, errorActions });
   savedTests.offer(result);
-  if (result && result.error) {
-    const where = errorLocation(result.error, codeModel.getLineCount());
-    if (where) {
-      monaco.editor.setModelMarkers(codeModel, "runner", [{
-        severity: monaco.MarkerSeverity.Error,
-        message: [`${result.error.name}: ${result.error.message}`, result.error.hint].filter(Boolean).join("\n\n"),
-        startLineNumber: where.line, startColumn: where.column,
-        endLineNumber: where.line, endColumn: codeModel.getLineMaxColumn(where.line),
-      }]);
+  if (result && result.error) markError(result.error);
+}
+// The error's line in Monaco: a marker with the message and the hint.
+function markError(error) {
+  const where = errorLocation(error, codeModel.getLineCount());
+  if (!where) return null;
+  monaco.editor.setModelMarkers(codeModel, "runner", [{
+    severity: monaco.MarkerSeverity.Error,
+    message: [`${error.name}: ${error.message}`, error.hint].filter(Boolean).join("\n\n"),
+    startLineNumber: where.line, startColumn: where.column,
+    endLineNumber: where.line, endColumn: codeModel.getLineMaxColumn(where.line),
+  }]);
+  return where;
+}
+
+// Run the function with the interface its code is written for: saved in the draft (an
+// owner's change; sources get it with the next deploy), or the choice for a function not
+// created yet. Then Run again, so the result shows what it gives.
+async function switchInterface(wanted, button) {
+  button.disabled = true;
+  try {
+    if (state.functionId) {
+      showFunction(await api("PATCH", path(`functions/${state.functionId}/`), { interface: wanted }));
+      toast(`This function now has the ${wanted === "legacy" ? "legacy" : "onRequest"} interface, saved in the draft: sources get it with the next deploy.`);
+    } else {
+      state.interface = wanted;
+      showInterface(wanted);
     }
+    $("#fn-interface").value = wanted;
+    await run();
+  } catch (error) {
+    button.disabled = false;
+    toast(error.message, "error");
   }
 }
 function jumpTo({ line, column }) {
@@ -282,8 +321,9 @@ if ($("#save")) $("#save").addEventListener("click", save);
 // --- Configure: name, description, methods, the answer to the sender, time limit, retries --
 // The methods and the answer to the sender (also filled from a picked template, and read
 // by Run to show what the sender would get).
-function showConfiguration({ name, description, methods, responds }) {
+function showConfiguration({ name, description, methods, responds, interface: chosen }) {
   if (name !== undefined) $("#fn-name").value = name;
+  if (chosen !== undefined) $("#fn-interface").value = chosen;
   if (description !== undefined) $("#fn-description").value = description;
   for (const box of $$('#fn-methods input[name="method"]')) box.checked = box.value === "POST" || (methods || []).includes(box.value);
   $("#fn-responds").checked = Boolean(responds);
@@ -291,7 +331,10 @@ function showConfiguration({ name, description, methods, responds }) {
 
 function fillConfigure(fn) {
   for (const node of $$("[data-error]", $("#configure-form"))) node.textContent = "";
-  if (!fn) return showRunPolicyDefaults(data.run_policy_defaults);
+  if (!fn) {
+    $("#fn-interface").value = state.interface;
+    return showRunPolicyDefaults(data.run_policy_defaults);
+  }
   showConfiguration(fn);
   $("#fn-time-limit").value = fn.time_limit_is_default ? "" : String(fn.time_limit_ms / 1000);
   const policy = fn.retry_policy;
@@ -346,6 +389,7 @@ function configureChanges(fn) {
   const changes = {
     name: $("#fn-name").value.trim(),
     description: $("#fn-description").value.trim(),
+    interface: $("#fn-interface").value,
     methods: $$('#fn-methods input[name="method"]').filter((box) => box.checked).map((box) => box.value),
     responds: $("#fn-responds").checked,
   };
@@ -406,6 +450,8 @@ async function saveConfiguration(form) {
 if ($("#deploy")) $("#deploy").addEventListener("click", () => {
   $("#deploy-message").value = "";
   savedTests.clearRefusal();
+  $("#deploy-compile-error").hidden = true;
+  for (const node of $$("[data-error]", $("#deploy-form"))) node.textContent = "";
   openDialog($("#deploy-dialog"));
   $("#deploy-message").focus();
 });
@@ -427,14 +473,37 @@ async function deploy(extra = {}) {
     await showDeployed(deployment);
     versions.reload();
   } catch (error) {
+    if (error.body && error.body.compile_error) return refusedToCompile(error);
     if (error.status === 409 && error.body && error.body.failed_tests) {
       // The draft was saved even so.
+      $("#deploy-compile-error").hidden = true;
       markSaved(await api("GET", path(`functions/${state.functionId}/`)));
       savedTests.showRefusal(error, (reason) => deploy({ deploy_anyway: reason }));
       return;
     }
     showErrors(form, error);
     showSettingErrors(error);
+  }
+}
+
+// Deploy refused code that does not compile: the draft was saved (Save keeps it), no
+// version was made; the error is marked at its line, one click away.
+async function refusedToCompile(error) {
+  const compileError = error.body.compile_error;
+  savedTests.clearRefusal();
+  $('#deploy-form [data-error="form"]').textContent = "";
+  const box = $("#deploy-compile-error");
+  box.hidden = false;
+  const where = markError(compileError);
+  box.replaceChildren(h("p", {}, error.message),
+    where ? h("button", { type: "button", class: "link error-link", "data-testid": "show-compile-error", onclick: () => {
+      $("#deploy-dialog").close();
+      jumpTo(where);
+    } }, `Show line ${where.line} in the editor`) : null);
+  try {
+    markSaved(await api("GET", path(`functions/${state.functionId}/`)));
+  } catch {
+    // The refusal is what matters here; the dirty state is refreshed on the next save.
   }
 }
 

@@ -138,6 +138,19 @@ async function buildPrelude() {
   return result.outputFiles[0].text;
 }
 
+// The loop guards' instrumenter (acorn), run in a context of its own: never an isolate's.
+async function buildInstrument() {
+  const result = await esbuild.build({
+    ...common,
+    entryPoints: [join(src, 'tools/instrument.js')],
+    format: 'iife',
+    globalName: '__runnerTools',
+    banner: { js: '"use strict";' },
+    minify: true,
+  });
+  return result.outputFiles[0].text;
+}
+
 async function buildLibrary(name, spec) {
   const result = await esbuild.build({
     ...common,
@@ -157,6 +170,7 @@ async function buildLibrary(name, spec) {
 
 mkdirSync(outdir, { recursive: true });
 writeFileSync(join(outdir, 'prelude.js'), await buildPrelude());
+writeFileSync(join(outdir, 'instrument.js'), await buildInstrument());
 for (const [name, spec] of Object.entries(LIBRARIES)) {
   writeFileSync(join(outdir, `lib-${name}.js`), await buildLibrary(name, spec));
 }

@@ -30,7 +30,7 @@ def test_the_cli_stops_a_function_at_the_default_second(tmp_path):
     status, out = cli(tmp_path, BUSY)
     assert status == 1
     assert out["error"]["name"] == "TimeoutError"
-    assert out["error"]["message"] == "the function ran longer than its 1000 ms limit"
+    assert out["error"]["message"] == "the function ran past its 1 s limit at function.js line 1"
 
 
 def test_the_cli_lets_it_run_up_to_the_limit_it_is_given(tmp_path):
@@ -58,6 +58,8 @@ def test_a_batch_runs_with_the_limit_of_its_call():
     finally:
         pool.close()
     assert [r.error for r in fine] == [None, None]
-    assert stopped[0].error["message"] == "the function ran longer than its 2500 ms limit"
+    assert (
+        stopped[0].error["message"] == "the function ran past its 2.5 s limit at function.js line 1"
+    )
     assert 2.4 < took < 6
     assert default[0].error["name"] == "TimeoutError"

@@ -79,6 +79,7 @@ class Public:
 EXPECTED = {
     # --- pages --------------------------------------------------------------------
     "workspaces": Page({"get": ANYONE_SIGNED_IN - {OTHER_TOKEN}}),
+    "help-legacy": Page({"get": ANYONE_SIGNED_IN - {OTHER_TOKEN}}),
     "workspace": Page({"get": READERS}, ok=frozenset({302})),
     "functions": Page({"get": READERS}),
     "function-new": Page({"get": OWNERS}),

@@ -18,9 +18,9 @@ export function errorLocation(error, lineCount) {
 
 const pretty = (value) => JSON.stringify(value, null, 2);
 
-// The runner's hint, or for a timeout where the limit is changed (Run uses the draft's).
+// The runner's hint, and for a timeout where the limit is changed (Run uses the draft's).
 const TIMEOUT_HINT = "Each function has its own time limit, up to 10 s: an owner sets it in Configure.";
-const hintFor = (error) => error.hint || (error.name === "TimeoutError" ? TIMEOUT_HINT : null);
+const hintFor = (error) => [error.hint, error.name === "TimeoutError" ? TIMEOUT_HINT : null].filter(Boolean).join(" ") || null;
 
 function section(root, id, items, render) {
   const box = $(`#${id}`, root);
@@ -52,7 +52,8 @@ function notAResponse(logs) {
   return logs.find((log) => log.level === "warn" && log.message.startsWith("onRequest returned "));
 }
 
-export function renderResult(root, result, failure, jump, { responds = false } = {}) {
+// errorActions(error): controls to show under the error (the editor's interface switch).
+export function renderResult(root, result, failure, jump, { responds = false, errorActions = () => null } = {}) {
   root.hidden = false;
   const errorBox = $("#result-error", root);
   const answer = $("#result-response", root);
@@ -75,6 +76,7 @@ export function renderResult(root, result, failure, jump, { responds = false } =
         ? h("button", { type: "button", class: "link error-link", title: "Show this line in the editor", onclick: () => jump(where) }, `${label} (line ${where.line}, column ${where.column})`)
         : h("strong", {}, label),
       hintFor(error) ? h("p", { class: "error-hint", "data-testid": "error-hint" }, hintFor(error)) : null,
+      errorActions(error),
       error.stack ? h("details", {}, h("summary", {}, "Stack"), h("pre", {}, error.stack)) : null,
       h("p", { class: "muted" }, "Nothing is sent when the function throws.")));
   } else {

@@ -1,7 +1,7 @@
 // Versions: history, a side-by-side diff (Monaco's diff editor) of any two of
 // {draft, deployed, vN}, and restore into the draft.
 import { allPages, api } from "../lib/api.js";
-import { $, h, formatTime, toast } from "../lib/dom.js";
+import { $, h, formatTime, openDialog, toast } from "../lib/dom.js";
 import { monaco } from "../lib/monaco.js";
 
 export function initVersions({ path, can, codeModel, getState, onRestore, isDirty }) {
@@ -41,8 +41,29 @@ export function initVersions({ path, can, codeModel, getState, onRestore, isDirt
   });
   $("#show-diff").addEventListener("click", () => showDiff($("#diff-left").value, $("#diff-right").value));
 
+  // What restoring would lose: changes that are in no version (unsaved ones in the
+  // editor, or a saved draft that was never deployed), in words; null when nothing.
+  async function whatRestoreLoses(number) {
+    if (isDirty()) return "your changes in the editor, which are not saved";
+    const saved = getState().savedCode;
+    const kept = await Promise.all([codeOf("deployed"), codeOf(String(number))]).catch(() => []);
+    return kept.includes(saved) ? null : "the saved draft, whose changes are not deployed";
+  }
+
+  function confirmRestore(number, lost) {
+    const dialog = $("#restore-dialog");
+    $("#restore-title").textContent = `Restore v${number} into the draft?`;
+    $("#restore-text").textContent = `This replaces ${lost} with v${number}. They are in no version, so they cannot be restored afterwards.`;
+    $("#restore-confirm").textContent = `Replace with v${number}`;
+    dialog.returnValue = "";
+    openDialog(dialog);
+    $("#restore-confirm").focus();
+    return new Promise((resolve) => dialog.addEventListener("close", () => resolve(dialog.returnValue === "restore"), { once: true }));
+  }
+
   async function restore(number) {
-    if (isDirty() && !confirm(`Replace your unsaved changes with v${number}?`)) return;
+    const lost = await whatRestoreLoses(number);
+    if (lost && !(await confirmRestore(number, lost))) return;
     try {
       const fn = await api("POST", path(`functions/${getState().functionId}/versions/${number}/restore/`));
       onRestore(fn);

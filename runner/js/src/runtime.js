@@ -18,6 +18,8 @@ import { senderResponse } from './respond.js';
 
 const stringify = JSON.stringify;
 const parse = JSON.parse;
+// The clock of the loop guards, held here: a function that replaces Date cannot stop it.
+const clock = Date.now;
 let entryFactory = null;
 let legacy = false;
 let batch = null;
@@ -74,7 +76,13 @@ class Execution {
   }
 
   fail(err) {
-    if (!this.settled) finish(this, describeError(this.limitError || err));
+    if (this.settled) return;
+    const first = this.limitError || err;
+    const described = describeError(first);
+    // Describing it may have run the function's code (a getter, Error.prepareStackTrace)
+    // until a loop guard stopped it: then the time limit is what failed it.
+    const limit = this.limitError;
+    finish(this, limit && limit !== first ? describeError(limit) : described);
   }
 }
 
@@ -84,7 +92,9 @@ function describeError(err) {
     const message = String(err.message);
     let stack = '';
     try { stack = String(err.stack || ''); } catch (e) { stack = ''; }
-    return { name, message, stack: stack || `${name}: ${message}` };
+    const described = { name, message, stack: stack || `${name}: ${message}` };
+    if (err === overtime) described.limit = 'time'; // Python adds the loop's line
+    return described;
   }
   const message = String(err);
   return { name: 'Error', message, stack: `Error: ${message}` };
@@ -133,6 +143,31 @@ function noteDroppedLines(execution) {
   };
 }
 
+// --- loop guards --------------------------------------------------------------------------
+// The runner puts a call to loopGuard at the top of every loop body of the function
+// (runner/loops.py): at the execution's time limit it throws a TimeoutError whose stack
+// is where the loop was, and throws it again at every later turn of any loop, so a loop
+// that catches it still stops. The execution fails with it whatever it does next.
+let guardTicks = 0;
+let guardDeadline = Infinity; // of the execution that began last
+let overtime = null; // that execution's TimeoutError, once its time is up
+
+function loopGuard() {
+  if (overtime !== null) throw overtime;
+  // The clock is read every 16th turn: a few nanoseconds a turn, and a turn that takes a
+  // millisecond is still stopped within 16 ms of the limit.
+  if ((++guardTicks & 15) !== 0 || clock() < guardDeadline) return;
+  overtime = new TimeoutError(`the function ran past its ${limitInWords(batch.timeoutMs)} limit`);
+  const execution = currentExecution();
+  if (execution !== null && !execution.limitError) execution.limitError = overtime;
+  throw overtime;
+}
+Object.freeze(loopGuard);
+
+function limitInWords(ms) {
+  return ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
 function invoke(item) {
   const entry = entryFactory();
   if (legacy) {
@@ -153,6 +188,8 @@ function begin(index) {
   batch.items[index] = null; // the batch keeps no execution's data once it has started
   const execution = new Execution(index, item);
   setCurrentExecution(execution);
+  guardDeadline = clock() + batch.timeoutMs;
+  overtime = null;
   batch.starts += 1;
   let promise;
   try {
@@ -179,8 +216,10 @@ function newKick() {
   batch.hold = false;
 }
 
-export function install(factory, isLegacy) {
-  entryFactory = factory;
+// `maker` is the function's compiled code (runner/compiler.py): given the loop guard, it
+// gives the factory each execution calls.
+export function install(maker, isLegacy) {
+  entryFactory = maker(loopGuard);
   legacy = Boolean(isLegacy);
 }
 
@@ -188,7 +227,7 @@ export function start(text) {
   const spec = parse(text);
   batch = {
     items: spec.items, next: 0, done: [], sliceMs: spec.sliceMs, maxStarts: spec.maxStarts,
-    caps: spec.limits, kickedAt: 0, starts: 0, hold: false,
+    caps: spec.limits, kickedAt: 0, starts: 0, hold: false, timeoutMs: spec.timeoutMs || Infinity,
   };
   newKick();
   pump();
