@@ -1,9 +1,10 @@
 """The JSON column of what users write (samples, saved tests, settings and their values).
 
 PostgreSQL's jsonb cannot hold a NUL character (`\\u0000`, in a key or a text): such a
-value was a DataError at the insert, a 500 for the API, while SQLite kept it. Every JSON
-a user writes goes through this field, so both databases refuse it alike, before the
-query, with a field error in words (a 400 from the API).
+value was a DataError at the insert, a 500 for the API, while SQLite kept it; a value
+nested some 900 levels deep was a RecursionError while writing it. Every JSON a user
+writes goes through this field, so both databases refuse these alike, before the query,
+with a field error in words (a 400 from the API).
 
 Output the product records of runs (executions, events, objects) is not refused but
 cleaned, where it is recorded (ingest.record.stores.without_nul).
@@ -12,30 +13,38 @@ cleaned, where it is recorded (ingest.record.stores.without_nul).
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from runner.expectations import MAX_NESTING, nests_deeper
 
-def nul_at(value, where: str = "") -> str | None:
-    """Where the first NUL character of a JSON value is (`headers`, `body.items[2]`),
-    "" for the value itself, or None when it has none."""
-    if isinstance(value, str):
-        return where if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            place = f"{where}.{key}" if where else str(key)
-            if "\x00" in str(key):
-                return place
-            found = nul_at(item, place)
-            if found is not None:
-                return found
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            found = nul_at(item, f"{where}[{index}]")
-            if found is not None:
-                return found
+
+def nul_at(value) -> str | None:
+    """Where the first NUL character of a JSON value is (`headers.X`, `body.items[2]`),
+    "" for the value itself, or None when it has none. Without recursion: a value may
+    nest as deep as the JSON parser allows."""
+    stack = [(value, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return where
+        elif isinstance(item, dict):
+            for key, inner in reversed(item.items()):
+                place = f"{where}.{key}" if where else str(key)
+                if "\x00" in str(key):
+                    return place
+                stack.append((inner, place))
+        elif isinstance(item, list | tuple):
+            stack.extend((inner, f"{where}[{i}]") for i, inner in reversed(list(enumerate(item))))
     return None
 
 
-def refuse_nul(value, field: str) -> None:
-    """A ValidationError keyed by `field` when the value holds a NUL character."""
+def refuse_unstorable(value, field: str) -> None:
+    """A ValidationError keyed by `field` when the value holds a NUL character or nests
+    deeper than MAX_NESTING levels (Python's JSON writer, which recurses, failed on it
+    at some 900 levels)."""
+    if nests_deeper(value, MAX_NESTING):
+        raise ValidationError(
+            {field: f"Nests deeper than {MAX_NESTING} levels, which cannot be stored."}
+        )
     place = nul_at(value)
     if place is None:
         return
@@ -47,7 +56,8 @@ def refuse_nul(value, field: str) -> None:
 
 
 class UserJSONField(models.JSONField):
-    """models.JSONField that refuses a value with a NUL character (see the module).
+    """models.JSONField that refuses a value with a NUL character or nested too deep (see
+    the module).
     `error_key` names the field as the API's input does (a sample's `settings` are
     kept as `test_values`). Migrations see a plain models.JSONField."""
 
@@ -57,7 +67,7 @@ class UserJSONField(models.JSONField):
 
     def get_prep_value(self, value):
         if isinstance(value, dict | list | tuple | str):
-            refuse_nul(value, self.error_key or self.name)
+            refuse_unstorable(value, self.error_key or self.name)
         return super().get_prep_value(value)
 
     def deconstruct(self):

@@ -51,6 +51,33 @@ def test_a_new_function_s_samples_and_settings_refuse_nul_characters(owner_api):
         assert "NUL character" in response.json()["detail"]
 
 
+# --- A sample nested some 900 levels deep ---------------------------------------------
+# The saved tests refused a request nested past 100 levels (attack16); a sample's was
+# stored as given, and at some 900 levels Python's JSON writer failed: a 500, on POST
+# samples/ and on creating a function with that sample. Every JSON a user writes nests at
+# most 100 levels (catalog.fields.UserJSONField).
+
+
+def nested(depth: int) -> str:
+    return '{"a": ' * depth + "1" + "}" * depth
+
+
+def test_a_sample_nested_too_deep_is_a_400(owner_api):
+    function = create_function(owner_api)
+    sample = (
+        '{"name": "deep", "request": {"url": "https://example.com/hook", "body": '
+        + nested(900)
+        + "}}"
+    )
+    for url, body in ((f"{API}/functions/{function['id']}/samples/", sample),
+                      (f"{API}/functions/", '{"name": "Deep", "samples": [' + sample + "]}")):  # fmt: skip
+        response = owner_api.post(url, body, content_type="application/json")
+        assert response.status_code == 400, response.content[:300]
+        assert response.json()["errors"]["request"] == [
+            "Nests deeper than 100 levels, which cannot be stored."
+        ]
+
+
 # --- NUL characters in the filters of the object store view and the debugger ---------
 # `objects/?search=%00` (the object store view's search by id), `?collection=`, `?id=`,
 # `objects/changes/?…` and `events/?type=%00` were 500s on PostgreSQL (text cannot hold
