@@ -131,3 +131,20 @@ def test_a_preview_of_a_draft_whose_output_holds_nul_characters_finishes(owner_a
     assert (preview["status"], preview["done"]) == ("finished", 1), preview
     webhooks = owner_api.get(f"{previews}{started.json()['id']}/webhooks/").json()["results"]
     assert webhooks[0]["logs"][0]["message"] == "a\ufffdb"
+
+
+# --- A sample over the API's body limit was answered with an HTML page ------------------
+# A body past DATA_UPLOAD_MAX_MEMORY_SIZE (a 20 MB sample) was refused, but by Django's
+# HTML "Bad Request (400)" page: the editor and the CLI had no JSON to say why.
+
+
+def test_a_body_past_the_api_s_limit_is_a_json_413(owner_api, settings):
+    function = create_function(owner_api)
+    sample = {"name": "big", "request": {**REQUEST, "body": None, "rawBody": "x" * 3_000_000}}
+    del sample["request"]["body"]
+    response = owner_api.post(f"{API}/functions/{function['id']}/samples/", sample, format="json")
+    assert response.status_code == 413
+    limit = f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,}"
+    assert response.json() == {
+        "detail": f"The request body is larger than {limit} bytes, the most the API takes."
+    }
