@@ -3,7 +3,6 @@ README.md: method, headers, body) posted to a source of the Stripe template show
 the source's page as a succeeded execution and the `Charge Succeeded` event the README
 promises, not a dead letter; the same body run in the editor gives that event too."""
 
-
 import httpx
 import pytest
 from playwright.sync_api import expect
