@@ -287,8 +287,14 @@ def test_a_narrow_window_stacks_the_panes(login, function):
     expect(page.locator("#split-handle")).to_be_hidden()
     _set_code(page, EVERYTHING)
     _run(page)
+    side, results = (
+        page.locator("#side-pane").bounding_box(),
+        page.locator("#results").bounding_box(),
+    )
+    assert results["y"] >= side["y"] + side["height"]  # then the result, under the inputs
     page.get_by_role("tab", name="Objects").click()
     expect(page.locator("#result-objects")).to_contain_text("users / u1")
+    screenshot(page, "editor-narrow")
 
 
 def test_the_new_parts_follow_dark_mode(login, function):
