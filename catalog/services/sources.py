@@ -122,7 +122,7 @@ def source_update(
     settings are merged into the current values: a name set to null is cleared, names
     left out keep their value. The result is validated against the pinned version.
     """
-    _ensure_manager(actor, source)
+    ensure_source_manager(actor, source)
     fields, details, errors = [], {}, {}
     if name is not None:
         if name.strip():
@@ -194,7 +194,7 @@ def source_upgrade(
     values of settings it does not have are dropped. Nothing changes when they do not fit,
     nor when a secret value would become a plain one (see _refuse_revealing).
     """
-    _ensure_manager(actor, source)
+    ensure_source_manager(actor, source)
     if version.function_id != source.function_id:
         raise ValidationError({"version": "That version belongs to another function."})
     previous = source.version
@@ -225,7 +225,7 @@ def source_upgrade(
 
 def source_rotate_token(*, source: Source, actor) -> Source:
     """A new webhook URL; the old one stops working at once."""
-    _ensure_manager(actor, source)
+    ensure_source_manager(actor, source)
     source.webhook_token = new_webhook_token()
     source.updated_at = timezone.now()
     source.save(update_fields=["webhook_token", "updated_at"])
@@ -237,7 +237,7 @@ def source_rotate_token(*, source: Source, actor) -> Source:
 
 @transaction.atomic
 def source_delete(*, source: Source, actor) -> None:
-    _ensure_manager(actor, source)
+    ensure_source_manager(actor, source)
     audit_record(
         workspace=source.workspace,
         actor=actor,
@@ -265,5 +265,7 @@ def _check_slug(slug: str) -> None:
         )
 
 
-def _ensure_manager(actor, source: Source) -> None:
+def ensure_source_manager(actor, source: Source) -> None:
+    """Refuse who may not manage the source: change, move, roll out, rotate or delete it
+    (Action.MANAGE_SOURCE); the one check of every service that does."""
     policy.require(policy.membership_of(actor, source.workspace), Action.MANAGE_SOURCE, source)
