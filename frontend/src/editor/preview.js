@@ -3,7 +3,8 @@
 // emitted. Progress while it runs, Cancel, the summary counts, then each webhook that
 // differs, opened for its differences (docs/ingest.md, "Preview on recent traffic").
 import { allPages, api, errorWords } from "../lib/api.js";
-import { $, h, formatTime } from "../lib/dom.js";
+import { $, h } from "../lib/dom.js";
+import { formatTime } from "../lib/time.js";
 
 const POLL_MS = 500;
 const OVER = new Set(["finished", "cancelled", "failed"]);
