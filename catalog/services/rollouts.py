@@ -14,7 +14,10 @@ from catalog.services.audit import audit_record
 from catalog.services.functions import fitting_values
 from catalog.services.sources import ensure_source_manager, source_upgrade
 
-_ROLLOUT_FIELDS = ["rollout_version", "rollout_share", "rollout_started_at", "rollback_note"]
+_ROLLOUT_FIELDS = [
+    "rollout_version", "rollout_share", "rollout_started_at", "rollback_note",
+    "rolled_back_version", "rolled_back_at",
+]  # fmt: skip
 
 
 @transaction.atomic
@@ -48,6 +51,7 @@ def source_rollout_start(*, source: Source, actor, version: FunctionVersion, sha
         )
     source.rollout_version, source.rollout_share = version, share
     source.rollout_started_at, source.rollback_note = timezone.now(), ""
+    source.rolled_back_version, source.rolled_back_at = None, None
     _save(source)
     _audit(source, actor, "source.rollout_start", {"version": version.number, "share": share})
     return source
@@ -91,6 +95,8 @@ def source_rollout_end(*, source: Source, actor, reason: str = "") -> Source:
     version = source.rollout_version
     source.rollout_version, source.rollout_share, source.rollout_started_at = None, 0, None
     source.rollback_note = reason[:500] if actor is None else ""
+    if version is not None:
+        source.rolled_back_version, source.rolled_back_at = version, timezone.now()
     _save(source)
     if version is not None:
         details = {"version": version.number, "automatic": actor is None, "reason": reason}

@@ -202,11 +202,14 @@ def source_upgrade(
     source.version = version
     # A move ends any rollout: every new webhook runs on the version moved to.
     source.rollout_version, source.rollout_share, source.rollout_started_at = None, 0, None
+    # and a rollback is history: the version moved to is the one chosen now.
+    source.rolled_back_version, source.rolled_back_at = None, None
     source.updated_at = timezone.now()
     source.save(
         update_fields=[
             "version", "setting_values", "secret_values", "updated_at",
             "rollout_version", "rollout_share", "rollout_started_at",
+            "rolled_back_version", "rolled_back_at",
         ]
     )  # fmt: skip
     audit_record(
