@@ -1,11 +1,14 @@
 """Deploying with confidence, walked as a newcomer: a test saved from a sample runs as the
 sample's Run did (no secret it did not use), a refused form says each problem once next to
 its field, the deploy gate's failures show in the Tests tab too, a reopened function's
-input is its first sample; on the source page a rolled-back version is not offered as an
-upgrade, the rollback says when it happened, in the one date format of every page."""
+input is its first sample, a preview counts its errors in words; on the source page a
+rolled-back version is not offered as an upgrade and the rollback says when it happened,
+in the one date format of every page."""
 
 import re
+import time
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -170,3 +173,38 @@ def test_a_rolled_back_version_is_not_offered_as_an_upgrade(login, source):
     page.get_by_role("button", name="Upgrade / roll back").click()
     expect(page.locator("#pinned-version")).to_have_text("v2")
     expect(line).to_be_hidden()
+
+
+CURRENT = """async function onRequest(request) {
+  const { userId } = request.json();
+  Segment.track({ event: 'Signed Up', userId });
+}"""
+FAILS_FOR_U1 = CURRENT.replace(
+    "Segment.track(", "if (userId === 'u1') throw new ValidationError('no u1');\n  Segment.track("
+)
+
+
+def test_a_preview_counts_one_new_error_in_words(login, owner_api):
+    function = owner_api.post("functions/", json={"name": "Preview words", "code": CURRENT}).json()
+    assert owner_api.post(f"functions/{function['id']}/deploy/", json={}).status_code == 201
+    source = owner_api.post("sources/", json={"name": "Words", "function": function["id"]}).json()
+    for n in range(3):
+        sent = httpx.post(source["webhook_url"], json={"userId": f"u{n}"}, timeout=10)
+        assert sent.status_code == 200, sent.text
+    deadline = time.monotonic() + 20
+    while owner_api.get(f"sources/{source['slug']}/logs/").json()["count"] < 3:
+        assert time.monotonic() < deadline, "the webhooks did not run"
+        time.sleep(0.2)
+    assert owner_api.patch(f"functions/{function['id']}/", json={"code": FAILS_FOR_U1}).is_success
+    page = login("owner")
+    open_editor(page, function)
+    page.get_by_role("tab", name="Preview").click()
+    expect(page.locator("#preview-source")).to_have_value(source["slug"])
+    page.get_by_role("button", name="Preview on recent traffic").click()
+    expect(page.get_by_test_id("preview-summary")).to_contain_text(
+        "3 webhooks: 2 same, 1 different (1 new error)", timeout=20_000
+    )
+    webhook = page.locator(".preview-webhook summary")
+    expect(webhook).to_have_count(1)
+    expect(webhook).to_contain_text(re.compile(rf"{ONE_FORMAT} · v1 new error, 1 missing event"))
+    owner_api.delete(f"sources/{source['slug']}/")
