@@ -212,7 +212,7 @@ async function run() {
     const result = state.functionId
       ? await api("POST", path(`functions/${state.functionId}/test/`), { ...body, ...samples.runFields(buildRequest) })
       : await api("POST", data.scratch_test_url, { ...body, request: buildRequest(), definitions: state.definitions, interface: state.interface });
-    state.lastRun = { request: buildRequest(), settings: body.settings, result };
+    state.lastRun = { request: buildRequest(), settings: body.settings, ...samples.storedValues(), result };
     showResult(result, null, performance.now() - started);
   } catch (error) {
     showResult(null, error);
@@ -635,6 +635,7 @@ const savedTests = initSavedTests({
   functionId: () => state.functionId,
   lastRun: () => state.lastRun,
   definitions: () => state.definitions,
+  functionSecrets: () => (state.fn || {}).test_settings || {},
   getCode: () => codeModel.getValue(),
 });
 const preview = $("#panel-preview")

@@ -72,8 +72,14 @@ def test_a_broken_version_is_rolled_back_with_a_banner(login, source, owner_api)
     banner = page.locator("#rollback-banner")
     expect(banner).to_be_visible(timeout=WATCH_WAIT_MS)
     expect(banner).to_contain_text(
-        re.compile(r"Rolled back automatically\. Version 3 failed (\d+) of its last \1 ")
+        re.compile(
+            r"Rolled back automatically on [A-Z][a-z]{2} \d{1,2}, \d{2}:\d{2}:\d{2} [AP]M\. "
+            r"Version 3 failed (\d+) of its last \1 "
+        )
     )
     expect(page.locator("#rollout-start-row")).to_be_visible()
+    # v3 is the deployed version, but not offered as an upgrade right after it failed.
+    expect(page.get_by_role("button", name="Upgrade to v3")).to_be_hidden()
     page.get_by_role("button", name="Dismiss").click()
     expect(banner).to_be_hidden()
+    expect(page.locator("#rolled-back-line")).to_contain_text("The rollout of v3 was rolled back")
