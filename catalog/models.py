@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_cryptography.fields import encrypt
 
 from catalog import run_policy
+from catalog.fields import UserJSONField
 from catalog.run_policy import RetryOn
 
 
@@ -127,15 +128,15 @@ class Function(RunPolicyFields):
         max_length=20, choices=Interface.choices, default=Interface.ON_REQUEST
     )
     draft_code = models.TextField(blank=True, default="")
-    draft_settings = models.JSONField(default=list, blank=True)
+    draft_settings = UserJSONField(default=list, blank=True, error_key="settings")
     # How its sources' webhook URLs answer (versioned with the code: a version keeps its own).
-    methods = models.JSONField(default=default_methods, blank=True)
+    methods = UserJSONField(default=default_methods, blank=True)
     responds = models.BooleanField(default=False)
     deployed_version = models.ForeignKey(
         "FunctionVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Values the editor's Run uses; secret ones are encrypted like a source's.
-    test_values = models.JSONField(default=dict, blank=True)
+    test_values = UserJSONField(default=dict, blank=True, error_key="settings")
     test_secrets = encrypt(models.JSONField(default=dict, blank=True))
     created_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -171,15 +172,15 @@ class FunctionVersion(RunPolicyFields):
     function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     code = models.TextField()
-    settings = models.JSONField(default=list)
+    settings = UserJSONField(default=list)
     interface = models.CharField(max_length=20, choices=Interface.choices)
     # The methods its sources accept (WEBHOOK_METHODS, POST always) and whether a webhook
     # is run at once so that the sender gets what the function returns (docs/ingest.md).
-    methods = models.JSONField(default=default_methods, blank=True)
+    methods = UserJSONField(default=default_methods, blank=True)
     responds = models.BooleanField(default=False)
     message = models.CharField(max_length=500, blank=True, default="")
     # The saved tests the deploy gate ran on it: [{"name", "passed"}], in name order.
-    test_results = models.JSONField(default=list, blank=True)
+    test_results = UserJSONField(default=list, blank=True)
     author = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -211,10 +212,10 @@ class SavedTest(models.Model):
     function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="saved_tests")
     name = models.CharField(max_length=200)
     # As written, in either request form: the body exactly as given (rawBody for text).
-    request = models.JSONField()
-    settings = models.JSONField(default=dict, blank=True)
-    secret_settings = models.JSONField(default=list, blank=True)
-    expect = models.JSONField()
+    request = UserJSONField()
+    settings = UserJSONField(default=dict, blank=True)
+    secret_settings = UserJSONField(default=list, blank=True)
+    expect = UserJSONField()
     created_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -252,8 +253,8 @@ class FunctionSample(models.Model):
     name = models.CharField(max_length=200)
     position = models.PositiveSmallIntegerField(default=0)
     # As written, in either request form: the body exactly as given (rawBody for text).
-    request = models.JSONField()
-    test_values = models.JSONField(default=dict, blank=True)
+    request = UserJSONField()
+    test_values = UserJSONField(default=dict, blank=True, error_key="settings")
     test_secrets = encrypt(models.JSONField(default=dict, blank=True))
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -302,7 +303,7 @@ class Source(models.Model):
     rolled_back_at = models.DateTimeField(null=True, blank=True)
     enabled = models.BooleanField(default=True)
     webhook_token = models.CharField(max_length=64, unique=True)
-    setting_values = models.JSONField(default=dict, blank=True)
+    setting_values = UserJSONField(default=dict, blank=True, error_key="settings")
     secret_values = encrypt(models.JSONField(default=dict, blank=True))
     created_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -415,7 +416,7 @@ class AuditEntry(models.Model):
     action = models.CharField(max_length=50)
     target_type = models.CharField(max_length=30)
     target_id = models.CharField(max_length=64)
-    details = models.JSONField(default=dict, blank=True)
+    details = UserJSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -123,6 +123,17 @@ class ApiPagination(LimitOffsetPagination):
         return [limit, offset]
 
 
+def _refuse_nul_parameters(query) -> None:
+    """No query parameter may hold a NUL character (`?search=%00`): PostgreSQL cannot
+    compare text with one, and the filter was a 500 (SQLite answered)."""
+    for name, values in query.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            shown = name.replace("\x00", "\\u0000")
+            raise exceptions.ValidationError(
+                {shown: "Holds a NUL character (%00): no query parameter may."}
+            )
+
+
 def _whole_number(raw: str, name: str, low: int, high: int) -> int:
     message = f"Must be a whole number from {low} to {high}."
     # Digits only (int() would also take " 7", "+7" and "7_0"), and few of them: past
@@ -135,6 +146,10 @@ def _whole_number(raw: str, name: str, low: int, high: int) -> int:
 
 class CatalogView(APIView):
     pagination_class = ApiPagination
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        _refuse_nul_parameters(request.query_params)
 
     def get_exception_handler(self):
         return exception_handler
