@@ -99,7 +99,9 @@ def source_for_user(user, workspace: Workspace, slug: str, write: bool = False) 
     """A source of the workspace; write=True to configure, upgrade or delete it."""
     membership = _member(user, workspace)
     source = (
-        Source.objects.select_related("function__deployed_version", "version", "rollout_version")
+        Source.objects.select_related(
+            "function__deployed_version", "version", "rollout_version", "rolled_back_version"
+        )
         .filter(workspace=workspace, slug=slug)
         .first()
     )

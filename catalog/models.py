@@ -294,6 +294,13 @@ class Source(models.Model):
     # Why the last rollout was rolled back by the watch: the source page's banner, until
     # the next rollout or a dismissal.
     rollback_note = models.CharField(max_length=500, blank=True)
+    # The last rollout rolled back (by hand or by the watch) and when: the source page
+    # does not offer to upgrade to that version, until the source moves or a new rollout
+    # starts.
+    rolled_back_version = models.ForeignKey(
+        FunctionVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rolled_back_at = models.DateTimeField(null=True, blank=True)
     enabled = models.BooleanField(default=True)
     webhook_token = models.CharField(max_length=64, unique=True)
     setting_values = UserJSONField(default=dict, blank=True, error_key="settings")
@@ -323,6 +330,12 @@ class Source(models.Model):
         The one statement of the rule: lists count it in Python over prefetched rows."""
         deployed = self.function.deployed_version_id
         return deployed is not None and deployed != self.version_id
+
+    @property
+    def offers_upgrade(self) -> bool:
+        """Behind, and the deployed version is not the one whose rollout was just rolled
+        back here: the page does not invite the move it just undid."""
+        return self.is_behind and self.function.deployed_version_id != self.rolled_back_version_id
 
 
 class AccessToken(models.Model):

@@ -81,9 +81,10 @@ def _print(preview: dict, different: list[dict], out: TextIO) -> None:
 def summary_lines(preview: dict) -> list[str]:
     counts = preview["summary"]
     errors = [
-        f"{counts[key]} {words}"
-        for key, words in (("new_errors", "new errors"), ("fixed_errors", "errors gone"),
-                           ("changed_errors", "errors changed"))
+        f"{counts[key]} {one if counts[key] == 1 else many}"
+        for key, one, many in (("new_errors", "new error", "new errors"),
+                               ("fixed_errors", "error gone", "errors gone"),
+                               ("changed_errors", "error changed", "errors changed"))
         if counts[key]
     ]  # fmt: skip
     lines = [

@@ -9,21 +9,22 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from catalog import policy
 from catalog.models import FunctionVersion, Source
-from catalog.policy import Action
 from catalog.services.audit import audit_record
 from catalog.services.functions import fitting_values
-from catalog.services.sources import source_upgrade
+from catalog.services.sources import ensure_source_manager, source_upgrade
 
-_ROLLOUT_FIELDS = ["rollout_version", "rollout_share", "rollout_started_at", "rollback_note"]
+_ROLLOUT_FIELDS = [
+    "rollout_version", "rollout_share", "rollout_started_at", "rollback_note",
+    "rolled_back_version", "rolled_back_at",
+]  # fmt: skip
 
 
 @transaction.atomic
 def source_rollout_start(*, source: Source, actor, version: FunctionVersion, share: int) -> Source:
     """Run `share` percent of the source's new webhooks on `version`, the rest on the
     version it is pinned to. Following the deployed version pauses while it runs."""
-    _ensure_manager(actor, source)
+    ensure_source_manager(actor, source)
     _check_share(share)
     _lock(source)
     if version.function_id != source.function_id:
@@ -50,6 +51,7 @@ def source_rollout_start(*, source: Source, actor, version: FunctionVersion, sha
         )
     source.rollout_version, source.rollout_share = version, share
     source.rollout_started_at, source.rollback_note = timezone.now(), ""
+    source.rolled_back_version, source.rolled_back_at = None, None
     _save(source)
     _audit(source, actor, "source.rollout_start", {"version": version.number, "share": share})
     return source
@@ -58,7 +60,7 @@ def source_rollout_start(*, source: Source, actor, version: FunctionVersion, sha
 @transaction.atomic
 def source_rollout_share(*, source: Source, actor, share: int) -> Source:
     """Change the running rollout's share; webhooks accepted before keep their version."""
-    _ensure_manager(actor, source)
+    ensure_source_manager(actor, source)
     _check_share(share)
     _lock(source)
     _require_rollout(source)
@@ -71,7 +73,7 @@ def source_rollout_share(*, source: Source, actor, share: int) -> Source:
 @transaction.atomic
 def source_rollout_promote(*, source: Source, actor) -> Source:
     """Finish the rollout: the source moves to the new version for every webhook."""
-    _ensure_manager(actor, source)
+    ensure_source_manager(actor, source)
     _lock(source)
     version = _require_rollout(source)
     _audit(source, actor, "source.rollout_promote", {"version": version.number})
@@ -85,7 +87,7 @@ def source_rollout_end(*, source: Source, actor, reason: str = "") -> Source:
     only the rollout it judged is rolled back (not one promoted or started since).
     With no rollout running, it only dismisses the last rollback's note."""
     if actor is not None:
-        _ensure_manager(actor, source)
+        ensure_source_manager(actor, source)
     judged = (source.rollout_version_id, source.rollout_started_at)
     _lock(source)
     if actor is None and judged != (source.rollout_version_id, source.rollout_started_at):
@@ -93,6 +95,8 @@ def source_rollout_end(*, source: Source, actor, reason: str = "") -> Source:
     version = source.rollout_version
     source.rollout_version, source.rollout_share, source.rollout_started_at = None, 0, None
     source.rollback_note = reason[:500] if actor is None else ""
+    if version is not None:
+        source.rolled_back_version, source.rolled_back_at = version, timezone.now()
     _save(source)
     if version is not None:
         details = {"version": version.number, "automatic": actor is None, "reason": reason}
@@ -132,7 +136,3 @@ def _audit(source: Source, actor, action: str, details: dict) -> None:
     audit_record(
         workspace=source.workspace, actor=actor, action=action, target=source, details=details
     )
-
-
-def _ensure_manager(actor, source: Source) -> None:
-    policy.require(policy.membership_of(actor, source.workspace), Action.MANAGE_SOURCE, source)

@@ -122,7 +122,7 @@ def source_update(
     settings are merged into the current values: a name set to null is cleared, names
     left out keep their value. The result is validated against the pinned version.
     """
-    _ensure_manager(actor, source)
+    ensure_source_manager(actor, source)
     fields, details, errors = [], {}, {}
     if name is not None:
         if name.strip():
@@ -194,7 +194,7 @@ def source_upgrade(
     values of settings it does not have are dropped. Nothing changes when they do not fit,
     nor when a secret value would become a plain one (see _refuse_revealing).
     """
-    _ensure_manager(actor, source)
+    ensure_source_manager(actor, source)
     if version.function_id != source.function_id:
         raise ValidationError({"version": "That version belongs to another function."})
     previous = source.version
@@ -202,11 +202,14 @@ def source_upgrade(
     source.version = version
     # A move ends any rollout: every new webhook runs on the version moved to.
     source.rollout_version, source.rollout_share, source.rollout_started_at = None, 0, None
+    # and a rollback is history: the version moved to is the one chosen now.
+    source.rolled_back_version, source.rolled_back_at = None, None
     source.updated_at = timezone.now()
     source.save(
         update_fields=[
             "version", "setting_values", "secret_values", "updated_at",
             "rollout_version", "rollout_share", "rollout_started_at",
+            "rolled_back_version", "rolled_back_at",
         ]
     )  # fmt: skip
     audit_record(
@@ -225,7 +228,7 @@ def source_upgrade(
 
 def source_rotate_token(*, source: Source, actor) -> Source:
     """A new webhook URL; the old one stops working at once."""
-    _ensure_manager(actor, source)
+    ensure_source_manager(actor, source)
     source.webhook_token = new_webhook_token()
     source.updated_at = timezone.now()
     source.save(update_fields=["webhook_token", "updated_at"])
@@ -237,7 +240,7 @@ def source_rotate_token(*, source: Source, actor) -> Source:
 
 @transaction.atomic
 def source_delete(*, source: Source, actor) -> None:
-    _ensure_manager(actor, source)
+    ensure_source_manager(actor, source)
     audit_record(
         workspace=source.workspace,
         actor=actor,
@@ -265,5 +268,7 @@ def _check_slug(slug: str) -> None:
         )
 
 
-def _ensure_manager(actor, source: Source) -> None:
+def ensure_source_manager(actor, source: Source) -> None:
+    """Refuse who may not manage the source: change, move, roll out, rotate or delete it
+    (Action.MANAGE_SOURCE); the one check of every service that does."""
     policy.require(policy.membership_of(actor, source.workspace), Action.MANAGE_SOURCE, source)

@@ -1,5 +1,6 @@
 // The JS of the catalog, sources, destinations, workspace settings and workspace switcher pages.
 import { wireCopyButtons } from "./lib/dom.js";
+import { showTimes } from "./lib/time.js";
 import { initCatalog } from "./pages/catalog.js";
 import { initConnect } from "./pages/connect.js";
 import { initDestinations } from "./pages/destinations.js";
@@ -13,5 +14,6 @@ const pages = {
 };
 
 wireCopyButtons();
+showTimes();
 const init = pages[document.body.dataset.page];
 if (init) init();

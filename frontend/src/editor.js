@@ -12,6 +12,7 @@ import { initSavedTests } from "./editor/saved-tests.js";
 import { initPreview } from "./editor/preview.js";
 import { initSamples } from "./editor/samples.js";
 import { interfaceActions, wantedInterface } from "./editor/interface.js";
+import { initSplit } from "./editor/split.js";
 
 const data = pageData("editor-data");
 const path = wsApi(data.workspace);
@@ -206,12 +207,13 @@ async function run() {
   button.textContent = "Running…";
   monaco.editor.setModelMarkers(codeModel, "runner", []);
   const body = { code: codeModel.getValue(), settings: settingsPanel.testValues() };
+  const started = performance.now();
   try {
     const result = state.functionId
       ? await api("POST", path(`functions/${state.functionId}/test/`), { ...body, ...samples.runFields(buildRequest) })
       : await api("POST", data.scratch_test_url, { ...body, request: buildRequest(), definitions: state.definitions, interface: state.interface });
-    state.lastRun = { request: buildRequest(), settings: body.settings, result };
-    showResult(result);
+    state.lastRun = { request: buildRequest(), settings: body.settings, ...samples.storedValues(), result };
+    showResult(result, null, performance.now() - started);
   } catch (error) {
     showResult(null, error);
   } finally {
@@ -220,7 +222,7 @@ async function run() {
     button.textContent = "▶ Run";
   }
 }
-function showResult(result, failure) {
+function showResult(result, failure, roundTripMs = 0) {
   // The draft's answer to the sender once it exists: Configure's box may hold a change
   // that was cancelled. Before, the box is all there is.
   const responds = state.fn ? Boolean(state.fn.responds) : $("#fn-responds").checked;
@@ -229,7 +231,10 @@ function showResult(result, failure) {
     const wanted = wantedInterface(error, code, currentInterface());
     return wanted ? interfaceActions(wanted, { canEdit: can.edit_functions, onSwitch: switchInterface }) : null;
   };
-  renderResult($("#results"), result, failure, (location) => jumpTo(location), { responds, errorActions });
+  const timeLimitMs = state.fn ? state.fn.time_limit_ms : data.run_policy_defaults.time_limit_ms;
+  renderResult($("#results"), result, failure, (location) => jumpTo(location), { responds, errorActions, timeLimitMs, roundTripMs });
+  $("#results-handle").hidden = false;
+  resultsSplit.refresh();
   savedTests.offer(result);
   if (result && result.error) markError(result.error);
 }
@@ -583,6 +588,38 @@ function runAllTests() {
   savedTests.runAll();
 }
 const selectTestTab = wireTabs($("#panel-test > .tabs"));
+wireTabs($("#results .result-tabs"));
+
+// --- the splits: code | side pane, and under the code the result ------------------------
+const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+const relayout = () => {
+  editor.layout();
+  bodyEditor.layout();
+};
+initSplit({
+  handle: $("#split-handle"),
+  container: $("#editor-layout"),
+  variable: "--side-width",
+  storageKey: "editor.split.side-width",
+  axis: "x",
+  min: 22 * rem,
+  otherMin: 20 * rem,
+  defaultSize: (room) => room * 0.38,
+  label: (width, share) => `Code ${share} %, test pane ${width} px`,
+  onResize: relayout,
+});
+const resultsSplit = initSplit({
+  handle: $("#results-handle"),
+  container: $("#code-column"),
+  variable: "--results-height",
+  storageKey: "editor.split.results-height",
+  axis: "y",
+  min: 7 * rem,
+  otherMin: 8 * rem,
+  defaultSize: (room) => room * 0.4,
+  label: (height, share) => `Code ${share} %, result ${height} px`,
+  onResize: relayout,
+});
 
 const versions = initVersions({
   path, can, codeModel, getState: () => state,
@@ -598,6 +635,7 @@ const savedTests = initSavedTests({
   functionId: () => state.functionId,
   lastRun: () => state.lastRun,
   definitions: () => state.definitions,
+  functionSecrets: () => (state.fn || {}).test_settings || {},
   getCode: () => codeModel.getValue(),
 });
 const preview = $("#panel-preview")

@@ -20,11 +20,20 @@ class ErrorRateOutput(serializers.Serializer):
     error_rate = serializers.FloatField()
 
 
+class RollbackOutput(serializers.Serializer):
+    version = serializers.IntegerField(help_text="The version whose rollout was rolled back.")
+    at = serializers.DateTimeField(help_text="When it was rolled back, by hand or by the watch.")
+
+
 class RolloutStateOutput(serializers.Serializer):
     rollout = RolloutOutput(allow_null=True)
     old = ErrorRateOutput(allow_null=True, help_text="The pinned version's executions.")
     new = ErrorRateOutput(allow_null=True, help_text="The new version's, since the start.")
     rollback_note = serializers.CharField()
+    last_rollback = RollbackOutput(
+        allow_null=True,
+        help_text="The last rollout rolled back, until the source moves or a new one starts.",
+    )
 
 
 class RolloutStartInput(serializers.Serializer):
@@ -38,13 +47,22 @@ class RolloutShareInput(serializers.Serializer):
 
 def rollout_state(source) -> dict:
     """The rollout with both versions' error rates, as the source page shows it."""
-    state = {"rollout": None, "old": None, "new": None, "rollback_note": source.rollback_note}
+    state = {"rollout": None, "old": None, "new": None, "rollback_note": source.rollback_note,
+             "last_rollback": _last_rollback(source)}  # fmt: skip
     if source.rollout_version_id:
         rates = services.rollout_rates(source)
         state["rollout"] = RolloutOutput(source).data
         state["old"] = _rate(source.version.number, rates.old)
         state["new"] = _rate(source.rollout_version.number, rates.new)
     return state
+
+
+def _last_rollback(source) -> dict | None:
+    if source.rolled_back_version is None:
+        return None
+    return RollbackOutput(
+        {"version": source.rolled_back_version.number, "at": source.rolled_back_at}
+    ).data
 
 
 def _rate(number: int, rate) -> dict:

@@ -163,7 +163,8 @@ def test_require_a_timeout_and_a_loop_say_what_to_do(login, server, owner_api):
     )
     expect(page.locator("#result-error")).not_to_contain_text(webhook_url)
     fetches = page.locator("#result-fetches")
-    fetches.locator("summary").click()
+    page.get_by_role("tab", name="Fetches").click()
+    expect(page.get_by_role("tab", name="Fetches")).to_have_text("Fetches 1")
     expect(fetches.locator("pre.fetch")).to_have_text(
         re.compile(r"^GET http://127\.0\.0\.1:\d+/hooks/… → no response")
     )

@@ -39,8 +39,7 @@ def check(page, sample: dict, result: dict) -> None:
         expect(pane.locator("#result-error")).to_contain_text(expected["error"])
     else:
         expect(pane.locator("#result-error")).to_contain_text("The function returned")
-    count = f"({len(expected['events'])})"
-    expect(pane.locator("#result-events .count")).to_have_text(count)
+    expect(pane.locator("#tab-result-events .count")).to_have_text(str(len(expected["events"])))
 
 
 def run_every_sample(page, template, *, saved: bool) -> None:

@@ -5,11 +5,12 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import HttpCommunicator, WebsocketCommunicator
+from channels.testing import WebsocketCommunicator
 
 from functions_ide.asgi import application
 from ingest import catcher
 from ingest.services import IncomingWebhook
+from tests.asgi import exchange
 from tests.ingest.live_world import make_function, make_world, release_db_connections, ws_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,8 +42,7 @@ async def refused_with(communicator: WebsocketCommunicator) -> int | None:
 
 
 async def post_capture(token: str, body: bytes, content_type: bytes = b"application/json"):
-    http = HttpCommunicator(
-        application,
+    response = await exchange(
         "POST",
         f"/hooks/test/{token}?source=stripe",
         body=body,
@@ -51,8 +51,8 @@ async def post_capture(token: str, body: bytes, content_type: bytes = b"applicat
             (b"content-type", content_type),
             (b"content-length", str(len(body)).encode()),
         ],
+        timeout=5,
     )
-    response = await http.get_response(timeout=5)
     assert response["status"] == 200, response["body"]
     return json.loads(response["body"])["id"]
 

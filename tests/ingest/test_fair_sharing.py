@@ -27,6 +27,7 @@ from tests.ingest.helpers import (
     source_running,
     wait_for,
 )
+from tests.threads import database_thread
 
 Status = IngestEvent.Status
 
@@ -261,15 +262,12 @@ def test_a_record_longer_than_its_claim_is_neither_taken_over_nor_waited_for(cli
         return real(produced)
 
     with mock.patch("ingest.record.store_events", side_effect=long_record):
-        worker = threading.Thread(
-            target=services.ingest_events_execute, kwargs={"ingest_event_ids": [event_id]}
-        )
+        worker = database_thread(services.ingest_events_execute, ingest_event_ids=[event_id])
         worker.start()
         assert recording.wait(30)
         time.sleep(3 * services.claim_timeout().total_seconds())  # the claim is old now
-        other = threading.Thread(  # the sweep's task, on another worker
-            target=services.ingest_events_execute, kwargs={"ingest_event_ids": [event_id]}
-        )
+        # the sweep's task, on another worker
+        other = database_thread(services.ingest_events_execute, ingest_event_ids=[event_id])
         other.start()
         other.join(10)
         waited = other.is_alive()

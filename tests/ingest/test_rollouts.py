@@ -2,6 +2,7 @@
 version through retries and replays, and a clearly failing version is rolled back."""
 
 import random
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -111,6 +112,8 @@ def test_a_clearly_failing_version_is_rolled_back(workspace):
     assert "Every webhook runs on version 1 again." in source.rollback_note
     entry = AuditEntry.objects.get(action="source.rollout_rollback")
     assert entry.actor is None and entry.details["automatic"] is True
+    assert source.rolled_back_version.number == 2
+    assert abs(source.rolled_back_at - entry.created_at) < timedelta(seconds=1)
     assert versions_of(accept_many(source, 50)) == {source.version_id: 50}
 
 
@@ -163,10 +166,36 @@ def test_start_change_and_promote_through_the_api(client, workspace, owner_api):
 
 def test_a_manual_rollback_and_a_dismissed_note(workspace, owner_api):
     source = rolling(TRACK_AND_SET, BROKEN, 50, workspace)
+    before = timezone.now()
     ended = owner_api.delete(url(source)).json()
     assert ended["rollout"] is None and ended["rollback_note"] == ""
+    rolled_back = ended["last_rollback"]
+    assert rolled_back["version"] == 2
+    assert before <= datetime.fromisoformat(rolled_back["at"]) <= timezone.now()
     Source.objects.filter(pk=source.pk).update(rollback_note="Version 2 failed …")
-    assert owner_api.delete(url(source)).json()["rollback_note"] == ""
+    dismissed = owner_api.delete(url(source)).json()
+    assert dismissed["rollback_note"] == "" and dismissed["last_rollback"] == rolled_back
+
+
+def test_the_version_rolled_back_is_not_offered_until_the_source_moves(workspace, owner_api):
+    """The source stays behind v2, but its page offers no upgrade to v2 right after
+    v2's rollout was rolled back; a new rollout or a move makes the rollback history."""
+    source = rolling(TRACK_AND_SET, TRACK_AND_SET, 50, workspace)
+    source.function.refresh_from_db()
+    assert source.offers_upgrade
+    owner_api.delete(url(source))
+    source = Source.objects.select_related("function").get(pk=source.pk)
+    assert source.is_behind and not source.offers_upgrade
+    again = owner_api.post(url(source), {"version": 2, "share": 10}, format="json").json()
+    assert again["last_rollback"] is None
+    owner_api.delete(url(source))
+    moved = owner_api.post(f"/api/v1/workspaces/acme/sources/{source.slug}/upgrade/",
+                           {"version": 2}, format="json")  # fmt: skip
+    assert moved.status_code == 200, moved.json()
+    assert owner_api.get(url(source)).json()["last_rollback"] is None
+    deploy_new_version(source, TRACK_AND_SET)
+    source = Source.objects.select_related("function").get(pk=source.pk)
+    assert source.offers_upgrade
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,11 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import HttpCommunicator, WebsocketCommunicator
+from channels.testing import WebsocketCommunicator
 
 from functions_ide.asgi import application
 from ingest import catcher
+from tests.asgi import exchange
 from tests.ingest.live_world import make_world, release_db_connections, ws_headers
 from tests.ingest.test_catcher_socket import refused_with
 
@@ -34,12 +35,12 @@ async def new_scratch(world):
 
 
 async def post(token: str, body: bytes) -> int:
-    http = HttpCommunicator(
-        application, "POST", f"/hooks/test/{token}", body=body,
+    response = await exchange(
+        "POST", f"/hooks/test/{token}", body=body,
         headers=[(b"host", b"testserver"), (b"content-type", b"application/json"),
                  (b"content-length", str(len(body)).encode())],
+        timeout=5,
     )  # fmt: skip
-    response = await http.get_response(timeout=5)
     assert response["status"] == 200, response["body"]
     return json.loads(response["body"])["id"]
 

@@ -6,24 +6,21 @@ import json
 from unittest import mock
 
 import pytest
-from channels.testing import HttpCommunicator
 
-from functions_ide.asgi import application
 from ingest.models import IngestEvent
+from tests.asgi import exchange
 from tests.ingest.helpers import STRIPE_CHARGE, source_running
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def post(path: str, body: bytes, headers=(), method: str = "POST"):
-    communicator = HttpCommunicator(
-        application,
+    response = await exchange(
         method,
         path,
         body=body,
         headers=[(b"host", b"testserver"), (b"content-type", b"application/json"), *headers],
     )
-    response = await communicator.get_response(timeout=10)
     headers = {name.lower(): value for name, value in response["headers"]}
     return response["status"], headers, response["body"]
 

@@ -28,6 +28,7 @@ from ingest.models import Capture, Execution, IngestEvent
 from runner.response import ResponseLimitError, checked_response
 from tests.factories import WorkspaceFactory, bearer, deployed_function, member
 from tests.ingest.helpers import finished, responding_source, source_running, wait_for
+from tests.threads import database_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -355,7 +356,7 @@ def flood(source, count: int) -> tuple[list, list[threading.Thread]]:
     def send(n: int) -> None:
         answers.append(Client().get(f"/hooks/{source.webhook_token}?slow=1&n={n}"))
 
-    threads = [threading.Thread(target=send, args=(n,)) for n in range(count)]
+    threads = [database_thread(send, n) for n in range(count)]
     for thread in threads:
         thread.start()
     return answers, threads
@@ -367,9 +368,7 @@ def warm(*sources) -> None:
 
     def answered_quickly() -> bool:
         answers: list = []
-        threads = [
-            threading.Thread(target=lambda s=s: answers.append(quiet_answer(s)[0])) for s in sources
-        ]
+        threads = [database_thread(lambda s=s: answers.append(quiet_answer(s)[0])) for s in sources]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -457,7 +456,7 @@ def test_a_workspaces_slow_editor_runs_leave_another_workspace_its_answer(celery
 
     quiet = responding_source(SLOW_OR_QUICK, methods=["GET"], time_limit_ms=2000)
     warm(quiet, responding_source(SLOW_OR_QUICK, methods=["GET"]))
-    threads = [threading.Thread(target=run) for _ in range(4)]
+    threads = [database_thread(run) for _ in range(4)]
     for thread in threads:
         thread.start()
     time.sleep(0.5)  # the Runs reached the worker: one runs, the others wait their turn

@@ -4,7 +4,8 @@
 // which the function Configure creates adopts, captures included (adoptInto); left
 // unadopted it is discarded when the page goes, or expires.
 import { api } from "../lib/api.js";
-import { $, h, formatTime, toast } from "../lib/dom.js";
+import { $, h, toast } from "../lib/dom.js";
+import { formatTime } from "../lib/time.js";
 import { liveSocket } from "../lib/live.js";
 
 const QUERY_SHOWN = 120;

@@ -3,7 +3,8 @@
 // emitted. Progress while it runs, Cancel, the summary counts, then each webhook that
 // differs, opened for its differences (docs/ingest.md, "Preview on recent traffic").
 import { allPages, api, errorWords } from "../lib/api.js";
-import { $, h, formatTime } from "../lib/dom.js";
+import { $, h } from "../lib/dom.js";
+import { formatTime } from "../lib/time.js";
 
 const POLL_MS = 500;
 const OVER = new Set(["finished", "cancelled", "failed"]);
@@ -46,8 +47,8 @@ function headline(webhook) {
 
 function summaryText(preview) {
   const s = preview.summary;
-  const errors = [[s.new_errors, "new errors"], [s.fixed_errors, "errors gone"], [s.changed_errors, "errors changed"]]
-    .filter(([count]) => count).map(([count, words]) => `${count} ${words}`);
+  const errors = [[s.new_errors, "new error", "new errors"], [s.fixed_errors, "error gone", "errors gone"], [s.changed_errors, "error changed", "errors changed"]]
+    .filter(([count]) => count).map(([count, one, many]) => `${count} ${count === 1 ? one : many}`);
   const lists = ["events", "objects"].map((name) => `${name}: ${s[name].changed} changed, ${s[name].new} new, ${s[name].missing} missing`);
   return [`${s.compared} webhooks: ${s.same} same, ${s.different} different${errors.length ? ` (${errors.join(", ")})` : ""}`, ...lists];
 }

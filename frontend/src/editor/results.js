@@ -1,5 +1,6 @@
-// What a Run returned: the response the sender would get, events, objects, console logs,
-// fetch calls, error and duration.
+// What a Run returned, in the result panel: the error (or that the function returned)
+// above tabs for the events, objects, console logs, fetch calls, the response the sender
+// would get and the timing, each tab with its count.
 import { $, h } from "../lib/dom.js";
 import { fetchLine } from "../lib/fetches.js";
 import { responseLines } from "../lib/sender-response.js";
@@ -22,11 +23,46 @@ const pretty = (value) => JSON.stringify(value, null, 2);
 const TIMEOUT_HINT = "Each function has its own time limit, up to 10 s: an owner sets it in Configure.";
 const hintFor = (error) => [error.hint, error.name === "TimeoutError" ? TIMEOUT_HINT : null].filter(Boolean).join(" ") || null;
 
-function section(root, id, items, render) {
-  const box = $(`#${id}`, root);
-  $(".count", box).textContent = `(${items.length})`;
-  $(".items", box).replaceChildren(...(items.length ? items.map(render) : [h("p", { class: "muted" }, "None.")]));
-  return box;
+// One tab of the result: its count in the tab, its items (or "None.") in its panel.
+function section(root, name, items, render, count = items.length) {
+  $(`#tab-result-${name} .count`, root).textContent = String(count);
+  $(`#result-${name} .items`, root).replaceChildren(...(items.length ? items.map(render) : [h("p", { class: "muted" }, "None.")]));
+}
+
+// A fetch record may stand for the calls refused over the cap: the tab counts calls.
+const fetchCalls = (fetches) => fetches.reduce((sum, fetch) => sum + (fetch.refused ? Number(fetch.refused) : 1), 0);
+
+// The status the sender gets: the function's response when it responds, else the usual 200.
+function senderStatus(result, responds) {
+  if (!responds) return 200;
+  if (result.error) return 500;
+  return result.response ? result.response.status : 200;
+}
+
+const ms = (value) => `${Number(value || 0).toFixed(1)} ms`;
+// In a tab: short.
+const shortMs = (value) => (Number(value || 0) >= 10 ? `${Math.round(Number(value))} ms` : ms(value));
+
+// Where the time went: the function in the sandbox (against its time limit), each fetch
+// call, and the whole Run as the page waited for it (queue and worker included).
+function timingLines(result, { timeLimitMs, roundTripMs }) {
+  const duration = Number(result.duration_ms || 0);
+  const share = timeLimitMs ? Math.min(1, duration / timeLimitMs) : 0;
+  const calls = (result.fetches || []).filter((fetch) => !fetch.refused);
+  const fetchTotal = calls.reduce((sum, fetch) => sum + Number(fetch.duration_ms || 0), 0);
+  const bar = (part, whole, label) => h("span", { class: "timing-bar", role: "img", "aria-label": label },
+    h("span", { class: "timing-fill", style: `width: ${whole ? Math.max(1, Math.round((part / whole) * 100)) : 0}%` }));
+  const rows = [
+    h("tr", { "data-timing": "function" }, h("th", { scope: "row" }, "Function"), h("td", {}, ms(duration)),
+      h("td", {}, timeLimitMs ? bar(duration, timeLimitMs, `${Math.round(share * 100)} % of the time limit`) : null,
+        timeLimitMs ? h("span", { class: "muted small" }, ` ${Math.round(share * 1000) / 10} % of its ${timeLimitMs / 1000} s limit`) : null)),
+    ...calls.map((fetch) => h("tr", { "data-timing": "fetch" }, h("th", { scope: "row", class: "timing-fetch", title: fetchLine(fetch) }, `${fetch.method || "GET"} ${fetch.url}`),
+      h("td", {}, ms(fetch.duration_ms)), h("td", {}, bar(Number(fetch.duration_ms || 0), Math.max(duration, fetchTotal), "share of the function's time")))),
+    roundTripMs ? h("tr", { "data-timing": "round-trip" }, h("th", { scope: "row" }, "Run, as the page waited"), h("td", {}, ms(roundTripMs)),
+      h("td", { class: "muted small" }, "queue, worker and network included")) : null,
+  ];
+  return [h("table", { class: "timing" }, h("tbody", {}, ...rows.filter(Boolean))),
+    calls.length ? h("p", { class: "muted small" }, `${calls.length} fetch ${calls.length === 1 ? "call" : "calls"}: ${ms(fetchTotal)} in all.`) : null].filter(Boolean);
 }
 
 // What the sender of the webhook would hear: the function's response when it responds
@@ -53,20 +89,28 @@ function notAResponse(logs) {
 }
 
 // errorActions(error): controls to show under the error (the editor's interface switch).
-export function renderResult(root, result, failure, jump, { responds = false, errorActions = () => null } = {}) {
+// timeLimitMs, roundTripMs: for the Timing tab.
+export function renderResult(root, result, failure, jump, { responds = false, errorActions = () => null, timeLimitMs = 0, roundTripMs = 0 } = {}) {
   root.hidden = false;
   const errorBox = $("#result-error", root);
   const answer = $("#result-response", root);
+  $("#result-panels", root).scrollTop = 0;
   if (failure) {
     $("#duration", root).textContent = "";
     errorBox.replaceChildren(h("div", { class: "run-error", role: "alert" }, h("strong", {}, "The run could not be made: "), failure.message,
       ...Object.entries(failure.errors || {}).map(([k, v]) => h("div", {}, `${k}: ${v.join(" ")}`))));
     $(".items", answer).replaceChildren();
-    for (const id of ["result-events", "result-objects", "result-logs", "result-fetches"]) section(root, id, [], () => null);
+    for (const name of ["events", "objects", "logs", "fetches"]) section(root, name, [], () => null);
+    $("#tab-result-response .count", root).textContent = "";
+    $("#tab-result-timing .count", root).textContent = "";
+    $("#result-timing .items", root).replaceChildren(h("p", { class: "muted" }, "No run was made."));
     return;
   }
   $(".items", answer).replaceChildren(...senderAnswer(result, responds));
-  $("#duration", root).textContent = `${Number(result.duration_ms || 0).toFixed(1)} ms`;
+  $("#tab-result-response .count", root).textContent = String(senderStatus(result, responds));
+  $("#duration", root).textContent = ms(result.duration_ms);
+  $("#tab-result-timing .count", root).textContent = shortMs(result.duration_ms);
+  $("#result-timing .items", root).replaceChildren(...timingLines(result, { timeLimitMs, roundTripMs }));
   const error = result.error;
   if (error) {
     const where = errorLocation(error, Number.MAX_SAFE_INTEGER);
@@ -82,15 +126,17 @@ export function renderResult(root, result, failure, jump, { responds = false, er
   } else {
     errorBox.replaceChildren(h("p", { class: "ok-line" }, "✓ The function returned."));
   }
-  section(root, "result-events", result.events || [], (event) => h("div", { class: "event" },
+  section(root, "events", result.events || [], (event) => h("div", { class: "event" },
     h("div", {}, h("span", { class: `type type-${event.type}` }, event.type), " ", h("strong", {}, event.event || event.name || event.userId || "")),
     h("pre", {}, pretty(event))));
-  section(root, "result-objects", result.objects || [], (object) => h("div", { class: "event" },
+  section(root, "objects", result.objects || [], (object) => h("div", { class: "event" },
     h("div", {}, h("span", { class: "type" }, "set"), " ", h("strong", {}, `${object.collection} / ${object.id}`)),
     h("pre", {}, pretty(object.properties))));
-  section(root, "result-logs", result.logs || [], (log) => h("pre", { class: `log log-${log.level}` }, `[${log.level}] ${log.message}`));
-  section(root, "result-fetches", result.fetches || [], (fetch) => h("pre", { class: "fetch" }, fetchLine(fetch)));
-  $("#result-logs", root).open = (result.logs || []).length > 0;
-  $("#result-objects", root).open = (result.objects || []).length > 0;
-  root.scrollIntoView({ block: "start", behavior: "smooth" });
+  const logs = result.logs || [];
+  section(root, "logs", logs, (log) => h("pre", { class: `log log-${log.level}` }, `[${log.level}] ${log.message}`));
+  // The tab says when the console has warnings or errors, before it is opened.
+  const worst = logs.some((log) => log.level === "error") ? "err" : logs.some((log) => log.level === "warn") ? "warn" : "";
+  $("#tab-result-logs .count", root).className = `count ${worst}`.trim();
+  const fetches = result.fetches || [];
+  section(root, "fetches", fetches, (fetch) => h("pre", { class: "fetch" }, fetchLine(fetch)), fetchCalls(fetches));
 }

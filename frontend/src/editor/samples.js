@@ -126,5 +126,13 @@ export function initSamples({ path, settingsPanel, fill, isPristine, getFunction
       return fn;
     },
     describe,
+    // The stored test values the chosen input runs with (masked: a secret as {set}) and
+    // the saved sample's name, if one is chosen: what "Save as test" keeps of a Run.
+    storedValues() {
+      const sample = current();
+      if (sample && sample.id) return { stored: sample.settings, sample: sample.name };
+      if (sample) return { stored: {}, sample: sample.name };
+      return { stored: (getFunction() || {}).test_settings || {}, sample: null };
+    },
   };
 }

@@ -4,7 +4,7 @@
 // when a test fails (with "Deploy anyway" and a reason). The matching is the server's
 // (runner/expectations.py), the same as `functions-cli test`.
 import { api } from "../lib/api.js";
-import { $, h, openDialog, toast } from "../lib/dom.js";
+import { $, clearErrors, h, openDialog, showErrors, toast } from "../lib/dom.js";
 
 // Fields the runner fills in itself: any value passes ("*"), the rest must be equal.
 const GENERATED = ["messageId", "timestamp", "receivedAt", "sentAt", "originalTimestamp"];
@@ -16,49 +16,80 @@ export function proposedExpectation(result) {
   return { events: result.events.map(generic), objects: result.objects };
 }
 
-export function initSavedTests({ path, functionId, can, lastRun, definitions, getCode }) {
+// The settings a test keeps from a Run: the plain values it ran with (those stored for
+// the sample or the function, under what was typed), and as references the secrets that
+// had a value in it. A secret the Run had none for is left out, so the test runs as the
+// Run did rather than failing for a test secret nobody set.
+export function testSettings(run, definitions) {
+  const typed = run.settings;
+  const stored = run.stored || {};
+  const settings = {};
+  const secrets = [];
+  for (const { name, encrypted } of definitions) {
+    const value = name in typed ? typed[name] : stored[name];
+    if (encrypted) {
+      const set = name in typed ? value !== null && value !== "" : Boolean(value && value.set);
+      if (set) secrets.push(name);
+    } else if (value !== undefined && value !== null && value !== "") {
+      settings[name] = value;
+    }
+  }
+  return { settings, secrets };
+}
+
+// A saved test runs with the function's kept test secrets: say so when the Run used
+// another value (a sample's own, or one typed and not kept), or the function has none.
+function secretsNote(run, secrets, functionSecrets) {
+  return secrets.map((name) => {
+    const kept = Boolean(functionSecrets[name] && functionSecrets[name].set);
+    const other = run.sample || name in run.settings;
+    if (!kept) return `${name}: the test runs with the function's test secret, which is not set, so it fails until one is kept (Custom request, Settings → Keep test values).`;
+    if (other) return `${name}: the test runs with the function's kept test secret, not the value this Run used.`;
+    return null;
+  }).filter(Boolean).join(" ");
+}
+
+export function initSavedTests({ path, functionId, can, lastRun, definitions, functionSecrets, getCode }) {
   const panel = $("#panel-tests");
   const base = () => path(`functions/${functionId()}/tests/`);
   let running = false;
 
   const saveButton = $("#save-as-test");
   const dialog = $("#save-test-dialog");
+  const form = $("#save-test-form");
   if (saveButton) saveButton.addEventListener("click", () => {
     const run = lastRun();
     if (!run) return;
     $("#test-name").value = "";
     $("#test-expect").value = JSON.stringify(proposedExpectation(run.result), null, 2);
-    for (const node of dialog.querySelectorAll("[data-error]")) node.textContent = "";
+    $("#test-secrets-note").textContent = secretsNote(run, testSettings(run, definitions()).secrets, functionSecrets());
+    clearErrors(form);
     openDialog(dialog);
     $("#test-name").focus();
   });
-  if (dialog) $("#save-test-form").addEventListener("submit", async (event) => {
+  if (dialog) form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const error = (field, text) => { dialog.querySelector(`[data-error="${field}"]`).textContent = text; };
+    clearErrors(form);
     let expect;
     try {
       expect = JSON.parse($("#test-expect").value);
     } catch (problem) {
-      return error("expect", `The expectation is not valid JSON: ${problem.message}.`);
+      const message = `The expectation is not valid JSON: ${problem.message}.`;
+      return showErrors(form, { message, errors: { expect: [message] } });
     }
     const run = lastRun();
     // Secrets are references to the function's kept test values (Settings → Keep test
     // values), never copied into the test.
-    const encrypted = definitions().filter((d) => d.encrypted).map((d) => d.name);
-    const plain = Object.fromEntries(Object.entries(run.settings).filter(([name]) => !encrypted.includes(name)));
+    const { settings, secrets } = testSettings(run, definitions());
     try {
       await api("POST", base(), {
-        name: $("#test-name").value.trim(), request: run.request, settings: plain, secret_settings: encrypted, expect,
+        name: $("#test-name").value.trim(), request: run.request, settings, secret_settings: secrets, expect,
       });
       dialog.close();
       toast("Test saved: Run all tests (Ctrl+Shift+Enter) and every deploy run it.");
       await reload();
     } catch (failure) {
-      error("form", failure.message);
-      for (const [field, messages] of Object.entries(failure.errors)) {
-        const node = dialog.querySelector(`[data-error="${field.split(".")[0]}"]`);
-        if (node) node.textContent = messages.join(" ");
-      }
+      showErrors(form, failure);
     }
   });
 
@@ -72,13 +103,25 @@ export function initSavedTests({ path, functionId, can, lastRun, definitions, ge
     outcome && !outcome.passed ? h("pre", { class: "differences" }, outcome.differences.join("\n")) : null);
 
   let tests = [];
+  // The last outcome by test name (of "Run all tests" or of the deploy gate), shown until
+  // the next one, also when the list is read again.
+  let outcomes = new Map();
+  let outcomeSummary = { text: "", className: "" };
+  const render = () => {
+    list.replaceChildren(...tests.map((test) => row(test, outcomes.get(test.name))));
+    $("#no-tests").hidden = tests.length > 0;
+    summary.textContent = outcomeSummary.text;
+    summary.className = outcomeSummary.className;
+  };
+  const remember = (byName, text, failed) => {
+    outcomes = byName;
+    outcomeSummary = { text, className: failed ? "error" : "ok-text" };
+  };
   async function reload() {
     if (!functionId() || !panel) return;
     const page = await api("GET", `${base()}?limit=100`);
     tests = page.results;
-    list.replaceChildren(...tests.map((test) => row(test)));
-    $("#no-tests").hidden = tests.length > 0;
-    summary.textContent = "";
+    render();
   }
   async function remove(test) {
     if (!confirm(`Delete the test “${test.name}”? Deploys stop running it.`)) return;
@@ -98,11 +141,9 @@ export function initSavedTests({ path, functionId, can, lastRun, definitions, ge
     summary.textContent = "";
     try {
       const outcome = await api("POST", `${base()}run/`, { code: getCode() });
-      const byId = new Map(outcome.tests.map((t) => [t.id, t]));
-      list.replaceChildren(...tests.map((test) => row(test, byId.get(test.id))));
-      summary.textContent = outcome.tests.length
-        ? `${outcome.passed} passed, ${outcome.failed} failed` : "No saved tests to run.";
-      summary.className = outcome.failed ? "error" : "ok-text";
+      remember(new Map(outcome.tests.map((t) => [t.name, t])), outcome.tests.length
+        ? `${outcome.passed} passed, ${outcome.failed} failed` : "No saved tests to run.", outcome.failed);
+      render();
     } catch (failure) {
       summary.textContent = failure.message;
       summary.className = "error";
@@ -135,18 +176,18 @@ export function initSavedTests({ path, functionId, can, lastRun, definitions, ge
         h("button", { type: "button", class: "danger", id: "deploy-anyway", onclick: () => {
           const reason = $("#deploy-anyway-reason").value.trim();
           if (!reason) {
-            box.querySelector('[data-error="deploy_anyway"]').textContent = "Say why: the reason goes to the audit log.";
+            showErrors($("#deploy-form"), { errors: { deploy_anyway: ["Say why: the reason goes to the audit log."] } });
             return;
           }
           deployAnyway(reason);
         } }, "Deploy anyway"));
       box.hidden = false;
+      // The Tests tab shows the same: every test but those failing passed on the draft.
+      const byName = new Map(failed.map((test) => [test.name, { passed: false, differences: test.differences }]));
       reload().then(() => {
-        const names = new Set(failed.map((t) => t.name));
-        for (const item of list.children) {
-          const test = tests.find((t) => String(t.id) === item.dataset.test);
-          if (test && names.has(test.name)) item.classList.add("failed");
-        }
+        for (const test of tests) if (!byName.has(test.name)) byName.set(test.name, { passed: true });
+        remember(byName, `The deploy was refused: ${tests.length - failed.length} passed, ${failed.length} failed`, true);
+        render();
       }).catch(() => {});
     },
     clearRefusal() {

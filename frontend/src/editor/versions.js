@@ -1,7 +1,8 @@
 // Versions: history, a side-by-side diff (Monaco's diff editor) of any two of
 // {draft, deployed, vN}, and restore into the draft.
 import { allPages, api } from "../lib/api.js";
-import { $, h, formatTime, openDialog, toast } from "../lib/dom.js";
+import { $, h, openDialog, toast } from "../lib/dom.js";
+import { formatTime } from "../lib/time.js";
 import { monaco } from "../lib/monaco.js";
 
 export function initVersions({ path, can, codeModel, getState, onRestore, isDirty }) {

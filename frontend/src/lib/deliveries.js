@@ -1,6 +1,7 @@
 // Deliveries as the Destinations page, the source page and its live debugger show them:
 // the last 24 h counts, the mean lag, the last error, and one delivery's outcome.
-import { formatTime, h } from "./dom.js";
+import { h } from "./dom.js";
+import { formatTime } from "./time.js";
 
 export function countBadges(stats) {
   const { delivered = 0, retrying = 0, failed = 0 } = stats || {};

@@ -139,12 +139,6 @@ function announce(message) {
   status.textContent = message;
 }
 
-export function formatTime(iso) {
-  if (!iso) return "—";
-  const date = new Date(iso);
-  return date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
-}
-
 export function openDialog(dialog) {
   if (!dialog.open) dialog.showModal();
   for (const closer of $$("[data-close]", dialog)) closer.onclick = () => dialog.close();

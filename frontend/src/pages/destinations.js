@@ -2,7 +2,8 @@
 // create form per kind, edit, enable/disable, delete, Send test and the replay of its
 // delivery dead letters (docs/destinations.md).
 import { allPages, api, errorWords, wsApi } from "../lib/api.js";
-import { $, formatTime, h, pageData, toast } from "../lib/dom.js";
+import { $, h, pageData, toast } from "../lib/dom.js";
+import { formatTime } from "../lib/time.js";
 import { countBadges, lagText, lastError } from "../lib/deliveries.js";
 import { commonFields, kindFields, readDestinationForm, showDestinationErrors } from "../lib/destination-form.js";
 

@@ -1,7 +1,9 @@
 // A source's gradual rollout: start it, both versions' error rates while it runs, change
-// its share, promote or roll it back; the banner after the watch rolled one back.
+// its share, promote or roll it back; the banner after the watch rolled one back, and no
+// invitation to upgrade to the version just rolled back.
 import { api } from "../lib/api.js";
-import { $, h, toast } from "../lib/dom.js";
+import { $, clearErrors, h, showErrors, toast } from "../lib/dom.js";
+import { formatTime } from "../lib/time.js";
 
 const percent = (rate) => `${(rate * 100).toFixed(1)} %`;
 
@@ -18,34 +20,55 @@ export function initSourceRollout(path) {
     clearTimeout(timer);
     if (state.rollout) timer = setTimeout(() => refresh().catch(() => {}), RUNNING_REFRESH_MS);
   };
-  const act = (method, suffix, body, done) => async () => {
-    const error = $('[data-error="rollout"]');
-    if (error) error.textContent = "";
+  // A refusal goes next to its field in the block the button is in (the start row or
+  // the running rollout's controls), else in words under it; with neither, a toast.
+  const act = (method, suffix, { body, done, block } = {}) => async () => {
+    const where = block ? $(block) : null;
+    if (where) clearErrors(where);
     try {
       await api(method, path(suffix), body && body());
       if (suffix === "rollout/promote/") return location.reload();
       await refresh();
       if (done) toast(done);
     } catch (failure) {
-      if (error) error.textContent = [failure.message, ...Object.values(failure.errors).flat()].join(" ");
+      if (where) showErrors(where, failure);
       else toast(failure.message, "error");
     }
   };
   const on = (id, handler) => { const element = $(id); if (element) element.addEventListener("click", handler); };
-  on("#rollout-start", act("POST", "rollout/", () => ({ version: Number($("#rollout-version").value), share: Number($("#rollout-share").value) }), "Rollout started: new webhooks are split between the versions."));
-  on("#rollout-change", act("PATCH", "rollout/", () => ({ share: Number($("#rollout-new-share").value) }), "Share changed for new webhooks."));
-  on("#rollout-promote", act("POST", "rollout/promote/"));
-  on("#rollout-rollback", act("DELETE", "rollout/", null, "Rolled back: every new webhook runs on the pinned version."));
+  on("#rollout-start", act("POST", "rollout/", {
+    body: () => ({ version: Number($("#rollout-version").value), share: Number($("#rollout-share").value) }),
+    done: "Rollout started: new webhooks are split between the versions.",
+    block: "#rollout-start-row",
+  }));
+  on("#rollout-change", act("PATCH", "rollout/", {
+    body: () => ({ share: Number($("#rollout-new-share").value) }),
+    done: "Share changed for new webhooks.",
+    block: "#rollout-running",
+  }));
+  on("#rollout-promote", act("POST", "rollout/promote/", { block: "#rollout-running" }));
+  on("#rollout-rollback", act("DELETE", "rollout/", {
+    done: "Rolled back: every new webhook runs on the pinned version.",
+    block: "#rollout-running",
+  }));
   on("#dismiss-rollback", act("DELETE", "rollout/"));
   refresh().catch((error) => toast(error.message, "error"));
   return refresh;
 }
 
 function show(state) {
-  const note = state.rollback_note;
-  $("#rollback-banner").hidden = !note || Boolean(state.rollout);
-  $("#rollback-note").textContent = note ? `Rolled back automatically. ${note}` : "";
   const running = Boolean(state.rollout);
+  const last = state.last_rollback;
+  const note = state.rollback_note;
+  $("#rollback-banner").hidden = !note || running;
+  const when = last ? ` on ${formatTime(last.at)}` : "";
+  $("#rollback-note").textContent = note ? `Rolled back automatically${when}. ${note}` : "";
+  // Once the banner is dismissed (or after a rollback by hand) a line still says it.
+  const line = $("#rolled-back-line");
+  line.hidden = !last || running || Boolean(note);
+  line.textContent = last ? `The rollout of v${last.version} was rolled back on ${formatTime(last.at)}: Move to v${last.version} or a new rollout tries it again.` : "";
+  const upgrade = $("#upgrade");
+  if (upgrade) upgrade.hidden = Boolean(last) && Number(upgrade.dataset.version) === last.version;
   $("#rollout-running").hidden = !running;
   const start = $("#rollout-start-row");
   if (start) start.hidden = running;

@@ -4,7 +4,8 @@
 import { api, wsApi } from "../lib/api.js";
 import { hourlyChart } from "../lib/chart.js";
 import { deliveryBadge } from "../lib/deliveries.js";
-import { $, clearErrors, h, formatTime, pageData, showErrors, toast, wireTabs } from "../lib/dom.js";
+import { $, clearErrors, h, pageData, showErrors, toast, wireTabs } from "../lib/dom.js";
+import { formatTime } from "../lib/time.js";
 import { deliveriesDetail, eventName, eventsDetail, requestDetail, requestSummary } from "../lib/debugger.js";
 import { fetchLine } from "../lib/fetches.js";
 import { liveSocket } from "../lib/live.js";
