@@ -36,6 +36,7 @@ from catalog.services import audit_record, source_runtime_settings
 from ingest import queue
 from ingest.execute import runtime
 from ingest.models import Execution, IngestEvent, ObjectChange, Preview, PreviewWebhook, StoredEvent
+from ingest.record.stores import without_nul
 from runner.comparison import RunWindow, compare_runs
 from runner.redact import Redactor, redactor
 
@@ -292,8 +293,8 @@ class _Run:
         return PreviewWebhook(
             preview_id=self.preview.pk, position=position, ingest_event_id=event.pk,
             received_at=event.received_at, version=baseline.version,
-            same=comparison["same"], comparison=_redacted(comparison, self.redactor),
-            logs=_redacted(result.get("logs") or [], self.redactor), fetch_refused=refused,
+            same=comparison["same"], comparison=_shown(comparison, self.redactor),
+            logs=_shown(result.get("logs") or [], self.redactor), fetch_refused=refused,
         )  # fmt: skip
 
     def _record(self, rows: list[PreviewWebhook], *, done: int) -> bool:
@@ -370,6 +371,12 @@ def _count(summary: dict, comparison: dict, refused: int) -> None:
         for kind in ("changed", "new", "missing"):
             summary[name][kind] += len(comparison[name][kind])
     summary["fetch_refused"] += bool(refused)
+
+
+def _shown(value, found: Redactor | None):
+    """What a preview keeps of the draft's output: redacted, and without NUL characters
+    (a draft that logged or emitted one failed the whole preview on PostgreSQL)."""
+    return without_nul(_redacted(value, found))
 
 
 def _redacted(value, found: Redactor | None):

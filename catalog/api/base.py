@@ -8,6 +8,7 @@ and their `detail` says the first fields' problems in words ("Name of setting 3:
 import re
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.pagination import LimitOffsetPagination
@@ -27,6 +28,14 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, CatalogError):
         return Response({"detail": exc.message, **exc.extra}, status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own answer was an HTML page with a 400: the CLI and the editor got no
+        # JSON to say why.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response(
+            {"detail": f"The request body is larger than {limit:,} bytes, the most the API takes."},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.ValidationError):
         response.data = _validation_body(response.data)

@@ -3,9 +3,14 @@
 requests, the object store view, errors in words, the deploy that compiles first and the
 loop guards. Each test is a hole found by attacking them, now closed."""
 
+import json
+
 import pytest
 
+from ingest import services
+from ingest.receive import IncomingWebhook
 from tests.catalog.helpers import API, API_KEY, REGION, create_function
+from tests.ingest.conftest import no_queue  # noqa: F401 (a fixture used by name)
 from tests.ingest.helpers import TRACK_AND_SET, source_running
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +99,52 @@ def test_a_nul_character_in_a_filter_is_a_400(owner_api, workspace, query):
     response = owner_api.get(f"{API}/sources/{source.slug}/{query}")
     assert response.status_code == 400, response.content
     assert "NUL character" in response.json()["detail"]
+
+
+# --- A draft whose output holds a NUL character failed its preview -----------------------
+# The preview on recent traffic keeps the draft's logs and its comparison with what the
+# version emitted: a draft that logged (or emitted) a NUL character, as console output of
+# binary bodies often does, failed the whole preview on PostgreSQL (a DataError), where
+# executions keep such output cleaned (ingest.record.stores.without_nul). The preview
+# keeps it cleaned the same way.
+
+NUL_DRAFT = """async function onRequest(request) {
+  console.log('a\\u0000b');
+  Segment.track({ event: 'Order\\u0000', userId: 'u', properties: { ['k\\u0000']: 1 } });
+}"""
+
+
+@pytest.mark.usefixtures("no_queue")
+def test_a_preview_of_a_draft_whose_output_holds_nul_characters_finishes(owner_api, workspace):
+    source = source_running(TRACK_AND_SET, workspace=workspace, slug="orders")
+    source.function.draft_code = NUL_DRAFT
+    source.function.save(update_fields=["draft_code"])
+    body = json.dumps({"amount": 2000, "id": "o1"}).encode()
+    webhook = IncomingWebhook("POST", "/hooks/x", "", {"Content-Type": "application/json"}, body)
+    event = services.webhook_accept(token=source.webhook_token, webhook=webhook).event
+    services.ingest_events_execute(ingest_event_ids=[event.pk])
+    previews = f"{API}/functions/{source.function_id}/previews/"
+    started = owner_api.post(previews, {"source": source.slug}, format="json")
+    assert started.status_code == 201, started.content
+    services.preview_run(preview_id=started.json()["id"])
+    preview = owner_api.get(f"{previews}{started.json()['id']}/").json()
+    assert (preview["status"], preview["done"]) == ("finished", 1), preview
+    webhooks = owner_api.get(f"{previews}{started.json()['id']}/webhooks/").json()["results"]
+    assert webhooks[0]["logs"][0]["message"] == "a\ufffdb"
+
+
+# --- A sample over the API's body limit was answered with an HTML page ------------------
+# A body past DATA_UPLOAD_MAX_MEMORY_SIZE (a 20 MB sample) was refused, but by Django's
+# HTML "Bad Request (400)" page: the editor and the CLI had no JSON to say why.
+
+
+def test_a_body_past_the_api_s_limit_is_a_json_413(owner_api, settings):
+    function = create_function(owner_api)
+    sample = {"name": "big", "request": {**REQUEST, "body": None, "rawBody": "x" * 3_000_000}}
+    del sample["request"]["body"]
+    response = owner_api.post(f"{API}/functions/{function['id']}/samples/", sample, format="json")
+    assert response.status_code == 413
+    limit = f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,}"
+    assert response.json() == {
+        "detail": f"The request body is larger than {limit} bytes, the most the API takes."
+    }
