@@ -313,6 +313,8 @@ CLAIM_MARGIN_S = envfloat("CLAIM_MARGIN_S", 30.0, min=0.0, max=3600.0)
 # a webhook that arrives after a quiet moment is queued at once.
 INGEST_DISPATCH_LINGER_MS = envfloat("INGEST_DISPATCH_LINGER_MS", 15.0, min=0.0, max=1000.0)
 INGEST_BATCH_MAX = envint("INGEST_BATCH_MAX", 50, min=1, max=1000)
+# The most webhooks one write of the accept path stores (ingest.receive.group_commit).
+WEBHOOK_COMMIT_GROUP_MAX = envint("WEBHOOK_COMMIT_GROUP_MAX", 100, min=1, max=1000)
 # Threads of each worker process kept for workspaces that run nothing there, so one
 # workspace's flood cannot hold them all (docs/ingest.md, "Fair sharing"); 0 for none.
 INGEST_RESERVED_THREADS = envint("INGEST_RESERVED_THREADS", 1, min=0, max=64)

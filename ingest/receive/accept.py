@@ -133,8 +133,16 @@ def check_payload_size(size: int) -> None:
         raise PayloadTooLarge(f"The request body is larger than the {limit_mb:g} MB limit.")
 
 
-def _target(token: str) -> Target:
-    target = source_lookup.get(token) if is_token_shaped(token) else None
+def _target(token: str, *, at_once: bool = False) -> Target | None:
+    """The token's enabled source; with at_once, None when it is not remembered."""
+    target = None
+    if is_token_shaped(token):
+        if not at_once:
+            target = source_lookup.get(token)
+        else:
+            remembered, target = source_lookup.remembered(token)
+            if not remembered:
+                return None
     if target is None or not target.enabled:
         raise SourceNotFound("No source answers at this URL.")
     return target
@@ -170,6 +178,26 @@ def response_wait_s(target: Target) -> float:
     return target.time_limit_ms / 1000 + RESPONSE_WAIT_MARGIN_S
 
 
+def webhook_admit(*, token: str, webhook: IncomingWebhook, at_once: bool = False) -> Target | None:
+    """The checks a webhook passes before it is stored (size, source, method, rate),
+    each a WebhookRefused subclass for what the sender should hear; the version it
+    runs on. With at_once, for a caller that must not wait on the database or the
+    cache (an event loop): None where a check would (a source not remembered, a rate
+    limit lease to take), and nothing counted: ask again without."""
+    check_payload_size(len(webhook.body))
+    target = _target(token, at_once=at_once)
+    if target is None:
+        return None
+    target = target.lane()
+    _check_method(target, webhook.method)
+    admitted = rate_limit.admits(target.source_id, at_once=at_once)
+    if admitted is None:
+        return None
+    if not admitted:
+        raise RateLimited("Too many requests for this source; slow down.", retry_after=1)
+    return target
+
+
 def webhook_accept(*, token: str, webhook: IncomingWebhook) -> Accepted:
     """Write the webhook durably and queue its execution once the row is committed; for
     a function that responds to its sender, take a seat for the sender's wait within
@@ -178,20 +206,23 @@ def webhook_accept(*, token: str, webhook: IncomingWebhook) -> Accepted:
 
     Raises WebhookRefused subclasses for what the sender should hear; database errors
     propagate so the caller can answer 503 (nothing is half-written: one INSERT)."""
-    check_payload_size(len(webhook.body))
-    target = _target(token).lane()
-    _check_method(target, webhook.method)
-    if not rate_limit.admits(target.source_id):
-        raise RateLimited("Too many requests for this source; slow down.", retry_after=1)
+    return webhook_store(webhook_admit(token=token, webhook=webhook), webhook)
+
+
+def webhook_store(target: Target, webhook: IncomingWebhook) -> Accepted:
+    """webhook_accept's write, for a webhook admitted to `target`."""
     if target.responds:
         return _accept_held(target, webhook)
     # One INSERT, committed by itself (no transaction around it: one round trip).
-    event = IngestEvent.objects.create(
-        source_id=target.source_id, version_id=target.version_id, **webhook.row()
-    )
+    event = IngestEvent.objects.create(**event_fields(target, webhook))
     # robust: the row is durable; the sweep queues it if this fails.
     transaction.on_commit(lambda: queue.execute_soon(target.workspace_id), robust=True)
     return Accepted(event, target)
+
+
+def event_fields(target: Target, webhook: IncomingWebhook) -> dict:
+    """The stored row of a webhook that runs as soon as a worker takes it."""
+    return {"source_id": target.source_id, "version_id": target.version_id, **webhook.row()}
 
 
 def _accept_held(target: Target, webhook: IncomingWebhook) -> Accepted:
@@ -205,11 +236,9 @@ def _accept_held(target: Target, webhook: IncomingWebhook) -> Accepted:
     now = timezone.now()
     try:
         event = IngestEvent.objects.create(
-            source_id=target.source_id,
-            version_id=target.version_id,
+            **event_fields(target, webhook),
             received_at=now,
             next_attempt_at=now + timedelta(seconds=wait_s),
-            **webhook.row(),
         )
     except BaseException:
         seats.give_back(seat)

@@ -7,7 +7,8 @@ once per process (then 503), so slow senders can hold at most that many bodies' 
 memory and connections. And it answers a source's webhook
 (`POST /hooks/<token>`) itself: the same service and the same answers as the Django view
 (ingest.receive.answer), without the page middleware and URL routing that a sender
-never needs, in a pooled thread — the accept path is the product's hottest.
+never needs: its checks on the event loop, its row written with the webhooks arriving
+beside it (ingest.receive.group_commit) — the accept path is the product's hottest.
 
 The sender of a function that responds to it waits for the function's answer
 (ingest.receive.respond) on threads of its own, WEBHOOK_RESPONSE_THREADS of them: a
@@ -18,13 +19,12 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
 from ingest import metrics
 from ingest.receive.accept import IncomingWebhook, PayloadTooLarge, check_payload_size
-from ingest.receive.answer import first_answer
+from ingest.receive.answer import first_answer_async
 from ingest.receive.http import Answer
 from ingest.receive.respond import Responding
 
@@ -60,8 +60,7 @@ class WebhookBodyLimit:
             return await _respond(send, 408, slow)
         match = _SOURCE_WEBHOOK.match(scope["path"])
         if match:
-            webhook = _incoming(scope, body)
-            answer = await sync_to_async(_answer, thread_sensitive=False)(match[1], webhook)
+            answer = await first_answer_async(match[1], _incoming(scope, body))
             if isinstance(answer, Responding):
                 loop = asyncio.get_running_loop()
                 answer = await loop.run_in_executor(_response_threads(), _wait, answer)
@@ -75,16 +74,6 @@ class WebhookBodyLimit:
             return await asyncio.wait_for(_read_capped(receive), settings.WEBHOOK_BODY_TIMEOUT_S)
         finally:
             self.pending -= 1
-
-
-def _answer(token: str, webhook: IncomingWebhook) -> Answer | Responding:
-    # What Django's request_started/request_finished do for a view: the thread's
-    # database connection goes back to the pool once the answer is known.
-    close_old_connections()
-    try:
-        return first_answer(token, webhook)
-    finally:
-        close_old_connections()
 
 
 def _wait(responding: Responding) -> Answer:

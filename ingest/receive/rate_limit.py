@@ -33,8 +33,9 @@ _windows: dict[int, _Window] = {}
 _lock = threading.Lock()
 
 
-def admits(source_id: int) -> bool:
-    """Count one webhook for the source; False past the limit."""
+def admits(source_id: int, *, at_once: bool = False) -> bool | None:
+    """Count one webhook for the source; False past the limit. With at_once, None
+    (nothing counted) where the answer needs a lease from the cache."""
     limit = settings.WEBHOOK_RATE_LIMIT_PER_SECOND
     if limit <= 0:
         return True
@@ -45,6 +46,8 @@ def admits(source_id: int) -> bool:
             return True
         if window.exhausted:
             return False
+    if at_once:
+        return None
     # Outside the lock: a slow cache must not hold up the webhooks of other sources.
     size = max(1, limit // LEASES_PER_WINDOW)
     granted = _lease(f"webhook-rate:{source_id}:{second}", size, limit)

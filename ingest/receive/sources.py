@@ -68,6 +68,14 @@ class SourceLookup:
             self._entries[token] = target
         return target
 
+    def remembered(self, token: str) -> tuple[bool, Target | None]:
+        """(True, what get() would answer) when that is remembered, without asking the
+        database; (False, None) otherwise."""
+        with self._lock:
+            if token in self._entries:
+                return True, self._entries[token]
+        return False, None
+
     def forget(self) -> None:
         with self._lock:
             self._entries.clear()

@@ -73,7 +73,7 @@ async def test_the_rate_limit_and_the_database_outage_answers(settings):
         assert (await post(f"/hooks/{src.webhook_token}", b"{}"))[0] == 200
         status, headers, _ = await post(f"/hooks/{src.webhook_token}", b"{}")
     assert status == 429 and headers[b"retry-after"] == b"1"
-    with mock.patch.object(IngestEvent.objects, "create", side_effect=OperationalError("down")):
+    with mock.patch.object(IngestEvent.objects, "_insert", side_effect=OperationalError("down")):
         status, headers, _ = await post(f"/hooks/{src.webhook_token}", b"{}")
     assert status == 503 and headers[b"retry-after"] == b"5"
 

@@ -1,0 +1,108 @@
+"""Group commit: the webhooks accepted while a write is under way share the next one.
+
+One INSERT of many rows and one commit cost the database, and the process, about what
+one row does, so under load each webhook costs less, while a lone webhook is written at
+once (nothing waits for company: there is no timer). Each sender is answered only once
+its own row is committed, as before: the rows of a group are committed together or not
+at all, and a failed group answers each of its senders 503.
+
+An event loop (the ASGI server's) keeps one writer: the rows that arrive while its
+write is out wait for the next, at most WEBHOOK_COMMIT_GROUP_MAX rows in one. The write
+itself runs in a thread of its own: the database driver and the ORM are synchronous."""
+
+import asyncio
+import logging
+import threading
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from ingest import queue
+from ingest.models import IngestEvent
+
+logger = logging.getLogger(__name__)
+_writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Writer]" = (
+    weakref.WeakKeyDictionary()
+)
+_thread: ThreadPoolExecutor | None = None
+_thread_lock = threading.Lock()
+
+
+async def store(fields: dict, workspace_id: int) -> int:
+    """Write one webhook's row (IngestEvent fields) with those arriving beside it and
+    queue its turn; its id once committed. Database errors propagate."""
+    loop = asyncio.get_running_loop()
+    writer = _writers.get(loop)
+    if writer is None:
+        writer = _writers[loop] = _Writer(loop)
+    return await writer.store(fields, workspace_id)
+
+
+class _Writer:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.waiting: list[tuple[dict, int, asyncio.Future]] = []
+        self.writing = False
+
+    async def store(self, fields: dict, workspace_id: int) -> int:
+        future = self.loop.create_future()
+        self.waiting.append((fields, workspace_id, future))
+        if not self.writing:
+            self.writing = True
+            self.loop.create_task(self._write())
+        return await future
+
+    async def _write(self) -> None:
+        size = settings.WEBHOOK_COMMIT_GROUP_MAX
+        try:
+            while self.waiting:
+                group, self.waiting = self.waiting[:size], self.waiting[size:]
+                try:
+                    ids = await self.loop.run_in_executor(
+                        _write_thread(), _insert, [(f, w) for f, w, _ in group]
+                    )
+                except Exception as failed:
+                    for *_, future in group:
+                        if not future.done():
+                            future.set_exception(failed)
+                    continue
+                for (*_, future), event_id in zip(group, ids, strict=True):
+                    if not future.done():  # a sender gone meanwhile: its row stays
+                        future.set_result(event_id)
+        finally:
+            self.writing = False
+
+
+def _insert(rows: list[tuple[dict, int]]) -> list[int]:
+    """One INSERT of every row in autocommit (one statement: all committed or none),
+    then the rows' turns (robust: they are durable; the sweep queues them otherwise)."""
+    close_old_connections()
+    try:
+        events = [IngestEvent(**fields) for fields, _ in rows]
+        # bulk_create would wrap its INSERT in a transaction of its own (two round trips
+        # more); the queryset's _insert is the same statement, by itself.
+        returned = IngestEvent.objects._insert(
+            events, fields=_insert_fields(), returning_fields=[IngestEvent._meta.pk]
+        )
+    finally:
+        close_old_connections()
+    for _, workspace_id in rows:
+        try:
+            queue.execute_soon(workspace_id)
+        except Exception:
+            logger.exception("a stored webhook's turn was not queued; the sweep will")
+    return [row[0] for row in returned]
+
+
+def _insert_fields() -> list:
+    return [f for f in IngestEvent._meta.concrete_fields if not f.primary_key]
+
+
+def _write_thread() -> ThreadPoolExecutor:
+    global _thread
+    with _thread_lock:
+        if _thread is None:
+            _thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhook-commit")
+        return _thread

@@ -1,0 +1,81 @@
+"""Webhooks arriving while a write is under way share the next one (ingest.receive.
+group_commit): one INSERT, one commit, and every sender answered with its own row's id
+only once that row is committed."""
+
+import asyncio
+import json
+import threading
+import time
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+
+from ingest.models import IngestEvent
+from ingest.receive import group_commit
+from tests.asgi import exchange
+from tests.ingest.helpers import source_running
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def post(token: str, body: dict) -> tuple[int, dict]:
+    response = await exchange(
+        "POST",
+        f"/hooks/{token}",
+        body=json.dumps(body).encode(),
+        headers=[(b"host", b"testserver"), (b"content-type", b"application/json")],
+    )
+    return response["status"], json.loads(response["body"])
+
+
+def writes_recorded(first_write_s: float, fail_after_first: bool = False):
+    """_insert as it is, recording each group's size; the first write takes
+    `first_write_s` longer, so that the webhooks arriving meanwhile wait for the next."""
+    real, sizes, lock = group_commit._insert, [], threading.Lock()
+
+    def insert(rows):
+        with lock:
+            sizes.append(len(rows))
+            first = len(sizes) == 1
+        if first:
+            time.sleep(first_write_s)
+        elif fail_after_first:
+            raise OperationalError("the database went away")
+        return real(rows)
+
+    return mock.patch.object(group_commit, "_insert", side_effect=insert), sizes
+
+
+async def test_webhooks_arriving_together_share_a_write_and_each_gets_its_own_id():
+    from channels.db import database_sync_to_async
+
+    source = await database_sync_to_async(source_running)("async function onRequest() {}")
+    patch, sizes = writes_recorded(0.3)
+    with patch, mock.patch("ingest.queue.execute_soon") as queued:
+        answers = await asyncio.gather(*(post(source.webhook_token, {"n": n}) for n in range(20)))
+    assert [status for status, _ in answers] == [200] * 20
+    ids = [body["id"] for _, body in answers]
+    assert len(set(ids)) == 20
+    assert sum(sizes) == 20 and max(sizes) > 1 and len(sizes) < 20
+    stored = await database_sync_to_async(lambda: dict(
+        IngestEvent.objects.filter(pk__in=ids).values_list("pk", "raw_body")
+    ))()  # fmt: skip
+    # Each sender's id is the row of its own body.
+    for n, event_id in enumerate(ids):
+        assert json.loads(bytes(stored[event_id])) == {"n": n}
+    assert queued.call_count == 20
+
+
+async def test_a_failed_write_answers_each_of_its_senders_503_and_stores_none_of_them():
+    from channels.db import database_sync_to_async
+
+    source = await database_sync_to_async(source_running)("async function onRequest() {}")
+    patch, sizes = writes_recorded(0.3, fail_after_first=True)
+    with patch, mock.patch("ingest.queue.execute_soon"):
+        answers = await asyncio.gather(*(post(source.webhook_token, {"n": n}) for n in range(8)))
+    refused = [body for status, body in answers if status == 503]
+    assert len(refused) == sum(sizes[1:]) > 0
+    assert refused[0] == {"error": "Temporarily unavailable; please retry."}
+    stored = await database_sync_to_async(IngestEvent.objects.count)()
+    assert stored == sizes[0] == 8 - len(refused)
