@@ -1,6 +1,6 @@
 """Every use of Celery's internals, in one place, each with its reason and its check.
 
-Celery has no public way to do the two things below, so each leans on code Celery may
+Celery has no public way to do the things below, so each leans on code Celery may
 change in any release. `problems()` checks that the installed Celery still has that code
 as it was when the adaptations were written (CHECKED_WITH); a worker refuses to start
 while one fails (functions_ide/celery.py), and tests/foundation/test_celery_adapter.py
@@ -18,6 +18,7 @@ import celery.result
 import kombu
 from celery import _state
 from celery.worker.consumer.consumer import Consumer
+from kombu.message import Message
 
 # The versions the adaptations were read against; pyproject.toml pins exactly these.
 CHECKED_WITH = {"celery": "5.7.0", "kombu": "5.7.0"}
@@ -45,23 +46,40 @@ def allow_result_waits_in_this_process() -> None:
 # --- 2. a worker survives the broker's restart ----------------------------------------
 
 
-def survive_connection_close(consumer_class=Consumer) -> None:
+def survive_connection_close(consumer_class=Consumer, message_class=Message) -> None:
     """After losing the broker, Celery 5.7 closes the lost connection before it
     reconnects, and with Redis the close itself can fail (AttributeError: the channel's
     pool is already gone), which stops the worker for good. The consumer has let go of
-    that connection by then, so it reconnects as usual once the failure is ignored."""
-    lost = consumer_class.on_connection_error_after_connected
-    if getattr(lost, "__wrapped__", None) is not None:
+    that connection by then, so it reconnects as usual once the failure is ignored.
+
+    A task that ends while the connection is lost fails its acknowledgement the same way
+    (kombu catches only the transport's errors there), and that too stopped the worker.
+    Unacknowledged, the message is delivered again once its visibility timeout passes;
+    the tasks are idempotent (a finished event is left alone), so nothing runs twice."""
+    _ignore_attribute_errors(
+        consumer_class, "on_connection_error_after_connected",
+        "the lost broker connection did not close cleanly",
+    )  # fmt: skip
+    _ignore_attribute_errors(
+        message_class, "ack_log_error",
+        "a task's message was not acknowledged (the broker connection is lost); "
+        "it is delivered again later",
+    )  # fmt: skip
+
+
+def _ignore_attribute_errors(owner, name: str, warning: str) -> None:
+    original = getattr(owner, name)
+    if getattr(original, "__wrapped__", None) is not None:
         return  # already adapted
 
-    def on_connection_error_after_connected(self, exc):
+    def adapted(self, *args, **kwargs):
         try:
-            lost(self, exc)
+            return original(self, *args, **kwargs)
         except AttributeError:
-            logging.getLogger(__name__).warning("the lost broker connection did not close cleanly")
+            logging.getLogger(__name__).warning(warning)
 
-    on_connection_error_after_connected.__wrapped__ = lost
-    consumer_class.on_connection_error_after_connected = on_connection_error_after_connected
+    adapted.__wrapped__ = original
+    setattr(owner, name, adapted)
 
 
 # --- the check -------------------------------------------------------------------------
@@ -69,12 +87,14 @@ def survive_connection_close(consumer_class=Consumer) -> None:
 
 def _internals() -> dict:
     """The Celery code each adaptation relies on, by the name its fingerprint is kept."""
-    wrapped = Consumer.on_connection_error_after_connected
+    lost = Consumer.on_connection_error_after_connected
+    ack = Message.ack_log_error
     return {
         "celery._state._set_task_join_will_block": _state._set_task_join_will_block,
         "celery._state.task_join_will_block": _state.task_join_will_block,
         "celery.result.assert_will_not_block": celery.result.assert_will_not_block,
-        "Consumer.on_connection_error_after_connected": getattr(wrapped, "__wrapped__", wrapped),
+        "Consumer.on_connection_error_after_connected": getattr(lost, "__wrapped__", lost),
+        "kombu Message.ack_log_error": getattr(ack, "__wrapped__", ack),
     }
 
 
@@ -84,6 +104,7 @@ FINGERPRINTS = {
     "celery._state.task_join_will_block": "860985b64f174172",
     "celery.result.assert_will_not_block": "2854d3edfc0ca743",
     "Consumer.on_connection_error_after_connected": "4f84dbfff329d28f",
+    "kombu Message.ack_log_error": "92c852ddae294815",
 }
 
 
@@ -101,7 +122,8 @@ def problems() -> list[str]:
         if installed != CHECKED_WITH[name]
     ]
     found += _internal_problems()
-    if getattr(Consumer.on_connection_error_after_connected, "__wrapped__", None) is None:
+    adapted = (Consumer.on_connection_error_after_connected, Message.ack_log_error)
+    if any(getattr(method, "__wrapped__", None) is None for method in adapted):
         found.append(
             "The worker's Consumer is not adapted: import functions_ide.celery (which calls "
             "survive_connection_close) before starting a worker."

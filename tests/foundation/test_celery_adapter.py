@@ -66,8 +66,30 @@ def test_a_lost_connection_that_fails_to_close_does_not_stop_the_consumer():
         def on_connection_error_after_connected(self, exc):
             raise AttributeError("'NoneType' object has no attribute 'disconnect'")
 
-    celery_adapter.survive_connection_close(Original)
+    class Acked:
+        def ack_log_error(self, logger, errors, multiple=False):
+            return "acked"
+
+    celery_adapter.survive_connection_close(Original, Acked)
     Original().on_connection_error_after_connected(ConnectionError("broker gone"))
+    assert Acked().ack_log_error(None, ()) == "acked"
+
+
+def test_an_acknowledgement_on_a_lost_connection_does_not_stop_the_worker(caplog):
+    """What stopped a worker when Redis restarted under load: a task ended while the
+    connection was gone, and its ack failed inside kombu's Redis transport."""
+
+    class Consumer:
+        def on_connection_error_after_connected(self, exc):
+            pass
+
+    class Lost:
+        def ack_log_error(self, logger, errors, multiple=False):
+            raise AttributeError("'NoneType' object has no attribute 'hostname'")
+
+    celery_adapter.survive_connection_close(Consumer, Lost)
+    Lost().ack_log_error(None, ())
+    assert "delivered again later" in caplog.text
 
 
 def test_waits_are_allowed_again_after_a_pool_started():
