@@ -98,22 +98,24 @@ def respond(ingest_event_id: int, *, workspace_id: int, wait_s: float) -> dict:
     )
 
 
-def turn(workspace_id: int | None = None) -> None:
+def turn(workspace_id: int | None = None) -> bool:
     """Queue a turn for a workspace's work (None: for any): a worker runs the fairest
     due work. Not when a turn for it was queued less than TURN_MARK_S ago that no
     worker has started: that one claims what is due now, and a second would find it
     taken (most turns did, when every burst queued its own). A turn for another
-    workspace's work never waits for it, so a flood cannot hold back a quiet webhook."""
+    workspace's work never waits for it, so a flood cannot hold back a quiet webhook.
+    Whether a turn was sent."""
     mark, now = TURN_MARK.format(workspace_id), time.time()
     if not cache.add(mark, now + TURN_MARK_S, timeout=1):
         if cache.get(mark, 0.0) > now:
-            return
+            return False
         cache.set(mark, now + TURN_MARK_S, timeout=1)
     try:
         broker.send(TURN, workspace_id)
     except Exception:
         cache.delete(mark)  # or no turn would go out for it until it expires
         raise
+    return True
 
 
 def turn_started(workspace_id: int | None) -> None:
@@ -122,11 +124,12 @@ def turn_started(workspace_id: int | None) -> None:
     cache.delete(TURN_MARK.format(workspace_id))
 
 
-def _turns_for(workspace_ids: Sequence[int]) -> None:
+def _turns_for(workspace_ids: Sequence[int]) -> bool:
     """A burst's turns: one for each workspace whose webhooks are in it (a turn claims
-    one workspace's work)."""
-    for workspace_id in dict.fromkeys(workspace_ids):
-        turn(workspace_id)
+    one workspace's work). Whether the workers are busy: every workspace of the burst
+    had a turn queued that no worker has started."""
+    sent = [turn(workspace_id) for workspace_id in dict.fromkeys(workspace_ids)]
+    return not any(sent)
 
 
 def preview(preview_id: int) -> None:

@@ -2,8 +2,10 @@
 
 A task costs the accept path a broker round trip and a worker its bookkeeping, so under
 load the webhooks accepted close together share a turn per workspace, whose worker runs
-them as one batch (ingest.execute). After a quiet moment a webhook's turn is queued at once:
-batching adds no latency when there is no load."""
+them as one batch (ingest.execute). Under load means the workers are busy: the last
+publish found its turns still queued, not started. Then the next gathers for
+INGEST_DISPATCH_LINGER_MS, which costs no latency (the queued turn claims those webhooks
+too when it starts). While the workers keep up, a webhook's turn is queued at once."""
 
 import atexit
 import logging
@@ -20,7 +22,9 @@ logger = logging.getLogger(__name__)
 class Dispatcher:
     """One thread per process publishes what the accept path adds."""
 
-    def __init__(self, publish: Callable[[Sequence[int]], None]) -> None:
+    def __init__(self, publish: Callable[[Sequence[int]], bool]) -> None:
+        """`publish` queues the turns of the workspaces given; true when the workers
+        are busy (the turns were queued already and not started)."""
         self._publish = publish
         self._reset()
         # A forked child inherits neither the thread nor a usable lock.
@@ -32,7 +36,7 @@ class Dispatcher:
         self._wake = threading.Event()
         self._workspace_ids: list[int] = []
         self._thread: threading.Thread | None = None
-        self._last_publish = 0.0
+        self._busy = False
 
     def add(self, workspace_id: int) -> None:
         """A webhook of this workspace was accepted."""
@@ -48,9 +52,8 @@ class Dispatcher:
     def _run(self) -> None:
         while True:
             self._wake.wait()
-            linger_s = settings.INGEST_DISPATCH_LINGER_MS / 1000
-            if time.monotonic() - self._last_publish < linger_s:
-                time.sleep(linger_s)  # busy: let the burst gather into one task
+            if self._busy:  # let the burst gather: a queued turn will take it anyway
+                time.sleep(settings.INGEST_DISPATCH_LINGER_MS / 1000)
             try:
                 self.flush()
             except Exception:  # never let the thread die: later webhooks need it
@@ -62,10 +65,10 @@ class Dispatcher:
             accepted, self._workspace_ids = self._workspace_ids, []
         if not accepted:
             return
-        self._last_publish = time.monotonic()
         try:
-            self._publish(accepted)
+            self._busy = bool(self._publish(accepted))
         except Exception:
+            self._busy = False
             logger.warning(
                 "%d accepted webhooks not queued (the broker is unavailable); the sweep will",
                 len(accepted),

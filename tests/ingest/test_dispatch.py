@@ -136,3 +136,14 @@ def test_a_web_server_queues_without_the_task_module(tmp_path):
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
     )
     assert (done.returncode, done.stdout.strip()) == (0, "sent"), done.stderr[-2000:]
+
+
+def test_while_the_workers_keep_up_each_webhooks_turn_goes_out_at_once(published, settings):
+    """The linger is for busy workers only: a webhook arriving right after another whose
+    turn a worker has started does not wait for company."""
+    settings.INGEST_DISPATCH_LINGER_MS = 5000
+    queue.execute_soon(7)
+    wait_for(lambda: turns(published) == 1)
+    queue.turn_started(7)
+    queue.execute_soon(7)
+    wait_for(lambda: turns(published) == 2, timeout=2)  # well before the linger
