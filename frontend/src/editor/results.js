@@ -2,6 +2,7 @@
 // above tabs for the events, objects, console logs, fetch calls, the response the sender
 // would get and the timing, each tab with its count.
 import { $, h } from "../lib/dom.js";
+import { plural } from "../lib/words.js";
 import { fetchLine } from "../lib/fetches.js";
 import { responseLines } from "../lib/sender-response.js";
 
@@ -62,7 +63,7 @@ function timingLines(result, { timeLimitMs, roundTripMs }) {
       h("td", { class: "muted small" }, "queue, worker and network included")) : null,
   ];
   return [h("table", { class: "timing" }, h("tbody", {}, ...rows.filter(Boolean))),
-    calls.length ? h("p", { class: "muted small" }, `${calls.length} fetch ${calls.length === 1 ? "call" : "calls"}: ${ms(fetchTotal)} in all.`) : null].filter(Boolean);
+    calls.length ? h("p", { class: "muted small" }, `${plural(calls.length, "fetch call")}: ${ms(fetchTotal)} in all.`) : null].filter(Boolean);
 }
 
 // What the sender of the webhook would hear: the function's response when it responds
