@@ -200,8 +200,12 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 
 
-def create_function(api: httpx.Client, name: str, *, template: str = "default", deploy=True):
-    function = api.post("functions/", json={"name": name, "template": template})
+def create_function(
+    api: httpx.Client, name: str, *, template: str = "default", code: str = "", deploy=True
+):
+    """A function of the template, or of the code given; deployed as v1 unless deploy=False."""
+    made = {"name": name, "code": code} if code else {"name": name, "template": template}
+    function = api.post("functions/", json=made)
     assert function.status_code == 201, function.text
     function = function.json()
     if deploy:

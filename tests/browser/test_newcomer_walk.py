@@ -1,6 +1,8 @@
 """A newcomer's walk of the product in Chromium, and the small faults it found: counts
 said in words ("1 error", "2 errors"), …"""
 
+import re
+
 import httpx
 import pytest
 from playwright.sync_api import expect
@@ -10,7 +12,20 @@ from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
+ANY_BODY = """\
+async function onRequest(request) {
+  const type = request.headers.get('Content-Type');
+  Segment.track({ event: 'Received', userId: 'u1', properties: { type } });
+}
+"""
 GOOD = '{"type": "track", "event": "Signed Up", "userId": "u1"}'
+# Sent oldest first: the debugger lists the newest first.
+BODIES = [
+    ("text/plain; charset=utf-8", "hello"),
+    ("text/xml", "<charge id='ch_1'/>"),
+    ("application/x-www-form-urlencoded", "customer=cus_1&amount=20"),
+    ("application/json", '{"type": "charge.succeeded"}'),
+]
 NO_NAME = '{"type": "track", "userId": "u1"}'  # the default template refuses it: a dead letter
 
 
@@ -27,6 +42,25 @@ def walked(owner_api):
     wait_until(lambda: owner_api.get(dead_letters).json()["count"] == 1, 30, what="the dead letter")
     wait_until(lambda: owner_api.get(f"sources/{source['slug']}/logs/").json()["count"] == 2, 30,
                what="both executions")  # fmt: skip
+    return source
+
+
+@pytest.fixture(scope="module")
+def received(owner_api):
+    """A source that takes any body, sent one of each kind."""
+    function = create_function(owner_api, "Received", code=ANY_BODY)
+    source = owner_api.post("sources/", json={"name": "Received", "function": function["id"]})
+    assert source.status_code == 201, source.text
+    source = source.json()
+    for content_type, body in BODIES:
+        sent = httpx.post(
+            source["webhook_url"], content=body, headers={"Content-Type": content_type}
+        )
+        assert sent.status_code == 200, sent.text
+    logs = f"sources/{source['slug']}/logs/"
+    wait_until(
+        lambda: owner_api.get(logs).json()["count"] == len(BODIES), 30, what="the executions"
+    )
     return source
 
 
@@ -48,3 +82,20 @@ def test_counts_are_said_in_words(login, walked):
         "“Walked” and this source will be deleted; its webhook URL stops working:"
     )
     dialog.get_by_role("button", name="Cancel").click()
+
+
+def test_the_debugger_names_the_content_type_and_labels_headers_and_body(login, received):
+    page = login("owner")
+    page.goto(f"/workspaces/acme/sources/{received['slug']}/")
+    page.get_by_role("tab", name="Live").click()
+    cells = page.locator("#executions tr.execution .request-cell")
+    expect(cells).to_have_text(["POST · 28 B JSON", "POST · 24 B form", "POST · 19 B XML",
+                                "POST · 5 B text"])  # fmt: skip
+    page.locator("#executions tr.execution").first.click()
+    detail = page.locator("tr.execution-detail .request-detail")
+    expect(detail.locator(".detail-label")).to_have_text(["Headers", "Body"])
+    expect(detail.locator(".request-body")).to_contain_text('"type": "charge.succeeded"')
+
+    page.get_by_role("tab", name="Events").click()
+    first = page.locator("#events li.event summary").first
+    expect(first).to_contain_text(re.compile(r"POST · 28 B JSON · \w{3} \d+, \d\d:\d\d:\d\d"))

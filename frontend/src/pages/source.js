@@ -308,8 +308,8 @@ function eventItem(event, path) {
     h("details", {}, h("summary", {}, h("span", { class: `type type-${event.type}` }, event.type), " ",
       h("strong", {}, eventName(event)), " ",
       event.version ? h("span", { class: "badge event-version" }, `v${event.version}`) : null, " ",
-      request ? h("span", { class: "muted event-request" }, request) : null, " ",
-      h("span", { class: "muted" }, formatTime(event.received_at))),
+      request ? [h("span", { class: "muted event-request" }, request), h("span", { class: "muted" }, " · ")] : null,
+      h("span", { class: "muted event-time" }, formatTime(event.received_at))),
     h("pre", {}, JSON.stringify(event.message, null, 2)),
     event.request ? requestDetail(event.request) : null,
     open, more));
