@@ -7,7 +7,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import create_function
+from tests.browser.conftest import create_function, screenshot
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -17,6 +17,10 @@ async function onRequest(request) {
   const type = request.headers.get('Content-Type');
   Segment.track({ event: 'Received', userId: 'u1', properties: { type } });
 }
+"""
+LEGACY = """exports.processEvents = async (event) => {
+  return { events: [{ type: 'track', event: 'Legacy Event', userId: 'u1' }] };
+};
 """
 GOOD = '{"type": "track", "event": "Signed Up", "userId": "u1"}'
 # Sent oldest first: the debugger lists the newest first.
@@ -99,3 +103,25 @@ def test_the_debugger_names_the_content_type_and_labels_headers_and_body(login, 
     page.get_by_role("tab", name="Events").click()
     first = page.locator("#events li.event summary").first
     expect(first).to_contain_text(re.compile(r"POST · 28 B JSON · \w{3} \d+, \d\d:\d\d:\d\d"))
+
+
+def test_the_legacy_hint_says_where_to_switch_and_its_button_wraps(login, owner_api):
+    function = create_function(owner_api, "Legacy walk", code=LEGACY, deploy=False)
+    page = login("owner", width=1024, height=768)
+    page.goto(f"/workspaces/acme/functions/{function['id']}/")
+    page.locator("#code .view-lines").wait_for()
+    page.get_by_role("button", name="▶ Run").click()
+    hint = page.get_by_test_id("error-hint")
+    expect(hint).to_contain_text(
+        "choose Legacy as the Interface in Configure (with the CLI, add --legacy)"
+    )
+    expect(hint).not_to_contain_text("legacy flag")
+    page.locator("#split-handle").press("Home")  # the code and result column at its narrowest
+    button = page.get_by_role("button", name="Switch this function to the legacy interface")
+    button.scroll_into_view_if_needed()
+    pane = page.locator("#result-error").bounding_box()
+    box = button.bounding_box()
+    inside = box["x"] >= pane["x"] and box["x"] + box["width"] <= pane["x"] + pane["width"]
+    assert inside, (box, pane)
+    assert button.evaluate("b => b.scrollWidth <= b.clientWidth"), "the label overflows its button"
+    screenshot(page, "walk-legacy-1024")
