@@ -3,6 +3,7 @@ worker) on a free port with its own SQLite file, and Debian's Chromium through
 Playwright. Users of every role are made with the management commands, as an operator
 would; data the tests only need to exist is made through the REST API."""
 
+import functools
 import os
 import re
 import signal
@@ -99,7 +100,8 @@ def server(tmp_path_factory):
         )  # fmt: skip
     try:
         _wait_until_up(url + "/login/", process, log)
-        yield {"url": url, "token": owner, "log": log}
+        # manage(*args): a management command on the server's database, as an operator runs it.
+        yield {"url": url, "token": owner, "log": log, "manage": functools.partial(_manage, env)}
     finally:
         _stop(process)
 
@@ -161,12 +163,18 @@ def chromium():
 @pytest.fixture
 def login(server, chromium):
     """login(role) -> a logged-in Page at 1280x860; fails the test on console errors
-    (but the 400s of login(role, refusals=True))."""
+    (but the 400s of login(role, refusals=True), and the statuses=(404, …) a test loads).
+    role: one of USERS, or the email of another user whose password is PASSWORD."""
     contexts, problems = [], []
 
-    def make(role: str, *, width: int = 1280, height: int = 860, refusals: bool = False):
+    def make(role: str, *, width: int = 1280, height: int = 860, refusals: bool = False,
+             statuses: tuple[int, ...] = ()):  # fmt: skip
         """refusals: the test expects the API to answer 400 (the page shows it in words;
-        Chromium still logs the status to the console)."""
+        Chromium still logs the status to the console); statuses: pages it opens that
+        answer with these (a 403 or 404 page)."""
+        expected = (REFUSED if refusals else ()) + tuple(
+            f"the server responded with a status of {status}" for status in statuses
+        )
         context = chromium.new_context(
             base_url=server["url"], viewport={"width": width, "height": height}
         )
@@ -178,12 +186,12 @@ def login(server, chromium):
             "console",
             lambda m: (
                 problems.append(f"{role}: {m.text}")
-                if m.type == "error" and not (refusals and any(r in m.text for r in REFUSED))
+                if m.type == "error" and not any(r in m.text for r in expected)
                 else None
             ),
         )
         page.goto("/login/")
-        page.fill("#id_username", USERS[role])
+        page.fill("#id_username", USERS.get(role, role))
         page.fill("#id_password", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url("**/workspaces/")

@@ -7,11 +7,12 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import create_function, screenshot
+from tests.browser.conftest import PASSWORD, create_function, screenshot
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
+NEWCOMER = "newcomer@fresh.example"
 ANY_BODY = """\
 async function onRequest(request) {
   const type = request.headers.get('Content-Type');
@@ -31,6 +32,14 @@ BODIES = [
     ("application/json", '{"type": "charge.succeeded"}'),
 ]
 NO_NAME = '{"type": "track", "userId": "u1"}'  # the default template refuses it: a dead letter
+
+
+@pytest.fixture(scope="module")
+def newcomer(server) -> str:
+    """The owner of a workspace of their own, made as an operator would: an outsider to Acme."""
+    server["manage"]("createworkspace", "fresh", "--owner", NEWCOMER, "--password", PASSWORD,
+                     "--name", "Fresh start")  # fmt: skip
+    return NEWCOMER
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +134,33 @@ def test_the_legacy_hint_says_where_to_switch_and_its_button_wraps(login, owner_
     assert inside, (box, pane)
     assert button.evaluate("b => b.scrollWidth <= b.clientWidth"), "the label overflows its button"
     screenshot(page, "walk-legacy-1024")
+
+
+def test_403_and_404_keep_the_workspace_for_its_members(login):
+    page = login("member", statuses=(403, 404))
+    nav = page.get_by_role("navigation", name="Workspace")
+    assert page.goto("/workspaces/acme/functions/new/").status == 403
+    expect(page.locator("#refused")).to_contain_text("Only workspace owners may change functions.")
+    expect(nav.get_by_role("link", name="Sources")).to_be_visible()
+    expect(page.get_by_test_id("role")).to_have_text("Member")
+    for address in ("/workspaces/acme/functions/999999/", "/workspaces/acme/nowhere/"):
+        assert page.goto(address).status == 404
+        expect(page.locator("#not-found")).to_contain_text(
+            "There is nothing at this address in acme"
+        )
+        expect(nav.get_by_role("link", name="Functions")).to_be_visible()
+        expect(page.get_by_test_id("role")).to_have_text("Member")
+    page.get_by_role("link", name="Back to the functions of acme").click()
+    expect(page).to_have_url(re.compile(r"/workspaces/acme/functions/$"))
+
+
+def test_a_404_tells_an_outsider_nothing_of_the_workspace(login, newcomer):
+    page = login(newcomer, statuses=(404,))
+    for address in ("/workspaces/acme/functions/", "/workspaces/acme/sources/nope/"):
+        assert page.goto(address).status == 404
+        expect(page.locator("#not-found")).to_contain_text("There is nothing at this address")
+        expect(page.get_by_role("navigation", name="Workspace")).to_have_count(0)
+        expect(page.get_by_test_id("role")).to_have_count(0)
+        assert "acme" not in page.content().lower()
+    page.get_by_role("link", name="Back to your workspaces").click()
+    expect(page).to_have_url(re.compile(r"/workspaces/$"))
