@@ -164,3 +164,28 @@ def test_a_404_tells_an_outsider_nothing_of_the_workspace(login, newcomer):
         assert "acme" not in page.content().lower()
     page.get_by_role("link", name="Back to your workspaces").click()
     expect(page).to_have_url(re.compile(r"/workspaces/$"))
+
+
+def test_the_source_tabs_follow_the_hash_and_back(login, walked):
+    page = login("owner")
+    page.goto(f"/workspaces/acme/sources/{walked['slug']}/#events")
+    tab = page.get_by_role("tablist", name="Source").get_by_role
+    expect(tab("tab", name="Events")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#panel-events")).to_be_visible()
+    expect(page.locator("#panel-overview")).to_be_hidden()
+    tab("tab", name="Live").click()
+    expect(page).to_have_url(re.compile(r"#live$"))
+    tab("tab", name="Dead letters").click()
+    expect(page.locator("#panel-dead-letters")).to_be_visible()
+    page.go_back()
+    expect(tab("tab", name="Live")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#panel-live")).to_be_visible()
+    page.go_back()
+    expect(tab("tab", name="Events")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#panel-events")).to_be_visible()
+    page.go_forward()
+    expect(page.locator("#panel-live")).to_be_visible()
+    # A link to a tab from the page itself (as one shared in a message would be).
+    page.evaluate("location.hash = 'objects'")
+    expect(tab("tab", name="Objects")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#panel-objects")).to_be_visible()

@@ -418,10 +418,20 @@ function waitText(seconds) {
 
 // Overview, Live, Events, Objects, Dead letters, Settings: the tab shown is in the URL's
 // hash, so a reload or a shared link opens the same one.
+// The tab shown is the address's #hash: a link or a reload opens it, and each tab chosen
+// is a step of the history, so Back goes to the tab before.
 function wirePageTabs() {
-  const select = wireTabs($(".page-tabs"), (tab) => history.replaceState(null, "", `#${tab.id.slice("tab-".length)}`));
-  const fromHash = location.hash && document.getElementById(`tab-${location.hash.slice(1)}`);
-  if (fromHash) select(fromHash);
+  const tabOf = (hash) => document.getElementById(`tab-${hash.slice(1) || "overview"}`);
+  const select = wireTabs($(".page-tabs"), (tab) => {
+    if (tabOf(location.hash) !== tab) history.pushState(null, "", `#${tab.id.slice("tab-".length)}`);
+  });
+  const follow = () => {
+    const tab = tabOf(location.hash);
+    if (tab && tab.getAttribute("role") === "tab") select(tab);
+  };
+  window.addEventListener("popstate", follow);
+  window.addEventListener("hashchange", follow);
+  follow();
 }
 
 async function loadDeadLetters(data, path) {
