@@ -189,3 +189,20 @@ def test_the_source_tabs_follow_the_hash_and_back(login, walked):
     page.evaluate("location.hash = 'objects'")
     expect(tab("tab", name="Objects")).to_have_attribute("aria-selected", "true")
     expect(page.locator("#panel-objects")).to_be_visible()
+
+
+def test_restore_says_plainly_what_becomes_of_a_draft_no_version_has(login, owner_api):
+    function = create_function(owner_api, "Restore walk")
+    changed = owner_api.patch(f"functions/{function['id']}/", json={"code": ANY_BODY})
+    assert changed.status_code == 200, changed.text
+    page = login("owner")
+    page.goto(f"/workspaces/acme/functions/{function['id']}/")
+    page.locator("#code .view-lines").wait_for()
+    page.get_by_role("tab", name="Versions").click()
+    page.locator('[data-version="1"]').get_by_role("button", name="Restore into draft").click()
+    expect(page.locator("#restore-text")).to_have_text(
+        "v1 takes the place of the saved draft, whose changes were never deployed, and is saved "
+        "as the draft. Those changes are in no version: once replaced, they are gone for good."
+    )
+    page.get_by_role("button", name="Keep my draft").click()
+    expect(page.locator("#code")).to_contain_text("Received")
