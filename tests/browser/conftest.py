@@ -168,15 +168,17 @@ def login(server, chromium):
     contexts, problems = [], []
 
     def make(role: str, *, width: int = 1280, height: int = 860, refusals: bool = False,
-             statuses: tuple[int, ...] = ()):  # fmt: skip
+             statuses: tuple[int, ...] = (), timezone: str | None = None):  # fmt: skip
         """refusals: the test expects the API to answer 400 (the page shows it in words;
         Chromium still logs the status to the console); statuses: pages it opens that
-        answer with these (a 403 or 404 page)."""
+        answer with these (a 403 or 404 page); timezone: the reader's, e.g. "Pacific/Auckland"."""
         expected = (REFUSED if refusals else ()) + tuple(
             f"the server responded with a status of {status}" for status in statuses
         )
         context = chromium.new_context(
-            base_url=server["url"], viewport={"width": width, "height": height}
+            base_url=server["url"],
+            viewport={"width": width, "height": height},
+            timezone_id=timezone,
         )
         context.set_default_timeout(15_000)
         contexts.append(context)

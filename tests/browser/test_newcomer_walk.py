@@ -2,6 +2,8 @@
 said in words ("1 error", "2 errors"), …"""
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -206,3 +208,33 @@ def test_restore_says_plainly_what_becomes_of_a_draft_no_version_has(login, owne
     )
     page.get_by_role("button", name="Keep my draft").click()
     expect(page.locator("#code")).to_contain_text("Received")
+
+
+def in_auckland(iso: str) -> str:
+    """A time as formatTime says it to a reader in Auckland (en-US): "Dec 4, 09:42:18 PM"."""
+    zone = ZoneInfo("Pacific/Auckland")
+    when = datetime.fromisoformat(iso).astimezone(zone)
+    year = "" if when.year == datetime.now(zone).year else f", {when.year}"
+    return f"{when:%b} {when.day}{year}, {when:%I:%M:%S %p}"
+
+
+def test_catalog_and_settings_times_are_in_the_readers_time_zone(login, walked):
+    page = login("owner", timezone="Pacific/Auckland")
+    for address, at_least in (
+        ("/workspaces/acme/functions/", 1),
+        ("/workspaces/acme/settings/", 2),
+    ):
+        page.goto(address)
+        times = page.locator("main time[datetime]")
+        expect(times.first).to_be_visible()
+        assert times.count() >= at_least
+        for time in times.all():
+            expect(time).to_have_text(in_auckland(time.get_attribute("datetime")))
+    # An invitation added on the page says when it expires in the same words.
+    page.fill("#member-email", "invited-walk@acme.example")
+    page.get_by_role("button", name="Invite member").click()
+    expires = page.locator("#invitations tbody tr").last
+    expect(expires).to_contain_text("invited-walk@acme.example")
+    expect(expires).to_contain_text("Member")
+    expiry = expires.locator("time[datetime]")
+    expect(expiry).to_have_text(in_auckland(expiry.get_attribute("datetime")))
