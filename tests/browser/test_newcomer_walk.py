@@ -238,3 +238,15 @@ def test_catalog_and_settings_times_are_in_the_readers_time_zone(login, walked):
     expect(expires).to_contain_text("Member")
     expiry = expires.locator("time[datetime]")
     expect(expiry).to_have_text(in_auckland(expiry.get_attribute("datetime")))
+
+
+def test_a_sample_without_test_settings_says_so_in_a_sentence(login):
+    page = login("owner")
+    page.goto("/workspaces/acme/functions/new/")
+    page.locator('[data-template="stripe"]').click()
+    page.select_option("#sample", label="invoice.paid")
+    expect(page.locator("#sample-settings")).to_have_text(
+        "This sample has no test settings of its own."
+    )
+    page.select_option("#sample", index=0)  # the custom request: the function's test values
+    expect(page.locator("#sample-settings")).to_have_text("The function has no test values.")
