@@ -250,3 +250,21 @@ def test_a_sample_without_test_settings_says_so_in_a_sentence(login):
     )
     page.select_option("#sample", index=0)  # the custom request: the function's test values
     expect(page.locator("#sample-settings")).to_have_text("The function has no test values.")
+
+
+def test_a_legacy_function_returning_one_message_says_why_nothing_was_emitted(login, owner_api):
+    code = "exports.processEvents = async () => ({ type: 'track', event: 'Single', userId: 'u1' })"
+    created = owner_api.post(
+        "functions/", json={"name": "Legacy single", "code": code, "interface": "legacy"}
+    )
+    assert created.status_code == 201, created.text
+    page = login("owner")
+    page.goto(f"/workspaces/acme/functions/{created.json()['id']}/")
+    page.locator("#code .view-lines").wait_for()
+    page.get_by_role("button", name="▶ Run").click()
+    expect(page.locator("#result-error .ok-line")).to_have_text("✓ The function returned.")
+    expect(page.get_by_test_id("nothing-emitted")).to_have_text(
+        "processEvents() returned one track message, not { events, objects }: nothing was "
+        "emitted. Return { events: [message] } to emit it."
+    )
+    expect(page.locator("#tab-result-events .count")).to_have_text("0")

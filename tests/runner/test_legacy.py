@@ -66,3 +66,21 @@ def test_new_code_with_the_legacy_flag_gets_a_hint():
         "interface, choose onRequest as the Interface in Configure (with the CLI, leave out "
         "--legacy)."
     )
+
+
+def test_a_single_message_returned_says_why_nothing_was_emitted():
+    code = "exports.processEvents = async () => ({ type: 'track', event: 'Single', userId: 'u1' })"
+    result = run(code, {"body": {}}, legacy=True)
+    assert result.error is None and result.events == []
+    assert result.logs == [
+        {
+            "level": "warn",
+            "message": "processEvents() returned one track message, not { events, objects }: "
+            "nothing was emitted. Return { events: [message] } to emit it.",
+        }
+    ]
+    for quiet in ("({})", "({ events: [] })", "undefined"):
+        assert (
+            run(f"exports.processEvents = async () => {quiet}", {"body": {}}, legacy=True).logs
+            == []
+        )

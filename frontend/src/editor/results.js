@@ -89,6 +89,12 @@ function notAResponse(logs) {
   return logs.find((log) => log.level === "warn" && log.message.startsWith("onRequest returned "));
 }
 
+// The runner's warning for a legacy function that returned its message as it is
+// (runner/js/src/segment.js): Events (0) must say why.
+function nothingEmitted(logs) {
+  return logs.find((log) => log.level === "warn" && log.message.startsWith("processEvents() returned "));
+}
+
 // errorActions(error): controls to show under the error (the editor's interface switch).
 // timeLimitMs, roundTripMs: for the Timing tab.
 export function renderResult(root, result, failure, jump, { responds = false, errorActions = () => null, timeLimitMs = 0, roundTripMs = 0 } = {}) {
@@ -125,7 +131,9 @@ export function renderResult(root, result, failure, jump, { responds = false, er
       error.stack ? h("details", {}, h("summary", {}, "Stack"), h("pre", {}, error.stack)) : null,
       h("p", { class: "muted" }, "Nothing is sent when the function throws.")));
   } else {
-    errorBox.replaceChildren(h("p", { class: "ok-line" }, "✓ The function returned."));
+    const unsent = nothingEmitted(result.logs || []);
+    errorBox.replaceChildren(h("p", { class: "ok-line" }, "✓ The function returned."),
+      unsent ? h("p", { class: "response-warning", "data-testid": "nothing-emitted" }, unsent.message) : null);
   }
   section(root, "events", result.events || [], (event) => h("div", { class: "event" },
     h("div", {}, h("span", { class: `type type-${event.type}` }, event.type), " ", h("strong", {}, event.event || event.name || event.userId || "")),
