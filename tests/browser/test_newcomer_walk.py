@@ -268,3 +268,66 @@ def test_a_legacy_function_returning_one_message_says_why_nothing_was_emitted(lo
         "emitted. Return { events: [message] } to emit it."
     )
     expect(page.locator("#tab-result-events .count")).to_have_text("0")
+
+
+# Inside its scroll box (a ring cut at the box's edge reads as no focus at all).
+RING_INSIDE = """el => {
+  const box = el.closest('.template-grid');
+  const r = el.getBoundingClientRect(), b = box.getBoundingClientRect();
+  const s = getComputedStyle(el);
+  const ring = parseFloat(s.outlineWidth) + parseFloat(s.outlineOffset);
+  const left = b.left + box.clientLeft, top = b.top + box.clientTop;
+  return s.outlineStyle === 'solid' && parseFloat(s.outlineWidth) >= 2
+    && r.left - ring >= left && r.top - ring >= top
+    && r.right + ring <= left + box.clientWidth;
+}"""
+LINES = """el => {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+}"""
+
+
+def test_the_editor_header_fits_at_1024_px(login, owner_api):
+    function = create_function(owner_api, "Stripe billing for the European shop", code=LEGACY)
+    assert owner_api.patch(f"functions/{function['id']}/", json={"interface": "legacy"}).is_success
+    page = login("owner", width=1024, height=768)
+    page.goto(f"/workspaces/acme/functions/{function['id']}/")
+    page.locator("#code .view-lines").click()
+    page.get_by_role("button", name="Configure").click()
+    page.keyboard.press("Escape")
+    page.locator("#code .view-lines").click()
+    page.keyboard.type("// changed\n")
+    expect(page.locator("#dirty-state")).to_have_text("● Unsaved changes")
+    expect(page.get_by_test_id("interface-state")).to_be_visible()
+    bar = page.locator(".editor-bar").bounding_box()
+    title = page.locator(".title-line").bounding_box()
+    policy = page.get_by_test_id("run-policy").bounding_box()
+    assert bar["height"] <= title["height"] + policy["height"] + 8, (bar, title, policy)  # 2 rows
+    buttons = [
+        page.locator(f"#{id}").bounding_box() for id in ("run", "configure", "save", "deploy")
+    ]
+    assert len({round(b["y"]) for b in buttons}) == 1, buttons  # one row of buttons
+    assert all(b["x"] + b["width"] <= 1024 for b in buttons), buttons
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+
+    admin = login("source_admin", width=1024, height=768)
+    admin.goto(f"/workspaces/acme/functions/{function['id']}/")
+    badge = admin.locator("#read-only")
+    expect(badge).to_have_text("Read-only: Source Admins cannot edit code")
+    assert badge.evaluate(LINES) == 1
+    run = admin.locator("#run").bounding_box()
+    assert run["x"] + run["width"] <= 1024, run
+
+
+def test_the_template_pickers_focus_ring_shows_in_dark_mode(login):
+    page = login("owner", width=1024, height=768)
+    page.emulate_media(color_scheme="dark")
+    page.goto("/workspaces/acme/functions/new/")
+    expect(page.locator("#template-dialog")).to_be_visible()
+    page.keyboard.press("Tab")
+    first = page.locator('[data-template="default"]')
+    expect(first).to_be_focused()
+    assert first.evaluate(RING_INSIDE), "the focus ring is cut off by the list's edge"
+    assert first.evaluate("el => getComputedStyle(el).outlineColor") == "rgb(124, 156, 255)"
+    screenshot(page, "walk-picker-focus-dark")
