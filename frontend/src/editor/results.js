@@ -133,7 +133,7 @@ export function renderResult(root, result, failure, jump, { responds = false, er
   } else {
     const unsent = nothingEmitted(result.logs || []);
     errorBox.replaceChildren(h("p", { class: "ok-line" }, "✓ The function returned."),
-      unsent ? h("p", { class: "response-warning", "data-testid": "nothing-emitted" }, unsent.message) : null);
+      ...(unsent ? [h("p", { class: "response-warning", "data-testid": "nothing-emitted" }, unsent.message)] : []));
   }
   section(root, "events", result.events || [], (event) => h("div", { class: "event" },
     h("div", {}, h("span", { class: `type type-${event.type}` }, event.type), " ", h("strong", {}, event.event || event.name || event.userId || "")),
