@@ -1,7 +1,14 @@
 """A newcomer's walk of the product in Chromium, and the small faults it found: counts
-said in words ("1 error", "2 errors"), …"""
+said in words, the debugger's body types in words and its Headers and Body, the legacy
+hint naming where to switch, 403 and 404 pages that keep a member's workspace (and tell
+an outsider nothing), the source tabs following #hash and Back, the restore dialog's
+words, times in the reader's time zone, a sample without test settings, a legacy
+function returning one message, the editor at 1024 px; and the timed first path: a fresh
+workspace's first-run guide to a Stripe webhook's events in under a minute."""
 
+import os
 import re
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -228,8 +235,8 @@ def test_catalog_and_settings_times_are_in_the_readers_time_zone(login, walked):
         times = page.locator("main time[datetime]")
         expect(times.first).to_be_visible()
         assert times.count() >= at_least
-        for time in times.all():
-            expect(time).to_have_text(in_auckland(time.get_attribute("datetime")))
+        for shown in times.all():
+            expect(shown).to_have_text(in_auckland(shown.get_attribute("datetime")))
     # An invitation added on the page says when it expires in the same words.
     page.fill("#member-email", "invited-walk@acme.example")
     page.get_by_role("button", name="Invite member").click()
@@ -331,3 +338,41 @@ def test_the_template_pickers_focus_ring_shows_in_dark_mode(login):
     assert first.evaluate(RING_INSIDE), "the focus ring is cut off by the list's edge"
     assert first.evaluate("el => getComputedStyle(el).outlineColor") == "rgb(124, 156, 255)"
     screenshot(page, "walk-picker-focus-dark")
+
+
+CHARGE = {
+    "id": "evt_n1",
+    "object": "event",
+    "type": "charge.succeeded",
+    "created": 1714645013,
+    "data": {"object": {"id": "ch_n1", "object": "charge", "amount": 2000, "currency": "usd",
+                        "customer": "cus_n1", "status": "succeeded"}},
+}  # fmt: skip
+
+
+def test_a_newcomer_turns_a_stripe_webhook_into_events_within_a_minute(login, newcomer):
+    """The whole first path a person sees, timed from the first page load (the login)."""
+    started = time.monotonic()
+    page = login(newcomer)
+    page.get_by_role("link", name="Fresh start").click()
+    guide = page.locator("#first-run")
+    expect(guide.get_by_role("heading")).to_have_text("Your first function in three steps")
+    guide.get_by_role("link", name="Pick a template").click()
+    page.locator("#template-dialog").get_by_role("button", name="Stripe").click()
+    page.get_by_role("tab", name="Webhook catcher").click()
+    url = page.locator("#catcher-url")
+    expect(url).to_have_value(re.compile(r"/hooks/test/"))
+    assert httpx.post(url.input_value(), json=CHARGE).status_code == 200
+    capture = page.locator("#captures .capture").first
+    expect(capture).to_contain_text("charge.succeeded")
+    capture.get_by_role("button", name="Use and run").click()
+    events = page.locator("#result-events")
+    expect(events.locator(".event")).to_have_count(1, timeout=30_000)
+    expect(events).to_contain_text("Charge Succeeded")
+    expect(events).to_contain_text('"userId": "cus_n1"')
+    expect(page.locator("#result-error")).to_have_text("✓ The function returned.")
+    took = time.monotonic() - started
+    load = " ".join(f"{n:.2f}" for n in os.getloadavg())
+    print(f"\nnewcomer: login to events in {took:.1f} s (load average {load})")
+    screenshot(page, "walk-newcomer-events")
+    assert took < 60, f"the first path took {took:.1f} s"
