@@ -5,9 +5,11 @@ Everything a page changes goes through the REST API from the browser; the pages 
 through the catalog and ingest selectors only.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_safe
 
@@ -53,6 +55,32 @@ def _context(request, ws: str, page: str) -> dict:
         "page": page,
         "can": policy.workspace_flags(membership),
     }
+
+
+# The workspace an address is in: a 403 or 404 there keeps its nav for its members.
+_IN_WORKSPACE = re.compile(r"^/workspaces/(?P<ws>[-\w]+)/")
+
+
+def _workspace_nav(request) -> dict:
+    """The page context of the workspace in the address, for a member of it; nothing for
+    anyone else, so that a 404 never tells an outsider that the workspace exists."""
+    found = _IN_WORKSPACE.match(request.path)
+    if not found:
+        return {}
+    try:
+        return _context(request, found["ws"], page="")
+    except Http404:
+        return {}
+
+
+def not_found(request, exception):
+    return render(request, "404.html", _workspace_nav(request), status=404)
+
+
+def refused(request, exception):
+    """Django's permission_denied with the nav: `exception` is the rule's refusal."""
+    context = {**_workspace_nav(request), "exception": str(exception)}
+    return render(request, "403.html", context, status=403)
 
 
 @login_required

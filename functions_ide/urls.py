@@ -21,3 +21,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("frontend.urls")),
 ]
+
+handler403 = "frontend.views.refused"
+handler404 = "frontend.views.not_found"

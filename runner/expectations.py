@@ -149,9 +149,8 @@ def _at_most_shown(differences: Iterator[str]) -> list[str]:
 def _match_error(expected: dict, actual: dict | None, result: dict) -> list[str]:
     wanted = _describe_expected_error(expected)
     if not actual:
-        emitted = (
-            f"{len(result.get('events') or [])} event(s), "
-            f"{len(result.get('objects') or [])} object(s)"
+        emitted = ", ".join(
+            _counted(len(result.get(name) or []), name[:-1]) for name in ("events", "objects")
         )
         return [f"expected the function to fail with {wanted}; it returned ({emitted})"]
     name, message = expected.get("name"), expected.get("message")
@@ -160,6 +159,10 @@ def _match_error(expected: dict, actual: dict | None, result: dict) -> list[str]
     ):
         return [f"expected {wanted}; got {describe_error(actual)}"]
     return []
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun if count == 1 else noun + 's'}"
 
 
 def _describe_expected_error(expected: dict) -> str:

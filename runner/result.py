@@ -21,7 +21,8 @@ _PARSE_HEAD = re.compile(r"^(?:function\.js|<anonymous>):(\d+): (\w+): (.*)$")
 
 LEGACY_HINT = (
     "This looks like a function written for the legacy interface (exports.processEvents). "
-    "Either turn on the legacy flag, or migrate: define async function onRequest(request, "
+    "Either run it as it is: choose Legacy as the Interface in Configure (with the CLI, "
+    "add --legacy), or migrate: define async function onRequest(request, "
     "settings), read the body with request.json(), headers with request.headers.get(name), "
     "query parameters with request.url.searchParams.get(name), and emit with "
     "Segment.track()/identify()/... instead of returning events."
@@ -77,8 +78,9 @@ STOPPED_LOOP_HINT = (
     "function more time (its time limit, up to 10 s)."
 )
 NEW_INTERFACE_HINT = (
-    "This function defines onRequest; turn the legacy flag off to run it with the "
-    "onRequest(request, settings) interface."
+    "This function defines onRequest: to run it with the onRequest(request, settings) "
+    "interface, choose onRequest as the Interface in Configure (with the CLI, leave out "
+    "--legacy)."
 )
 # Built-ins are frozen (docs/runner.md): in sloppy code `String.prototype.shout = f` is
 # ignored, and only the later `'a'.shout()` fails. RegExp is left out: it is not frozen.

@@ -3,6 +3,7 @@ worker) on a free port with its own SQLite file, and Debian's Chromium through
 Playwright. Users of every role are made with the management commands, as an operator
 would; data the tests only need to exist is made through the REST API."""
 
+import functools
 import os
 import re
 import signal
@@ -99,7 +100,8 @@ def server(tmp_path_factory):
         )  # fmt: skip
     try:
         _wait_until_up(url + "/login/", process, log)
-        yield {"url": url, "token": owner, "log": log}
+        # manage(*args): a management command on the server's database, as an operator runs it.
+        yield {"url": url, "token": owner, "log": log, "manage": functools.partial(_manage, env)}
     finally:
         _stop(process)
 
@@ -161,14 +163,22 @@ def chromium():
 @pytest.fixture
 def login(server, chromium):
     """login(role) -> a logged-in Page at 1280x860; fails the test on console errors
-    (but the 400s of login(role, refusals=True))."""
+    (but the 400s of login(role, refusals=True), and the statuses=(404, …) a test loads).
+    role: one of USERS, or the email of another user whose password is PASSWORD."""
     contexts, problems = [], []
 
-    def make(role: str, *, width: int = 1280, height: int = 860, refusals: bool = False):
+    def make(role: str, *, width: int = 1280, height: int = 860, refusals: bool = False,
+             statuses: tuple[int, ...] = (), timezone: str | None = None):  # fmt: skip
         """refusals: the test expects the API to answer 400 (the page shows it in words;
-        Chromium still logs the status to the console)."""
+        Chromium still logs the status to the console); statuses: pages it opens that
+        answer with these (a 403 or 404 page); timezone: the reader's, e.g. "Pacific/Auckland"."""
+        expected = (REFUSED if refusals else ()) + tuple(
+            f"the server responded with a status of {status}" for status in statuses
+        )
         context = chromium.new_context(
-            base_url=server["url"], viewport={"width": width, "height": height}
+            base_url=server["url"],
+            viewport={"width": width, "height": height},
+            timezone_id=timezone,
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
@@ -178,12 +188,12 @@ def login(server, chromium):
             "console",
             lambda m: (
                 problems.append(f"{role}: {m.text}")
-                if m.type == "error" and not (refusals and any(r in m.text for r in REFUSED))
+                if m.type == "error" and not any(r in m.text for r in expected)
                 else None
             ),
         )
         page.goto("/login/")
-        page.fill("#id_username", USERS[role])
+        page.fill("#id_username", USERS.get(role, role))
         page.fill("#id_password", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url("**/workspaces/")
@@ -200,8 +210,12 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 
 
-def create_function(api: httpx.Client, name: str, *, template: str = "default", deploy=True):
-    function = api.post("functions/", json={"name": name, "template": template})
+def create_function(
+    api: httpx.Client, name: str, *, template: str = "default", code: str = "", deploy=True
+):
+    """A function of the template, or of the code given; deployed as v1 unless deploy=False."""
+    made = {"name": name, "code": code} if code else {"name": name, "template": template}
+    function = api.post("functions/", json=made)
     assert function.status_code == 201, function.text
     function = function.json()
     if deploy:

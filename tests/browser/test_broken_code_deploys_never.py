@@ -70,7 +70,10 @@ def test_restore_asks_before_it_replaces_what_no_version_has(login, server, owne
     dialog = page.locator("#restore-dialog")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Restore v1 into the draft?")
-    expect(dialog).to_contain_text("This replaces your changes in the editor, which are not saved")
+    expect(dialog.locator("#restore-text")).to_have_text(
+        "v1 takes the place of your unsaved changes in the editor, and is saved as the draft. "
+        "Those changes are in no version: once replaced, they are gone for good."
+    )
     dialog.get_by_role("button", name="Keep my draft").click()
     expect(dialog).not_to_be_visible()
     expect(page.locator("#code")).to_contain_text("// my unsaved change")

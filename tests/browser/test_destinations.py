@@ -233,7 +233,7 @@ def test_owner_replays_a_dead_letter_edits_disables_and_deletes(login, owner_api
     row.get_by_text("Delivery dead letters").click()
     letter = row.locator(".dead-letter")
     expect(letter).to_contain_text("HTTP 400")
-    expect(letter).to_contain_text(f"source {slug} · 1 attempt(s)")  # nothing delivered
+    expect(letter).to_contain_text(f"source {slug} · 1 attempt")  # nothing delivered
     # Refused: the destination's own answer, under its label.
     row.get_by_role("button", name="Send test").click()
     answer = row.locator(".test-result")

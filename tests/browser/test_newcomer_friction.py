@@ -297,7 +297,7 @@ def test_a_refusal_is_the_products_page_and_one_log_line(server, chromium):
         assert answer.status == 403
         refused = page.locator("#refused")
         expect(refused).to_contain_text("Only workspace owners may change functions.")
-        refused.get_by_role("link", name="Back to your workspaces").click()
+        refused.get_by_role("link", name="All your workspaces").click()
         expect(page).to_have_url(re.compile(r"/workspaces/$"))
     finally:
         context.close()

@@ -109,7 +109,7 @@ def test_newcomer_builds_deploys_connects_and_upgrades(login, server):
     execution = page.locator("#executions tr.execution").first
     expect(execution).to_contain_text("succeeded", timeout=30_000)
     expect(page.locator("#events")).to_contain_text("Charge Succeeded")
-    expect(page.locator("#chart-summary")).to_contain_text("1 executions")
+    expect(page.locator("#chart-summary")).to_contain_text("1 execution, 0 errors")
     execution.click()
     expect(page.locator(".execution-detail")).to_be_visible()
     screenshot(page, "source")

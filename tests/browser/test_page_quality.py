@@ -31,11 +31,11 @@ def test_the_chart_shows_hours_and_values_on_hover(login, source):
     summary = page.locator("#chart-summary")
     # The executions run on the worker: reload until the three are counted.
     for _ in range(30):
-        if "3 executions, 1 errors" in summary.inner_text():
+        if "3 executions, 1 error" in summary.inner_text():
             break
         page.wait_for_timeout(500)
         page.reload()
-    expect(summary).to_have_text("3 executions, 1 errors")
+    expect(summary).to_have_text("3 executions, 1 error")
     plot = page.locator("#chart .u-over")
     expect(plot).to_be_visible()
     box = plot.bounding_box()

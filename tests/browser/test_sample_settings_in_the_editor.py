@@ -48,7 +48,7 @@ def test_an_unsigned_sample_runs_without_the_signed_ones_secret(
 
     page.select_option("#sample", label=unsigned)
     expect(page.locator("#sample-settings")).to_have_text(
-        "Runs with this sample's own test settings: none."
+        "This sample has no test settings of its own."
     )
     run(page)
     expect(error).to_contain_text("The function returned", timeout=30_000)

@@ -113,8 +113,7 @@ def test_an_error_of_another_class_or_message_fails():
 
 def test_an_expected_error_that_does_not_happen_fails():
     assert match_result({"error": {"name": "EventNotSupported"}}, result([ORDER])) == [
-        "expected the function to fail with EventNotSupported; "
-        "it returned (1 event(s), 0 object(s))"
+        "expected the function to fail with EventNotSupported; it returned (1 event, 0 objects)"
     ]
 
 

@@ -51,9 +51,36 @@ def test_legacy_code_without_the_flag_fails_with_a_migration_hint():
     assert result.error["name"] == "ReferenceError"
     assert result.error["message"] == "exports is not defined"
     assert "onRequest" in result.error["hint"] and "request.json()" in result.error["hint"]
+    assert (
+        "Either run it as it is: choose Legacy as the Interface in Configure "
+        "(with the CLI, add --legacy), or migrate"
+    ) in result.error["hint"]
     assert result.error["line"] == 2
 
 
 def test_new_code_with_the_legacy_flag_gets_a_hint():
     result = run("async function onRequest() {}", {"body": {}}, legacy=True)
-    assert "processEvents" in result.error["message"] and "legacy flag off" in result.error["hint"]
+    assert "processEvents" in result.error["message"]
+    assert result.error["hint"] == (
+        "This function defines onRequest: to run it with the onRequest(request, settings) "
+        "interface, choose onRequest as the Interface in Configure (with the CLI, leave out "
+        "--legacy)."
+    )
+
+
+def test_a_single_message_returned_says_why_nothing_was_emitted():
+    code = "exports.processEvents = async () => ({ type: 'track', event: 'Single', userId: 'u1' })"
+    result = run(code, {"body": {}}, legacy=True)
+    assert result.error is None and result.events == []
+    assert result.logs == [
+        {
+            "level": "warn",
+            "message": "processEvents() returned one track message, not { events, objects }: "
+            "nothing was emitted. Return { events: [message] } to emit it.",
+        }
+    ]
+    for quiet in ("({})", "({ events: [] })", "undefined"):
+        assert (
+            run(f"exports.processEvents = async () => {quiet}", {"body": {}}, legacy=True).logs
+            == []
+        )

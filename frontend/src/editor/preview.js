@@ -4,6 +4,7 @@
 // differs, opened for its differences (docs/ingest.md, "Preview on recent traffic").
 import { allPages, api, errorWords } from "../lib/api.js";
 import { $, h } from "../lib/dom.js";
+import { plural } from "../lib/words.js";
 import { formatTime } from "../lib/time.js";
 
 const POLL_MS = 500;
@@ -39,7 +40,7 @@ function headline(webhook) {
   for (const name of ["events", "objects"]) {
     for (const kind of ["changed", "new", "missing"]) {
       const count = webhook[name][kind].length;
-      if (count) parts.push(`${count} ${kind} ${count === 1 ? name.slice(0, -1) : name}`);
+      if (count) parts.push(plural(count, `${kind} ${name.slice(0, -1)}`, `${kind} ${name}`));
     }
   }
   return parts.join(", ");
@@ -48,9 +49,9 @@ function headline(webhook) {
 function summaryText(preview) {
   const s = preview.summary;
   const errors = [[s.new_errors, "new error", "new errors"], [s.fixed_errors, "error gone", "errors gone"], [s.changed_errors, "error changed", "errors changed"]]
-    .filter(([count]) => count).map(([count, one, many]) => `${count} ${count === 1 ? one : many}`);
+    .filter(([count]) => count).map(([count, one, many]) => plural(count, one, many));
   const lists = ["events", "objects"].map((name) => `${name}: ${s[name].changed} changed, ${s[name].new} new, ${s[name].missing} missing`);
-  return [`${s.compared} webhooks: ${s.same} same, ${s.different} different${errors.length ? ` (${errors.join(", ")})` : ""}`, ...lists];
+  return [`${plural(s.compared, "webhook")}: ${s.same} same, ${s.different} different${errors.length ? ` (${errors.join(", ")})` : ""}`, ...lists];
 }
 
 export function initPreview({ path, getState, getCode }) {
@@ -113,9 +114,9 @@ export function initPreview({ path, getState, getCode }) {
     $("#preview-progress").value = preview.progress;
     $("#preview-state").textContent = {
       queued: "Queued…",
-      running: `${preview.done} of ${preview.total} webhooks`,
-      finished: `Done: ${preview.total} webhooks`,
-      cancelled: `Cancelled after ${preview.done} of ${preview.total} webhooks`,
+      running: `${preview.done} of ${plural(preview.total, "webhook")}`,
+      finished: `Done: ${plural(preview.total, "webhook")}`,
+      cancelled: `Cancelled after ${preview.done} of ${plural(preview.total, "webhook")}`,
       failed: preview.failure,
     }[preview.status];
     $("#preview-cancel").hidden = over;

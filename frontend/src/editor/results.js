@@ -2,6 +2,7 @@
 // above tabs for the events, objects, console logs, fetch calls, the response the sender
 // would get and the timing, each tab with its count.
 import { $, h } from "../lib/dom.js";
+import { plural } from "../lib/words.js";
 import { fetchLine } from "../lib/fetches.js";
 import { responseLines } from "../lib/sender-response.js";
 
@@ -62,7 +63,7 @@ function timingLines(result, { timeLimitMs, roundTripMs }) {
       h("td", { class: "muted small" }, "queue, worker and network included")) : null,
   ];
   return [h("table", { class: "timing" }, h("tbody", {}, ...rows.filter(Boolean))),
-    calls.length ? h("p", { class: "muted small" }, `${calls.length} fetch ${calls.length === 1 ? "call" : "calls"}: ${ms(fetchTotal)} in all.`) : null].filter(Boolean);
+    calls.length ? h("p", { class: "muted small" }, `${plural(calls.length, "fetch call")}: ${ms(fetchTotal)} in all.`) : null].filter(Boolean);
 }
 
 // What the sender of the webhook would hear: the function's response when it responds
@@ -86,6 +87,12 @@ function senderAnswer(result, responds) {
 // words it so): the sender gets the usual answer, and the author must see why.
 function notAResponse(logs) {
   return logs.find((log) => log.level === "warn" && log.message.startsWith("onRequest returned "));
+}
+
+// The runner's warning for a legacy function that returned its message as it is
+// (runner/js/src/segment.js): Events (0) must say why.
+function nothingEmitted(logs) {
+  return logs.find((log) => log.level === "warn" && log.message.startsWith("processEvents() returned "));
 }
 
 // errorActions(error): controls to show under the error (the editor's interface switch).
@@ -124,7 +131,9 @@ export function renderResult(root, result, failure, jump, { responds = false, er
       error.stack ? h("details", {}, h("summary", {}, "Stack"), h("pre", {}, error.stack)) : null,
       h("p", { class: "muted" }, "Nothing is sent when the function throws.")));
   } else {
-    errorBox.replaceChildren(h("p", { class: "ok-line" }, "✓ The function returned."));
+    const unsent = nothingEmitted(result.logs || []);
+    errorBox.replaceChildren(h("p", { class: "ok-line" }, "✓ The function returned."),
+      ...(unsent ? [h("p", { class: "response-warning", "data-testid": "nothing-emitted" }, unsent.message)] : []));
   }
   section(root, "events", result.events || [], (event) => h("div", { class: "event" },
     h("div", {}, h("span", { class: `type type-${event.type}` }, event.type), " ", h("strong", {}, event.event || event.name || event.userId || "")),

@@ -37,7 +37,8 @@ export function initSamples({ path, settingsPanel, fill, isPristine, getFunction
       .filter(([, value]) => !(value && typeof value === "object" && value.set === false))
       .map(([name]) => name);
     const whose = sample ? "this sample's own test settings" : "the function's test values";
-    $("#sample-settings").textContent = `Runs with ${whose}: ${names.length ? names.join(", ") : "none"}.`;
+    const none = sample ? "This sample has no test settings of its own." : "The function has no test values.";
+    $("#sample-settings").textContent = names.length ? `Runs with ${whose}: ${names.join(", ")}.` : none;
   }
 
   function choose(key, { fillInput = true } = {}) {

@@ -45,16 +45,17 @@ export function initVersions({ path, can, codeModel, getState, onRestore, isDirt
   // What restoring would lose: changes that are in no version (unsaved ones in the
   // editor, or a saved draft that was never deployed), in words; null when nothing.
   async function whatRestoreLoses(number) {
-    if (isDirty()) return "your changes in the editor, which are not saved";
+    if (isDirty()) return "your unsaved changes in the editor";
     const saved = getState().savedCode;
     const kept = await Promise.all([codeOf("deployed"), codeOf(String(number))]).catch(() => []);
-    return kept.includes(saved) ? null : "the saved draft, whose changes are not deployed";
+    return kept.includes(saved) ? null : "the saved draft, whose changes were never deployed";
   }
 
   function confirmRestore(number, lost) {
     const dialog = $("#restore-dialog");
     $("#restore-title").textContent = `Restore v${number} into the draft?`;
-    $("#restore-text").textContent = `This replaces ${lost} with v${number}. They are in no version, so they cannot be restored afterwards.`;
+    $("#restore-text").textContent = `v${number} takes the place of ${lost}, and is saved as the draft. ` +
+      "Those changes are in no version: once replaced, they are gone for good.";
     $("#restore-confirm").textContent = `Replace with v${number}`;
     dialog.returnValue = "";
     openDialog(dialog);

@@ -15,10 +15,21 @@ const HIDDEN = "••••";
 const queryText = (query) => (query.length
   ? "?" + query.map(([name, value]) => `${name}=${value.startsWith(HIDDEN) ? HIDDEN : value}`).join("&") : "");
 
+// A content type in words ("JSON", "form", "XML", "text"); one with no word as it came.
+function contentTypeWords(contentType) {
+  const type = (contentType || "").split(";")[0].trim().toLowerCase();
+  if (/[/+]json$/.test(type)) return "JSON";
+  if (type === "application/x-www-form-urlencoded" || type === "multipart/form-data") return "form";
+  if (/[/+]xml$/.test(type)) return "XML";
+  if (type === "text/plain") return "text";
+  if (type === "text/html") return "HTML";
+  return type;
+}
+
 // "POST ?shop=acme · 312 B JSON": what a row says of its request.
 export function requestSummary(request) {
   if (!request) return "";
-  const type = (request.content_type || "").split(";")[0].replace(/^application\//, "").toUpperCase();
+  const type = contentTypeWords(request.content_type);
   const body = request.size ? `${sizeText(request.size)}${type ? ` ${type}` : ""}` : "no body";
   return `${[request.method, queryText(request.query)].filter(Boolean).join(" ")} · ${body}`;
 }
@@ -43,10 +54,11 @@ export function requestDetail(request) {
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Query parameter"), h("th", { scope: "col" }, "Value"))),
         h("tbody", {}, request.query.map(([name, value]) => h("tr", {}, h("td", {}, h("code", {}, name)), h("td", {}, value)))))
       : h("p", { class: "muted" }, "No query parameters."),
+    h("p", { class: "detail-label" }, "Headers"),
     h("pre", { class: "request-headers", "aria-label": "Request headers" },
       headers.length ? headers.map(([name, value]) => `${name}: ${value}`).join("\n") : "(no headers)"),
-    "body" in request
-      ? (request.body === "" ? h("p", { class: "muted" }, "(empty body)") : h("pre", { class: "request-body", "aria-label": "Request body" }, bodyText(request.body)))
+    "body" in request ? [h("p", { class: "detail-label" }, "Body"),
+      request.body === "" ? h("p", { class: "muted" }, "(empty body)") : h("pre", { class: "request-body", "aria-label": "Request body" }, bodyText(request.body))]
       : null);
 }
 

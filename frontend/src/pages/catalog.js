@@ -66,7 +66,7 @@ export function initCatalog() {
     const dialog = $("#delete-dialog");
     const n = current.sources.length;
     $(".delete-text", dialog).textContent = n
-      ? `“${current.name}” and these ${n} source(s) will be deleted; their webhook URLs stop working:`
+      ? `“${current.name}” and ${n === 1 ? "this source" : `these ${n} sources`} will be deleted; ${n === 1 ? "its webhook URL stops" : "their webhook URLs stop"} working:`
       : `“${current.name}” and all its versions will be deleted.`;
     $(".delete-sources", dialog).replaceChildren(...current.sources.map((s) => h("li", {}, s.name)));
     dialog.returnValue = "";

@@ -3,6 +3,7 @@
 // delivery dead letters (docs/destinations.md).
 import { allPages, api, errorWords, wsApi } from "../lib/api.js";
 import { $, h, pageData, toast } from "../lib/dom.js";
+import { plural } from "../lib/words.js";
 import { formatTime } from "../lib/time.js";
 import { countBadges, lagText, lastError } from "../lib/deliveries.js";
 import { commonFields, kindFields, readDestinationForm, showDestinationErrors } from "../lib/destination-form.js";
@@ -223,7 +224,7 @@ function deadLetters(page, id) {
   const load = async () => {
     try {
       const found = await api("GET", page.path(`destinations/${id}/dead-letters/?limit=50`));
-      head.replaceChildren(h("span", { class: "muted" }, found.count ? `${found.count} dead letter(s), newest first.` : "None: nothing was refused for good."));
+      head.replaceChildren(h("span", { class: "muted" }, found.count ? `${plural(found.count, "dead letter")}, newest first.` : "None: nothing was refused for good."));
       if (page.data.can_manage && found.count) head.append(h("button", { type: "button", onclick: () => replay({ all: true }) }, "Replay all"));
       list.replaceChildren(...found.results.map((letter) => deadLetter(page, letter, replay)));
     } catch (error) {
@@ -233,7 +234,7 @@ function deadLetters(page, id) {
   const replay = async (body) => {
     try {
       const done = await api("POST", page.path(`destinations/${id}/dead-letters/replay/`), body);
-      toast(`Sending ${done.replayed.length} delivery(ies) again.`);
+      toast(`Sending ${plural(done.replayed.length, "delivery", "deliveries")} again.`);
       await load();
       await refresh(page, id);
     } catch (error) {
@@ -248,12 +249,12 @@ function deadLetters(page, id) {
 // of a batch); its time is when its output was recorded (a dead letter's
 // next_attempt_at is no time anything happened).
 function deadLetter(page, letter, replay) {
-  const taken = [letter.event_count && `${letter.event_count} event(s)`, letter.object_count && `${letter.object_count} object(s)`]
+  const taken = [letter.event_count && plural(letter.event_count, "event"), letter.object_count && plural(letter.object_count, "object")]
     .filter(Boolean).join(", ");
   return h("li", { class: "dead-letter", "data-delivery": letter.id },
     h("div", {},
       h("div", {}, formatTime(letter.created_at), ` · source ${letter.source}`, taken ? ` · ${taken} delivered` : "",
-        ` · ${letter.attempts} attempt(s)`, letter.http_status ? ` · HTTP ${letter.http_status}` : ""),
+        ` · ${plural(letter.attempts, "attempt")}`, letter.http_status ? ` · HTTP ${letter.http_status}` : ""),
       h("div", { class: "error" }, letter.error || "No error recorded.")),
     page.data.can_manage ? h("button", { type: "button", onclick: () => replay({ ids: [letter.id] }) }, "Replay") : null);
 }

@@ -1,6 +1,7 @@
 // Workspace settings: members and roles, access tokens (shown once), audit log.
 import { api, wsApi } from "../lib/api.js";
 import { $, $$, h, pageData, toast } from "../lib/dom.js";
+import { timeElement } from "../lib/time.js";
 
 export function initSettings() {
   const data = pageData("settings-data");
@@ -63,7 +64,8 @@ export function initSettings() {
       // An invitation: a member once they accept through the link (docs/security.md).
       const added = await api("POST", path("members/"), { email: $("#member-email").value.trim(), role: $("#member-role").value });
       $("#invitations").hidden = false;
-      $("#invitations tbody").append(h("tr", {}, h("td", {}, added.email), h("td", {}, added.role), h("td", {}, "just now"), h("td")));
+      const role = $("#member-role").selectedOptions[0].textContent;
+      $("#invitations tbody").append(h("tr", {}, h("td", {}, added.email), h("td", {}, role), h("td", {}, timeElement(added.expires_at)), h("td")));
       showInvite(added.invite_url);
       $("#member-email").value = "";
       toast(`Invited ${added.email}.`);

@@ -4,6 +4,7 @@
 // refreshes the counts (the live debugger calls it after a burst of deliveries).
 import { allPages, api, errorWords, wsApi } from "../lib/api.js";
 import { $, $$, h, toast } from "../lib/dom.js";
+import { plural } from "../lib/words.js";
 import { countBadges, lagText, lastError } from "../lib/deliveries.js";
 
 export function initSourceDestinations(data) {
@@ -77,7 +78,7 @@ function wireRouting(data, form, routing) {
     try {
       const state = await api("PUT", routing, { destinations: every ? null : ids });
       showState(data, state);
-      toast(every ? "The source sends to every enabled destination." : `The source sends to ${ids.length} destination(s).`);
+      toast(every ? "The source sends to every enabled destination." : `The source sends to ${plural(ids.length, "destination")}.`);
     } catch (error) {
       const slot = $(error.errors.destinations ? '[data-error="destinations"]' : '[data-error="form"]', form);
       slot.textContent = errorWords(error);

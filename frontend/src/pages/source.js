@@ -5,6 +5,7 @@ import { api, wsApi } from "../lib/api.js";
 import { hourlyChart } from "../lib/chart.js";
 import { deliveryBadge } from "../lib/deliveries.js";
 import { $, clearErrors, h, pageData, showErrors, toast, wireTabs } from "../lib/dom.js";
+import { plural } from "../lib/words.js";
 import { formatTime } from "../lib/time.js";
 import { deliveriesDetail, eventName, eventsDetail, requestDetail, requestSummary } from "../lib/debugger.js";
 import { fetchLine } from "../lib/fetches.js";
@@ -207,7 +208,7 @@ function executionRow(execution, path) {
   const row = h("tr", { class: "execution", tabindex: 0, "data-execution": execution.id, "aria-expanded": "false" },
     h("td", {}, formatTime(execution.started_at)),
     h("td", {}, status, execution.is_replay ? h("span", { class: "badge" }, "replay") : null,
-      warnings ? h("span", { class: "badge warn", title: "Open the row to read its console" }, warnings === 1 ? "1 warning" : `${warnings} warnings`) : null),
+      warnings ? h("span", { class: "badge warn", title: "Open the row to read its console" }, plural(warnings, "warning")) : null),
     h("td", { class: "request-cell", title: request }, request),
     h("td", { class: "version-cell" }, execution.version ? `v${execution.version}` : "—"),
     h("td", {}, execution.attempt),
@@ -307,8 +308,8 @@ function eventItem(event, path) {
     h("details", {}, h("summary", {}, h("span", { class: `type type-${event.type}` }, event.type), " ",
       h("strong", {}, eventName(event)), " ",
       event.version ? h("span", { class: "badge event-version" }, `v${event.version}`) : null, " ",
-      request ? h("span", { class: "muted event-request" }, request) : null, " ",
-      h("span", { class: "muted" }, formatTime(event.received_at))),
+      request ? [h("span", { class: "muted event-request" }, request), h("span", { class: "muted" }, " · ")] : null,
+      h("span", { class: "muted event-time" }, formatTime(event.received_at))),
     h("pre", {}, JSON.stringify(event.message, null, 2)),
     event.request ? requestDetail(event.request) : null,
     open, more));
@@ -346,7 +347,7 @@ function showObjects(page, path, { search, collection }) {
   const filtered = search || collection;
   $("#objects-summary").textContent = page.count === 0
     ? (filtered ? "No object of this source matches." : "No objects yet: they appear when the function calls Segment.set.")
-    : `${page.count} object${page.count === 1 ? "" : "s"}${filtered ? " match" + (page.count === 1 ? "es" : "") : ""}` +
+    : `${plural(page.count, "object")}${filtered ? " match" + (page.count === 1 ? "es" : "") : ""}` +
       (page.count > page.results.length ? `; the ${page.results.length} last changed are shown.` : ".");
 }
 
@@ -388,7 +389,7 @@ function objectDetail(object, history) {
   return h("div", { class: "detail" },
     h("strong", {}, "Properties now"),
     h("pre", {}, JSON.stringify(object.properties, null, 2)),
-    h("strong", {}, `History (${history.count} change${history.count === 1 ? "" : "s"}, newest first)`),
+    h("strong", {}, `History (${plural(history.count, "change")}, newest first)`),
     h("ol", { class: "object-history" }, history.results.map((change) => h("li", {},
       h("span", { class: "muted" }, formatTime(change.changed_at)), " ",
       change.source ? `by ${change.source.name}` : "by a deleted source", " ",
@@ -417,10 +418,20 @@ function waitText(seconds) {
 
 // Overview, Live, Events, Objects, Dead letters, Settings: the tab shown is in the URL's
 // hash, so a reload or a shared link opens the same one.
+// The tab shown is the address's #hash: a link or a reload opens it, and each tab chosen
+// is a step of the history, so Back goes to the tab before.
 function wirePageTabs() {
-  const select = wireTabs($(".page-tabs"), (tab) => history.replaceState(null, "", `#${tab.id.slice("tab-".length)}`));
-  const fromHash = location.hash && document.getElementById(`tab-${location.hash.slice(1)}`);
-  if (fromHash) select(fromHash);
+  const tabOf = (hash) => document.getElementById(`tab-${hash.slice(1) || "overview"}`);
+  const select = wireTabs($(".page-tabs"), (tab) => {
+    if (tabOf(location.hash) !== tab) history.pushState(null, "", `#${tab.id.slice("tab-".length)}`);
+  });
+  const follow = () => {
+    const tab = tabOf(location.hash);
+    if (tab && tab.getAttribute("role") === "tab") select(tab);
+  };
+  window.addEventListener("popstate", follow);
+  window.addEventListener("hashchange", follow);
+  follow();
 }
 
 async function loadDeadLetters(data, path) {
@@ -430,7 +441,7 @@ async function loadDeadLetters(data, path) {
     const replay = async (body) => {
       try {
         const done = await api("POST", path("dead-letters/replay/"), body);
-        toast(`Replaying ${done.replayed.length} dead letter(s).`);
+        toast(`Replaying ${plural(done.replayed.length, "dead letter")}.`);
         setTimeout(() => loadDeadLetters(data, path), 500);
       } catch (error) {
         toast(error.message, "error");
@@ -439,7 +450,7 @@ async function loadDeadLetters(data, path) {
     list.replaceChildren(...page.results.map((letter) => {
       const last = letter.executions[letter.executions.length - 1];
       return h("li", { class: "dead-letter" },
-        h("details", {}, h("summary", {}, formatTime(letter.received_at), ` · ${letter.attempts} attempt(s) · `,
+        h("details", {}, h("summary", {}, formatTime(letter.received_at), ` · ${plural(letter.attempts, "attempt")} · `,
           h("span", { class: "error" }, errorText(last && last.error)), " ",
           h("span", { class: "muted dead-letter-reason" }, letter.reason)),
         h("p", { class: "muted retry-policy" }, `Version ${letter.version}, time limit ${letter.time_limit_ms / 1000} s. Retries: ${letter.retry_policy.summary}`),
@@ -468,6 +479,6 @@ async function loadChart(data) {
   const total = hours.reduce((n, row) => n + row.total, 0);
   const errors = hours.reduce((n, row) => n + row.errors, 0);
   const plot = h("div", { class: "chart-plot" });
-  $("#chart").replaceChildren(plot, h("p", { class: "muted", id: "chart-summary" }, `${total} executions, ${errors} errors`));
+  $("#chart").replaceChildren(plot, h("p", { class: "muted", id: "chart-summary" }, `${plural(total, "execution")}, ${plural(errors, "error")}`));
   hourlyChart(plot, hours);
 }

@@ -59,6 +59,7 @@ class Execution {
         const output = collectLegacyOutput(value, this.caps);
         this.events = output.events;
         this.objects = output.objects;
+        if (output.warning !== null) this.logs[this.logs.length] = { level: 'warn', message: output.warning };
       } else {
         this.answer(value);
       }

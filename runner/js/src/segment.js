@@ -7,6 +7,7 @@ import { checkOutputRoom, grouped, ordinal } from './caps.js';
 
 // Captured so a function that replaces JSON or Array.prototype.push cannot break the batch.
 const { stringify } = JSON;
+const { keys } = Object;
 const append = (list, value) => { list[list.length] = value; };
 
 const MAX_MESSAGE_BYTES = 32 * 1024;
@@ -163,11 +164,13 @@ function checkReturned(list, cap, kind) {
 }
 
 // The legacy interface returns `{events, objects}`; they go through the same checks and
-// caps. Events and objects are kept as JSON texts (see checkedJson).
+// caps. Events and objects are kept as JSON texts (see checkedJson). `warning`: why
+// nothing was emitted when the object returned has neither (a message returned as it is).
 export function collectLegacyOutput(output, caps) {
-  const result = { events: [], objects: [] };
+  const result = { events: [], objects: [], warning: null };
   if (output === undefined || output === null) return result;
   if (!isPlainObject(output)) fail('processEvents()', 'must return an object { events, objects }');
+  result.warning = legacyShapeWarning(output);
   const events = output.events === undefined ? [] : output.events;
   const objects = output.objects === undefined ? [] : output.objects;
   if (!Array.isArray(events)) fail('processEvents()', '"events" must be an array');
@@ -184,4 +187,10 @@ export function collectLegacyOutput(output, caps) {
     append(result.objects, buildObject(object, `processEvents() objects[${i}]`));
   });
   return result;
+}
+
+function legacyShapeWarning(output) {
+  if (output.events !== undefined || output.objects !== undefined || !keys(output).length) return null;
+  const what = typeof output.type === 'string' ? `one ${output.type} message` : 'an object with neither events nor objects';
+  return `processEvents() returned ${what}, not { events, objects }: nothing was emitted. Return { events: [message] } to emit it.`;
 }
