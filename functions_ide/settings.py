@@ -308,9 +308,9 @@ SWEEP_GRACE_S = envfloat("SWEEP_GRACE_S", 60.0, min=0.0, max=86400.0)
 SWEEP_BATCH = envint("SWEEP_BATCH", 1000, min=1, max=100_000)
 # A claimed event whose worker is silent for its time limit plus this margin is lost.
 CLAIM_MARGIN_S = envfloat("CLAIM_MARGIN_S", 30.0, min=0.0, max=3600.0)
-# Under load, webhooks accepted within this many milliseconds of each other are queued
-# as one task and run as one batch (at most INGEST_BATCH_MAX events of a version);
-# a webhook that arrives after a quiet moment is queued at once.
+# While the workers are busy, webhooks accepted within this many milliseconds of each
+# other share a turn and run as one batch (at most INGEST_BATCH_MAX events of a
+# version); while they keep up, a webhook is queued at once.
 INGEST_DISPATCH_LINGER_MS = envfloat("INGEST_DISPATCH_LINGER_MS", 15.0, min=0.0, max=1000.0)
 INGEST_BATCH_MAX = envint("INGEST_BATCH_MAX", 50, min=1, max=1000)
 # The most webhooks one write of the accept path stores (ingest.receive.group_commit).
