@@ -8,18 +8,25 @@ values follow the function's test values: null or "" clears one, an absent name 
 `{"set": true}` keeps it, secrets are encrypted and never returned.
 """
 
+import json
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog import policy
 from catalog.models import Function, FunctionSample
+from catalog.names import name_problem
 from catalog.policy import Action
 from catalog.services.audit import audit_record
 from catalog.services.test_runs import normalize_request
 from catalog.setting_schema import merge_test_values
 
 MAX_SAMPLES = 50
+# The editor loads every sample of a function when it opens it: one sample may be as
+# large as a webhook (the API takes some 2 MB), their requests together at most this
+# many bytes as JSON (50 of 2 MB were a 100 MB list for every page load).
+MAX_SAMPLES_BYTES = 5_000_000
 _FIELDS = ("name", "request", "settings")
 
 
@@ -45,12 +52,18 @@ def samples_add(function: Function, samples: list) -> list[FunctionSample]:
         made.append(sample)
     if errors:
         raise ValidationError(errors)
+    problem = _size_problem(sum(_size(sample.request) for sample in made))
+    if problem:
+        raise ValidationError({"samples": problem})
     return FunctionSample.objects.bulk_create(made)
 
 
+@transaction.atomic
 def sample_create(*, function: Function, actor, **fields) -> FunctionSample:
     """A new sample at the end of the function's: name, request and optional settings."""
     policy.require(policy.membership_of(actor, function.workspace), Action.EDIT_FUNCTIONS)
+    # Under the function's lock: samples added at once are counted one after the other.
+    Function.objects.select_for_update().filter(pk=function.pk).first()
     count = function.samples.count()
     if count >= MAX_SAMPLES:
         raise ValidationError(
@@ -58,6 +71,7 @@ def sample_create(*, function: Function, actor, **fields) -> FunctionSample:
         )
     sample = FunctionSample(function=function, position=count)
     _apply(sample, fields, required=("name", "request"))
+    _check_size(sample)
     _save(sample, None)
     _audit(sample, actor, "sample.create")
     return sample
@@ -70,6 +84,8 @@ def sample_update(*, sample: FunctionSample, actor, **changes) -> FunctionSample
     if set(changes) - {"settings"}:
         policy.require(membership, Action.EDIT_FUNCTIONS)
     _apply(sample, changes, required=())
+    if "request" in changes:
+        _check_size(sample)
     sample.updated_at = timezone.now()
     fields = [f for f in ("name", "request") if f in changes]
     if "settings" in changes:
@@ -100,6 +116,8 @@ def _apply(sample: FunctionSample, fields: dict, *, required: tuple[str, ...]) -
         name = fields["name"]
         if not isinstance(name, str) or not name.strip() or len(name.strip()) > 200:
             errors["name"] = ["A sample needs a name of at most 200 characters."]
+        elif problem := name_problem(name.strip()):
+            errors["name"] = [problem]
         else:
             sample.name = name.strip()
     if "request" in fields:
@@ -120,6 +138,30 @@ def _apply(sample: FunctionSample, fields: dict, *, required: tuple[str, ...]) -
             errors.update(problem.message_dict)
     if errors:
         raise ValidationError(errors)
+
+
+def _size(request) -> int:
+    return len(json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def _check_size(sample: FunctionSample) -> None:
+    """The function's samples, with this one's request as it now is, within
+    MAX_SAMPLES_BYTES."""
+    others = FunctionSample.objects.filter(function=sample.function).exclude(pk=sample.pk)
+    total = _size(sample.request) + sum(map(_size, others.values_list("request", flat=True)))
+    problem = _size_problem(total)
+    if problem:
+        raise ValidationError({"request": problem})
+
+
+def _size_problem(total: int) -> str | None:
+    if total <= MAX_SAMPLES_BYTES:
+        return None
+    return (
+        f"A function's samples hold at most {MAX_SAMPLES_BYTES:,} bytes "
+        f"({MAX_SAMPLES_BYTES / 1_000_000:g} MB) of requests in all; these would hold "
+        f"{total:,}. Delete a sample, or keep a smaller request."
+    )
 
 
 def _save(sample: FunctionSample, update_fields: list[str] | None) -> None:

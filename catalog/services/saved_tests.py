@@ -6,7 +6,6 @@ are references to the function's test secrets (SavedTest.secret_settings): their
 are looked up when the tests run, never stored in a test nor returned.
 """
 
-import unicodedata
 from dataclasses import dataclass, field
 
 from celery.exceptions import TimeoutError as CeleryTimeout
@@ -18,6 +17,7 @@ from django.utils import timezone
 from catalog import policy
 from catalog.errors import TestRunFailed
 from catalog.models import Function, Interface, SavedTest
+from catalog.names import name_problem
 from catalog.policy import Action
 from catalog.services.audit import audit_record
 from catalog.services.test_runs import normalize_request
@@ -27,8 +27,6 @@ from runner.expectations import MAX_NESTING, expectation_problem, match_result, 
 # The deploy gate runs every saved test; this bounds how long it may take.
 MAX_SAVED_TESTS = 50
 _FIELDS = ("name", "request", "settings", "secret_settings", "expect")
-# Control characters, line and paragraph separators.
-_NOT_IN_A_LINE = frozenset({"Cc", "Zl", "Zp"})
 
 
 @dataclass
@@ -137,11 +135,8 @@ def _name_problem(name, definitions) -> str | None:
         return "A saved test needs a name."
     if len(name.strip()) > 200:
         return "At most 200 characters."
-    # The name is a line of `functions-cli test` output (PASS name): a line break would
-    # add lines of its own to a CI's log, an escape sequence drive the terminal.
-    if any(unicodedata.category(char) in _NOT_IN_A_LINE for char in name):
-        return "A test's name is one line of printable text (no line breaks or control characters)."
-    return None
+    # The name is a line of `functions-cli test` output (PASS name) too.
+    return name_problem(name.strip())
 
 
 def _request_problem(request, definitions) -> str | None:
