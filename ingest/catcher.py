@@ -26,7 +26,13 @@ from django.utils import timezone
 
 from catalog import policy
 from catalog.errors import CatalogError
-from catalog.masking import mask_headers, shorten_tokens
+from catalog.masking import (
+    mask_headers,
+    mask_query_string,
+    mask_request,
+    mask_url,
+    shorten_tokens,
+)
 from catalog.models import Function, Workspace
 from catalog.services.audit import audit_record
 from ingest.models import Capture, Catcher
@@ -357,21 +363,17 @@ def capture_payload(capture: Capture) -> dict:
 
 def masked_capture(payload: dict) -> dict:
     """A capture as members and source admins see it (catalog.policy.can_see_credentials):
-    credential headers masked, the test URL's token shortened. Also in its `request`,
-    so a Run from it never carries the sender's credentials."""
+    credential headers and query parameters masked, the test URL's token shortened. Also
+    in its `request`, so a Run from it never carries the sender's credentials."""
     masked = {
         **payload,
         "headers": mask_headers(payload["headers"]),
         "path": shorten_tokens(payload["path"]),
-        "url": shorten_tokens(payload["url"]),
+        "query_string": mask_query_string(payload["query_string"]),
+        "url": mask_url(payload["url"]),
     }
     if "request" in payload:
-        request = payload["request"]
-        masked["request"] = {
-            **request,
-            "headers": mask_headers(request["headers"]),
-            "url": shorten_tokens(request["url"]),
-        }
+        masked["request"] = mask_request(payload["request"])
     return masked
 
 
