@@ -398,7 +398,8 @@ class CaptureOutput(serializers.Serializer):
     content_type = serializers.CharField()
     size = serializers.IntegerField(help_text="Body size in bytes.")
     truncated = serializers.BooleanField(
-        help_text="In lists, bodies over 256 KB are left out: GET the capture for them."
+        help_text="In lists, bodies over 256 KB, and past 1 MB of bodies in all, are left "
+        "out: GET the capture for them."
     )
     body = serializers.CharField(required=False, help_text="The body as text.")
     json = serializers.JSONField(required=False, help_text="The body parsed, when it is JSON.")

@@ -5,6 +5,7 @@ functions-cli prints of what a sender wrote. Each test is a hole found by attack
 them, now closed. What held is said in docs/security.md (issue 14's attack, again)."""
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -296,3 +297,29 @@ def test_functions_cli_preview_prints_a_sender_s_error_as_escapes():
         "    new error: EventNotSupported: unknown type \\u001b]52;c;Y3VybCBldmlsLnNofHNo\\u0007"
         in out.getvalue().splitlines()
     )
+
+
+# --- 50 webhooks of 250 KB to a test URL ---------------------------------------------------
+# Whoever has a function's test URL (a sender set up with it) could send 50 bodies just
+# under the 256 KB that lists leave out: every editor opening the function then got a
+# 39 MB list (each body shows as body, json and request) in the websocket's first
+# message, and GET captures/ answered as much. A list carries at most 1 MB of bodies now,
+# newest first; the others are truncated, and whole when opened.
+
+
+def test_a_list_of_captures_carries_at_most_1_mb_of_bodies(client, owner_api):
+    function = create_function(owner_api)
+    test_url = urlsplit(
+        owner_api.get(f"{API}/functions/{function['id']}/catcher/").json()["url"]
+    ).path
+    body = json.dumps({"items": ["x" * 100] * 2400}).encode()  # 250 KB
+    ids = [
+        client.post(test_url, body, content_type="application/json").json()["id"] for _ in range(50)
+    ]
+    captures = f"{API}/functions/{function['id']}/captures/"
+    listed = owner_api.get(captures)
+    assert len(listed.content) < 4_000_000
+    results = listed.json()["results"]
+    assert [c["truncated"] for c in results] == [False] * 4 + [True] * 46
+    assert results[4]["size"] == len(body) and "body" not in results[4]
+    assert owner_api.get(f"{captures}{ids[0]}/").json()["body"] == body.decode()
