@@ -8,13 +8,12 @@ values follow the function's test values: null or "" clears one, an absent name 
 `{"set": true}` keeps it, secrets are encrypted and never returned.
 """
 
-import json
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog import policy
+from catalog.fields import json_size, kept_too_much
 from catalog.models import Function, FunctionSample
 from catalog.names import name_problem
 from catalog.policy import Action
@@ -23,10 +22,6 @@ from catalog.services.test_runs import normalize_request
 from catalog.setting_schema import merge_test_values
 
 MAX_SAMPLES = 50
-# The editor loads every sample of a function when it opens it: one sample may be as
-# large as a webhook (the API takes some 2 MB), their requests together at most this
-# many bytes as JSON (50 of 2 MB were a 100 MB list for every page load).
-MAX_SAMPLES_BYTES = 5_000_000
 _FIELDS = ("name", "request", "settings")
 
 
@@ -52,7 +47,7 @@ def samples_add(function: Function, samples: list) -> list[FunctionSample]:
         made.append(sample)
     if errors:
         raise ValidationError(errors)
-    problem = _size_problem(sum(_size(sample.request) for sample in made))
+    problem = kept_too_much(sum(json_size(sample.request) for sample in made), "samples")
     if problem:
         raise ValidationError({"samples": problem})
     return FunctionSample.objects.bulk_create(made)
@@ -140,28 +135,13 @@ def _apply(sample: FunctionSample, fields: dict, *, required: tuple[str, ...]) -
         raise ValidationError(errors)
 
 
-def _size(request) -> int:
-    return len(json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode())
-
-
 def _check_size(sample: FunctionSample) -> None:
-    """The function's samples, with this one's request as it now is, within
-    MAX_SAMPLES_BYTES."""
+    """The function's samples, with this one's request as it now is, within KEPT_BYTES."""
     others = FunctionSample.objects.filter(function=sample.function).exclude(pk=sample.pk)
-    total = _size(sample.request) + sum(map(_size, others.values_list("request", flat=True)))
-    problem = _size_problem(total)
+    sizes = map(json_size, [sample.request, *others.values_list("request", flat=True)])
+    problem = kept_too_much(sum(sizes), "samples")
     if problem:
         raise ValidationError({"request": problem})
-
-
-def _size_problem(total: int) -> str | None:
-    if total <= MAX_SAMPLES_BYTES:
-        return None
-    return (
-        f"A function's samples hold at most {MAX_SAMPLES_BYTES:,} bytes "
-        f"({MAX_SAMPLES_BYTES / 1_000_000:g} MB) of requests in all; these would hold "
-        f"{total:,}. Delete a sample, or keep a smaller request."
-    )
 
 
 def _save(sample: FunctionSample, update_fields: list[str] | None) -> None:

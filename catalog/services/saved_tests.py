@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from catalog import policy
 from catalog.errors import TestRunFailed
+from catalog.fields import json_size, kept_too_much
 from catalog.models import Function, Interface, SavedTest
 from catalog.names import name_problem
 from catalog.policy import Action
@@ -57,6 +58,7 @@ def saved_test_create(*, function: Function, actor, **fields) -> SavedTest:
         )
     test = SavedTest(function=function, created_by=actor, settings={}, secret_settings=[])
     _apply(test, fields, required=("name", "request", "expect"))
+    _check_size(test)
     _save(test, None)
     _audit(test, actor, "saved_test.create")
     return test
@@ -69,6 +71,8 @@ def saved_test_update(*, saved_test: SavedTest, actor, **changes) -> SavedTest:
     policy.require(policy.membership_of(actor, function.workspace), Action.EDIT_FUNCTIONS)
     _lock_function(function)
     _apply(saved_test, changes, required=())
+    if {"request", "expect"} & set(changes):
+        _check_size(saved_test)
     saved_test.updated_at = timezone.now()
     _save(saved_test, [*changes, "updated_at"])
     _audit(saved_test, actor, "saved_test.update", fields=sorted(changes))
@@ -89,6 +93,16 @@ def _lock_function(function: Function) -> None:
     changes before the deploy compares the tests it ran with the function's, or after
     the version is made, never in between."""
     Function.objects.select_for_update().filter(pk=function.pk).exists()
+
+
+def _check_size(test: SavedTest) -> None:
+    """The function's saved tests, with this one as it now is, within KEPT_BYTES."""
+    others = SavedTest.objects.filter(function=test.function).exclude(pk=test.pk)
+    kept = [(test.request, test.expect), *others.values_list("request", "expect")]
+    problem = kept_too_much(sum(json_size(r) + json_size(e) for r, e in kept), "saved tests")
+    if problem:
+        larger = "request" if json_size(test.request) >= json_size(test.expect) else "expect"
+        raise ValidationError({larger: problem})
 
 
 def _save(test: SavedTest, update_fields: list[str] | None) -> None:

@@ -127,8 +127,9 @@ def test_functions_sources_and_saved_tests_take_no_such_name_either(owner_api, n
 # --- 50 samples of 2 MB each --------------------------------------------------------------
 # A sample could be as large as the API's body limit, and a function keeps 50: some 100 MB
 # that the editor loaded, whole, every time it opened the function (and the list answered
-# in one page). A function's samples hold at most MAX_SAMPLES_BYTES of requests in all,
-# whichever way they come (one by one, a changed request, the samples of a new function).
+# in one page). So with saved tests, which the deploy gate also runs. A function's samples
+# hold at most catalog.fields.KEPT_BYTES of JSON in all, and so do its saved tests,
+# whichever way they come (one by one, a changed one, the samples of a new function).
 
 
 def big(size: int) -> dict:
@@ -147,8 +148,8 @@ def test_a_function_s_samples_hold_at_most_5_mb(owner_api):
     )
     assert refused.status_code == 400
     assert refused.json()["errors"]["request"] == [
-        "A function's samples hold at most 5,000,000 bytes (5 MB) of requests in all; these "
-        "would hold 5,500,189. Delete a sample, or keep a smaller request."
+        "A function's samples hold at most 5,000,000 bytes (5 MB) of JSON in all; these "
+        "would hold 5,500,189. Delete one, or keep a smaller one."
     ]
     assert owner_api.get(sample_url(function)).json()["count"] == 2
 
@@ -166,7 +167,20 @@ def test_a_new_function_s_samples_hold_at_most_5_mb_too(owner_api, settings):
     samples = [{"name": f"s{n}", "request": big(1_800_000)} for n in range(3)]
     made = owner_api.post(f"{API}/functions/", {"name": "Big", "samples": samples}, format="json")
     assert made.status_code == 400
-    assert "at most 5,000,000 bytes" in made.json()["errors"]["samples"][0]
+    assert "samples hold at most 5,000,000 bytes" in made.json()["errors"]["samples"][0]
+
+
+def test_a_function_s_saved_tests_hold_at_most_5_mb(owner_api):
+    function = create_function(owner_api)
+    tests = f"{API}/functions/{function['id']}/tests/"
+    for n in range(2):
+        test = {"name": f"t{n}", "request": big(2_000_000), "expect": {"events": []}}
+        assert owner_api.post(tests, test, format="json").status_code == 201
+    test = {"name": "t2", "request": REQUEST, "expect": {"events": [{"event": "x" * 1_500_000}]}}
+    refused = owner_api.post(tests, test, format="json")
+    assert refused.status_code == 400
+    assert "saved tests hold at most 5,000,000 bytes" in refused.json()["errors"]["expect"][0]
+    assert owner_api.get(tests).json()["count"] == 2
 
 
 # --- A sender's credential in the query, read by every member -----------------------------
