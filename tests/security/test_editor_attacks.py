@@ -1,8 +1,8 @@
 # ruff: noqa: E501  (cases read better unwrapped)
 """Attacks from outside on the editor as an IDE (issue 14): samples and their names and
-sizes, the catcher's captures and the dead letters a member reads, the lines
-functions-cli prints of what a sender wrote. Each test is a hole found by attacking
-them, now closed. What held is said in docs/security.md (issue 14's attack, again)."""
+sizes, saved tests' sizes, the catcher's captures and the dead letters a member reads,
+the lines functions-cli prints of what a sender wrote. Each test is a hole found by
+attacking them, now closed (docs/security.md lists them)."""
 
 import io
 import json
@@ -268,6 +268,7 @@ FORGED_LOG = "got charge\n2026-01-01T00:00:00Z  #1 attempt 1  SUCCEEDED"
 CLIPBOARD = "unknown type \x1b]52;c;Y3VybCBldmlsLnNofHNo\x07"
 
 
+@pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_functions_cli_logs_prints_a_sender_s_text_as_escapes(
     live_server, workspace, owner, tmp_path
