@@ -10,6 +10,8 @@ Output the product records of runs (executions, events, objects) is not refused 
 cleaned, where it is recorded (ingest.record.stores.without_nul).
 """
 
+import json
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -52,6 +54,29 @@ def refuse_unstorable(value, field: str) -> None:
     at = f" at {shown}" if place else ""
     raise ValidationError(
         {field: f"Holds a NUL character (\\u0000){at}, which cannot be stored: remove it."}
+    )
+
+
+# What a function keeps of each kind (its samples; its saved tests' requests and
+# expectations) as JSON, in all. The editor loads every one of a kind when it opens the
+# function and the deploy gate runs every saved test: one may be as large as a webhook
+# (the API takes some 2 MB), 50 of them were some 100 MB.
+KEPT_BYTES = 5_000_000
+
+
+def json_size(value) -> int:
+    """The bytes of a JSON value as compact UTF-8 text."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def kept_too_much(total: int, kind: str) -> str | None:
+    """The problem, in words, when a function's `kind` ("samples") would hold `total`
+    bytes of JSON, past KEPT_BYTES; else None."""
+    if total <= KEPT_BYTES:
+        return None
+    return (
+        f"A function's {kind} hold at most {KEPT_BYTES:,} bytes ({KEPT_BYTES / 1_000_000:g} "
+        f"MB) of JSON in all; these would hold {total:,}. Delete one, or keep a smaller one."
     )
 
 

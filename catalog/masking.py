@@ -8,7 +8,7 @@ catalog.policy; docs/security.md.
 """
 
 import re
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 MASK = "•••• (hidden: only workspace owners see credential headers)"
 
@@ -38,6 +38,32 @@ def mask_query(query_string: str, mask: str = MASK) -> list[list[str]]:
     return [[name, mask if is_credential_header(name) else value] for name, value in pairs]
 
 
+# In a query string or URL: short, and nothing that needs encoding to read.
+QUERY_MASK = "••••"
+
+
+def mask_query_string(query_string: str) -> str:
+    """A query string as it came, but for the value of each parameter named like a
+    credential (mask_query's rule), which is QUERY_MASK."""
+    parts = []
+    for part in query_string.split("&"):
+        name, equals, _ = part.partition("=")
+        parts.append(
+            f"{name}={QUERY_MASK}" if equals and is_credential_header(unquote_plus(name)) else part
+        )
+    return "&".join(parts)
+
+
+def mask_url(url: str) -> str:
+    """A URL with its query's credentials masked (mask_query_string) and the token of
+    its path shortened (shorten_tokens)."""
+    head, question, rest = url.partition("?")
+    if question:
+        query, hashmark, fragment = rest.partition("#")
+        url = f"{head}?{mask_query_string(query)}{hashmark}{fragment}"
+    return shorten_tokens(url)
+
+
 # The credential in a URL path: a webhook URL, a test URL, an invite link. Kept: the
 # first four characters, enough to tell two apart in a log.
 _TOKEN_IN_PATH = re.compile(r"(/hooks/(?:test/)?|/invite/)([^/?#\s\"']{5,})")
@@ -55,14 +81,20 @@ def shorten_tokens(text: str) -> str:
 
 def mask_request(request: dict) -> dict:
     """A kept request (a saved test's, a sample's) as a capture is shown to who may not
-    see credentials (ingest.catcher.masked_capture): its credential headers masked, in
-    either request form, and the tokens of test and webhook URLs in its url shortened (a
-    request saved from a capture keeps the test URL whole)."""
+    see credentials (ingest.catcher.masked_capture): its credential headers and query
+    parameters masked, in either request form, and the tokens of test and webhook URLs in
+    its url shortened (a request saved from a capture keeps the test URL whole)."""
     if isinstance(request.get("url"), str):
-        request = {**request, "url": shorten_tokens(request["url"])}
+        request = {**request, "url": mask_url(request["url"])}
     if isinstance(request.get("headers"), dict):
         return {**request, "headers": mask_headers(request["headers"])}
     payload = request.get("payload")
-    if isinstance(payload, dict) and isinstance(payload.get("headers"), dict):
-        return {**request, "payload": {**payload, "headers": mask_headers(payload["headers"])}}
+    if isinstance(payload, dict):
+        masked = {**payload}
+        if isinstance(payload.get("headers"), dict):
+            masked["headers"] = mask_headers(payload["headers"])
+        for name in ("queryParameters", "queryParams"):
+            if isinstance(payload.get(name), dict):
+                masked[name] = mask_headers(payload[name], QUERY_MASK)
+        return {**request, "payload": masked}
     return request

@@ -10,6 +10,7 @@ from functions_cli import config as config_file
 from functions_cli import preview, saved_tests
 from functions_cli.client import ApiError, Client
 from functions_cli.config import Config, ConfigError
+from functions_cli.text import printable
 
 FOLLOW_INTERVAL_S = 2.0
 
@@ -183,7 +184,8 @@ def cmd_logs(args) -> int:
 
 
 def format_execution(execution: dict) -> str:
-    """One readable block per execution: a summary line, then error and console logs."""
+    """One readable block per execution: a summary line, then error and console logs,
+    one line each (what a sender sent is in both: printable)."""
     line = (
         f"{execution['started_at']}  #{execution['ingest_event']} attempt {execution['attempt']}"
         f"{' (replay)' if execution.get('is_replay') else ''}  {execution['status'].upper():<9}"
@@ -198,9 +200,11 @@ def format_execution(execution: dict) -> str:
             if error.get("line")
             else ""
         )
-        lines.append(f"    {error.get('name')}: {error.get('message')}{where}")
+        said = f"{error.get('name')}: {error.get('message')}"
+        lines.append(f"    {printable(said)}{where}")
     for log in execution.get("logs") or []:
-        lines.append(f"    [{log.get('level', 'log')}] {log.get('message', '')}")
+        said = f"[{log.get('level', 'log')}] {log.get('message', '')}"
+        lines.append(f"    {printable(said)}")
     return "\n".join(lines)
 
 
@@ -227,7 +231,8 @@ def cmd_destinations_list(args) -> int:
             f"#{d['id']}  {d['name']}  ({d['kind']}, {d['messages']}, {state})  last 24 h: {counts}"
         )
         if stats.get("last_error"):
-            print(f"    last error: {stats['last_error']['message'].splitlines()[0]}")
+            last = stats["last_error"]["message"].splitlines()[0]
+            print(f"    last error: {printable(last)}")
     return 0
 
 
@@ -270,9 +275,9 @@ def cmd_destinations_test(args) -> int:
         print(f"{destination['name']} took the test event ({status}{result['seconds']:.2f} s).")
         return 0
     print(f"{destination['name']} refused the test event ({status}{result['seconds']:.2f} s): "
-          f"{result['error']}", file=sys.stderr)  # fmt: skip
+          f"{printable(result['error'])}", file=sys.stderr)  # fmt: skip
     if result.get("detail"):
-        print(result["detail"], file=sys.stderr)
+        print(printable(result["detail"]), file=sys.stderr)
     return 1
 
 

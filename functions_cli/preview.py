@@ -16,6 +16,7 @@ from typing import TextIO
 
 from functions_cli.client import ApiError, Client
 from functions_cli.config import ConfigError
+from functions_cli.text import printable
 from runner.comparison import comparison_lines
 
 POLL_S = 0.5
@@ -75,7 +76,7 @@ def _print(preview: dict, different: list[dict], out: TextIO) -> None:
             file=out,
         )
         for line in comparison_lines(webhook):
-            print(f"    {line}", file=out)
+            print(f"    {printable(line)}", file=out)
 
 
 def summary_lines(preview: dict) -> list[str]:

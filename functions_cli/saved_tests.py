@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from functions_cli.text import printable
 from runner.expectations import CaseFormatError, TestCase, match_result, parse_case
 
 
@@ -99,20 +99,6 @@ def run_all(code: str, cases: list[TestCase], settings: dict, *, legacy: bool, o
         failed += not outcome.passed
     print(f"{len(cases) - failed} passed, {failed} failed", file=out)
     return 1 if failed else 0
-
-
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def printable(text: str) -> str:
-    """text on one line, its control characters written as escapes: a case's name or a
-    difference cannot add lines of its own to the output (a CI reads it) nor send the
-    terminal escape sequences."""
-    return "".join(
-        _ESCAPES.get(char)
-        or (f"\\u{ord(char):04x}" if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char)
-        for char in text
-    )
 
 
 def server_cases(tests: list[dict]) -> list[TestCase]:

@@ -26,7 +26,13 @@ from django.utils import timezone
 
 from catalog import policy
 from catalog.errors import CatalogError
-from catalog.masking import mask_headers, shorten_tokens
+from catalog.masking import (
+    mask_headers,
+    mask_query_string,
+    mask_request,
+    mask_url,
+    shorten_tokens,
+)
 from catalog.models import Function, Workspace
 from catalog.services.audit import audit_record
 from ingest.models import Capture, Catcher
@@ -40,9 +46,12 @@ from runner import body_text
 
 logger = logging.getLogger(__name__)
 
-# Lists (on connect, GET .../captures/) leave out bodies above this size, so 50
-# captures of 2 MB never become one 100 MB message; one capture is always whole.
+# Lists (on connect, GET .../captures/) leave out bodies above this size, and any body
+# past LIST_BODIES_LIMIT of them in all (newest first), so 50 captures never become one
+# huge message (each body shows three times: body, json, request; 50 of 256 KB made a
+# 39 MB list, sent to every editor that opened the function); one capture is always whole.
 LIST_BODY_LIMIT = 256 * 1024
+LIST_BODIES_LIMIT = 1024 * 1024
 
 
 # How long a scratch catcher catches, and how many one user keeps per workspace (an
@@ -297,8 +306,9 @@ def _id_or_404(value) -> int:
 
 
 def recent_captures(function_id: int) -> list[Capture]:
-    """The kept captures, newest first; bodies over LIST_BODY_LIMIT are not loaded
-    (such a capture has raw_body None and is shown truncated)."""
+    """The kept captures, newest first; bodies over LIST_BODY_LIMIT, or past
+    LIST_BODIES_LIMIT in all, are not loaded (such a capture has raw_body None and is
+    shown truncated)."""
     return _recent(captures_of(function_id))
 
 
@@ -309,7 +319,11 @@ def recent_scratch_captures(catcher: Catcher) -> list[Capture]:
 
 def _recent(captures: QuerySet[Capture]) -> list[Capture]:
     captures = list(captures.defer("raw_body").annotate(size=Length("raw_body"))[: Capture.KEEP])
-    small = [c.pk for c in captures if c.size <= LIST_BODY_LIMIT]
+    small, total = [], 0
+    for capture in captures:
+        if capture.size <= LIST_BODY_LIMIT and total + capture.size <= LIST_BODIES_LIMIT:
+            small.append(capture.pk)
+            total += capture.size
     bodies = dict(Capture.objects.filter(pk__in=small).values_list("pk", "raw_body"))
     for capture in captures:
         capture.raw_body = bodies.get(capture.pk)
@@ -357,21 +371,17 @@ def capture_payload(capture: Capture) -> dict:
 
 def masked_capture(payload: dict) -> dict:
     """A capture as members and source admins see it (catalog.policy.can_see_credentials):
-    credential headers masked, the test URL's token shortened. Also in its `request`,
-    so a Run from it never carries the sender's credentials."""
+    credential headers and query parameters masked, the test URL's token shortened. Also
+    in its `request`, so a Run from it never carries the sender's credentials."""
     masked = {
         **payload,
         "headers": mask_headers(payload["headers"]),
         "path": shorten_tokens(payload["path"]),
-        "url": shorten_tokens(payload["url"]),
+        "query_string": mask_query_string(payload["query_string"]),
+        "url": mask_url(payload["url"]),
     }
     if "request" in payload:
-        request = payload["request"]
-        masked["request"] = {
-            **request,
-            "headers": mask_headers(request["headers"]),
-            "url": shorten_tokens(request["url"]),
-        }
+        masked["request"] = mask_request(payload["request"])
     return masked
 
 

@@ -1,6 +1,5 @@
 """Function classes: create, save the draft, deploy versions, restore, delete."""
 
-import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -12,6 +11,7 @@ from django.utils.text import slugify
 from catalog import policy
 from catalog.errors import CodeDoesNotCompile, DraftChanged, FunctionHasSources, SavedTestsFailed
 from catalog.models import WEBHOOK_METHODS, Function, FunctionVersion, Interface, Source, Workspace
+from catalog.names import is_readable, name_problem
 from catalog.policy import Action
 from catalog.run_policy import clean_retry_policy, clean_time_limit
 from catalog.services.audit import audit_record
@@ -84,6 +84,9 @@ def _check_responds(responds) -> bool:
 def _check_name(name) -> str:
     if not isinstance(name, str) or not name.strip():
         raise ValidationError({"name": "A function needs a name."})
+    problem = name_problem(name.strip())
+    if problem:
+        raise ValidationError({"name": problem})
     return name.strip()
 
 
@@ -275,7 +278,7 @@ def function_deploy(
     _ensure_compiles(code, legacy=function.interface == Interface.LEGACY)
     outcomes = run_saved_tests(function, code)
     failed = [outcome for outcome in outcomes if not outcome.passed]
-    if failed and not _readable(deploy_anyway):
+    if failed and not is_readable(deploy_anyway):
         raise SavedTestsFailed(
             f"Not deployed: {len(failed)} of {len(outcomes)} saved tests fail on the draft "
             f"({', '.join(o.test.name for o in failed)}). The draft is saved. Fix the code "
@@ -285,12 +288,6 @@ def function_deploy(
     return _deploy_version(
         function, actor, code, message, outcomes, deploy_anyway.strip()[:500] if failed else ""
     )
-
-
-def _readable(reason: str) -> bool:
-    """A reason someone can read in the audit log: one letter, digit, punctuation mark or
-    symbol at least (not only spaces, nor only invisible characters like U+200B)."""
-    return any(unicodedata.category(char)[0] in "LNPS" for char in reason)
 
 
 def _ensure_compiles(code: str, *, legacy: bool) -> None:

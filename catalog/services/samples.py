@@ -13,7 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog import policy
+from catalog.fields import json_size, kept_too_much
 from catalog.models import Function, FunctionSample
+from catalog.names import name_problem
 from catalog.policy import Action
 from catalog.services.audit import audit_record
 from catalog.services.test_runs import normalize_request
@@ -45,12 +47,18 @@ def samples_add(function: Function, samples: list) -> list[FunctionSample]:
         made.append(sample)
     if errors:
         raise ValidationError(errors)
+    problem = kept_too_much(sum(json_size(sample.request) for sample in made), "samples")
+    if problem:
+        raise ValidationError({"samples": problem})
     return FunctionSample.objects.bulk_create(made)
 
 
+@transaction.atomic
 def sample_create(*, function: Function, actor, **fields) -> FunctionSample:
     """A new sample at the end of the function's: name, request and optional settings."""
     policy.require(policy.membership_of(actor, function.workspace), Action.EDIT_FUNCTIONS)
+    # Under the function's lock: samples added at once are counted one after the other.
+    Function.objects.select_for_update().filter(pk=function.pk).first()
     count = function.samples.count()
     if count >= MAX_SAMPLES:
         raise ValidationError(
@@ -58,6 +66,7 @@ def sample_create(*, function: Function, actor, **fields) -> FunctionSample:
         )
     sample = FunctionSample(function=function, position=count)
     _apply(sample, fields, required=("name", "request"))
+    _check_size(sample)
     _save(sample, None)
     _audit(sample, actor, "sample.create")
     return sample
@@ -70,6 +79,8 @@ def sample_update(*, sample: FunctionSample, actor, **changes) -> FunctionSample
     if set(changes) - {"settings"}:
         policy.require(membership, Action.EDIT_FUNCTIONS)
     _apply(sample, changes, required=())
+    if "request" in changes:
+        _check_size(sample)
     sample.updated_at = timezone.now()
     fields = [f for f in ("name", "request") if f in changes]
     if "settings" in changes:
@@ -100,6 +111,8 @@ def _apply(sample: FunctionSample, fields: dict, *, required: tuple[str, ...]) -
         name = fields["name"]
         if not isinstance(name, str) or not name.strip() or len(name.strip()) > 200:
             errors["name"] = ["A sample needs a name of at most 200 characters."]
+        elif problem := name_problem(name.strip()):
+            errors["name"] = [problem]
         else:
             sample.name = name.strip()
     if "request" in fields:
@@ -120,6 +133,15 @@ def _apply(sample: FunctionSample, fields: dict, *, required: tuple[str, ...]) -
             errors.update(problem.message_dict)
     if errors:
         raise ValidationError(errors)
+
+
+def _check_size(sample: FunctionSample) -> None:
+    """The function's samples, with this one's request as it now is, within KEPT_BYTES."""
+    others = FunctionSample.objects.filter(function=sample.function).exclude(pk=sample.pk)
+    sizes = map(json_size, [sample.request, *others.values_list("request", flat=True)])
+    problem = kept_too_much(sum(sizes), "samples")
+    if problem:
+        raise ValidationError({"request": problem})
 
 
 def _save(sample: FunctionSample, update_fields: list[str] | None) -> None:

@@ -6,7 +6,6 @@ are references to the function's test secrets (SavedTest.secret_settings): their
 are looked up when the tests run, never stored in a test nor returned.
 """
 
-import unicodedata
 from dataclasses import dataclass, field
 
 from celery.exceptions import TimeoutError as CeleryTimeout
@@ -17,7 +16,9 @@ from django.utils import timezone
 
 from catalog import policy
 from catalog.errors import TestRunFailed
+from catalog.fields import json_size, kept_too_much
 from catalog.models import Function, Interface, SavedTest
+from catalog.names import name_problem
 from catalog.policy import Action
 from catalog.services.audit import audit_record
 from catalog.services.test_runs import normalize_request
@@ -27,8 +28,6 @@ from runner.expectations import MAX_NESTING, expectation_problem, match_result, 
 # The deploy gate runs every saved test; this bounds how long it may take.
 MAX_SAVED_TESTS = 50
 _FIELDS = ("name", "request", "settings", "secret_settings", "expect")
-# Control characters, line and paragraph separators.
-_NOT_IN_A_LINE = frozenset({"Cc", "Zl", "Zp"})
 
 
 @dataclass
@@ -59,6 +58,7 @@ def saved_test_create(*, function: Function, actor, **fields) -> SavedTest:
         )
     test = SavedTest(function=function, created_by=actor, settings={}, secret_settings=[])
     _apply(test, fields, required=("name", "request", "expect"))
+    _check_size(test)
     _save(test, None)
     _audit(test, actor, "saved_test.create")
     return test
@@ -71,6 +71,8 @@ def saved_test_update(*, saved_test: SavedTest, actor, **changes) -> SavedTest:
     policy.require(policy.membership_of(actor, function.workspace), Action.EDIT_FUNCTIONS)
     _lock_function(function)
     _apply(saved_test, changes, required=())
+    if {"request", "expect"} & set(changes):
+        _check_size(saved_test)
     saved_test.updated_at = timezone.now()
     _save(saved_test, [*changes, "updated_at"])
     _audit(saved_test, actor, "saved_test.update", fields=sorted(changes))
@@ -91,6 +93,16 @@ def _lock_function(function: Function) -> None:
     changes before the deploy compares the tests it ran with the function's, or after
     the version is made, never in between."""
     Function.objects.select_for_update().filter(pk=function.pk).exists()
+
+
+def _check_size(test: SavedTest) -> None:
+    """The function's saved tests, with this one as it now is, within KEPT_BYTES."""
+    others = SavedTest.objects.filter(function=test.function).exclude(pk=test.pk)
+    kept = [(test.request, test.expect), *others.values_list("request", "expect")]
+    problem = kept_too_much(sum(json_size(r) + json_size(e) for r, e in kept), "saved tests")
+    if problem:
+        larger = "request" if json_size(test.request) >= json_size(test.expect) else "expect"
+        raise ValidationError({larger: problem})
 
 
 def _save(test: SavedTest, update_fields: list[str] | None) -> None:
@@ -137,11 +149,8 @@ def _name_problem(name, definitions) -> str | None:
         return "A saved test needs a name."
     if len(name.strip()) > 200:
         return "At most 200 characters."
-    # The name is a line of `functions-cli test` output (PASS name): a line break would
-    # add lines of its own to a CI's log, an escape sequence drive the terminal.
-    if any(unicodedata.category(char) in _NOT_IN_A_LINE for char in name):
-        return "A test's name is one line of printable text (no line breaks or control characters)."
-    return None
+    # The name is a line of `functions-cli test` output (PASS name) too.
+    return name_problem(name.strip())
 
 
 def _request_problem(request, definitions) -> str | None:

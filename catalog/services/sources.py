@@ -9,6 +9,7 @@ from django.utils.text import slugify
 
 from catalog import policy
 from catalog.models import Function, FunctionVersion, Role, Source, Workspace
+from catalog.names import name_problem
 from catalog.policy import Action
 from catalog.services.audit import audit_record
 from catalog.services.functions import unique_slug
@@ -90,6 +91,8 @@ def _valid_source(sources, version, *, name, slug: str, settings: dict | None) -
     errors: dict[str, list[str]] = {}
     if not isinstance(name, str) or not name.strip():
         errors["name"] = ["A source needs a name."]
+    elif problem := name_problem(name.strip()):
+        errors["name"] = [problem]
     if slug:
         try:
             _check_slug(slug)
@@ -125,11 +128,13 @@ def source_update(
     ensure_source_manager(actor, source)
     fields, details, errors = [], {}, {}
     if name is not None:
-        if name.strip():
+        if not name.strip():
+            errors["name"] = ["A source needs a name."]
+        elif problem := name_problem(name.strip()):
+            errors["name"] = [problem]
+        else:
             source.name = name.strip()
             fields.append("name")
-        else:
-            errors["name"] = ["A source needs a name."]
     for attr, value in (("enabled", enabled), ("follow_deployed", follow_deployed)):
         if value is not None:
             setattr(source, attr, value)

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from catalog import access, policy
 from catalog.api.base import CatalogView, WorkspaceView
-from catalog.masking import mask_headers, shorten_tokens
+from catalog.masking import mask_headers, mask_query_string, shorten_tokens
 from catalog.policy import Action
 from catalog.serializers import RetryPolicyOutput
 from ingest import catcher, live, selectors, services
@@ -169,11 +169,12 @@ class ObjectChangeOutput(serializers.ModelSerializer):
 
 
 class DeadLetterOutput(serializers.ModelSerializer):
-    """Its headers and path are masked for anyone below owner, as in captures. With the
+    """Its headers, query and path are masked for anyone below owner, as in captures. With the
     retry policy of the version it ran, and why it was not retried further."""
 
     executions = AttemptOutput(many=True)
     path = serializers.SerializerMethodField()
+    query_string = serializers.SerializerMethodField()
     headers = serializers.SerializerMethodField()
     body = serializers.SerializerMethodField()
     version = serializers.IntegerField(source="version.number")
@@ -202,6 +203,9 @@ class DeadLetterOutput(serializers.ModelSerializer):
 
     def get_path(self, event: IngestEvent) -> str:
         return event.path if self._reveal() else shorten_tokens(event.path)
+
+    def get_query_string(self, event: IngestEvent) -> str:
+        return event.query_string if self._reveal() else mask_query_string(event.query_string)
 
     def get_headers(self, event: IngestEvent) -> dict[str, str]:
         return event.headers if self._reveal() else mask_headers(event.headers)
@@ -394,7 +398,8 @@ class CaptureOutput(serializers.Serializer):
     content_type = serializers.CharField()
     size = serializers.IntegerField(help_text="Body size in bytes.")
     truncated = serializers.BooleanField(
-        help_text="In lists, bodies over 256 KB are left out: GET the capture for them."
+        help_text="In lists, bodies over 256 KB, and past 1 MB of bodies in all, are left "
+        "out: GET the capture for them."
     )
     body = serializers.CharField(required=False, help_text="The body as text.")
     json = serializers.JSONField(required=False, help_text="The body parsed, when it is JSON.")
