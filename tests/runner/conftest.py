@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -13,6 +15,22 @@ from runner import IsolatePool, normalize_request
 from runner.engine import Isolate
 
 SAMPLES = Path(__file__).parent / "samples"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(
+    tmp_path: Path, code: str, *args: str, request: str = '{"body": {}}', env=None
+) -> subprocess.CompletedProcess:
+    """`python -m runner run function.js --request request.json ARGS`, as a user runs it:
+    the code and the request (JSON text) written to files of tmp_path first."""
+    function, request_file = tmp_path / "function.js", tmp_path / "request.json"
+    function.write_text(code)
+    request_file.write_text(request)
+    command = ["run", str(function), "--request", str(request_file), *args]
+    return subprocess.run(
+        [sys.executable, "-m", "runner", *command],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
 
 
 def sample(name: str) -> dict:

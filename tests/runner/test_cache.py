@@ -4,9 +4,6 @@ per scope, across the executions of a batch, across isolates and pools sharing o
 store, JSON values only, bounded, a throwing fn not cached, one-shot runs empty."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +11,8 @@ import runner
 from runner import CacheBounds, Invocation, IsolatePool, MemoryCache, normalize_request
 from runner.sandbox import CacheDesk
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import run_cli
+
 REQ = {"body": {}}
 
 # Logs "hit" or "miss" and the value; the request says which key and what fn returns.
@@ -260,18 +258,10 @@ def test_a_one_shot_run_starts_with_an_empty_cache():
 
 
 def test_the_cli_has_a_cache_within_a_run_and_an_empty_one_for_each_run(tmp_path):
-    function = tmp_path / "function.js"
-    function.write_text(
-        "async function onRequest() { let calls = 0; const f = async () => ++calls; await cache.load('k', -1, f); await cache.load('k', -1, f); console.log(calls); }"
-    )
-    request = tmp_path / "request.json"
-    request.write_text('{"body": {}}')
+    code = "async function onRequest() { let calls = 0; const f = async () => ++calls; await cache.load('k', -1, f); await cache.load('k', -1, f); console.log(calls); }"
     outputs = []
     for _ in range(2):
-        proc = subprocess.run(
-            [sys.executable, "-m", "runner", "run", str(function), "--request", str(request)],
-            cwd=ROOT, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+        proc = run_cli(tmp_path, code)
         assert proc.returncode == 0, proc.stderr
         outputs.append(json.loads(proc.stdout)["logs"])
     assert outputs == [[{"level": "log", "message": "1"}]] * 2

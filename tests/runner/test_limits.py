@@ -14,6 +14,8 @@ import runner
 from runner import Invocation, IsolatePool, LimitError, Limits, normalize_request
 from runner.sandbox import HARD_MARGIN_S, hard_deadline
 
+from .conftest import run_cli
+
 ROOT = Path(__file__).resolve().parents[2]
 REQ = {"body": {}}
 TRACK = "async function onRequest() { Segment.track({ userId: 'u', event: 'e' }) }"
@@ -153,14 +155,7 @@ def test_the_request_limit_is_a_limit(inline_pool):
 
 
 def test_the_cli_names_the_range_of_timeout_ms(tmp_path):
-    function = tmp_path / "function.js"
-    function.write_text(TRACK)
-    request = tmp_path / "request.json"
-    request.write_text("{}")
-    proc = subprocess.run(
-        [sys.executable, "-m", "runner", "run", str(function), "--request", str(request), "--timeout-ms", "20000"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    proc = run_cli(tmp_path, TRACK, "--timeout-ms", "20000", request="{}")
     assert proc.returncode == 2 and proc.stdout == ""
     assert (
         "--timeout-ms: the time limit per execution must be a whole number from 1 to 10,000 ms"

@@ -4,15 +4,13 @@ the URL is spelled, through the runner's API and its CLI."""
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 import runner
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import run_cli
+
 REFUSAL = "a function cannot send to its own webhook URLs"
 FETCH = """
 async function onRequest(request) {
@@ -96,13 +94,8 @@ def test_a_pool_refuses_them_in_its_sandboxes(local_server):
 
 
 def test_the_cli_refuses_the_webhook_urls_of_its_public_url(tmp_path, local_server):
-    function, request = tmp_path / "function.js", tmp_path / "request.json"
-    function.write_text(FETCH)
-    request.write_text(json.dumps({"body": {"url": f"{local_server}/hooks/tok"}}))
     env = {**os.environ, "PUBLIC_URL": local_server + "/", "RUNNER_ALLOW_PRIVATE_NETWORK": "1"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "runner", "run", str(function), "--request", str(request)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, env=env,
-    )  # fmt: skip
+    request = json.dumps({"body": {"url": f"{local_server}/hooks/tok"}})
+    proc = run_cli(tmp_path, FETCH, request=request, env=env)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["logs"][0]["message"].endswith(REFUSAL)

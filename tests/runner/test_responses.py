@@ -4,16 +4,14 @@
 execution fails with OutputLimitError."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from runner import Invocation, normalize_request
 from runner.limits import RESPONSE_BODY_BYTES
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import run_cli
+
 GET = {"method": "GET", "url": "https://example.com/hook?hub.challenge=1158201444"}
 
 
@@ -186,18 +184,12 @@ def test_each_execution_of_a_batch_has_its_own_response(pool):
 
 
 def test_the_cli_prints_the_response_of_a_get(tmp_path):
-    function = tmp_path / "function.js"
-    function.write_text(
+    code = (
         "async function onRequest(request) {\n"
         "  if (request.method !== 'GET' || request.text() !== '') throw new Error('not a GET');\n"
         "  return new Response(request.url.searchParams.get('hub.challenge'));\n}"
     )
-    request = tmp_path / "request.json"
-    request.write_text(json.dumps(GET))
-    done = subprocess.run(
-        [sys.executable, "-m", "runner", "run", str(function), "--request", str(request)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    done = run_cli(tmp_path, code, request=json.dumps(GET))
     assert done.returncode == 0, done.stdout + done.stderr
     printed = json.loads(done.stdout)
     assert printed["response"]["body"] == "1158201444" and printed["response"]["status"] == 200

@@ -4,13 +4,11 @@ limit and the loop's line (runner.loops puts a guard in every loop body), and ev
 line and column of other errors stays the user's own."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 from runner import Invocation, IsolatePool, normalize_request, run
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import run_cli
+
 REQ = {"body": {}}
 
 LOOPING = """async function onRequest(request, settings) {
@@ -125,13 +123,7 @@ def test_the_legacy_interface_is_guarded_too():
 
 
 def test_the_cli_says_where_the_loop_was_and_which_limit_it_had(tmp_path):
-    function, request = tmp_path / "function.js", tmp_path / "request.json"
-    function.write_text(LOOPING)
-    request.write_text('{"body": {}}')
-    proc = subprocess.run(
-        [sys.executable, "-m", "runner", "run", str(function), "--request", str(request)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    proc = run_cli(tmp_path, LOOPING)
     assert proc.returncode == 1
     error = json.loads(proc.stdout)["error"]
     assert error["message"] == "the function ran past its 1 s limit at function.js line 4"

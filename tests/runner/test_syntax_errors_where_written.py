@@ -4,14 +4,12 @@ would close the runner's wrapper; `runner.compile_error` says so without running
 anything, as a run would."""
 
 import json
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 from runner import compile_error, run
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import run_cli
+
 REQ = {"body": {}}
 
 STRAY_BRACE = """function helper() {
@@ -79,12 +77,6 @@ def test_a_strict_mode_error_is_located_by_the_compiled_code():
 
 
 def test_the_cli_reports_it_at_its_line(tmp_path):
-    function, request = tmp_path / "function.js", tmp_path / "request.json"
-    function.write_text(STRAY_BRACE)
-    request.write_text('{"body": {}}')
-    proc = subprocess.run(
-        [sys.executable, "-m", "runner", "run", str(function), "--request", str(request)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    proc = run_cli(tmp_path, STRAY_BRACE)
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["error"] == AT_LINE_4

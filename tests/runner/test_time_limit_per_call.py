@@ -3,26 +3,18 @@
 limit each call gives, up to 10 s, busy or waiting."""
 
 import json
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 from runner import Invocation, IsolatePool, Limits, normalize_request
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import run_cli
+
 BUSY = "async function onRequest() { const end = Date.now() + 1500; while (Date.now() < end) {} console.log('done'); }"
 WAITING = "async function onRequest() { await new Promise((r) => setTimeout(r, 1200)); console.log('done'); }"
 
 
 def cli(tmp_path, code, *args):
-    function, request = tmp_path / "function.js", tmp_path / "request.json"
-    function.write_text(code)
-    request.write_text('{"body": {}}')
-    proc = subprocess.run(
-        [sys.executable, "-m", "runner", "run", str(function), "--request", str(request), *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    proc = run_cli(tmp_path, code, *args)
     return proc.returncode, json.loads(proc.stdout)
 
 
