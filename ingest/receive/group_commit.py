@@ -4,7 +4,9 @@ One INSERT of many rows and one commit cost the database, and the process, about
 one row does, so under load each webhook costs less, while a lone webhook is written at
 once (nothing waits for company: there is no timer). Each sender is answered only once
 its own row is committed, as before: the rows of a group are committed together or not
-at all, and a failed group answers each of its senders 503.
+at all. A failed write answers each of its senders 503, unless the failure is one row's
+own (a source deleted a moment ago): then each row is written alone, so that no sender
+is refused for another's webhook.
 
 An event loop (the ASGI server's) keeps one writer: the rows that arrive while its
 write is out wait for the next, at most WEBHOOK_COMMIT_GROUP_MAX rows in one. The write
@@ -17,7 +19,7 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DataError, IntegrityError, close_old_connections
 
 from ingest import queue
 from ingest.models import IngestEvent
@@ -60,19 +62,33 @@ class _Writer:
             while self.waiting:
                 group, self.waiting = self.waiting[:size], self.waiting[size:]
                 try:
-                    ids = await self.loop.run_in_executor(
-                        _write_thread(), _insert, [(f, w) for f, w, _ in group]
-                    )
-                except Exception as failed:
-                    for *_, future in group:
-                        if not future.done():
-                            future.set_exception(failed)
-                    continue
-                for (*_, future), event_id in zip(group, ids, strict=True):
-                    if not future.done():  # a sender gone meanwhile: its row stays
-                        future.set_result(event_id)
+                    await self._write_group(group)
+                except (IntegrityError, DataError):
+                    # One row's own fault (its source deleted a moment ago, say) must not
+                    # refuse the others: each is written alone, and fails alone.
+                    for row in group:
+                        await self._write_group([row])
         finally:
             self.writing = False
+
+    async def _write_group(self, group: list[tuple[dict, int, asyncio.Future]]) -> None:
+        """Write the group's rows in one statement and answer each of their senders.
+        A row's own fault is raised for the caller to write them alone (a group of one:
+        answered); any other failure answers each sender with it."""
+        try:
+            ids = await self.loop.run_in_executor(
+                _write_thread(), _insert, [(f, w) for f, w, _ in group]
+            )
+        except Exception as failed:
+            if len(group) > 1 and isinstance(failed, IntegrityError | DataError):
+                raise
+            for *_, future in group:
+                if not future.done():
+                    future.set_exception(failed)
+            return
+        for (*_, future), event_id in zip(group, ids, strict=True):
+            if not future.done():  # a sender gone meanwhile: its row stays
+                future.set_result(event_id)
 
 
 def _insert(rows: list[tuple[dict, int]]) -> list[int]:

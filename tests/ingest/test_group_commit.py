@@ -79,3 +79,35 @@ async def test_a_failed_write_answers_each_of_its_senders_503_and_stores_none_of
     assert refused[0] == {"error": "Temporarily unavailable; please retry."}
     stored = await database_sync_to_async(IngestEvent.objects.count)()
     assert stored == sizes[0] == 8 - len(refused)
+
+
+async def test_a_row_that_cannot_be_stored_is_refused_alone():
+    """A source deleted a moment ago (other processes remember it for up to 2 s): its
+    webhook's row breaks the statement it shares with other senders' webhooks, which
+    are then written one by one and stored."""
+    from channels.db import database_sync_to_async
+    from django.db import IntegrityError
+
+    from ingest.receive.accept import IncomingWebhook, event_fields
+    from ingest.receive.sources import Target
+
+    source = await database_sync_to_async(source_running)("async function onRequest() {}")
+    kept = Target(source.pk, source.version_id, True, source.workspace_id)
+    gone = Target(source.pk + 1000, source.version_id, True, source.workspace_id)
+
+    def fields(target, n):
+        webhook = IncomingWebhook("POST", "/hooks/t", "", {}, json.dumps({"n": n}).encode())
+        return event_fields(target, webhook), target.workspace_id
+
+    patch, sizes = writes_recorded(0.3)
+    with patch, mock.patch("ingest.queue.execute_soon"):
+        answers = await asyncio.gather(
+            *(group_commit.store(*fields(gone if n == 2 else kept, n)) for n in range(5)),
+            return_exceptions=True,
+        )
+    assert isinstance(answers[2], IntegrityError)
+    kept_ids = [a for n, a in enumerate(answers) if n != 2]
+    assert all(isinstance(a, int) for a in kept_ids) and len(set(kept_ids)) == 4
+    assert max(sizes) > 1  # they did share a statement first
+    stored = await database_sync_to_async(IngestEvent.objects.count)()
+    assert stored == 4
