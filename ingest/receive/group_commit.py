@@ -9,7 +9,8 @@ own (a source deleted a moment ago): then each row is written alone, so that no 
 is refused for another's webhook.
 
 An event loop (the ASGI server's) keeps one writer: the rows that arrive while its
-write is out wait for the next, at most WEBHOOK_COMMIT_GROUP_MAX rows in one. The write
+write is out wait for the next, at most WEBHOOK_COMMIT_GROUP_MAX rows and
+GROUP_BODY_BYTES of bodies in one. The write
 itself runs in a thread of its own: the database driver and the ORM are synchronous."""
 
 import asyncio
@@ -25,6 +26,9 @@ from ingest import queue
 from ingest.models import IngestEvent
 
 logger = logging.getLogger(__name__)
+# A statement of big bodies is written in several: 100 bodies of 2 MB in one would hold
+# 200 MB in this process and in the database at once.
+GROUP_BODY_BYTES = 4 * 1024 * 1024
 _writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Writer]" = (
     weakref.WeakKeyDictionary()
 )
@@ -57,10 +61,9 @@ class _Writer:
         return await future
 
     async def _write(self) -> None:
-        size = settings.WEBHOOK_COMMIT_GROUP_MAX
         try:
             while self.waiting:
-                group, self.waiting = self.waiting[:size], self.waiting[size:]
+                group = self._next_group()
                 try:
                     await self._write_group(group)
                 except (IntegrityError, DataError):
@@ -70,6 +73,20 @@ class _Writer:
                         await self._write_group([row])
         finally:
             self.writing = False
+
+    def _next_group(self) -> list[tuple[dict, int, asyncio.Future]]:
+        """The oldest waiting rows, at most WEBHOOK_COMMIT_GROUP_MAX of them and
+        GROUP_BODY_BYTES of bodies (always one)."""
+        taken, body_bytes = 0, 0
+        for fields, _, _ in self.waiting:
+            body_bytes += len(fields["raw_body"])
+            if taken and (
+                taken == settings.WEBHOOK_COMMIT_GROUP_MAX or body_bytes > GROUP_BODY_BYTES
+            ):
+                break
+            taken += 1
+        group, self.waiting = self.waiting[:taken], self.waiting[taken:]
+        return group
 
     async def _write_group(self, group: list[tuple[dict, int, asyncio.Future]]) -> None:
         """Write the group's rows in one statement and answer each of their senders.

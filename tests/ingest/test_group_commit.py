@@ -111,3 +111,18 @@ async def test_a_row_that_cannot_be_stored_is_refused_alone():
     assert max(sizes) > 1  # they did share a statement first
     stored = await database_sync_to_async(IngestEvent.objects.count)()
     assert stored == 4
+
+
+async def test_big_bodies_share_a_statement_only_up_to_its_size(monkeypatch):
+    from channels.db import database_sync_to_async
+
+    monkeypatch.setattr(group_commit, "GROUP_BODY_BYTES", 2500)
+    source = await database_sync_to_async(source_running)("async function onRequest() {}")
+    patch, sizes = writes_recorded(0.3)
+    with patch, mock.patch("ingest.queue.execute_soon"):
+        answers = await asyncio.gather(
+            *(post(source.webhook_token, {"n": n, "pad": "x" * 1000}) for n in range(7))
+        )
+    assert [status for status, _ in answers] == [200] * 7
+    # Two bodies of about 1 KB fit in 2,500 bytes; a third would not.
+    assert sum(sizes) == 7 and max(sizes) == 2
