@@ -75,7 +75,7 @@ PROCESS_HINT = (
 STOPPED_LOOP_HINT = (
     "The loop at line {line} was still running when the time was up. If it should end, "
     "check that its condition turns false or that it breaks; if it is only slow, give the "
-    "function more time (its time limit, up to 10 s)."
+    "function more time."
 )
 NEW_INTERFACE_HINT = (
     "This function defines onRequest: to run it with the onRequest(request, settings) "

@@ -134,8 +134,11 @@ def test_the_legacy_hint_says_where_to_switch_and_its_button_wraps(login, owner_
         "choose Legacy as the Interface in Configure (with the CLI, add --legacy)"
     )
     expect(hint).not_to_contain_text("legacy flag")
-    page.locator("#split-handle").press("Home")  # the code and result column at its narrowest
     button = page.get_by_role("button", name="Switch this function to the legacy interface")
+    # Seen without scrolling inside the error's box, however long the hint under it.
+    pane, box = page.locator("#result-error").bounding_box(), button.bounding_box()
+    assert box["y"] + box["height"] <= pane["y"] + pane["height"], (box, pane)
+    page.locator("#split-handle").press("Home")  # the code and result column at its narrowest
     button.scroll_into_view_if_needed()
     pane = page.locator("#result-error").bounding_box()
     box = button.bounding_box()

@@ -122,12 +122,16 @@ export function renderResult(root, result, failure, jump, { responds = false, er
   if (error) {
     const where = errorLocation(error, Number.MAX_SAFE_INTEGER);
     const label = `${error.name}: ${error.message}`;
+    // The place once: a message that names its line already (a stopped loop's) is not
+    // followed by it again.
+    const place = where && !error.message.includes(`line ${where.line}`) ? ` (line ${where.line}, column ${where.column})` : "";
     errorBox.replaceChildren(h("div", { class: "run-error", role: "alert" },
       where
-        ? h("button", { type: "button", class: "link error-link", title: "Show this line in the editor", onclick: () => jump(where) }, `${label} (line ${where.line}, column ${where.column})`)
+        ? h("button", { type: "button", class: "link error-link", title: "Show this line in the editor", onclick: () => jump(where) }, label + place)
         : h("strong", {}, label),
-      hintFor(error) ? h("p", { class: "error-hint", "data-testid": "error-hint" }, hintFor(error)) : null,
+      // What to do first, then why: the box is short, and the hint can be long.
       errorActions(error),
+      hintFor(error) ? h("p", { class: "error-hint", "data-testid": "error-hint" }, hintFor(error)) : null,
       error.stack ? h("details", {}, h("summary", {}, "Stack"), h("pre", {}, error.stack)) : null,
       h("p", { class: "muted" }, "Nothing is sent when the function throws.")));
   } else {
