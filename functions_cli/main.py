@@ -10,7 +10,7 @@ from functions_cli import config as config_file
 from functions_cli import preview, saved_tests
 from functions_cli.client import ApiError, Client
 from functions_cli.config import Config, ConfigError
-from functions_cli.text import printable
+from functions_cli.text import counted, printable
 
 FOLLOW_INTERVAL_S = 2.0
 
@@ -215,7 +215,8 @@ def cmd_replay(args) -> int:
             **({"all": True} if args.all else {"ids": args.ids})}  # fmt: skip
     result = Client(config_file.load()).post(f"sources/{args.source}/dead-letters/replay/", body)
     replayed = result["replayed"]
-    print(f"Replaying {len(replayed)} dead letter(s): {', '.join(map(str, replayed)) or 'none'}.")
+    listed = ", ".join(map(str, replayed)) or "none"
+    print(f"Replaying {counted(len(replayed), 'dead letter')}: {listed}.")
     return 0
 
 
@@ -289,7 +290,8 @@ def cmd_destinations_replay(args) -> int:
     body = {"all": True} if args.all else {"ids": args.ids}
     replayed = client.post(f"destinations/{destination['id']}/dead-letters/replay/", body)
     ids = replayed["replayed"]
-    print(f"Sending {len(ids)} dead letter(s) again: {', '.join(map(str, ids)) or 'none'}.")
+    listed = ", ".join(map(str, ids)) or "none"
+    print(f"Sending {counted(len(ids), 'dead letter')} again: {listed}.")
     return 0
 
 
@@ -350,7 +352,7 @@ def cmd_pull(args) -> int:
     if args.tests:
         tests = client.items(f"functions/{function['id']}/tests/")
         written = saved_tests.write_cases(args.tests, tests)
-        print(f"Wrote {len(written)} saved test(s) to {args.tests}.")
+        print(f"Wrote {counted(len(written), 'saved test')} to {args.tests}.")
     return 0
 
 

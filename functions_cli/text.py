@@ -1,5 +1,5 @@
-"""Text the CLI prints that others wrote: a sender's body in a function's console output
-or error message, a case's name, a destination's answer."""
+"""Text the CLI prints: counts in words, and what others wrote (a sender's body in a
+function's console output or error message, a case's name, a destination's answer)."""
 
 import unicodedata
 
@@ -16,3 +16,8 @@ def printable(text: str) -> str:
         or (f"\\u{ord(char):04x}" if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char)
         for char in str(text)
     )
+
+
+def counted(count: int, noun: str) -> str:
+    """ "1 dead letter", "2 dead letters": the count with its noun, never "(s)"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -42,7 +42,8 @@ def _sources(workspace, slugs) -> list[Source] | None:
     found = list(Source.objects.filter(workspace=workspace, slug__in=slugs))
     missing = sorted(set(slugs) - {s.slug for s in found})
     if missing:
-        raise ValidationError({"sources": f"No such source(s): {', '.join(missing)}."})
+        noun = "source" if len(missing) == 1 else "sources"
+        raise ValidationError({"sources": f"No such {noun}: {', '.join(missing)}."})
     return found
 
 

@@ -54,7 +54,7 @@ def test_the_main_pages(login, tour, scheme):
     page.goto(f"/workspaces/acme/sources/{tour['source']['slug']}/")
     expect(page.locator("#executions tbody tr")).to_have_count(7, timeout=30_000)
     page.reload()
-    expect(page.locator("#chart-summary")).to_have_text("7 executions, 1 errors")
+    expect(page.locator("#chart-summary")).to_have_text("7 executions, 1 error")
     screenshot(page, f"source{suffix}")
 
     page.goto("/workspaces/acme/destinations/")

@@ -103,7 +103,7 @@ def test_a_source_admin_for_chosen_sources(owner_api):
     joined = Membership.objects.get(user__email="sa@acme.example")
     assert [s.slug for s in joined.sources.all()] == ["mine"] and joined.all_sources is False
     unknown = add(owner_api, **{**body, "email": "sb@acme.example", "sources": ["ghost"]})
-    assert unknown.json()["errors"] == {"sources": ["No such source(s): ghost."]}
+    assert unknown.json()["errors"] == {"sources": ["No such source: ghost."]}
 
 
 def test_the_last_owner_stays(owner_api, owner):

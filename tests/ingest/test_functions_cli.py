@@ -95,7 +95,7 @@ def test_replay_all(logged_in, client, workspace):
     with mock.patch("ingest.queue.execute_soon"):
         done = logged_in("replay", "--source", "broken", "--all")
     assert done.returncode == 0, done.stderr
-    assert "Replaying 2 dead letter(s)" in done.stdout
+    assert "Replaying 2 dead letters: " in done.stdout
 
 
 def test_push_pull_and_deploy(logged_in, tmp_path, owner, workspace):
