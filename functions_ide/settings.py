@@ -312,7 +312,7 @@ CLAIM_MARGIN_S = envfloat("CLAIM_MARGIN_S", 30.0, min=0.0, max=3600.0)
 # other share a turn and run as one batch (at most INGEST_BATCH_MAX events of a
 # version); while they keep up, a webhook is queued at once.
 INGEST_DISPATCH_LINGER_MS = envfloat("INGEST_DISPATCH_LINGER_MS", 15.0, min=0.0, max=1000.0)
-INGEST_BATCH_MAX = envint("INGEST_BATCH_MAX", 50, min=1, max=1000)
+INGEST_BATCH_MAX = envint("INGEST_BATCH_MAX", 100, min=1, max=1000)
 # The most webhooks one write of the accept path stores (ingest.receive.group_commit).
 WEBHOOK_COMMIT_GROUP_MAX = envint("WEBHOOK_COMMIT_GROUP_MAX", 100, min=1, max=1000)
 # Threads of each worker process kept for workspaces that run nothing there, so one

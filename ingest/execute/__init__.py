@@ -28,6 +28,7 @@ from ingest.execute.claims import (
     claim_next,
     claim_timeout,
     hold,
+    release,
 )
 from ingest.execute.sharing import shares
 from ingest.models import Execution, IngestEvent
@@ -44,6 +45,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+# Events and objects of a turn's runs recorded in one transaction, at about the most: a
+# turn of functions that emit many records them batch by batch.
+RECORD_OUTPUTS = 2000
 
 
 def ingest_events_execute(*, ingest_event_ids: Sequence[int]) -> list[Execution]:
@@ -103,7 +107,12 @@ def ingest_events_execute_next(*, queued_for: int | None = None) -> list[Executi
     try:
         if turn.more:  # to an idle thread now, not after this batch
             queue.turn(turn.workspace_id if queued_for is None else queued_for)
-        executions = _run_claimed(turn.events)
+        # Slow runs end the turn at about a claim's length, as one batch would.
+        budget = claim_timeout(turn.events[0].version.time_limit_ms) / 2
+        executions, left = _run_version(turn.events, budget=budget)
+        if left:
+            release(left, turn.were)
+            queue.turn(turn.workspace_id)
     finally:
         shares.leave(turn.workspace_id)
     if shares.owes_a_turn():
@@ -131,11 +140,43 @@ def _execute(ids: list[int]) -> list[Execution]:
 def _run_claimed(claimed: list[IngestEvent]) -> list[Execution]:
     executions = []
     for version_id in dict.fromkeys(event.version_id for event in claimed):
-        attempts = _run([e for e in claimed if e.version_id == version_id])
-        # The record locks its events; a claim renewed first keeps the sweep away.
-        hold([a.event for a in attempts])
-        executions += attempts_record(attempts)
+        executions += _run_version([e for e in claimed if e.version_id == version_id])[0]
     return executions
+
+
+def _run_version(
+    events: list[IngestEvent], *, budget: timedelta | None = None
+) -> tuple[list[Execution], list[IngestEvent]]:
+    """Run claimed events of one version in batches that each fit in a claim
+    (batch_size), the claims of the events still waiting renewed before each, and
+    record them together, or as soon as their output is large (RECORD_OUTPUTS). With
+    a budget, no batch starts once the run has taken that long: returns the
+    executions, and the events left unrun."""
+    size = batch_size(events[0].version.time_limit_ms)
+    started = timezone.now()
+    executions, attempts, ran = [], [], 0
+    while ran < len(events):
+        if ran and budget is not None and timezone.now() - started >= budget:
+            break
+        hold(events[ran - len(attempts) :])
+        attempts += _run(events[ran : ran + size])
+        ran = min(ran + size, len(events))
+        if ran == len(events) or _outputs(attempts) >= RECORD_OUTPUTS:
+            executions += _record(attempts)
+            attempts = []
+    if attempts:
+        executions += _record(attempts)
+    return executions, events[ran:]
+
+
+def _record(attempts: list[Attempt]) -> list[Execution]:
+    # The record locks its events; a claim renewed first keeps the sweep away.
+    hold([a.event for a in attempts])
+    return attempts_record(attempts)
+
+
+def _outputs(attempts: list[Attempt]) -> int:
+    return sum(len(a.outcome.events) + len(a.outcome.objects) for a in attempts)
 
 
 def _run(events: list[IngestEvent]) -> list[Attempt]:

@@ -132,12 +132,14 @@ def claim_held(ingest_event_id: int) -> IngestEvent | None:
 
 @dataclass
 class Turn:
-    """What a turn claimed: due events of one version of one workspace. `more` when
-    due work is left that another thread may take at once."""
+    """What a turn claimed: due events of one version of one workspace, and the status
+    each had before (release puts back those the turn does not run). `more` when due
+    work is left that another thread may take at once."""
 
     workspace_id: int
     events: list[IngestEvent]
     more: bool
+    were: dict[int, str]
 
 
 @dataclass
@@ -182,12 +184,12 @@ def _claim_fairest(
         if seat is None:
             turned_away = True
             continue
-        events, left = _claim_oldest(workspace_id, now, reserved=seat is Seat.RESERVED)
+        events, were, left = _claim_oldest(workspace_id, now, reserved=seat is Seat.RESERVED)
         if events:
             # Read now, not from the survey: what it says may be gone or incomplete,
             # and the turn queued for what is left may be this one.
             more = left or _any_due(timezone.now())
-            return Turn(workspace_id, events, more), turned_away
+            return Turn(workspace_id, events, more, were), turned_away
         shares.leave(workspace_id)  # another turn took them meanwhile
     return None, turned_away
 
@@ -208,6 +210,18 @@ def hold(events: list[IngestEvent]) -> None:
     ).update(claimed_at=now)
     for event in events:
         event.claimed_at = now
+
+
+def release(events: list[IngestEvent], were: dict[int, str]) -> None:
+    """Give back claimed events that were not run: due again as they were before the
+    claim (`were`: pending or retrying), their attempt not counted. Events whose claim
+    another worker took meanwhile are left alone."""
+    for status in set(were[e.pk] for e in events):
+        IngestEvent.objects.filter(
+            pk__in=[e.pk for e in events if were[e.pk] == status],
+            claim__in={e.claim for e in events},
+            status=Status.RUNNING,
+        ).update(status=status, attempts=F("attempts") - 1, claim=None, claimed_at=None)
 
 
 def _due(now: datetime) -> Q:
@@ -288,28 +302,25 @@ def _waiting_workspaces(now: datetime) -> dict[int, _Waiting]:
 
 def _claim_oldest(
     workspace_id: int, now: datetime, *, reserved: bool
-) -> tuple[list[IngestEvent], bool]:
-    """Claim the workspace's oldest due events of one version (the oldest one's), a
-    batch of that version's size (one on a reserved thread). Events another turn is
-    claiming are skipped, not waited for. Returns them, and whether it saw more of
-    that version due than it took."""
+) -> tuple[list[IngestEvent], dict[int, str], bool]:
+    """Claim the workspace's oldest due events of one version (the oldest one's), at
+    most INGEST_BATCH_MAX (one on a reserved thread). Events another turn is claiming
+    are skipped, not waited for. Returns them, the status each had, and whether it saw
+    more of that version due than it took."""
     token = uuid.uuid4()
     due = IngestEvent.objects.filter(_due(now), source__workspace_id=workspace_id)
     oldest = due.order_by("next_attempt_at", "pk").values("version_id")[:1]
+    most = 1 if reserved else settings.INGEST_BATCH_MAX
     with transaction.atomic():
         relaxed_commit()
         batch = due.filter(version_id=Subquery(oldest)).order_by("next_attempt_at", "pk")
-        # The version's batch size is known with its first row: at most the largest is
-        # locked, the rest let go at once.
-        largest = 1 if reserved else settings.INGEST_BATCH_MAX
-        rows = list(_unlocked(batch, "version__time_limit_ms")[:largest])
-        most = 1 if reserved or not rows else batch_size(rows[0][1])
-        ids = [pk for pk, _ in rows[:most]]
-        events = IngestEvent.objects.filter(pk__in=ids)
+        rows = list(_unlocked(batch, "status")[: most + 1])
+        were = dict(rows[:most])
+        events = IngestEvent.objects.filter(pk__in=were)
         # Again with the conditions: on SQLite another turn may have taken some.
-        if not ids or not _take(events.filter(_due(now)), now, token):
-            return [], False
-    return _claimed_by(events.filter(claim=token)), len(rows) > len(ids)
+        if not were or not _take(events.filter(_due(now)), now, token):
+            return [], {}, False
+    return _claimed_by(events.filter(claim=token)), were, len(rows) > most
 
 
 def _claimed_by(events: QuerySet) -> list[IngestEvent]:
