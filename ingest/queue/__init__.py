@@ -50,7 +50,10 @@ class Broker:
 
         # By name: a web server never imports the task module, so its registry does not
         # know ingest's tasks (looking one up there fails, and no webhook is queued).
-        current_app.send_task(task, args, countdown=countdown)
+        # Nobody waits for their results: without ignore_result, each send would also
+        # subscribe to its result in the backend (a Redis round trip, and a subscription
+        # this process keeps).
+        current_app.send_task(task, args, countdown=countdown, ignore_result=True)
 
     def ask(self, task: str, *args, queue: str, wait_s: float, **kwargs):
         """Send a task and wait at most `wait_s` for its result; NoAnswer otherwise

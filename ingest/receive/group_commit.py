@@ -14,13 +14,15 @@ GROUP_BODY_BYTES of bodies in one. The write
 itself runs in a thread of its own: the database driver and the ORM are synchronous."""
 
 import asyncio
+import functools
 import logging
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
 from django.conf import settings
-from django.db import DataError, IntegrityError, close_old_connections
+from django.db import DataError, IntegrityError, close_old_connections, connection
 
 from ingest import queue
 from ingest.models import IngestEvent
@@ -114,11 +116,7 @@ def _insert(rows: list[tuple[dict, int]]) -> list[int]:
     close_old_connections()
     try:
         events = [IngestEvent(**fields) for fields, _ in rows]
-        # bulk_create would wrap its INSERT in a transaction of its own (two round trips
-        # more); the queryset's _insert is the same statement, by itself.
-        returned = IngestEvent.objects._insert(
-            events, fields=_insert_fields(), returning_fields=[IngestEvent._meta.pk]
-        )
+        ids = _write(events)
     finally:
         close_old_connections()
     for _, workspace_id in rows:
@@ -126,6 +124,41 @@ def _insert(rows: list[tuple[dict, int]]) -> list[int]:
             queue.execute_soon(workspace_id)
         except Exception:
             logger.exception("a stored webhook's turn was not queued; the sweep will")
+    return ids
+
+
+def _write(events: list[IngestEvent]) -> list[int]:
+    """The rows' ids, once they are committed."""
+    return _write_bound(events) if connection.vendor == "postgresql" else _write_orm(events)
+
+
+def _write_bound(events: list[IngestEvent]) -> list[int]:
+    """The ORM's statement, with the values sent apart from it (psycopg's server-side
+    binding, in binary: a body goes as its bytes) instead of spelled into its text,
+    which costs this process twice the CPU on the accept path's hottest statement."""
+    fields = _insert_fields()
+    params = [f.get_db_prep_save(f.pre_save(e, True), connection) for e in events for f in fields]
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_statement(len(fields), len(events)), params, binary=True)
+        return [event_id for (event_id,) in cursor.fetchall()]
+
+
+@functools.cache
+def _statement(columns: int, rows: int) -> str:
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in _insert_fields())
+    values = ", ".join(["(" + ", ".join(["%s"] * columns) + ")"] * rows)
+    table = quote(IngestEvent._meta.db_table)
+    return f"INSERT INTO {table} ({names}) VALUES {values} RETURNING {quote('id')}"
+
+
+def _write_orm(events: list[IngestEvent]) -> list[int]:
+    # bulk_create would wrap its INSERT in a transaction of its own (two round trips
+    # more); the queryset's _insert is the same statement, by itself.
+    returned = IngestEvent.objects._insert(
+        events, fields=_insert_fields(), returning_fields=[IngestEvent._meta.pk]
+    )
     return [row[0] for row in returned]
 
 

@@ -146,15 +146,17 @@ class Stack:
         return process
 
     def start_server(self) -> subprocess.Popen:
+        # As production serves it: Daphne with the webhook body guard and its access log.
         server = self._spawn(
             "daphne",
             [
-                str(BIN / "daphne"),
-                "-b",
+                str(BIN / "python"),
+                "manage.py",
+                "serve",
+                "--host",
                 "127.0.0.1",
-                "-p",
+                "--port",
                 str(self.port),
-                "functions_ide.asgi:application",
             ],
         )
         self.wait_until(lambda: self._answers(), what="the server to answer")

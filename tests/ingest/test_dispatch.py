@@ -147,3 +147,16 @@ def test_while_the_workers_keep_up_each_webhooks_turn_goes_out_at_once(published
     queue.turn_started(7)
     queue.execute_soon(7)
     wait_for(lambda: turns(published) == 2, timeout=2)  # well before the linger
+
+
+def test_work_nobody_waits_for_is_sent_without_a_result_to_wait_for():
+    """A turn, a retry or a delivery stores no result, and its sender subscribes to
+    none: with a result backend, each send would otherwise cost a round trip and leave
+    a subscription in the web process."""
+    with mock.patch("celery.current_app.send_task") as send_task:
+        queue.Broker().send(queue.TURN, 7)
+        queue.Broker().send(queue.RETRY, 8, countdown=1.5)
+    assert [(c.args, c.kwargs) for c in send_task.call_args_list] == [
+        ((queue.TURN, (7,)), {"countdown": None, "ignore_result": True}),
+        ((queue.RETRY, (8,)), {"countdown": 1.5, "ignore_result": True}),
+    ]

@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 
 from ingest.models import IngestEvent
+from ingest.receive import group_commit
 from tests.asgi import exchange
 from tests.ingest.helpers import STRIPE_CHARGE, source_running
 
@@ -73,7 +74,7 @@ async def test_the_rate_limit_and_the_database_outage_answers(settings):
         assert (await post(f"/hooks/{src.webhook_token}", b"{}"))[0] == 200
         status, headers, _ = await post(f"/hooks/{src.webhook_token}", b"{}")
     assert status == 429 and headers[b"retry-after"] == b"1"
-    with mock.patch.object(IngestEvent.objects, "_insert", side_effect=OperationalError("down")):
+    with mock.patch.object(group_commit, "_write", side_effect=OperationalError("down")):
         status, headers, _ = await post(f"/hooks/{src.webhook_token}", b"{}")
     assert status == 503 and headers[b"retry-after"] == b"5"
 
