@@ -1,5 +1,6 @@
 """The Celery app. Tasks take ids and call one service; see ingest/tasks.py."""
 
+import contextlib
 import gc
 import logging
 import os
@@ -81,3 +82,21 @@ def _short_gil_turns(**kwargs) -> None:
     if settings.CELERY_EMBEDDED_WORKER:
         return  # a thread of the web server's process: the server keeps Python's turns
     sys.setswitchinterval(settings.WORKER_SWITCH_INTERVAL_MS / 1000)
+
+
+@signals.worker_init.connect
+def _accepting_comes_first(**kwargs) -> None:
+    """A worker process yields the CPU to the web servers on its machine: a webhook not
+    accepted is lost to its sender's retries, one accepted waits durably for a worker.
+    Under overload the backlog grows instead of the senders' waits (docs/deploy.md)."""
+    from django.conf import settings
+
+    if settings.CELERY_EMBEDDED_WORKER or not settings.WORKER_NICENESS:
+        return  # a thread of the web server's process
+    os.nice(settings.WORKER_NICENESS)
+    # Linux may share the CPU between sessions first ("autogroups"), and only then by
+    # nice within each: a worker that leads a session of its own (as a service does)
+    # lowers that session's share too. Never another's: a server may share the session.
+    if os.getsid(0) == os.getpid():
+        with contextlib.suppress(OSError), open("/proc/self/autogroup", "w") as autogroup:
+            autogroup.write(str(settings.WORKER_NICENESS))

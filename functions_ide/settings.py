@@ -321,6 +321,9 @@ INGEST_RESERVED_THREADS = envint("INGEST_RESERVED_THREADS", 1, min=0, max=64)
 # How long a worker thread computes before another may take the GIL (Python's default
 # is 5 ms): short, so a small webhook is not held up behind a flood's big records.
 WORKER_SWITCH_INTERVAL_MS = envfloat("WORKER_SWITCH_INTERVAL_MS", 0.5, min=0.05, max=100.0)
+# How much lower than the web servers' a worker process's CPU priority is (nice, 0-19):
+# under overload, accepting webhooks comes before running them.
+WORKER_NICENESS = envint("WORKER_NICENESS", 10, min=0, max=19)
 RETENTION_DAYS = envint("RETENTION_DAYS", 30, min=1, max=3650)
 # Gradual rollouts (ingest/rollouts.py): every ROLLOUT_WATCH_S the new version's error
 # rate over its last ROLLOUT_WINDOW executions is compared with the old one's; once it has

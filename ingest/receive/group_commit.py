@@ -16,7 +16,9 @@ itself runs in a thread of its own: the database driver and the ORM are synchron
 import asyncio
 import functools
 import logging
+import math
 import threading
+import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
@@ -34,6 +36,12 @@ GROUP_BODY_BYTES = 4 * 1024 * 1024
 _writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Writer]" = (
     weakref.WeakKeyDictionary()
 )
+# The write thread keeps its connection from one write to the next: under load, taking
+# one from the pool for each write (with its health check, a round trip) cost about as
+# much as the write. One unused for longer than this goes back and a checked one is
+# taken: the database may have restarted meanwhile.
+KEEP_CONNECTION_S = 1.0
+_last_write = -math.inf  # read and written by the write thread only
 _thread: ThreadPoolExecutor | None = None
 _thread_lock = threading.Lock()
 
@@ -113,12 +121,16 @@ class _Writer:
 def _insert(rows: list[tuple[dict, int]]) -> list[int]:
     """One INSERT of every row in autocommit (one statement: all committed or none),
     then the rows' turns (robust: they are durable; the sweep queues them otherwise)."""
-    close_old_connections()
+    global _last_write
+    if time.monotonic() - _last_write > KEEP_CONNECTION_S:
+        close_old_connections()  # the next is taken from the pool, and checked
     try:
-        events = [IngestEvent(**fields) for fields, _ in rows]
-        ids = _write(events)
+        ids = _write([IngestEvent(**fields) for fields, _ in rows])
+    except BaseException:
+        connection.close()  # whatever failed, the next write starts on a good one
+        raise
     finally:
-        close_old_connections()
+        _last_write = time.monotonic()
     for _, workspace_id in rows:
         try:
             queue.execute_soon(workspace_id)

@@ -9,7 +9,7 @@ import time
 from unittest import mock
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 
 from ingest.models import IngestEvent
 from ingest.receive import group_commit
@@ -126,3 +126,51 @@ async def test_big_bodies_share_a_statement_only_up_to_its_size(monkeypatch):
     assert [status for status, _ in answers] == [200] * 7
     # Two bodies of about 1 KB fit in 2,500 bytes; a third would not.
     assert sum(sizes) == 7 and max(sizes) == 2
+
+
+def _end_the_write_thread_s_session() -> None:
+    """As a database restart would: the connection the write thread keeps is cut."""
+    from django.db import connection
+
+    def session():
+        from django.db import connection as theirs
+
+        theirs.ensure_connection()
+        return theirs.connection.info.backend_pid
+
+    pid = group_commit._write_thread().submit(session).result()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's sessions")
+async def test_the_write_thread_s_connection_is_checked_once_idle(monkeypatch):
+    from channels.db import database_sync_to_async
+
+    source = await database_sync_to_async(source_running)("async function onRequest() {}")
+    with mock.patch("ingest.queue.execute_soon"):
+        assert (await post(source.webhook_token, {"n": 1}))[0] == 200
+        monkeypatch.setattr(group_commit, "KEEP_CONNECTION_S", 0.0)
+        await database_sync_to_async(_end_the_write_thread_s_session)()
+        # Idle, the kept connection is given back and a checked one taken: no refusal.
+        assert (await post(source.webhook_token, {"n": 2}))[0] == 200
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's sessions")
+async def test_a_write_on_a_lost_connection_leaves_the_next_one_a_good_one(monkeypatch):
+    from channels.db import database_sync_to_async
+
+    source = await database_sync_to_async(source_running)("async function onRequest() {}")
+    monkeypatch.setattr(group_commit, "KEEP_CONNECTION_S", 3600.0)
+    with mock.patch("ingest.queue.execute_soon"):
+        assert (await post(source.webhook_token, {"n": 1}))[0] == 200
+        await database_sync_to_async(_end_the_write_thread_s_session)()
+        status, body = await post(source.webhook_token, {"n": 2})
+        assert (status, body) == (503, {"error": "Temporarily unavailable; please retry."})
+        assert (await post(source.webhook_token, {"n": 3}))[0] == 200
+    bodies = await database_sync_to_async(
+        lambda: [
+            json.loads(bytes(b)) for b in IngestEvent.objects.values_list("raw_body", flat=True)
+        ]
+    )()
+    assert sorted(b["n"] for b in bodies) == [1, 3]
