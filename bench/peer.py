@@ -76,6 +76,7 @@ def run(*, code: str, rate: int, seconds: float, workers: int, warmup_s: float) 
     spawn = lambda name, args: subprocess.Popen(  # noqa: E731
         args, cwd=PEER, env=env, stdout=open(Path(logs.name) / f"{name}.log", "ab"),  # noqa: SIM115
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # as the product's processes: each its own session
     )  # fmt: skip
     processes = {"node server": spawn("server", ["node", "server.js"])}
     for i in range(workers):
