@@ -321,7 +321,7 @@ INGEST_RESERVED_THREADS = envint("INGEST_RESERVED_THREADS", 1, min=0, max=64)
 WORKER_SWITCH_INTERVAL_MS = envfloat("WORKER_SWITCH_INTERVAL_MS", 0.5, min=0.05, max=100.0)
 # How much lower than the web servers' a worker process's CPU priority is (nice, 0-19):
 # under overload, accepting webhooks comes before running them.
-WORKER_NICENESS = envint("WORKER_NICENESS", 10, min=0, max=19)
+WORKER_NICENESS = envint("WORKER_NICENESS", 5, min=0, max=19)
 RETENTION_DAYS = envint("RETENTION_DAYS", 30, min=1, max=3650)
 # Gradual rollouts (ingest/rollouts.py): every ROLLOUT_WATCH_S the new version's error
 # rate over its last ROLLOUT_WINDOW executions is compared with the old one's; once it has
