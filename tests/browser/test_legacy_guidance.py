@@ -90,7 +90,9 @@ def test_a_new_function_switches_before_it_is_created(login, server):
     page.evaluate("text => navigator.clipboard.writeText(text)", LEGACY)
     page.keyboard.press("Control+v")
     _run(page)
-    page.get_by_role("button", name="Switch this function to the legacy interface").click()
+    switch = page.get_by_role("button", name="Switch this function to the legacy interface")
+    expect(switch).to_be_visible(timeout=30_000)  # the run's answer, on a busy machine too
+    switch.click()
     expect(page.locator("#result-events")).to_contain_text("Legacy Event", timeout=30_000)
 
     page.get_by_role("button", name="Configure").click()
