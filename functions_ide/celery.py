@@ -92,7 +92,7 @@ def _accepting_comes_first(**kwargs) -> None:
     from django.conf import settings
 
     if settings.CELERY_EMBEDDED_WORKER or not settings.WORKER_NICENESS:
-        return  # a thread of the web server's process
+        return  # embedded, the worker is threads of the web server's own process
     os.nice(settings.WORKER_NICENESS)
     # Linux may share the CPU between sessions first ("autogroups"), and only then by
     # nice within each: a worker that leads a session of its own (as a service does)

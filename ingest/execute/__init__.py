@@ -161,7 +161,7 @@ def _run_version(
         hold(events[ran - len(attempts) :])
         attempts += _run(events[ran : ran + size])
         ran = min(ran + size, len(events))
-        if ran == len(events) or _outputs(attempts) >= RECORD_OUTPUTS:
+        if _outputs(attempts) >= RECORD_OUTPUTS:
             executions += _record(attempts)
             attempts = []
     if attempts:

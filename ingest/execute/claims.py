@@ -62,8 +62,9 @@ def batch_size(time_limit_ms: int | None = None) -> int:
     """How many events of a version with this time limit (None: the default) run in one
     batch. Its executions run one after another, each taking at most
     runner.Limits.worst_execution_s: the last must end before its claim expires. A
-    version with a 10 s limit runs one event per batch, so no turn holds a thread longer
-    than a claim lasts, whatever the function's limit."""
+    version with a 10 s limit runs one event per batch; a turn runs batches only while
+    it has run for less than half a claim (ingest.execute), so a turn of slow runs
+    holds its thread about a claim's length, whatever the function's limit."""
     limits = replace(settings.RUNNER_LIMITS, timeout_ms=run_policy.time_limit(time_limit_ms))
     fits = int(claim_timeout(time_limit_ms).total_seconds() / limits.worst_execution_s)
     return max(1, min(settings.INGEST_BATCH_MAX, fits))

@@ -152,17 +152,17 @@ def _write_bound(events: list[IngestEvent]) -> list[int]:
     params = [f.get_db_prep_save(f.pre_save(e, True), connection) for e in events for f in fields]
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_statement(len(fields), len(events)), params, binary=True)
+        cursor.execute(_statement(len(events)), params, binary=True)
         return [event_id for (event_id,) in cursor.fetchall()]
 
 
 @functools.cache
-def _statement(columns: int, rows: int) -> str:
+def _statement(rows: int) -> str:
     quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in _insert_fields())
-    values = ", ".join(["(" + ", ".join(["%s"] * columns) + ")"] * rows)
+    columns = [quote(f.column) for f in _insert_fields()]
+    values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * rows)
     table = quote(IngestEvent._meta.db_table)
-    return f"INSERT INTO {table} ({names}) VALUES {values} RETURNING {quote('id')}"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values} RETURNING {quote('id')}"
 
 
 def _write_orm(events: list[IngestEvent]) -> list[int]:
