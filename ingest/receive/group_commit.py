@@ -14,7 +14,6 @@ GROUP_BODY_BYTES of bodies in one. The write
 itself runs in a thread of its own: the database driver and the ORM are synchronous."""
 
 import asyncio
-import functools
 import logging
 import math
 import threading
@@ -22,11 +21,10 @@ import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
-import psycopg
 from django.conf import settings
 from django.db import DataError, IntegrityError, close_old_connections, connection
 
-from ingest import queue
+from ingest import queue, sql
 from ingest.models import IngestEvent
 
 logger = logging.getLogger(__name__)
@@ -141,41 +139,8 @@ def _insert(rows: list[tuple[dict, int]]) -> list[int]:
 
 def _write(events: list[IngestEvent]) -> list[int]:
     """The rows' ids, once they are committed."""
-    return _write_bound(events) if connection.vendor == "postgresql" else _write_orm(events)
-
-
-def _write_bound(events: list[IngestEvent]) -> list[int]:
-    """The ORM's statement, with the values sent apart from it (psycopg's server-side
-    binding, in binary: a body goes as its bytes) instead of spelled into its text,
-    which costs this process twice the CPU on the accept path's hottest statement."""
-    fields = _insert_fields()
-    params = [f.get_db_prep_save(f.pre_save(e, True), connection) for e in events for f in fields]
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_statement(len(events)), params, binary=True)
-        return [event_id for (event_id,) in cursor.fetchall()]
-
-
-@functools.cache
-def _statement(rows: int) -> str:
-    quote = connection.ops.quote_name
-    columns = [quote(f.column) for f in _insert_fields()]
-    values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * rows)
-    table = quote(IngestEvent._meta.db_table)
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values} RETURNING {quote('id')}"
-
-
-def _write_orm(events: list[IngestEvent]) -> list[int]:
-    # bulk_create would wrap its INSERT in a transaction of its own (two round trips
-    # more); the queryset's _insert is the same statement, by itself.
-    returned = IngestEvent.objects._insert(
-        events, fields=_insert_fields(), returning_fields=[IngestEvent._meta.pk]
-    )
-    return [row[0] for row in returned]
-
-
-def _insert_fields() -> list:
-    return [f for f in IngestEvent._meta.concrete_fields if not f.primary_key]
+    sql.insert(IngestEvent, events)
+    return [event.pk for event in events]
 
 
 def _write_thread() -> ThreadPoolExecutor:

@@ -14,7 +14,7 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 import runner
-from ingest import deliver, live, queue
+from ingest import deliver, live, queue, sql
 from ingest.models import Execution, IngestEvent
 from ingest.record.retries import MAX_ATTEMPTS, backoff_seconds, is_retried, retry_after
 from ingest.record.stores import UnstorableOutput, store_events, upsert_objects, without_nul
@@ -102,7 +102,8 @@ def _record(attempts: list[Attempt]) -> list[Execution]:
     retrying = [a for a in attempts if a.status == Execution.Status.RETRYING]
     for attempt in retrying:
         attempt.retry_in = _schedule_retry(attempt.event)
-    executions = Execution.objects.bulk_create([_execution(a) for a in attempts])
+    executions = [_execution(a) for a in attempts]
+    sql.insert(Execution, executions)
     due = deliver.deliveries_add(
         [(a.event, bool(a.outcome.events), bool(a.outcome.objects)) for a in succeeded
          if a.outcome.events or a.outcome.objects]
@@ -120,12 +121,12 @@ def _still_claimed(attempts: list[Attempt]) -> list[Attempt]:
     another worker (this run took longer than a claim lasts), or if it was deleted with
     its source meanwhile: its results are dropped, so no event is recorded twice."""
     ids = [a.event.pk for a in attempts]
-    claims = {a.event.claim for a in attempts}
-    mine = set(
-        IngestEvent.objects.select_for_update()
-        .filter(pk__in=ids, claim__in=claims, status=Status.RUNNING)
-        .values_list("pk", flat=True)
+    claims = list({sql.value(IngestEvent, "claim", a.event.claim) for a in attempts})
+    statement = (
+        f"SELECT id FROM ingest_ingestevent WHERE id IN ({sql.placeholders(ids)}) "
+        f"AND claim IN ({sql.placeholders(claims)}) AND status = %s{sql.for_update()}"
     )
+    mine = {pk for (pk,) in sql.rows(statement, [*ids, *claims, Status.RUNNING])}
     if len(mine) < len(ids):
         logger.warning("ingest events %s were taken by another worker", sorted(set(ids) - mine))
     return [a for a in attempts if a.event.pk in mine]
@@ -178,7 +179,12 @@ def _finish(events: list[IngestEvent], status: str) -> None:
     if not events:
         return
     now = timezone.now()
-    IngestEvent.objects.filter(pk__in=[e.pk for e in events]).update(status=status, finished_at=now)
+    ids = [e.pk for e in events]
+    statement = "UPDATE ingest_ingestevent SET status = %s, finished_at = %s WHERE id IN ({})"
+    sql.execute(
+        statement.format(sql.placeholders(ids)),
+        [status, sql.value(IngestEvent, "finished_at", now), *ids],
+    )
     for event in events:
         event.status, event.finished_at = status, now
 

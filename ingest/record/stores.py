@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.db import connection
 from django.utils import timezone
 
+from ingest import sql
 from ingest.models import IngestEvent, ObjectChange, StoredEvent, WarehouseObject
 
 MAX_KEY_LENGTH = 200  # message ids, collections and object ids
@@ -59,7 +60,8 @@ def store_events(produced: Iterable[tuple[IngestEvent, list[dict]]]) -> int:
             update_fields=["ingest_event", "type", "message", "received_at"],
         )  # fmt: skip
     rows = [row for row in rows if not row.ingest_event.redeliver]
-    return len(StoredEvent.objects.bulk_create(rows, ignore_conflicts=True)) + len(again)
+    sql.insert(StoredEvent, rows, ignore_conflicts=True)
+    return len(rows) + len(again)
 
 
 def upsert_objects(changes: Iterable[tuple[IngestEvent, dict]]) -> None:

@@ -1,13 +1,16 @@
 """ingest_event_execute: run, record, store, and decide on retries and dead letters."""
 
+import json
 from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from ingest import services
 from ingest.models import Execution, IngestEvent, StoredEvent, WarehouseObject
+from tests.factories import SourceFactory
 from tests.ingest.helpers import STRIPE_CHARGE, TRACK_AND_SET, post_webhook, source_running
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_queue")]
@@ -216,3 +219,22 @@ def test_an_early_duplicate_task_does_not_cut_the_backoff_short(client, settings
     assert first.status == Execution.Status.RETRYING
     assert services.ingest_event_execute(ingest_event_id=event_id) is None  # not due yet
     assert IngestEvent.objects.get(pk=event_id).attempts == 1
+
+
+def test_secrets_that_no_longer_decrypt_fail_their_sources_runs_alone(client):
+    """Secrets written under another key (a key changed by mistake): a turn still runs
+    the version's other sources, and retries those runs as an error of ours."""
+    broken = source_running(TRACK_AND_SET, secret_values={"apiKey": "k"})
+    working = SourceFactory(function=broken.function, secret_values={"apiKey": "k"})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE catalog_source SET secret_values = %s WHERE id = %s",
+            [b"written under another key", broken.pk],
+        )
+    ids = {accept(client, broken): "broken", accept(client, working): "working"}
+    executions = services.ingest_events_execute_next()
+    by_source = {ids[e.ingest_event_id]: e for e in executions}
+    assert by_source["working"].status == Execution.Status.SUCCEEDED
+    assert by_source["broken"].status == Execution.Status.RETRYING
+    assert by_source["broken"].error["name"] == "InfrastructureError"
+    assert "written under" not in json.dumps(by_source["broken"].error)

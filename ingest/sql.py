@@ -1,0 +1,111 @@
+"""Plain SQL for the statements every webhook and every turn runs: its row, its claim,
+its record.
+
+Django's ORM spent about ten times the database's own time compiling those queries,
+and on PostgreSQL spells each value of a bulk insert into the statement's text, its
+JSON through a regular expression per character (docs/performance.md). These helpers
+keep the hand-written statements portable between PostgreSQL and SQLite: parameters
+prepared as the ORM prepares them, row locks where the database has them."""
+
+import functools
+from collections.abc import Iterable, Sequence
+
+import psycopg
+from django.db import connection
+from django.db.models.constants import OnConflict
+
+# PostgreSQL's limit of parameters in one statement.
+MAX_PARAMETERS = 65_535
+
+
+def rows(sql: str, params: Sequence) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def execute(sql: str, params: Sequence) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def placeholders(values: Sequence) -> str:
+    """The parameters of `IN (...)` for these values."""
+    return ", ".join(["%s"] * len(values))
+
+
+def value(model, field: str, python_value):
+    """A parameter as the ORM writes this field (a UUID is text on SQLite, a datetime
+    naive UTC)."""
+    return model._meta.get_field(field).get_db_prep_value(python_value, connection)
+
+
+def for_update(*, skip_locked: bool = False, of: str = "") -> str:
+    """The row-lock clause for a SELECT ("" on SQLite: it runs one write at a time)."""
+    if skip_locked and connection.features.has_select_for_update_skip_locked:
+        return f" FOR UPDATE{f' OF {of}' if of else ''} SKIP LOCKED"
+    if not skip_locked and connection.features.has_select_for_update:
+        return " FOR UPDATE"
+    return ""
+
+
+def by_pk(model, ids: Iterable[int]) -> dict:
+    """The rows of these ids as model instances, by id, in one statement."""
+    ids = list(ids)
+    statement = f"SELECT * FROM {model._meta.db_table} WHERE id IN ({placeholders(ids)})"
+    return {row.pk: row for row in model.objects.raw(statement, ids)}
+
+
+def insert(model, objs: list, *, ignore_conflicts: bool = False) -> None:
+    """Insert these new rows in as few statements as the database takes, each by itself
+    (in autocommit, committed alone: no transaction of its own), and give each its id
+    (not with ignore_conflicts: a row skipped has none). On PostgreSQL the values go
+    apart from the statement, in binary (psycopg's server-side binding): a body as its
+    bytes, JSON as it is."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    size = min(connection.ops.bulk_batch_size(fields, objs), MAX_PARAMETERS // len(fields))
+    for start in range(0, len(objs), max(1, size)):
+        rows = objs[start : start + size]
+        ids = (
+            _insert_bound(model, fields, rows, ignore_conflicts)
+            if connection.vendor == "postgresql"
+            else _insert_orm(model, fields, rows, ignore_conflicts)
+        )
+        for obj, pk in zip(rows, ids, strict=False):
+            obj.pk = pk
+        for obj in rows:
+            obj._state.adding, obj._state.db = False, connection.alias
+
+
+def _insert_bound(model, fields, rows: list, ignore_conflicts: bool) -> list[int]:
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in rows for f in fields]
+    connection.ensure_connection()
+    # A raw cursor: the statement has PostgreSQL's own placeholders, so psycopg need not
+    # parse it (a long one, not cached, took a third of a turn's CPU).
+    with connection.wrap_database_errors, psycopg.RawCursor(connection.connection) as cursor:
+        cursor.execute(_insert_statement(model, len(rows), ignore_conflicts), params, binary=True)
+        return [] if ignore_conflicts else [pk for (pk,) in cursor.fetchall()]
+
+
+@functools.lru_cache(maxsize=512)
+def _insert_statement(model, rows: int, ignore_conflicts: bool) -> str:
+    quote = connection.ops.quote_name
+    columns = [quote(f.column) for f in model._meta.concrete_fields if not f.primary_key]
+    numbers = iter(range(1, rows * len(columns) + 1))
+    values = ", ".join(
+        "(" + ", ".join(f"${next(numbers)}" for _ in columns) + ")" for _ in range(rows)
+    )
+    ending = "ON CONFLICT DO NOTHING" if ignore_conflicts else f"RETURNING {quote('id')}"
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) VALUES {values} {ending}"
+    )
+
+
+def _insert_orm(model, fields, rows: list, ignore_conflicts: bool) -> list[int]:
+    # The queryset's _insert is bulk_create's statement without the transaction
+    # bulk_create would wrap it in (two round trips more).
+    if ignore_conflicts:
+        model.objects._insert(rows, fields=fields, on_conflict=OnConflict.IGNORE)
+        return []
+    returned = model.objects._insert(rows, fields=fields, returning_fields=[model._meta.pk])
+    return [row[0] for row in returned]
