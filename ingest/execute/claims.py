@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from catalog import run_policy
@@ -282,20 +282,22 @@ class _Survey:
 
 def _waiting_workspaces(now: datetime) -> dict[int, _Waiting]:
     """Workspaces with due events, the one whose oldest due event waits longest first."""
-    due = _due(now)
-    running = Q(status=Status.RUNNING, claimed_at__gte=now - longest_claim())
-    rows = (
-        IngestEvent.objects.filter(due | running)
-        .values("source__workspace_id")
-        .annotate(
-            oldest=Min("next_attempt_at", filter=due),
-            due=Count("pk", filter=due),
-            claims=Count("claim", filter=running, distinct=True),
-        )
-        .filter(due__gt=0)
-        .order_by("oldest")
+    running = "e.status = %s AND e.claimed_at >= %s"
+    statement = (
+        f"SELECT s.workspace_id, COUNT(e.id) FILTER (WHERE {_DUE_SQL}) AS due, "
+        f"COUNT(DISTINCT e.claim) FILTER (WHERE {running}) "
+        "FROM ingest_ingestevent e JOIN catalog_source s ON s.id = e.source_id "
+        f"WHERE ({_DUE_SQL}) OR ({running}) GROUP BY s.workspace_id "
+        f"HAVING COUNT(e.id) FILTER (WHERE {_DUE_SQL}) > 0 "
+        f"ORDER BY MIN(e.next_attempt_at) FILTER (WHERE {_DUE_SQL})"
     )
-    return {row["source__workspace_id"]: _Waiting(row["due"], row["claims"]) for row in rows}
+    due = _due_params(now)
+    running_params = [Status.RUNNING, sql.value(IngestEvent, "claimed_at", now - longest_claim())]
+    params = [*due, *running_params, *due, *running_params, *due, *due]
+    return {
+        workspace_id: _Waiting(count, claims)
+        for workspace_id, count, claims in sql.rows(statement, params)
+    }
 
 
 def _claim_oldest(
