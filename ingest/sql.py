@@ -11,7 +11,7 @@ import functools
 from collections.abc import Iterable, Sequence
 
 import psycopg
-from django.db import connection
+from django.db import connection, connections
 from django.db.models.constants import OnConflict
 
 # PostgreSQL's limit of parameters in one statement.
@@ -78,11 +78,14 @@ def insert(model, objs: list, *, ignore_conflicts: bool = False) -> None:
 
 
 def _insert_bound(model, fields, rows: list, ignore_conflicts: bool) -> list[int]:
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in rows for f in fields]
-    connection.ensure_connection()
+    # The connection itself, not django.db.connection: each of the proxy's attributes is
+    # looked up in a context-local, and this reads one for every value.
+    db = connections[connection.alias]
+    params = [f.get_db_prep_save(f.pre_save(obj, True), db) for obj in rows for f in fields]
+    db.ensure_connection()
     # A raw cursor: the statement has PostgreSQL's own placeholders, so psycopg need not
     # parse it (a long one, not cached, took a third of a turn's CPU).
-    with connection.wrap_database_errors, psycopg.RawCursor(connection.connection) as cursor:
+    with db.wrap_database_errors, psycopg.RawCursor(db.connection) as cursor:
         cursor.execute(_insert_statement(model, len(rows), ignore_conflicts), params, binary=True)
         return [] if ignore_conflicts else [pk for (pk,) in cursor.fetchall()]
 
