@@ -29,6 +29,7 @@ class Command(BaseCommand):
             embedded_worker.start(concurrency=settings.CELERY_EMBEDDED_CONCURRENCY, beat=True)
             self.stdout.write("Embedded Celery worker started.")
         daphne_adapter.guard_webhook_bodies()  # slow and oversized bodies, as they arrive
+        daphne_adapter.log_requests_once()
         self.stdout.write(
             f"Serving on fd {fd}" if fd is not None else f"Serving on http://{host}:{port}/"
         )
