@@ -9,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Webhook URLs shown in the product point at the address it is served on.
 export PUBLIC_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test test-fast lint lint-python lint-js celery-adapter-report format check-chromium frontend migrate seed worker beat bench-runner bench-e2e bench-responding bench-peer screenshots clean
+.PHONY: run test test-fast lint lint-python lint-js celery-adapter-report format check-chromium frontend migrate seed worker beat bench-runner bench-e2e bench-responding bench-peer bench-turn screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -107,6 +107,10 @@ bench-e2e: $(VENV)/.installed
 # docs/performance.md, section "Answering the sender").
 bench-responding: $(VENV)/.installed
 	$(BIN)/python bench/e2e_bench.py --responding --rate $(or $(RATE),50) --seconds $(or $(SECONDS),60) --write
+
+# One worker turn of 1, 16 and 100 stored webhooks, its CPU and wall, on PostgreSQL.
+bench-turn: $(VENV)/.installed
+	$(BIN)/python bench/turn_bench.py
 
 # The product and the Node reference of ../shared/peer-ingest/ alternately under the same
 # load, with the ratios (needs npm; the peer's packages are installed once, see bench/peer.py).
