@@ -1,9 +1,9 @@
 """Plain SQL for the statements every webhook and every turn runs: its row, its claim,
 its record.
 
-Django's ORM spent about ten times the database's own time compiling those queries,
-and on PostgreSQL spells each value of a bulk insert into the statement's text, its
-JSON through a regular expression per character (docs/performance.md). These helpers
+Compiling the ORM's queries was most of a turn's CPU, and on PostgreSQL the ORM spells
+each value of a bulk insert into the statement's text, its JSON through a regular
+expression per character (docs/performance.md). These helpers
 keep the hand-written statements portable between PostgreSQL and SQLite: parameters
 prepared as the ORM prepares them, row locks where the database has them."""
 
@@ -57,23 +57,24 @@ def by_pk(model, ids: Iterable[int]) -> dict:
 
 
 def insert(model, objs: list, *, ignore_conflicts: bool = False) -> None:
-    """Insert these new rows in as few statements as the database takes, each by itself
-    (in autocommit, committed alone: no transaction of its own), and give each its id
+    """Insert these new rows in as few statements as the database takes, with no
+    transaction of their own (inside the caller's, or each committed alone in
+    autocommit), and give each its id
     (not with ignore_conflicts: a row skipped has none). On PostgreSQL the values go
     apart from the statement, in binary (psycopg's server-side binding): a body as its
     bytes, JSON as it is."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     size = min(connection.ops.bulk_batch_size(fields, objs), MAX_PARAMETERS // len(fields))
     for start in range(0, len(objs), max(1, size)):
-        rows = objs[start : start + size]
+        chunk = objs[start : start + size]
         ids = (
-            _insert_bound(model, fields, rows, ignore_conflicts)
+            _insert_bound(model, fields, chunk, ignore_conflicts)
             if connection.vendor == "postgresql"
-            else _insert_orm(model, fields, rows, ignore_conflicts)
+            else _insert_orm(model, fields, chunk, ignore_conflicts)
         )
-        for obj, pk in zip(rows, ids, strict=False):
+        for obj, pk in zip(chunk, ids, strict=False):
             obj.pk = pk
-        for obj in rows:
+        for obj in chunk:
             obj._state.adding, obj._state.db = False, connection.alias
 
 

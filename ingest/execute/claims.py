@@ -308,8 +308,8 @@ def _claim_oldest(
     are skipped, not waited for. Returns them, the status each had, and whether it saw
     more of that version due than it took.
 
-    In SQL of its own, as few statements as it takes: every turn runs it, and the ORM
-    spent ten times the database's time compiling these queries."""
+    In SQL of its own, as few statements as it takes: every turn runs it, and compiling
+    the ORM's queries was most of a turn's CPU."""
     most = 1 if reserved else settings.INGEST_BATCH_MAX
     with transaction.atomic():
         relaxed_commit()
