@@ -7,15 +7,18 @@ expression per character (docs/performance.md). These helpers
 keep the hand-written statements portable between PostgreSQL and SQLite: parameters
 prepared as the ORM prepares them, row locks where the database has them."""
 
+import contextlib
 import functools
 from collections.abc import Iterable, Sequence
 
 import psycopg
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models.constants import OnConflict
 
 # PostgreSQL's limit of parameters in one statement.
 MAX_PARAMETERS = 65_535
+# Insert statements of up to this many rows are built once per process.
+CACHED_ROWS = 128
 
 
 def rows(sql: str, params: Sequence) -> list[tuple]:
@@ -30,7 +33,10 @@ def execute(sql: str, params: Sequence) -> None:
 
 
 def placeholders(values: Sequence) -> str:
-    """The parameters of `IN (...)` for these values."""
+    """The parameters of `IN (...)` for these values, at least one (`IN ()` is no SQL on
+    PostgreSQL; callers with no values have nothing to ask)."""
+    if not values:
+        raise ValueError("IN () needs at least one value")
     return ", ".join(["%s"] * len(values))
 
 
@@ -52,30 +58,30 @@ def for_update(*, skip_locked: bool = False, of: str = "") -> str:
 def by_pk(model, ids: Iterable[int]) -> dict:
     """The rows of these ids as model instances, by id, in one statement."""
     ids = list(ids)
+    if not ids:
+        return {}
     statement = f"SELECT * FROM {model._meta.db_table} WHERE id IN ({placeholders(ids)})"
     return {row.pk: row for row in model.objects.raw(statement, ids)}
 
 
 def insert(model, objs: list, *, ignore_conflicts: bool = False) -> None:
-    """Insert these new rows in as few statements as the database takes, with no
-    transaction of their own (inside the caller's, or each committed alone in
-    autocommit), and give each its id
-    (not with ignore_conflicts: a row skipped has none). On PostgreSQL the values go
-    apart from the statement, in binary (psycopg's server-side binding): a body as its
-    bytes, JSON as it is."""
+    """Insert these new rows, all or none, in as few statements as the database takes
+    (one, unless there are more values than a statement may hold: then they share a
+    transaction), and give each its id (not with ignore_conflicts: a row skipped has
+    none). No transaction of its own for one statement: in autocommit it is committed
+    alone, in one round trip. On PostgreSQL the values go apart from the statement, in
+    binary (psycopg's server-side binding): a body as its bytes, JSON as it is."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    size = min(connection.ops.bulk_batch_size(fields, objs), MAX_PARAMETERS // len(fields))
-    for start in range(0, len(objs), max(1, size)):
-        chunk = objs[start : start + size]
-        ids = (
-            _insert_bound(model, fields, chunk, ignore_conflicts)
-            if connection.vendor == "postgresql"
-            else _insert_orm(model, fields, chunk, ignore_conflicts)
-        )
-        for obj, pk in zip(chunk, ids, strict=False):
-            obj.pk = pk
-        for obj in chunk:
-            obj._state.adding, obj._state.db = False, connection.alias
+    size = max(1, min(connection.ops.bulk_batch_size(fields, objs), MAX_PARAMETERS // len(fields)))
+    chunks = [objs[start : start + size] for start in range(0, len(objs), size)]
+    write = _insert_bound if connection.vendor == "postgresql" else _insert_orm
+    with transaction.atomic() if len(chunks) > 1 else contextlib.nullcontext():
+        for chunk in chunks:
+            ids = write(model, fields, chunk, ignore_conflicts)
+            for obj, pk in zip(chunk, ids, strict=False):
+                obj.pk = pk
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, connection.alias
 
 
 def _insert_bound(model, fields, rows: list, ignore_conflicts: bool) -> list[int]:
@@ -91,8 +97,14 @@ def _insert_bound(model, fields, rows: list, ignore_conflicts: bool) -> list[int
         return [] if ignore_conflicts else [pk for (pk,) in cursor.fetchall()]
 
 
-@functools.lru_cache(maxsize=512)
 def _insert_statement(model, rows: int, ignore_conflicts: bool) -> str:
+    # Kept for the sizes most writes have; a large one is as quick to build as to look up.
+    if rows <= CACHED_ROWS:
+        return _cached_statement(model, rows, ignore_conflicts)
+    return _statement(model, rows, ignore_conflicts)
+
+
+def _statement(model, rows: int, ignore_conflicts: bool) -> str:
     quote = connection.ops.quote_name
     columns = [quote(f.column) for f in model._meta.concrete_fields if not f.primary_key]
     numbers = iter(range(1, rows * len(columns) + 1))
@@ -103,6 +115,9 @@ def _insert_statement(model, rows: int, ignore_conflicts: bool) -> str:
     return (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) VALUES {values} {ending}"
     )
+
+
+_cached_statement = functools.lru_cache(maxsize=256)(_statement)
 
 
 def _insert_orm(model, fields, rows: list, ignore_conflicts: bool) -> list[int]:

@@ -17,6 +17,8 @@ def destinations_of(sources: Iterable) -> dict[int, list[Destination]]:
     """The enabled destinations of each source (by id): one query when their
     workspaces have none, three otherwise."""
     sources = list(sources)
+    if not sources:
+        return {}
     enabled = defaultdict(list)
     workspaces = list({s.workspace_id for s in sources})
     # By hand: every record of output asks, and most workspaces have none.

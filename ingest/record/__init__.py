@@ -120,6 +120,8 @@ def _still_claimed(attempts: list[Attempt]) -> list[Attempt]:
     record commits. An event is not if its claim expired and the sweep handed it to
     another worker (this run took longer than a claim lasts), or if it was deleted with
     its source meanwhile: its results are dropped, so no event is recorded twice."""
+    if not attempts:
+        return []
     ids = [a.event.pk for a in attempts]
     claims = list({sql.value(IngestEvent, "claim", a.event.claim) for a in attempts})
     statement = (
