@@ -99,7 +99,12 @@ def ingest_events_execute_next(*, queued_for: int | None = None) -> list[Executi
     accepted webhooks (unless one queued for it has not started; `queued_for` is the
     workspace whose work queued this one), one passed on at once when due work is left
     after this turn's claim, and one owed by the thread that next finishes when a turn
-    had to leave work to a workspace's share."""
+    had to leave work to a workspace's share.
+
+    A turn queued for a workspace whose turn runs in this process waits for it a
+    moment (shares.wait_turn), and one already waiting makes a second unneeded."""
+    if queued_for is not None and not shares.wait_turn(queued_for):
+        return []
     queue.turn_started(queued_for)
     turn = claim_next(shares, queued_for)
     if turn is None:

@@ -213,6 +213,50 @@ class TestShares:
         assert ingest.execute.shares.threads() == 2  # the embedded worker's
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("no_queue")
+class TestTurnsOfAWorkspaceInAProcess:
+    """Turns of one workspace beside each other in a process share its interpreter and
+    its sandbox, and each takes as long as both would one after the other: a turn queued
+    for a workspace whose turn runs here waits for it a moment."""
+
+    def test_a_turn_queued_for_a_workspace_running_here_waits_for_it(self, client, shares):
+        shares.count_threads_with(lambda: 4)
+        source = source_running(TRACK_AND_SET)
+        backlog = accept_many(client, source, 2)
+        assert shares.enter(source.workspace_id)  # its turn runs on another thread
+        executions = []
+        waiting = database_thread(
+            lambda: executions.extend(
+                services.ingest_events_execute_next(queued_for=source.workspace_id)
+            )
+        )
+        waiting.start()
+        wait_for(lambda: not shares.wait_turn(source.workspace_id, 0), timeout=10)
+        # A third turn queued meanwhile is not needed: the waiting one claims what is due.
+        assert services.ingest_events_execute_next(queued_for=source.workspace_id) == []
+        assert IngestEvent.objects.filter(status=Status.PENDING).count() == 2
+        shares.leave(source.workspace_id)
+        waiting.join(30)
+        assert ran(executions) == backlog
+
+    def test_it_waits_only_a_moment_for_a_slow_turn(self, client, shares):
+        shares.count_threads_with(lambda: 4)
+        source = source_running(TRACK_AND_SET)
+        backlog = accept_many(client, source, 1)
+        shares.enter(source.workspace_id)  # a turn of slow runs: it never leaves here
+        assert ran(services.ingest_events_execute_next(queued_for=source.workspace_id)) == backlog
+
+    def test_another_workspaces_turn_does_not_wait(self, shares):
+        shares.enter(1)
+        started = threading.Event()
+        other = threading.Thread(target=lambda: started.set() or shares.wait_turn(2, 60))
+        other.start()
+        other.join(10)
+        assert started.is_set() and not other.is_alive()
+        shares.leave(1)
+
+
 @pytest.mark.django_db
 @pytest.mark.usefixtures("no_queue")
 def test_a_claim_waiting_behind_another_versions_record_is_not_taken_as_lost(client):
