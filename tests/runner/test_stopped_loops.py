@@ -83,10 +83,12 @@ def test_a_timeout_caught_and_returned_from_still_fails_the_execution():
 
 
 def test_a_loop_after_a_timer_counts_the_time_already_spent():
-    code = "async function onRequest() {\n  await new Promise((r) => setTimeout(r, 150));\n  while (true) {}\n}"
-    result = run(code, REQ, timeout_ms=300)
-    assert result.error["message"] == "the function ran past its 300 ms limit at function.js line 3"
-    assert 280 <= result.duration_ms < 600
+    # Half the limit waited: a worker late to wake from the timer (a busy machine) still
+    # finds the loop running, and the loop stops at the limit, not half a limit past it.
+    code = "async function onRequest() {\n  await new Promise((r) => setTimeout(r, 500));\n  while (true) {}\n}"
+    result = run(code, REQ, timeout_ms=1000)
+    assert result.error["message"] == "the function ran past its 1 s limit at function.js line 3"
+    assert 980 <= result.duration_ms < 1450
 
 
 def test_columns_after_a_guard_on_the_same_line_are_the_users():
