@@ -80,9 +80,10 @@ class Shares:
                 self._idle.notify_all()
 
     def wait_turn(self, workspace_id: int, timeout_s: float = TURN_HOLD_S) -> bool:
-        """Before a turn queued for this workspace claims: wait until no turn of it runs
-        in this process, at most `timeout_s`. False when another turn queued for it
-        waits already: that one claims what is due when it starts, and this one is not
+        """Before a turn queued for this workspace claims: wait until nothing of it runs
+        in this process (whatever holds its share: a turn, a responding webhook, an
+        editor's Run), at most `timeout_s`. False when another turn queued for it waits
+        already: that one claims what is due when it starts, and this one is not
         needed."""
         with self._lock:
             if workspace_id in self._holding:
