@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 import psycopg
 from django.db import connection, connections, transaction
 from django.db.models.constants import OnConflict
+from django.db.models.expressions import Col
 
 # PostgreSQL's limit of parameters in one statement.
 MAX_PARAMETERS = 65_535
@@ -55,13 +56,56 @@ def for_update(*, skip_locked: bool = False, of: str = "") -> str:
     return ""
 
 
+def columns(model) -> str:
+    """The model's columns in the order instances() reads them."""
+    return ", ".join(f.column for f in model._meta.concrete_fields)
+
+
+def instances(model, statement: str, params: Sequence, *, extra: Sequence[str] = ()) -> list:
+    """The rows of a statement that returns columns(model) as model instances, values
+    converted as the ORM converts them (JSON parsed, secrets decrypted). Columns after
+    the model's are set as attributes named by `extra`.
+
+    Not a raw queryset: it resolves the model's columns against the cursor's for every
+    statement, which cost more than a turn's claim itself."""
+    db = connections[connection.alias]
+    converters = _converters(model, db.alias)
+    width = len(model._meta.concrete_fields)
+    objs = []
+    for row in rows(statement, params):
+        values = list(row[:width])
+        for index, column, convert in converters:
+            for converter in convert:
+                values[index] = converter(values[index], column, db)
+        obj = model.from_db(db.alias, None, values)
+        for name, value in zip(extra, row[width:], strict=True):
+            setattr(obj, name, value)
+        objs.append(obj)
+    return objs
+
+
+@functools.cache
+def _converters(model, alias: str) -> list[tuple[int, Col, list]]:
+    """For each of the model's columns that needs one, the ORM's converters of its values."""
+    db = connections[alias]
+    found = []
+    for index, field in enumerate(model._meta.concrete_fields):
+        column = field.get_col(model._meta.db_table)
+        convert = [*db.ops.get_db_converters(column), *column.get_db_converters(db)]
+        if convert:
+            found.append((index, column, convert))
+    return found
+
+
 def by_pk(model, ids: Iterable[int]) -> dict:
     """The rows of these ids as model instances, by id, in one statement."""
     ids = list(ids)
     if not ids:
         return {}
-    statement = f"SELECT * FROM {model._meta.db_table} WHERE id IN ({placeholders(ids)})"
-    return {row.pk: row for row in model.objects.raw(statement, ids)}
+    statement = (
+        f"SELECT {columns(model)} FROM {model._meta.db_table} WHERE id IN ({placeholders(ids)})"
+    )
+    return {obj.pk: obj for obj in instances(model, statement, ids)}
 
 
 def insert(model, objs: list, *, ignore_conflicts: bool = False) -> None:

@@ -23,10 +23,10 @@ def destinations_of(sources: Iterable) -> dict[int, list[Destination]]:
     workspaces = list({s.workspace_id for s in sources})
     # By hand: every record of output asks, and most workspaces have none.
     statement = (
-        "SELECT * FROM ingest_destination WHERE enabled = %s "
+        f"SELECT {sql.columns(Destination)} FROM ingest_destination WHERE enabled = %s "
         f"AND workspace_id IN ({sql.placeholders(workspaces)}) ORDER BY name, id"
     )
-    for destination in Destination.objects.raw(statement, [True, *workspaces]):
+    for destination in sql.instances(Destination, statement, [True, *workspaces]):
         enabled[destination.workspace_id].append(destination)
     if not enabled:
         return {s.pk: [] for s in sources}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -186,11 +186,10 @@ def _claim_fairest(
         if seat is None:
             turned_away = True
             continue
-        events, were, left = _claim_oldest(workspace_id, now, reserved=seat is Seat.RESERVED)
+        # Whether more is due is read with the claim, not from the survey: what it says
+        # may be gone or incomplete, and the turn queued for what is left may be this one.
+        events, were, more = _claim_oldest(workspace_id, now, reserved=seat is Seat.RESERVED)
         if events:
-            # Read now, not from the survey: what it says may be gone or incomplete,
-            # and the turn queued for what is left may be this one.
-            more = left or _any_due(timezone.now())
             return Turn(workspace_id, events, more, were), turned_away
         shares.leave(workspace_id)  # another turn took them meanwhile
     return None, turned_away
@@ -305,20 +304,17 @@ def _claim_oldest(
 ) -> tuple[list[IngestEvent], dict[int, str], bool]:
     """Claim the workspace's oldest due events of one version (the oldest one's), at
     most INGEST_BATCH_MAX (one on a reserved thread). Events another turn is claiming
-    are skipped, not waited for. Returns them, the status each had, and whether it saw
-    more of that version due than it took.
+    are skipped, not waited for. Returns them, the status each had, and whether due
+    work is left that another turn may take: more of that version than it took, or
+    any other.
 
     In SQL of its own, as few statements as it takes: every turn runs it, and compiling
     the ORM's queries was most of a turn's CPU."""
     most = 1 if reserved else settings.INGEST_BATCH_MAX
-    with transaction.atomic():
-        relaxed_commit()
-        rows = sql.rows(_pick_sql(), [*_due_params(now), workspace_id] * 2 + [most + 1])
-        were = dict(rows[:most])
-        # Again with the conditions: on SQLite another turn may have taken some.
-        events = _take_returning(list(were), now, uuid.uuid4()) if were else []
+    claim = _claim_at_once if connection.vendor == "postgresql" else _claim_in_steps
+    events, more = claim(workspace_id, now, most, uuid.uuid4())
     _attach(events)
-    return events, were, len(rows) > most
+    return events, {e.pk: e.was for e in events}, more
 
 
 _DUE_SQL = "e.status IN (%s, %s) AND e.next_attempt_at <= %s"
@@ -328,33 +324,79 @@ def _due_params(now: datetime) -> list:
     return [Status.PENDING, Status.RETRYING, sql.value(IngestEvent, "next_attempt_at", now)]
 
 
+def _claim_at_once(
+    workspace_id: int, now: datetime, most: int, token: uuid.UUID
+) -> tuple[list[IngestEvent], bool]:
+    """The claim in one statement, so in one round trip: the pick (locked, others'
+    claims skipped), the take, the look for more, and the relaxed commit, a setting
+    of the statement's own transaction (see ingest.record.relaxed_commit)."""
+    statement = (
+        f"WITH picked AS ({_pick_sql()}), "
+        "relaxed AS (SELECT set_config('synchronous_commit', 'off', true)), "
+        f"taken AS ({_take_sql('(SELECT id FROM picked ORDER BY next_attempt_at, id LIMIT %s)')}"
+        ", (SELECT status FROM picked p WHERE p.id = e.id) AS was) "
+        "SELECT taken.*, (SELECT COUNT(*) FROM picked) > %s OR EXISTS (SELECT 1 FROM "
+        f"ingest_ingestevent e WHERE {_DUE_SQL} AND e.id NOT IN (SELECT id FROM picked)) "
+        "FROM taken CROSS JOIN relaxed"
+    )
+    pick = [*_due_params(now), workspace_id] * 2 + [most + 1]
+    params = [*pick, *_taken_params(now, token), most, most, *_due_params(now)]
+    events = sql.instances(IngestEvent, statement, params, extra=("was", "more"))
+    return _in_order(events), any(e.more for e in events)
+
+
+def _claim_in_steps(
+    workspace_id: int, now: datetime, most: int, token: uuid.UUID
+) -> tuple[list[IngestEvent], bool]:
+    """The claim as a transaction of a pick and a take (SQLite returns only the rows of
+    the table an UPDATE changes), then the look for more."""
+    with transaction.atomic():
+        rows = sql.rows(_pick_sql(), [*_due_params(now), workspace_id] * 2 + [most + 1])
+        were = dict((pk, status) for pk, status, _ in rows[:most])
+        events = []
+        if were:
+            # Again with the conditions: another turn may have taken some.
+            taken = _take_sql(f"({sql.placeholders(were)}) AND {_DUE_SQL}")
+            params = [*_taken_params(now, token), *were, *_due_params(now)]
+            events = sql.instances(IngestEvent, taken, params)
+    for event in events:
+        event.was = were[event.pk]
+    return _in_order(events), len(rows) > most or _any_due(timezone.now())
+
+
 def _pick_sql() -> str:
     """A workspace's oldest due events of the version of its oldest, in order, rows of
-    (id, status); locked, those another transaction holds skipped."""
+    (id, status, next_attempt_at); locked, those another transaction holds skipped."""
     of_workspace = (
         "FROM ingest_ingestevent e JOIN catalog_source s ON s.id = e.source_id "
         f"WHERE {_DUE_SQL} AND s.workspace_id = %s"
     )
     oldest = f"SELECT e.version_id {of_workspace} ORDER BY e.next_attempt_at, e.id LIMIT 1"
     return (
-        f"SELECT e.id, e.status {of_workspace} AND e.version_id = ({oldest}) "
-        f"ORDER BY e.next_attempt_at, e.id LIMIT %s{sql.for_update(skip_locked=True, of='e')}"
+        f"SELECT e.id, e.status, e.next_attempt_at {of_workspace} AND e.version_id = "
+        f"({oldest}) ORDER BY e.next_attempt_at, e.id LIMIT %s"
+        f"{sql.for_update(skip_locked=True, of='e')}"
     )
 
 
-def _take_returning(ids: list[int], now: datetime, token: uuid.UUID) -> list[IngestEvent]:
-    """Claim those of these events that are due, in their order."""
-    statement = (
+def _take_sql(ids: str) -> str:
+    """Claim the events whose ids are `ids` (SQL after IN), returning their rows."""
+    return (
         "UPDATE ingest_ingestevent AS e SET status = %s, claimed_at = %s, "
-        "attempts = attempts + 1, claim = %s "
-        f"WHERE e.id IN ({sql.placeholders(ids)}) AND {_DUE_SQL} RETURNING *"
+        f"attempts = attempts + 1, claim = %s WHERE e.id IN {ids} "
+        f"RETURNING {sql.columns(IngestEvent)}"
     )
-    taken = [
+
+
+def _taken_params(now: datetime, token: uuid.UUID) -> list:
+    return [
         Status.RUNNING,
         sql.value(IngestEvent, "claimed_at", now),
         sql.value(IngestEvent, "claim", token),
     ]
-    events = IngestEvent.objects.raw(statement, [*taken, *ids, *_due_params(now)])
+
+
+def _in_order(events: list[IngestEvent]) -> list[IngestEvent]:
     return sorted(events, key=lambda e: (e.next_attempt_at, e.pk))
 
 

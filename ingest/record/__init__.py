@@ -26,6 +26,7 @@ __all__ = [
     "backoff_seconds",
     "is_retried",
     "relaxed_commit",
+    "relaxed_commit_returned",
 ]
 
 logger = logging.getLogger(__name__)
@@ -90,18 +91,13 @@ def _verdict(attempt: Attempt) -> str:
 
 @transaction.atomic
 def _record(attempts: list[Attempt]) -> list[Execution]:
-    relaxed_commit()
-    attempts = _still_claimed(attempts)
     for attempt in attempts:
         attempt.status = _verdict(attempt)
+    attempts = _close(attempts)
     succeeded = [a for a in attempts if a.status == Execution.Status.SUCCEEDED]
     store_events([(a.event, a.outcome.events) for a in succeeded])
     upsert_objects([(a.event, item) for a in succeeded for item in a.outcome.objects])
-    _finish([a.event for a in succeeded], Status.SUCCEEDED)
-    _finish([a.event for a in attempts if a.status == Execution.Status.FAILED], Status.FAILED)
     retrying = [a for a in attempts if a.status == Execution.Status.RETRYING]
-    for attempt in retrying:
-        attempt.retry_in = _schedule_retry(attempt.event)
     executions = [_execution(a) for a in attempts]
     sql.insert(Execution, executions)
     due = deliver.deliveries_add(
@@ -115,23 +111,64 @@ def _record(attempts: list[Attempt]) -> list[Execution]:
     return executions
 
 
-def _still_claimed(attempts: list[Attempt]) -> list[Attempt]:
-    """The attempts whose events are still claimed by this worker, locked until the
-    record commits. An event is not if its claim expired and the sweep handed it to
+def _close(attempts: list[Attempt]) -> list[Attempt]:
+    """Finish the attempts' events (a retry scheduled, or done), locked until the record
+    commits, those no longer claimed by this worker left alone; returns the attempts
+    still claimed. An event is not if its claim expired and the sweep handed it to
     another worker (this run took longer than a claim lasts), or if it was deleted with
-    its source meanwhile: its results are dropped, so no event is recorded twice."""
+    its source meanwhile: its results are dropped, so no event is recorded twice.
+
+    One statement, the transaction's relaxed commit set with it: every turn runs it."""
     if not attempts:
         return []
-    ids = [a.event.pk for a in attempts]
-    claims = list({sql.value(IngestEvent, "claim", a.event.claim) for a in attempts})
+    now = timezone.now()
+    for attempt in attempts:
+        _close_event(attempt, now)
+    events = [a.event for a in attempts]
+    done = [e for e in events if e.status != Status.RETRYING]
+    retrying = [e for e in events if e.status == Status.RETRYING]
+    changes = [
+        _set("status", events),
+        *([_set("finished_at", done)] if done else []),
+        *([_set("next_attempt_at", retrying)] if retrying else []),
+    ]
+    ids = [e.pk for e in events]
+    claims = list({sql.value(IngestEvent, "claim", e.claim) for e in events})
     statement = (
-        f"SELECT id FROM ingest_ingestevent WHERE id IN ({sql.placeholders(ids)}) "
-        f"AND claim IN ({sql.placeholders(claims)}) AND status = %s{sql.for_update()}"
+        f"UPDATE ingest_ingestevent SET {', '.join(change for change, _ in changes)} "
+        f"WHERE id IN ({sql.placeholders(ids)}) AND claim IN ({sql.placeholders(claims)}) "
+        f"AND status = %s RETURNING id{relaxed_commit_returned()}"
     )
-    mine = {pk for (pk,) in sql.rows(statement, [*ids, *claims, Status.RUNNING])}
+    params = [p for _, values in changes for p in values] + [*ids, *claims, Status.RUNNING]
+    mine = {row[0] for row in sql.rows(statement, params)}
     if len(mine) < len(ids):
         logger.warning("ingest events %s were taken by another worker", sorted(set(ids) - mine))
     return [a for a in attempts if a.event.pk in mine]
+
+
+def _close_event(attempt: Attempt, now: datetime) -> None:
+    """Set what the close writes of the attempt's event: done, or when its retry is due."""
+    event = attempt.event
+    if attempt.status == Execution.Status.RETRYING:
+        attempt.retry_in = event.version.retry_policy.wait_s(event.attempts)
+        event.status = Status.RETRYING
+        event.next_attempt_at = now + timedelta(seconds=attempt.retry_in)
+    else:
+        event.status = (
+            Status.SUCCEEDED if attempt.status == Execution.Status.SUCCEEDED else Status.FAILED
+        )
+        event.finished_at = now
+
+
+def _set(column: str, events: list[IngestEvent]) -> tuple[str, list]:
+    """`column = CASE id WHEN <id> THEN <its value> ... ELSE column END` for these
+    events, and its parameters."""
+    whens = " ".join(["WHEN %s THEN %s"] * len(events))
+    values = [sql.value(IngestEvent, column, getattr(e, column)) for e in events]
+    return (
+        f"{column} = CASE id {whens} ELSE {column} END",
+        [p for event, value in zip(events, values, strict=True) for p in (event.pk, value)],
+    )
 
 
 def _execution(attempt: Attempt) -> Execution:
@@ -177,28 +214,6 @@ def _logs(event: IngestEvent, outcome: runner.Result) -> list[dict]:
     return [*outcome.logs, {"level": "warn", "message": NOT_RESPONDING}]
 
 
-def _finish(events: list[IngestEvent], status: str) -> None:
-    if not events:
-        return
-    now = timezone.now()
-    ids = [e.pk for e in events]
-    statement = "UPDATE ingest_ingestevent SET status = %s, finished_at = %s WHERE id IN ({})"
-    sql.execute(
-        statement.format(sql.placeholders(ids)),
-        [status, sql.value(IngestEvent, "finished_at", now), *ids],
-    )
-    for event in events:
-        event.status, event.finished_at = status, now
-
-
-def _schedule_retry(event: IngestEvent) -> float:
-    delay = event.version.retry_policy.wait_s(event.attempts)
-    event.status = Status.RETRYING
-    event.next_attempt_at = timezone.now() + timedelta(seconds=delay)
-    event.save(update_fields=["status", "next_attempt_at"])
-    return delay
-
-
 def _queue_retries(retrying: list[Attempt]) -> None:
     for attempt in retrying:
         queue.retry(attempt.event.pk, in_s=attempt.retry_in)
@@ -212,5 +227,14 @@ def relaxed_commit() -> None:
     sweep runs it again with the same message ids. The webhook's own row is never
     written this way: the sender's 2xx promises it is durable."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
+        sql.execute(f"SELECT {_RELAXED_COMMIT}", [])
+
+
+def relaxed_commit_returned() -> str:
+    """The same, as a column a statement of the transaction returns (`, ...`; "" but on
+    PostgreSQL): one round trip fewer."""
+    return f", {_RELAXED_COMMIT}" if connection.vendor == "postgresql" else ""
+
+
+# SET LOCAL as a function, for the transaction it is called in.
+_RELAXED_COMMIT = "set_config('synchronous_commit', 'off', true)"
