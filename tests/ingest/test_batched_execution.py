@@ -182,6 +182,13 @@ def test_retries_and_dead_letters_in_a_batch_are_decided_one_by_one(
     assert [statuses[i] for i in ids] == ["retrying", "failed", "succeeded"]
     no_queue.assert_called_once()  # the retry of the first, with its backoff
     assert no_queue.call_args.args == (ids[0],) and no_queue.call_args.kwargs["in_s"] > 0
+    # Each event's row is closed as its own attempt decided, in one statement.
+    rows = IngestEvent.objects.in_bulk(ids)
+    retried, dead, done = (rows[i] for i in ids)
+    assert (retried.status, retried.finished_at) == (Status.RETRYING, None)
+    assert retried.next_attempt_at > timezone.now()
+    assert dead.status == Status.FAILED and dead.finished_at is not None
+    assert done.status == Status.SUCCEEDED and done.finished_at is not None
 
 
 def test_deliveries_are_added_for_events_that_produced_something(
@@ -249,3 +256,27 @@ def test_settings_that_cannot_be_read_fail_the_run_not_the_claim(client):
         executions = services.ingest_events_execute(ingest_event_ids=ids)
     assert [e.error["name"] for e in executions] == ["InfrastructureError"] * 2
     assert set(IngestEvent.objects.values_list("status", flat=True)) == {Status.RETRYING}
+
+
+def test_a_turn_takes_the_same_few_statements_however_many_it_runs(client, settings):
+    """Each statement of a turn is a round trip to the database, and on a busy machine a
+    wait for its process: on PostgreSQL a turn claims in one (pick, take, the look for
+    more due work, the relaxed commit) and closes its events in one."""
+    settings.CLAIM_MARGIN_S = 120.0  # room for a batch of 30
+    source = source_running(TRACK_AND_SET.replace("Segment.set", "void"))
+    turns = []
+    for count in (1, 30):
+        accept_many(client, source, count)
+        with CaptureQueriesContext(connection) as statements:
+            assert len(services.ingest_events_execute_next()) == count
+        words = [q["sql"].split()[0] for q in statements]
+        turns.append([word for word in words if word not in TRANSACTION_CONTROL])
+    assert turns[0] == turns[1]
+    if connection.vendor == "postgresql":
+        # The survey, the claim, the version, the sources; the record's close and its
+        # destinations (its inserts go apart from the ORM, unlogged).
+        assert turns[0] == ["SELECT", "WITH", "SELECT", "SELECT", "UPDATE", "SELECT"]
+
+
+# Of the record's transaction: a savepoint within a test's own.
+TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"}
