@@ -58,18 +58,23 @@ def for_update(*, skip_locked: bool = False, of: str = "") -> str:
 
 def columns(model) -> str:
     """The model's columns in the order instances() reads them."""
-    return ", ".join(f.column for f in model._meta.concrete_fields)
+    quote = connection.ops.quote_name
+    return ", ".join(quote(f.column) for f in model._meta.concrete_fields)
 
 
 def instances(model, statement: str, params: Sequence, *, extra: Sequence[str] = ()) -> list:
-    """The rows of a statement that returns columns(model) as model instances, values
-    converted as the ORM converts them (JSON parsed, secrets decrypted). Columns after
-    the model's are set as attributes named by `extra`.
+    """The rows of a statement that returns columns(model), in that order, as model
+    instances, values converted as the ORM converts them (JSON parsed, secrets
+    decrypted). Columns after the model's are set as attributes named by `extra`.
 
-    Not a raw queryset: it resolves the model's columns against the cursor's for every
-    statement, which cost more than a turn's claim itself."""
+    Not a raw queryset: it matched the model's columns to the cursor's by name for
+    every statement, which cost more than a turn's claim itself."""
     db = connections[connection.alias]
-    converters = _converters(model, db.alias)
+    converters = [
+        (index, column, convert)
+        for index, column, field_converters in _converters(model, db.vendor)
+        if (convert := [*db.ops.get_db_converters(column), *field_converters])
+    ]
     width = len(model._meta.concrete_fields)
     objs = []
     for row in rows(statement, params):
@@ -85,15 +90,14 @@ def instances(model, statement: str, params: Sequence, *, extra: Sequence[str] =
 
 
 @functools.cache
-def _converters(model, alias: str) -> list[tuple[int, Col, list]]:
-    """For each of the model's columns that needs one, the ORM's converters of its values."""
-    db = connections[alias]
+def _converters(model, vendor: str) -> list[tuple[int, Col, list]]:
+    """Each of the model's columns with the converters its field has on this kind of
+    database (those of the connection's own operations are looked up on it)."""
+    db = connections[connection.alias]
     found = []
     for index, field in enumerate(model._meta.concrete_fields):
         column = field.get_col(model._meta.db_table)
-        convert = [*db.ops.get_db_converters(column), *column.get_db_converters(db)]
-        if convert:
-            found.append((index, column, convert))
+        found.append((index, column, column.get_db_converters(db)))
     return found
 
 

@@ -25,7 +25,7 @@ from catalog.models import FunctionVersion, Source
 from ingest import sql
 from ingest.execute.sharing import Seat, Shares
 from ingest.models import IngestEvent
-from ingest.record import relaxed_commit
+from ingest.record import RELAXED_COMMIT_CALL, relaxed_commit
 
 Status = IngestEvent.Status
 # How much earlier than planned a retry's task may arrive and still be taken.
@@ -329,12 +329,13 @@ def _claim_at_once(
 ) -> tuple[list[IngestEvent], bool]:
     """The claim in one statement, so in one round trip: the pick (locked, others'
     claims skipped), the take, the look for more, and the relaxed commit, a setting
-    of the statement's own transaction (see ingest.record.relaxed_commit)."""
+    of the statement's own transaction (see ingest.record.relaxed_commit). More is
+    looked for in the statement's snapshot: events another turn takes meanwhile count
+    as due, which costs at most a turn that finds nothing."""
+    first = "(SELECT id FROM picked ORDER BY next_attempt_at, id LIMIT %s)"
     statement = (
-        f"WITH picked AS ({_pick_sql()}), "
-        "relaxed AS (SELECT set_config('synchronous_commit', 'off', true)), "
-        f"taken AS ({_take_sql('(SELECT id FROM picked ORDER BY next_attempt_at, id LIMIT %s)')}"
-        ", (SELECT status FROM picked p WHERE p.id = e.id) AS was) "
+        f"WITH picked AS ({_pick_sql()}), relaxed AS (SELECT {RELAXED_COMMIT_CALL}), "
+        f"taken AS ({_take_sql(first)}, (SELECT status FROM picked p WHERE p.id = e.id)) "
         "SELECT taken.*, (SELECT COUNT(*) FROM picked) > %s OR EXISTS (SELECT 1 FROM "
         f"ingest_ingestevent e WHERE {_DUE_SQL} AND e.id NOT IN (SELECT id FROM picked)) "
         "FROM taken CROSS JOIN relaxed"
@@ -352,13 +353,11 @@ def _claim_in_steps(
     the table an UPDATE changes), then the look for more."""
     with transaction.atomic():
         rows = sql.rows(_pick_sql(), [*_due_params(now), workspace_id] * 2 + [most + 1])
-        were = dict((pk, status) for pk, status, _ in rows[:most])
+        were = {pk: status for pk, status, _ in rows[:most]}
         events = []
-        if were:
-            # Again with the conditions: another turn may have taken some.
-            taken = _take_sql(f"({sql.placeholders(were)}) AND {_DUE_SQL}")
-            params = [*_taken_params(now, token), *were, *_due_params(now)]
-            events = sql.instances(IngestEvent, taken, params)
+        if were:  # a write transaction (IMMEDIATE): no other turn takes them meanwhile
+            take = _take_sql(f"({sql.placeholders(were)})")
+            events = sql.instances(IngestEvent, take, [*_taken_params(now, token), *were])
     for event in events:
         event.was = were[event.pk]
     return _in_order(events), len(rows) > most or _any_due(timezone.now())
@@ -380,7 +379,8 @@ def _pick_sql() -> str:
 
 
 def _take_sql(ids: str) -> str:
-    """Claim the events whose ids are `ids` (SQL after IN), returning their rows."""
+    """Claim the events of these ids (an IN list, or a statement that reads them),
+    returning their rows."""
     return (
         "UPDATE ingest_ingestevent AS e SET status = %s, claimed_at = %s, "
         f"attempts = attempts + 1, claim = %s WHERE e.id IN {ids} "

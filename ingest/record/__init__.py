@@ -25,8 +25,8 @@ __all__ = [
     "attempts_record",
     "backoff_seconds",
     "is_retried",
+    "RELAXED_COMMIT_CALL",
     "relaxed_commit",
-    "relaxed_commit_returned",
 ]
 
 logger = logging.getLogger(__name__)
@@ -128,16 +128,17 @@ def _close(attempts: list[Attempt]) -> list[Attempt]:
     done = [e for e in events if e.status != Status.RETRYING]
     retrying = [e for e in events if e.status == Status.RETRYING]
     changes = [
-        _set("status", events),
-        *([_set("finished_at", done)] if done else []),
-        *([_set("next_attempt_at", retrying)] if retrying else []),
+        _case_by_id("status", events),
+        *([_case_by_id("finished_at", done)] if done else []),
+        *([_case_by_id("next_attempt_at", retrying)] if retrying else []),
     ]
     ids = [e.pk for e in events]
     claims = list({sql.value(IngestEvent, "claim", e.claim) for e in events})
+    relaxed = f", {RELAXED_COMMIT_CALL}" if connection.vendor == "postgresql" else ""
     statement = (
         f"UPDATE ingest_ingestevent SET {', '.join(change for change, _ in changes)} "
         f"WHERE id IN ({sql.placeholders(ids)}) AND claim IN ({sql.placeholders(claims)}) "
-        f"AND status = %s RETURNING id{relaxed_commit_returned()}"
+        f"AND status = %s RETURNING id{relaxed}"
     )
     params = [p for _, values in changes for p in values] + [*ids, *claims, Status.RUNNING]
     mine = {row[0] for row in sql.rows(statement, params)}
@@ -160,7 +161,7 @@ def _close_event(attempt: Attempt, now: datetime) -> None:
         event.finished_at = now
 
 
-def _set(column: str, events: list[IngestEvent]) -> tuple[str, list]:
+def _case_by_id(column: str, events: list[IngestEvent]) -> tuple[str, list]:
     """`column = CASE id WHEN <id> THEN <its value> ... ELSE column END` for these
     events, and its parameters."""
     whens = " ".join(["WHEN %s THEN %s"] * len(events))
@@ -227,14 +228,8 @@ def relaxed_commit() -> None:
     sweep runs it again with the same message ids. The webhook's own row is never
     written this way: the sender's 2xx promises it is durable."""
     if connection.vendor == "postgresql":
-        sql.execute(f"SELECT {_RELAXED_COMMIT}", [])
+        sql.execute(f"SELECT {RELAXED_COMMIT_CALL}", [])
 
 
-def relaxed_commit_returned() -> str:
-    """The same, as a column a statement of the transaction returns (`, ...`; "" but on
-    PostgreSQL): one round trip fewer."""
-    return f", {_RELAXED_COMMIT}" if connection.vendor == "postgresql" else ""
-
-
-# SET LOCAL as a function, for the transaction it is called in.
-_RELAXED_COMMIT = "set_config('synchronous_commit', 'off', true)"
+# The same as a call of a statement of the transaction (PostgreSQL): a round trip fewer.
+RELAXED_COMMIT_CALL = "set_config('synchronous_commit', 'off', true)"
