@@ -333,9 +333,10 @@ def _claim_at_once(
     looked for in the statement's snapshot: events another turn takes meanwhile count
     as due, which costs at most a turn that finds nothing."""
     first = "(SELECT id FROM picked ORDER BY next_attempt_at, id LIMIT %s)"
+    was = "(SELECT status FROM picked p WHERE p.id = e.id)"
     statement = (
         f"WITH picked AS ({_pick_sql()}), relaxed AS (SELECT {RELAXED_COMMIT_CALL}), "
-        f"taken AS ({_take_sql(first)}, (SELECT status FROM picked p WHERE p.id = e.id)) "
+        f"taken AS ({_take_sql(first, also=was)}) "
         "SELECT taken.*, (SELECT COUNT(*) FROM picked) > %s OR EXISTS (SELECT 1 FROM "
         f"ingest_ingestevent e WHERE {_DUE_SQL} AND e.id NOT IN (SELECT id FROM picked)) "
         "FROM taken CROSS JOIN relaxed"
@@ -378,13 +379,13 @@ def _pick_sql() -> str:
     )
 
 
-def _take_sql(ids: str) -> str:
+def _take_sql(ids: str, *, also: str = "") -> str:
     """Claim the events of these ids (an IN list, or a statement that reads them),
-    returning their rows."""
+    returning their rows (and `also`, a column after them)."""
     return (
         "UPDATE ingest_ingestevent AS e SET status = %s, claimed_at = %s, "
         f"attempts = attempts + 1, claim = %s WHERE e.id IN {ids} "
-        f"RETURNING {sql.columns(IngestEvent)}"
+        f"RETURNING {sql.columns(IngestEvent)}{f', {also}' if also else ''}"
     )
 
 
